@@ -1,0 +1,96 @@
+"""Problems: bad input rows as values with stable kebab-case codes, collected into a report."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+# code -> human description; codes are a stable interface (tests and users grep for them).
+PROBLEM_CODES: dict[str, str] = {
+    "missing-column": "a required column is missing from the header",
+    "missing-value": "a required cell is empty",
+    "unparseable-timestamp": "a timestamp cell could not be parsed",
+    "timestamp-out-of-range": "a timestamp is outside 1970..2100",
+    "unknown-status": "a raw status has no status class (mapped to open)",
+    "unknown-event": "an event type is not one of the canonical event types",
+    "unknown-ticket": "an event refers to a ticket that is not in the tickets file",
+    "bad-number": "a numeric cell could not be parsed",
+    "bad-boolean": "a boolean cell could not be parsed",
+    "duplicate-ticket": "the same ticket id appears more than once; the last row wins",
+    "resolved-before-created": "a resolution timestamp precedes creation",
+    "event-before-created": "an event precedes the ticket's creation",
+    "malformed-row": "a row could not be parsed (wrong number of cells or broken quoting)",
+    "malformed-json": "a JSON document or line could not be parsed",
+    "encoding-guessed": "the file is not UTF-8; it was decoded with a guessed encoding",
+    "ambiguous-timestamp": "a local timestamp is ambiguous or does not exist in its timezone",
+}
+
+
+class Problem(BaseModel):
+    """One bad cell or row: where it is, what it holds and what is wrong with it."""
+
+    code: str
+    file: str = ""
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str = ""
+    severity: Literal["error", "warning"] = "error"
+
+
+class ProblemReport(BaseModel):
+    """Problems collected during an import, with row accounting."""
+
+    rows_read: int = 0
+    rows_imported: int = 0
+    rows_rejected: int = 0
+    problems: list[Problem] = Field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_imported + self.rows_rejected
+
+    def flatten(self, fields: list[str]) -> list[list[object]]:
+        """Problems as compact lists of the given fields, for tests and quick listings."""
+        return [[getattr(p, f) for f in fields] for p in self.problems]
+
+    def to_frame(self) -> pd.DataFrame:
+        cols = list(Problem.model_fields)
+        return pd.DataFrame([p.model_dump() for p in self.problems], columns=cols)
+
+    def merge(self, other: ProblemReport) -> ProblemReport:
+        return ProblemReport(
+            rows_read=self.rows_read + other.rows_read,
+            rows_imported=self.rows_imported + other.rows_imported,
+            rows_rejected=self.rows_rejected + other.rows_rejected,
+            problems=self.problems + other.problems,
+        )
+
+
+def problems_from_mask(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    *,
+    code: str,
+    column: str,
+    file: str,
+    severity: Literal["error", "warning"] = "error",
+    line_column: str = "_line",
+) -> list[Problem]:
+    """Problems for the rows where `mask` holds; vectorized selection, one object per bad row."""
+    bad = frame.loc[mask.fillna(False).astype(bool), [line_column, column]]
+    message = PROBLEM_CODES.get(code, code)
+    return [
+        Problem(
+            code=code,
+            file=file,
+            line=int(line),
+            column=column,
+            value=None if pd.isna(value) else str(value)[:200],
+            message=message,
+            severity=severity,
+        )
+        for line, value in bad.itertuples(index=False, name=None)
+    ]

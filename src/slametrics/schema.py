@@ -1,0 +1,142 @@
+"""The canonical event log: declared pyarrow schemas for `tickets` and `events`, and their validation."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from slametrics.errors import UserError
+
+STATUS_CLASSES = (
+    "new",
+    "open",
+    "waiting_customer",
+    "waiting_third_party",
+    "on_hold",
+    "resolved",
+    "closed",
+    "canceled",
+)
+DONE_CLASSES = ("resolved", "closed", "canceled")
+EVENT_TYPES = (
+    "created",
+    "status",
+    "agent_reply",
+    "customer_reply",
+    "note",
+    "assigned",
+    "priority",
+    "resolved",
+    "reopened",
+    "closed",
+)
+ACTORS = ("agent", "customer", "system")
+FIDELITIES = ("history", "snapshot")
+
+TS = pa.timestamp("us", tz="UTC")
+
+# One row per source + ticket_id, latest known attributes (DESIGN §3).
+TICKET_FIELDS: list[tuple[str, pa.DataType, str]] = [
+    ("source", pa.string(), "Name of the helpdesk or export the ticket came from"),
+    ("ticket_id", pa.string(), "Ticket identifier in the source system"),
+    ("created_at", TS, "When the ticket was created (clock start)"),
+    ("updated_at", TS, "Latest change known for the ticket; decides which import wins"),
+    ("subject", pa.string(), "Ticket subject / summary"),
+    ("type", pa.string(), "Raw ticket type as the source names it"),
+    ("kind", pa.string(), "incident, consultation, change, improvement or other"),
+    ("priority", pa.string(), "Priority as last known (raw value)"),
+    ("channel", pa.string(), "Channel the ticket came in through"),
+    ("organization", pa.string(), "Customer organization"),
+    ("requester", pa.string(), "Requester name or address"),
+    ("assignee", pa.string(), "Assigned agent"),
+    ("group", pa.string(), "Assigned group / team"),
+    ("category", pa.string(), "Category"),
+    ("service", pa.string(), "Service / configuration item"),
+    ("status", pa.string(), "Raw status as last known"),
+    ("status_class", pa.string(), "Status class of the last known status"),
+    ("first_response_at", TS, "First public agent reply as recorded by the source"),
+    ("resolved_at", TS, "Resolution time as recorded by the source"),
+    ("closed_at", TS, "Closing time as recorded by the source"),
+    ("agent_replies", pa.int64(), "Count of public agent replies as recorded by the source"),
+    ("reopens", pa.int64(), "Count of reopens as recorded by the source"),
+    ("csat", pa.float64(), "Customer satisfaction score"),
+    ("due_at", TS, "Resolution due time as recorded by the source"),
+    ("vendor_first_response_met", pa.bool_(), "The source's own first-response SLA verdict"),
+    ("vendor_resolution_met", pa.bool_(), "The source's own resolution SLA verdict"),
+    ("fidelity", pa.string(), "history (status/reply history known) or snapshot"),
+    ("time_spent_s", pa.float64(), "Time spent by agents, seconds"),
+    ("tags", pa.list_(pa.string()), "Tags"),
+    ("extra", pa.map_(pa.string(), pa.string()), "Remaining source columns"),
+]
+
+# One row per change (DESIGN §3). `status_class` and `seq` extend the design's columns:
+# the class is resolved at import time so that the engine never needs the vendor mapping,
+# and `seq` keeps the source order of events that share a timestamp.
+EVENT_FIELDS: list[tuple[str, pa.DataType, str]] = [
+    ("source", pa.string(), "Name of the helpdesk or export"),
+    ("ticket_id", pa.string(), "Ticket identifier in the source system"),
+    ("at", TS, "When the change happened"),
+    ("event", pa.string(), "One of EVENT_TYPES"),
+    ("value", pa.string(), "New status / priority / assignee (raw)"),
+    ("status_class", pa.string(), "Status class after a status-changing event, else null"),
+    ("actor", pa.string(), "agent, customer or system"),
+    ("public", pa.bool_(), "Whether a reply or note was visible to the customer"),
+    ("seq", pa.int64(), "Source order among events of one ticket with the same timestamp"),
+]
+
+TICKETS_SCHEMA = pa.schema([pa.field(n, t) for n, t, _ in TICKET_FIELDS])
+EVENTS_SCHEMA = pa.schema([pa.field(n, t) for n, t, _ in EVENT_FIELDS])
+TICKET_COLUMNS = [n for n, _, _ in TICKET_FIELDS]
+EVENT_COLUMNS = [n for n, _, _ in EVENT_FIELDS]
+TICKET_KEY = ["source", "ticket_id"]
+EVENT_KEY = ["source", "ticket_id", "at", "event", "value", "actor", "public"]
+
+_ENUMS = {
+    "tickets": {"status_class": STATUS_CLASSES, "fidelity": FIDELITIES},
+    "events": {"event": EVENT_TYPES, "actor": ACTORS, "status_class": STATUS_CLASSES},
+}
+_REQUIRED = {
+    "tickets": ("source", "ticket_id", "created_at", "fidelity"),
+    "events": ("source", "ticket_id", "at", "event"),
+}
+
+
+def empty_frame(schema: pa.Schema) -> pd.DataFrame:
+    """An empty DataFrame with the columns and dtypes of `schema`."""
+    return schema.empty_table().to_pandas()
+
+
+def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
+    """Conform `df` to `schema` (missing columns become nulls) and check the declared invariants.
+
+    Raises UserError (an importer bug, not a data problem) when a required column has nulls or a
+    categorical column holds a value outside its enumeration.
+    """
+    df = df.copy()
+    for field in schema:
+        if field.name not in df.columns:
+            df[field.name] = None
+    df = df[[f.name for f in schema]]
+    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False, safe=False)
+    for col in _REQUIRED[name]:
+        nulls = table.column(col).null_count
+        if nulls:
+            raise UserError(f"{name}: column {col!r} has {nulls} null value(s); it is required")
+    for col, allowed in _ENUMS[name].items():
+        values = set(table.column(col).drop_null().unique().to_pylist())
+        bad = sorted(values - set(allowed))
+        if bad:
+            raise UserError(
+                f"{name}: column {col!r} has value(s) {bad}; allowed: {', '.join(allowed)}"
+            )
+    return table
+
+
+def validate_tickets(df: pd.DataFrame) -> pa.Table:
+    """Validate a tickets frame against TICKETS_SCHEMA and return it as an Arrow table."""
+    return to_table(df, TICKETS_SCHEMA, "tickets")
+
+
+def validate_events(df: pd.DataFrame) -> pa.Table:
+    """Validate an events frame against EVENTS_SCHEMA and return it as an Arrow table."""
+    return to_table(df, EVENTS_SCHEMA, "events")
