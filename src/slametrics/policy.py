@@ -197,7 +197,9 @@ class TargetRule(Strict):
         return v
 
     def match_values(self) -> dict[str, list[str]]:
-        return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in self.match.items()}
+        return {
+            k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in self.match.items()
+        }
 
 
 class RepeatIncidents(Strict):
@@ -247,9 +249,7 @@ class Policy(Strict):
     )
     targets: list[TargetRule] = Field(default_factory=list)
     repeat_incidents: RepeatIncidents = Field(default_factory=RepeatIncidents)
-    first_contact_resolution: FirstContactResolution = Field(
-        default_factory=FirstContactResolution
-    )
+    first_contact_resolution: FirstContactResolution = Field(default_factory=FirstContactResolution)
     trend_periods: int = Field(4, ge=0, le=52)
     thresholds: list[Threshold] = Field(default_factory=list)
 
@@ -259,7 +259,9 @@ class Policy(Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {v!r} (examples: UTC, Europe/Moscow)") from None
+            raise ValueError(
+                f"unknown IANA timezone {v!r} (examples: UTC, Europe/Moscow)"
+            ) from None
         return v
 
     @model_validator(mode="after")

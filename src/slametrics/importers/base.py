@@ -1,0 +1,431 @@
+"""What every importer shares: options, results, timestamp and status parsing, snapshot events."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from slametrics.importers.io import InputFile
+from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
+from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
+
+NULL_TOKENS = ("", "?", "null", "NULL", "None", "none", "NaN", "nan", "N/A", "n/a", "-", "#N/A")
+MIN_TS = pd.Timestamp("1970-01-01", tz="UTC")
+MAX_TS = pd.Timestamp("2100-01-01", tz="UTC")
+
+# Raw status (lower-cased) -> status class. Class names map to themselves; vendors' common names
+# have defaults here; a mapping file or a vendor importer can add or override.
+DEFAULT_STATUS_CLASSES: dict[str, str] = {
+    **{c: c for c in STATUS_CLASSES},
+    "cancelled": "canceled",
+    "waiting customer": "waiting_customer",
+    "waiting on customer": "waiting_customer",
+    "waiting for customer": "waiting_customer",
+    "awaiting customer": "waiting_customer",
+    "awaiting user info": "waiting_customer",
+    "awaiting caller": "waiting_customer",
+    "pending": "waiting_customer",
+    "waiting on third party": "waiting_third_party",
+    "waiting for third party": "waiting_third_party",
+    "waiting third party": "waiting_third_party",
+    "awaiting vendor": "waiting_third_party",
+    "awaiting problem": "waiting_third_party",
+    "awaiting change": "waiting_third_party",
+    "awaiting evidence": "waiting_customer",
+    "pending vendor": "waiting_third_party",
+    "hold": "on_hold",
+    "on hold": "on_hold",
+    "on-hold": "on_hold",
+    "suspended": "on_hold",
+    "deferred": "on_hold",
+    "solved": "resolved",
+    "done": "resolved",
+    "fixed": "resolved",
+    "completed": "resolved",
+    "complete": "resolved",
+    "in progress": "open",
+    "work in progress": "open",
+    "active": "open",
+    "assigned": "open",
+    "accepted": "open",
+    "queued": "open",
+    "escalated": "open",
+    "reopened": "open",
+    "to do": "open",
+    "waiting for support": "open",
+    "under investigation": "open",
+    "unassigned": "new",
+    "submitted": "new",
+    "registered": "new",
+    # Russian helpdesks (ITSM 365, Naumen, Bitrix24, 1C)
+    "новый": "new",
+    "новая": "new",
+    "открыт": "open",
+    "открыта": "open",
+    "в работе": "open",
+    "возобновлена": "open",
+    "ожидает ответа клиента": "waiting_customer",
+    "ожидание ответа": "waiting_customer",
+    "ожидание клиента": "waiting_customer",
+    "ожидание": "waiting_customer",
+    "отложена": "on_hold",
+    "отложен": "on_hold",
+    "решена": "resolved",
+    "решен": "resolved",
+    "решён": "resolved",
+    "выполнена": "resolved",
+    "закрыта": "closed",
+    "закрыт": "closed",
+    "отменена": "canceled",
+    "отменен": "canceled",
+}
+
+
+@dataclass
+class ImportOptions:
+    """Options every importer accepts (DESIGN §8 `import`)."""
+
+    tz: str | None = None
+    mapping: Path | None = None
+    source: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """Canonical frames from one importer run, with its problems and row accounting."""
+
+    tickets: pd.DataFrame
+    events: pd.DataFrame
+    report: ProblemReport = field(default_factory=ProblemReport)
+    importer: str = ""
+
+
+class Importer:
+    """An export format: detects its files and reads them into canonical tickets and events."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    fidelity: ClassVar[str]
+    default_tz: ClassVar[str] = "UTC"
+
+    @classmethod
+    def detect(cls, f: InputFile) -> int:
+        """Confidence (0 = not mine, 100 = certain) that `f` is this importer's format."""
+        return 0
+
+    def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
+        raise NotImplementedError
+
+
+def clean_strings(s: pd.Series, null_tokens: tuple[str, ...] = NULL_TOKENS) -> pd.Series:
+    """Strip cells and turn the source's null tokens into missing values."""
+    s = s.astype("string").str.strip()
+    return s.mask(s.isin(null_tokens))
+
+
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$", re.IGNORECASE)
+
+
+def parse_timestamps(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    file: str,
+    tz: str = "UTC",
+    fmt: str | None = None,
+    dayfirst: bool = False,
+    null_tokens: tuple[str, ...] = NULL_TOKENS,
+) -> tuple[pd.Series, list[Problem]]:
+    """Parse a timestamp column to UTC, vectorized; bad cells become problems and NaT.
+
+    Cells with an offset or `Z` keep it; naive cells are local time in `tz` (ambiguous wall
+    times take their first occurrence, nonexistent ones move forward). Without `fmt`, ISO 8601 is
+    tried first, then a format inferred from the data.
+    """
+    raw = clean_strings(frame[column], null_tokens) if column in frame else None
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+    if raw is None:
+        return out, []
+    present = raw.notna()
+    if not present.any():
+        return out, []
+    values = raw[present]
+    aware = (
+        values.str.contains(_TZ_SUFFIX, na=False) if fmt is None else pd.Series(False, values.index)
+    )
+    if aware.any():
+        out.loc[aware[aware].index] = _to_datetime(values[aware], fmt, dayfirst, utc=True)
+    naive = values[~aware]
+    if len(naive):
+        parsed = _to_datetime(naive, fmt, dayfirst, utc=False)
+        if getattr(parsed.dt, "tz", None) is None:
+            parsed = parsed.dt.tz_localize(
+                tz, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
+            )
+        out.loc[naive.index] = parsed.dt.tz_convert("UTC")
+    bad = present & out.isna()
+    problems = problems_from_mask(
+        frame.assign(**{column: raw}), bad, code="unparseable-timestamp", column=column, file=file
+    )
+    out_of_range = out.notna() & ((out < MIN_TS) | (out >= MAX_TS))
+    if out_of_range.any():
+        problems += problems_from_mask(
+            frame.assign(**{column: raw}), out_of_range, code="timestamp-out-of-range",
+            column=column, file=file,
+        )  # fmt: skip
+        out = out.mask(out_of_range)
+    return out, problems
+
+
+def _to_datetime(values: pd.Series, fmt: str | None, dayfirst: bool, utc: bool) -> pd.Series:
+    if fmt:
+        res = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc)
+    else:
+        res = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=utc)
+        if res.isna().mean() > 0.5:
+            try:
+                alt = pd.to_datetime(values, errors="coerce", utc=utc, dayfirst=dayfirst)
+            except (ValueError, TypeError):
+                alt = res
+            if alt.notna().sum() > res.notna().sum():
+                res = alt
+    if not utc and getattr(res.dt, "tz", None) is not None:
+        res = res.dt.tz_convert("UTC")
+    return res.astype("datetime64[us, UTC]" if res.dt.tz is not None else "datetime64[us]")
+
+
+def map_status_classes(
+    raw: pd.Series,
+    frame: pd.DataFrame,
+    *,
+    column: str,
+    file: str,
+    overrides: dict[str, str] | None = None,
+) -> tuple[pd.Series, list[Problem]]:
+    """Status classes for raw statuses (case-insensitive); unknown ones become `open` + a warning."""
+    table = dict(DEFAULT_STATUS_CLASSES)
+    table.update({k.strip().lower(): v for k, v in (overrides or {}).items()})
+    key = raw.astype("string").str.strip().str.lower()
+    classes = key.map(table)
+    unknown = key.notna() & classes.isna()
+    problems = []
+    if unknown.any():
+        # one problem per distinct unknown status (at its first row), not per row
+        first = unknown & ~key.where(unknown).duplicated()
+        problems = problems_from_mask(
+            frame.assign(**{column: raw}), first, code="unknown-status", column=column,
+            file=file, severity="warning",
+        )  # fmt: skip
+        for p in problems:
+            n = int((key == (p.value or "").strip().lower()).sum())
+            p.message = f"{PROBLEM_CODES['unknown-status']}; {n} row(s)"
+    return classes.mask(unknown, "open").astype("string"), problems
+
+
+def parse_numbers(
+    frame: pd.DataFrame, column: str, *, file: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Numeric cells (decimal comma accepted); unparseable ones become problems and NaN."""
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index), []
+    raw = clean_strings(frame[column])
+    nums = pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce")
+    bad = raw.notna() & nums.isna()
+    return nums, problems_from_mask(
+        frame.assign(**{column: raw}), bad, code="bad-number", column=column, file=file
+    )
+
+
+_TRUE = {"true", "yes", "y", "1", "t", "да", "met", "ontime", "within sla", "achieved"}
+_FALSE = {"false", "no", "n", "0", "f", "нет", "breached", "overdue", "sla violated", "violated"}
+
+
+def parse_booleans(
+    frame: pd.DataFrame, column: str, *, file: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Boolean cells (true/false, yes/no, 1/0, met/breached ...); others become problems."""
+    if column not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean"), []
+    key = clean_strings(frame[column]).str.lower()
+    out = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    out[key.isin(_TRUE).fillna(False)] = True
+    out[key.isin(_FALSE).fillna(False)] = False
+    bad = key.notna() & out.isna()
+    return out, problems_from_mask(
+        frame.assign(**{column: key}), bad, code="bad-boolean", column=column, file=file
+    )
+
+
+def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
+    """Events synthesized from summary timestamps, for sources without history (fidelity snapshot).
+
+    created (class new), the first public agent reply, the resolution and the closing; and,
+    for an unresolved ticket, its current class at `updated_at` (or its last known time), so
+    "waiting on customer" is known. Pauses before that cannot be reconstructed.
+    """
+    t = tickets
+    parts = [
+        pd.DataFrame(
+            {
+                "ticket_id": t["ticket_id"],
+                "at": t["created_at"],
+                "event": "created",
+                "value": "new",
+                "status_class": "new",
+                "actor": "system",
+                "public": False,
+            }
+        )  # fmt: skip
+    ]
+    if "first_response_at" in t:
+        fr = t[t["first_response_at"].notna()]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ticket_id": fr["ticket_id"],
+                    "at": fr["first_response_at"],
+                    "event": "agent_reply",
+                    "value": None,
+                    "status_class": None,
+                    "actor": "agent",
+                    "public": True,
+                }
+            )  # fmt: skip
+        )
+    done = (
+        t["status_class"].isin(DONE_CLASSES) if "status_class" in t else pd.Series(False, t.index)
+    )
+    for col, event, cls in (
+        ("resolved_at", "resolved", "resolved"),
+        ("closed_at", "closed", "closed"),
+    ):
+        if col in t:
+            sel = t[t[col].notna()]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "ticket_id": sel["ticket_id"],
+                        "at": sel[col],
+                        "event": event,
+                        "value": cls,
+                        "status_class": cls,
+                        "actor": "agent",
+                        "public": False,
+                    }
+                )  # fmt: skip
+            )
+    if "status_class" in t:
+        canceled = t[(t["status_class"] == "canceled")]
+        last_known = _last_known(canceled)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ticket_id": canceled["ticket_id"],
+                    "at": last_known,
+                    "event": "status",
+                    "value": canceled.get("status"),
+                    "status_class": "canceled",
+                    "actor": "system",
+                    "public": False,
+                }
+            )  # fmt: skip
+        )
+        current = t[~done & t["status_class"].notna()]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ticket_id": current["ticket_id"],
+                    "at": _last_known(current),
+                    "event": "status",
+                    "value": current.get("status"),
+                    "status_class": current["status_class"],
+                    "actor": "system",
+                    "public": False,
+                }
+            )  # fmt: skip
+        )
+    events = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    return events[events["at"].notna()]
+
+
+def _last_known(t: pd.DataFrame) -> pd.Series:
+    cols = [c for c in ("updated_at", "first_response_at", "created_at") if c in t]
+    if "updated_at" in t:
+        return t["updated_at"].fillna(t[cols].max(axis=1))
+    return t[cols].max(axis=1)
+
+
+_EVENT_CLASSES = {"created": "new", "resolved": "resolved", "closed": "closed", "reopened": "open"}
+
+
+def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str):
+    """Complete canonical frames: source, event classes, a created event, order, derived summaries.
+
+    Summary fields the source did not give (first response, resolution, reply and reopen counts,
+    last status class) are derived from the events, all with grouped vectorized operations.
+    """
+    tickets = tickets.copy()
+    events = events.copy()
+    tickets["source"] = source
+    events["source"] = source
+    if "fidelity" not in tickets or tickets["fidelity"].isna().all():
+        tickets["fidelity"] = fidelity
+    for col in ("status_class", "value", "public", "actor"):
+        if col not in events:
+            events[col] = None
+    implied = events["event"].map(_EVENT_CLASSES)
+    events["status_class"] = events["status_class"].astype("object").fillna(implied)
+    events["public"] = events["public"].astype("boolean").fillna(False)
+    events["actor"] = (
+        events["actor"]
+        .fillna(events["event"].map({"agent_reply": "agent", "customer_reply": "customer"}))
+        .fillna("system")
+    )
+
+    has_created = events.loc[events["event"] == "created", "ticket_id"].unique()
+    missing = tickets[~tickets["ticket_id"].isin(has_created)]
+    if len(missing):
+        created = pd.DataFrame({
+            "source": source, "ticket_id": missing["ticket_id"], "at": missing["created_at"],
+            "event": "created", "value": "new", "status_class": "new", "actor": "system",
+            "public": False,
+        })  # fmt: skip
+        events = pd.concat([created, events], ignore_index=True)
+    events["_order"] = np.arange(len(events))
+    events["_created_first"] = (events["event"] != "created").astype(int)
+    events = events.sort_values(["ticket_id", "at", "_created_first", "_order"], kind="stable")
+    events["seq"] = events.groupby(["ticket_id", "at"], sort=False).cumcount()
+    events = events.drop(columns=["_order", "_created_first"]).reset_index(drop=True)
+
+    g = events.groupby("ticket_id", sort=False)
+    derived = pd.DataFrame({"updated_at": g["at"].max()})
+    replies = events[(events["event"] == "agent_reply") & events["public"]]
+    derived["first_response_at"] = replies.groupby("ticket_id")["at"].min()
+    derived["agent_replies"] = replies.groupby("ticket_id").size()
+    derived["reopens"] = events[events["event"] == "reopened"].groupby("ticket_id").size()
+    statuses = events[events["status_class"].notna()]
+    last = statuses.groupby("ticket_id").tail(1).set_index("ticket_id")
+    derived["status_class"] = last["status_class"]
+    derived["status"] = last["value"]
+    done_entries = statuses[statuses["status_class"].isin(DONE_CLASSES)]
+    derived["resolved_at"] = (
+        done_entries[done_entries["status_class"] != "closed"].groupby("ticket_id")["at"].max()
+    )
+    derived["closed_at"] = (
+        done_entries[done_entries["status_class"] == "closed"].groupby("ticket_id")["at"].max()
+    )
+    derived.loc[~derived["status_class"].isin(DONE_CLASSES), "resolved_at"] = pd.NaT
+    derived = derived.reindex(tickets["ticket_id"])
+    derived.index = tickets.index
+    for col in derived.columns:
+        if col not in tickets:
+            tickets[col] = derived[col]
+        else:
+            tickets[col] = tickets[col].where(tickets[col].notna(), derived[col])
+    tickets["updated_at"] = tickets[["updated_at", "created_at"]].max(axis=1)
+    return tickets, events

@@ -1,0 +1,389 @@
+"""Generic CSV importer: canonical tickets.csv / events.csv, or any CSV through a YAML column map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from slametrics.errors import UserError
+from slametrics.importers.base import (
+    NULL_TOKENS,
+    Importer,
+    ImportOptions,
+    ImportResult,
+    clean_strings,
+    finalize,
+    map_status_classes,
+    parse_booleans,
+    parse_numbers,
+    parse_timestamps,
+    snapshot_events,
+)
+from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv
+from slametrics.problems import Problem, ProblemReport, problems_from_mask
+from slametrics.schema import EVENT_TYPES, TICKET_COLUMNS
+
+TIMESTAMP_FIELDS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
+                    "due_at")  # fmt: skip
+NUMBER_FIELDS = ("agent_replies", "reopens", "csat", "time_spent_s")
+BOOL_FIELDS = ("vendor_first_response_met", "vendor_resolution_met")
+TEXT_FIELDS = tuple(
+    c for c in TICKET_COLUMNS
+    if c not in (*TIMESTAMP_FIELDS, *NUMBER_FIELDS, *BOOL_FIELDS, "source", "tags", "extra",
+                 "fidelity", "status_class")
+)  # fmt: skip
+EVENT_FIELDS = ("ticket_id", "at", "event", "value", "actor", "public")
+
+
+class EventMapping(BaseModel):
+    """How rows of an event-shaped CSV become canonical events."""
+
+    model_config = ConfigDict(extra="forbid")
+    columns: dict[str, str] = Field(default_factory=dict)
+    events: dict[str, str] = Field(
+        default_factory=dict, description="raw event/activity name -> canonical event type"
+    )
+
+
+class ColumnMapping(BaseModel):
+    """A YAML column map for a CSV export from a system slametrics has no importer for."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = None
+    layout: Literal["tickets", "events"] = "tickets"
+    timezone: str | None = None
+    timestamp_format: str | None = None
+    dayfirst: bool = False
+    null_values: list[str] = Field(default_factory=lambda: list(NULL_TOKENS))
+    columns: dict[str, str] = Field(default_factory=dict, description="canonical field -> column")
+    values: dict[str, dict[str, str | bool | int | float]] = Field(default_factory=dict)
+    statuses: dict[str, str] = Field(default_factory=dict, description="raw status -> class")
+    event_mapping: EventMapping | None = None
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    """Read a column-map YAML file; errors name the file and the bad key."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {}
+    except FileNotFoundError:
+        raise UserError(f"mapping file not found: {path}") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"cannot read mapping file {path}: {exc}") from None
+    try:
+        mapping = ColumnMapping.model_validate(data)
+    except ValidationError as exc:
+        errs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise UserError(f"invalid mapping file {path}: {errs}") from None
+    unknown = set(mapping.columns) - set(TICKET_COLUMNS) - set(EVENT_FIELDS)
+    if unknown:
+        raise UserError(
+            f"invalid mapping file {path}: unknown canonical field(s) {sorted(unknown)}; "
+            f"allowed: {', '.join(TICKET_COLUMNS)}"
+        )
+    return mapping
+
+
+def _role(header: list[str]) -> str | None:
+    cols = {h.strip().lower() for h in header}
+    if {"ticket_id", "at", "event"} <= cols:
+        return "events"
+    if {"ticket_id", "created_at"} <= cols:
+        return "tickets"
+    return None
+
+
+class GenericCsvImporter(Importer):
+    name = "csv"
+    description = "canonical tickets.csv (+ events.csv), or any CSV with --mapping FILE"
+    fidelity = "history if events.csv is given, else snapshot"
+
+    @classmethod
+    def detect(cls, f: InputFile) -> int:
+        if f.suffix not in (".csv", ".tsv", ".txt", ""):
+            return 0
+        return 60 if _role(first_record(f)) else 0
+
+    def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
+        mapping = load_mapping(options.mapping) if options.mapping else None
+        tz = options.tz or (mapping.timezone if mapping else None) or "UTC"
+        source = options.source or (mapping.source if mapping and mapping.source else "csv")
+        report = ProblemReport()
+        ticket_parts, event_parts = [], []
+        for f in files:
+            table = read_csv(f)
+            report.problems += table.problems
+            if mapping is not None and mapping.layout == "events":
+                tickets, events, rep = _read_event_layout(table, f.name, mapping, tz)
+                ticket_parts.append(tickets)
+                event_parts.append(events)
+            else:
+                role = "tickets" if mapping is not None else _role(table.header)
+                if role is None:
+                    raise UserError(
+                        f"{f.name}: not a canonical tickets.csv or events.csv (needs columns "
+                        "ticket_id, created_at / ticket_id, at, event); give --mapping FILE"
+                    )
+                if role == "tickets":
+                    frame, rep = _read_tickets(table, f.name, mapping, tz)
+                    ticket_parts.append(frame)
+                else:
+                    frame, rep = _read_events(table, f.name, tz)
+                    event_parts.append(frame)
+            rep.rows_read = table.rows_read
+            rep.rows_rejected += table.rows_read - len(table.frame)
+            report = report.merge(rep)
+        if not ticket_parts:
+            raise UserError("events.csv given without tickets.csv: the tickets file is required")
+        tickets = pd.concat(ticket_parts, ignore_index=True)
+        tickets, dup_problems = _dedupe_tickets(tickets)
+        report.problems += dup_problems
+        history = bool(event_parts)
+        events = pd.concat(event_parts, ignore_index=True) if history else snapshot_events(tickets)
+        events, orphan_problems, orphans = _drop_orphans(events, tickets)
+        report.problems += orphan_problems
+        report.rows_imported -= orphans
+        report.rows_rejected += orphans
+        tickets = tickets.drop(columns=["_line", "_file"], errors="ignore")
+        events = events.drop(columns=["_line", "_file"], errors="ignore")
+        tickets, events = finalize(
+            tickets, events, source=source, fidelity="history" if history else "snapshot"
+        )
+        return ImportResult(tickets, events, report, self.name)
+
+
+def _column_for(table: CsvTable, field: str, mapping: ColumnMapping | None) -> str | None:
+    if mapping is not None:
+        col = mapping.columns.get(field)
+        if col is None:
+            return None
+        if col not in table.frame.columns:
+            return "__missing__:" + col
+        return col
+    lower = {c.strip().lower(): c for c in table.columns}
+    return lower.get(field)
+
+
+def _read_tickets(
+    table: CsvTable, file: str, mapping: ColumnMapping | None, tz: str
+) -> tuple[pd.DataFrame, ProblemReport]:
+    df = table.frame
+    problems: list[Problem] = []
+    nulls = tuple(mapping.null_values) if mapping else NULL_TOKENS
+    out = pd.DataFrame(index=df.index)
+    out["_line"] = df["_line"]
+    out["_file"] = file
+    cols = {f: _column_for(table, f, mapping) for f in TICKET_COLUMNS}
+    for field, col in cols.items():
+        if col and col.startswith("__missing__:"):
+            raise UserError(
+                f"{file}: the mapping names column {col.split(':', 1)[1]!r} for {field}, "
+                f"but the file has no such column; columns: {', '.join(table.columns[:40])}"
+            )
+    for req in ("ticket_id", "created_at"):
+        if not cols.get(req):
+            raise UserError(f"{file}: missing required column for {req!r}")
+    renamed = pd.DataFrame({f: df[c] for f, c in cols.items() if c}, index=df.index)
+    renamed["_line"] = df["_line"]
+    values = mapping.values if mapping else {}
+    for field, vmap in values.items():
+        if field in renamed:
+            key = renamed[field].astype("string").str.strip()
+            mapped = key.map({str(k): v for k, v in vmap.items()})
+            renamed[field] = (
+                mapped.where(mapped.notna(), key)
+                .astype("object")
+                .map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(v).lower())
+                if field in BOOL_FIELDS
+                else mapped.where(mapped.notna(), key)
+            )
+    for field in TEXT_FIELDS:
+        if field in renamed:
+            out[field] = clean_strings(renamed[field], nulls)
+    fmt = mapping.timestamp_format if mapping else None
+    dayfirst = mapping.dayfirst if mapping else False
+    for field in TIMESTAMP_FIELDS:
+        if field in renamed:
+            out[field], probs = parse_timestamps(
+                renamed, field, file=file, tz=tz, fmt=fmt, dayfirst=dayfirst, null_tokens=nulls
+            )
+            problems += _rename_columns(probs, cols)
+    for field in NUMBER_FIELDS:
+        if field in renamed:
+            out[field], probs = parse_numbers(renamed, field, file=file)
+            problems += _rename_columns(probs, cols)
+    for field in BOOL_FIELDS:
+        if field in renamed:
+            out[field], probs = parse_booleans(renamed, field, file=file)
+            problems += _rename_columns(probs, cols)
+    if "status" in out:
+        out["status_class"], probs = map_status_classes(
+            out["status"], out, column="status", file=file,
+            overrides=mapping.statuses if mapping else None,
+        )  # fmt: skip
+        problems += _rename_columns(probs, cols)
+    if "tags" in renamed:
+        out["tags"] = clean_strings(renamed["tags"], nulls).str.split(r"[,\s]+", regex=True)
+    mapped_cols = {c for c in cols.values() if c}
+    extra_cols = [c for c in table.columns if c not in mapped_cols]
+    if extra_cols and mapping is not None:
+        out["extra"] = _extra_maps(df[extra_cols])
+    missing_id = out["ticket_id"].isna()
+    problems += problems_from_mask(out.assign(ticket_id=out["ticket_id"]), missing_id,
+                                   code="missing-value", column=cols["ticket_id"], file=file)  # fmt: skip
+    missing_created = out["created_at"].isna() & ~missing_id
+    raw_created = clean_strings(renamed["created_at"], nulls)
+    problems += problems_from_mask(
+        out.assign(created_at=raw_created), missing_created & raw_created.isna(),
+        code="missing-value", column=cols["created_at"], file=file,
+    )  # fmt: skip
+    reject = missing_id | missing_created
+    if "resolved_at" in out:
+        before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
+        problems += problems_from_mask(
+            out.assign(resolved_at=renamed.get("resolved_at")), before & ~reject,
+            code="resolved-before-created", column=cols["resolved_at"] or "resolved_at", file=file,
+        )  # fmt: skip
+        out.loc[before, "resolved_at"] = pd.NaT
+    kept = out[~reject]
+    rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
+                        problems=problems)  # fmt: skip
+    return kept, rep
+
+
+def _rename_columns(problems: list[Problem], cols: dict[str, str | None]) -> list[Problem]:
+    """Problems name the source column, not our canonical field."""
+    for p in problems:
+        if p.column in cols and cols[p.column]:
+            p.column = cols[p.column]
+    return problems
+
+
+def _extra_maps(df: pd.DataFrame) -> list:
+    records = df.astype("object").where(df.notna(), None).to_dict("records")
+    return [[(k, v) for k, v in r.items() if v not in (None, "")] for r in records]
+
+
+def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, ProblemReport]:
+    df = table.frame
+    lower = {c.strip().lower(): c for c in table.columns}
+    out = pd.DataFrame(index=df.index)
+    out["_line"] = df["_line"]
+    out["_file"] = file
+    problems: list[Problem] = []
+    for field in ("ticket_id", "event", "value", "actor"):
+        if field in lower:
+            out[field] = clean_strings(df[lower[field]])
+    out["event"] = out["event"].str.lower()
+    out["at"], probs = parse_timestamps(df.rename(columns={lower["at"]: "at"}), "at", file=file,
+                                        tz=tz)  # fmt: skip
+    problems += probs
+    if "public" in lower:
+        out["public"], probs = parse_booleans(df.rename(columns={lower["public"]: "public"}),
+                                              "public", file=file)  # fmt: skip
+        problems += probs
+    if "status_class" in lower:
+        out["status_class"] = clean_strings(df[lower["status_class"]])
+    status_like = out["event"].isin(["status", "created", "reopened", "resolved", "closed"])
+    classes, probs = map_status_classes(out["value"].where(status_like), out, column="value",
+                                        file=file)  # fmt: skip
+    problems += probs
+    if "status_class" in out:
+        out["status_class"] = out["status_class"].fillna(classes)
+    else:
+        out["status_class"] = classes
+    bad_event = out["event"].notna() & ~out["event"].isin(EVENT_TYPES)
+    problems += problems_from_mask(out, bad_event, code="unknown-event", column="event", file=file)
+    missing_id = out["ticket_id"].isna()
+    problems += problems_from_mask(out, missing_id, code="missing-value", column="ticket_id",
+                                   file=file)  # fmt: skip
+    reject = missing_id | bad_event | out["at"].isna() | out["event"].isna()
+    kept = out[~reject]
+    return kept, ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
+                               problems=problems)  # fmt: skip
+
+
+def _read_event_layout(
+    table: CsvTable, file: str, mapping: ColumnMapping, tz: str
+) -> tuple[pd.DataFrame, pd.DataFrame, ProblemReport]:
+    """An export with one row per activity: events from each row, tickets from the first/last."""
+    em = mapping.event_mapping or EventMapping()
+    cols = {**mapping.columns, **em.columns}
+    df = table.frame
+    missing = [c for c in cols.values() if c not in df.columns]
+    if missing:
+        raise UserError(f"{file}: the mapping names missing column(s) {missing}")
+    if "ticket_id" not in cols or "at" not in cols:
+        raise UserError(f"{file}: an events layout mapping needs columns for ticket_id and at")
+    renamed = pd.DataFrame({f: df[c] for f, c in cols.items()}, index=df.index)
+    renamed["_line"] = df["_line"]
+    problems: list[Problem] = []
+    at, probs = parse_timestamps(renamed, "at", file=file, tz=tz, fmt=mapping.timestamp_format,
+                                 dayfirst=mapping.dayfirst)  # fmt: skip
+    problems += _rename_columns(probs, cols)
+    ev = pd.DataFrame({"_line": df["_line"], "ticket_id": clean_strings(renamed["ticket_id"]),
+                       "at": at})  # fmt: skip
+    raw_event = (
+        clean_strings(renamed["event"])
+        if "event" in renamed
+        else pd.Series(pd.NA, index=df.index, dtype="string")
+    )
+    ev["event"] = raw_event.map(em.events).fillna("status")
+    status_col = "status" if "status" in renamed else None
+    raw_status = clean_strings(renamed[status_col]) if status_col else raw_event
+    ev["value"] = raw_status
+    classes, probs = map_status_classes(raw_status, ev.assign(value=raw_status), column="value",
+                                        file=file, overrides=mapping.statuses)  # fmt: skip
+    problems += probs
+    ev["status_class"] = classes.where(ev["event"].isin(["status", "resolved", "closed",
+                                                           "reopened", "created"]))  # fmt: skip
+    ev["actor"] = np.where(ev["event"] == "customer_reply", "customer",
+                           np.where(ev["event"] == "agent_reply", "agent", "system"))  # fmt: skip
+    ev["public"] = ev["event"].isin(["agent_reply", "customer_reply"])
+    reject = ev["ticket_id"].isna() | ev["at"].isna()
+    ev = ev[~reject].sort_values(["ticket_id", "at", "_line"], kind="stable")
+    g = ev.groupby("ticket_id", sort=False)
+    tickets = pd.DataFrame({"ticket_id": g["ticket_id"].first(), "created_at": g["at"].min(),
+                            "_line": g["_line"].first()})  # fmt: skip
+    last_rows = renamed.loc[g.tail(1).index]
+    for field in TEXT_FIELDS:
+        if field in last_rows and field not in ("ticket_id",):
+            tickets[field] = (
+                clean_strings(last_rows[field])
+                .set_axis(last_rows.index)
+                .groupby(ev.loc[last_rows.index, "ticket_id"].values)
+                .first()
+                .reindex(tickets.index)
+            )
+    tickets = tickets.reset_index(drop=True)
+    rep = ProblemReport(rows_imported=len(ev), rows_rejected=int(reject.sum()),
+                        problems=problems)  # fmt: skip
+    return tickets, ev, rep
+
+
+def _dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    dup = tickets.duplicated("ticket_id", keep="last")
+    problems = problems_from_mask(
+        tickets.assign(_line=tickets["_line"]), dup, code="duplicate-ticket", column="ticket_id",
+        file="", severity="warning",
+    ) if "_line" in tickets else []  # fmt: skip
+    if "_file" in tickets:
+        files = tickets.loc[dup, "_file"].tolist()
+        for p, f in zip(problems, files, strict=True):
+            p.file = f
+    return tickets[~dup].reset_index(drop=True), problems
+
+
+def _drop_orphans(events: pd.DataFrame, tickets: pd.DataFrame):
+    orphan = ~events["ticket_id"].isin(tickets["ticket_id"])
+    problems: list[Problem] = []
+    if orphan.any() and "_line" in events:
+        problems = problems_from_mask(events, orphan, code="unknown-ticket", column="ticket_id",
+                                      file="")  # fmt: skip
+        for p, f in zip(problems, events.loc[orphan, "_file"].tolist(), strict=True):
+            p.file = f
+    return events[~orphan], problems, int(orphan.sum()) if "_line" in events else 0

@@ -1,0 +1,294 @@
+"""Reading export files: gzip and zip, encoding and delimiter sniffing, CSV with source line numbers."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from slametrics.errors import UserError
+from slametrics.problems import Problem
+
+MAX_FILE_BYTES = 4 * 1024**3
+ENCODINGS = ("utf-8", "cp1251", "cp1252")
+
+
+@dataclass
+class InputFile:
+    """One export file's decoded bytes; `name` is what problems cite (zip members as zip:member)."""
+
+    name: str
+    data: bytes
+    encoding: str = "utf-8"
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def suffix(self) -> str:
+        name = self.name.lower().removesuffix(".gz")
+        return PurePosixPath(name).suffix
+
+    def head(self, n: int = 65536) -> str:
+        return self.data[:n].decode(self.encoding, errors="replace")
+
+    def text(self) -> str:
+        return self.data.decode(self.encoding, errors="replace")
+
+
+def open_inputs(path: str | Path) -> list[InputFile]:
+    """The input files in `path`: itself, its gunzipped content, or each member of a zip."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"file not found: {p}")
+    if p.is_dir():
+        raise UserError(
+            f"{p} is a directory; give export files, or an event-log directory as SOURCE"
+        )
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {p}: {exc.strerror}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = _gunzip(raw)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise UserError(f"{p}: not a readable gzip file ({exc})") from None
+    if raw[:4] == b"PK\x03\x04":
+        return _zip_members(p, raw)
+    return [_decoded(str(p), raw)]
+
+
+def _gunzip(raw: bytes) -> bytes:
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as fh:
+        out = fh.read(MAX_FILE_BYTES + 1)
+    if len(out) > MAX_FILE_BYTES:
+        raise UserError("gzip content is larger than 4 GiB; split the export")
+    return out
+
+
+def _zip_members(p: Path, raw: bytes) -> list[InputFile]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        raise UserError(f"{p}: not a readable zip file ({exc})") from None
+    files = []
+    for info in zf.infolist():
+        if info.is_dir() or info.filename.startswith("__MACOSX/"):
+            continue
+        member = PurePosixPath(info.filename)
+        if member.is_absolute() or ".." in member.parts:
+            raise UserError(f"{p}: refusing zip member with an unsafe path: {info.filename!r}")
+        if info.file_size > MAX_FILE_BYTES:
+            raise UserError(f"{p}: zip member {info.filename} is larger than 4 GiB")
+        data = zf.read(info)
+        if data[:2] == b"\x1f\x8b":
+            data = _gunzip(data)
+        files.append(_decoded(f"{p}:{info.filename}", data))
+    if not files:
+        raise UserError(f"{p}: the zip file has no files in it")
+    return files
+
+
+def _decoded(name: str, raw: bytes) -> InputFile:
+    """Strip a BOM and choose the encoding: UTF-8 if it decodes, else cp1251 or cp1252."""
+    if raw[:3] == b"\xef\xbb\xbf":
+        return InputFile(name, raw[3:], "utf-8")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = raw.decode("utf-16")
+        return InputFile(name, text.encode("utf-8"), "utf-8")
+    try:
+        raw.decode("utf-8")
+        return InputFile(name, raw, "utf-8")
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    encoding = _guess_single_byte(raw)
+    line = raw.count(b"\n", 0, bad_at) + 1
+    problem = Problem(
+        code="encoding-guessed",
+        file=name,
+        line=line,
+        value=encoding,
+        message=f"not UTF-8 (first bad byte on line {line}); decoded as {encoding}",
+        severity="warning",
+    )
+    text = raw.decode(encoding, errors="replace")
+    return InputFile(name, text.encode("utf-8"), "utf-8", [problem])
+
+
+def _guess_single_byte(raw: bytes) -> str:
+    """cp1251 when high bytes look like Cyrillic letters, else cp1252."""
+    sample = np.frombuffer(raw[: 1 << 20], dtype=np.uint8)
+    high = sample[sample >= 0xC0]
+    if len(high) and (len(high) / max(1, (sample >= 0x80).sum())) > 0.6:
+        return "cp1251"
+    return "cp1252"
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter of a CSV header line: the most frequent of `,` `;` tab `|` outside quotes."""
+    counts = {}
+    for d in (",", ";", "\t", "|"):
+        try:
+            row = next(csv.reader([header], delimiter=d))
+        except (csv.Error, StopIteration):
+            continue
+        counts[d] = len(row)
+    best = max(counts, key=lambda d: counts[d]) if counts else ","
+    return best if counts.get(best, 1) > 1 else ","
+
+
+def first_record(f: InputFile) -> list[str]:
+    """The header cells of a CSV file (quoted newlines allowed)."""
+    head = f.head(1 << 16)
+    first_line = head.split("\n", 1)[0]
+    delim = sniff_delimiter(first_line)
+    try:
+        return next(csv.reader(io.StringIO(head), delimiter=delim))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Header names made unique positionally: `Comment`, `Comment.1`, `Comment.2` (as pandas does)."""
+    seen: dict[str, int] = {}
+    out = []
+    for raw in names:
+        name = raw.strip() or "unnamed"
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _record_lines(data: bytes, quote: int = 0x22) -> np.ndarray:
+    """1-based physical line where each non-empty CSV record starts (header included).
+
+    A newline ends a record when an even number of quote characters precede it; counted with
+    numpy over the bytes, so it costs no Python loop per row.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 0x0A)
+    quotes_before = np.cumsum(buf == quote)
+    ends = nl[(quotes_before[nl] % 2) == 0] if len(nl) else nl
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(buf)]])
+    line_of_start = np.searchsorted(nl, starts, side="left") + 1
+    length = stops - starts
+    cr_only = (length == 1) & (buf[np.clip(starts, 0, max(len(buf) - 1, 0))] == 0x0D)
+    non_empty = (length > 0) & ~cr_only
+    return line_of_start[non_empty]
+
+
+@dataclass
+class CsvTable:
+    """A CSV file read as strings, with `_line` holding each row's source line."""
+
+    frame: pd.DataFrame
+    columns: list[str]
+    header: list[str]
+    delimiter: str
+    problems: list[Problem]
+    rows_read: int
+
+
+def read_csv(f: InputFile) -> CsvTable:
+    """Read a CSV export as string columns; malformed rows become problems, never exceptions."""
+    header = first_record(f)
+    if not header or all(not h.strip() for h in header):
+        raise UserError(f"{f.name}: empty file or no header row")
+    delim = sniff_delimiter(f.head(1 << 16).split("\n", 1)[0])
+    names = unique_names(header)
+    problems: list[Problem] = list(f.problems)
+    bad_rows: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row.number or 0)
+        problems.append(
+            Problem(
+                code="malformed-row",
+                file=f.name,
+                line=row.number,
+                value=(row.text or "")[:200],
+                message=f"expected {row.expected_columns} cells, found {row.actual_columns}",
+            )
+        )
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(f.data),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, block_size=1 << 24, use_threads=True
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise UserError(f"{f.name}: cannot parse as CSV ({exc})") from None
+    frame = table.to_pandas(types_mapper=None)
+    lines = _record_lines(f.data)[1:]
+    if bad_rows and len(lines) == len(frame) + len(bad_rows):
+        # pyarrow numbers invalid rows by physical line, so drop those lines from the map
+        lines = lines[~np.isin(lines, np.array(bad_rows))]
+    if len(lines) != len(frame):
+        lines = np.arange(2, len(frame) + 2)  # fall back to record numbers (header = line 1)
+    frame["_line"] = lines
+    return CsvTable(frame, names, header, delim, problems, len(frame) + len(bad_rows))
+
+
+def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[dict], list[Problem]]:
+    """Records from a JSON document (a list, or a dict holding a list under one of `keys`) or NDJSON."""
+    text = f.text()
+    stripped = text.lstrip()
+    problems: list[Problem] = []
+    if not stripped:
+        raise UserError(f"{f.name}: empty file")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if stripped.startswith("[") or "\n" not in stripped.strip():
+            raise UserError(f"{f.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        doc = None
+    if doc is None:
+        records = []
+        for i, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                problems.append(
+                    Problem(
+                        code="malformed-json",
+                        file=f.name,
+                        line=i,
+                        value=line[:200],
+                        message=exc.msg,
+                    )  # fmt: skip
+                )
+        return [r for r in records if isinstance(r, dict)], problems
+    if isinstance(doc, list):
+        return [r for r in doc if isinstance(r, dict)], problems
+    if isinstance(doc, dict):
+        for key in keys:
+            if isinstance(doc.get(key), list):
+                return [r for r in doc[key] if isinstance(r, dict)], problems
+        return [doc], problems
+    raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
