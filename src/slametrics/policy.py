@@ -251,6 +251,10 @@ class Policy(Strict):
     repeat_incidents: RepeatIncidents = Field(default_factory=RepeatIncidents)
     first_contact_resolution: FirstContactResolution = Field(default_factory=FirstContactResolution)
     trend_periods: int = Field(4, ge=0, le=52)
+    critical_priorities: list[str] = Field(
+        default_factory=lambda: ["urgent", "critical", "P1", "highest", "blocker", "1 - Critical"],
+        description="Priorities whose incidents the report lists one by one",
+    )
     thresholds: list[Threshold] = Field(default_factory=list)
 
     @field_validator("timezone")

@@ -1,0 +1,3 @@
+"""slametrics: SLA metrics recomputed from helpdesk ticket exports."""
+
+__version__ = "0.1.0"

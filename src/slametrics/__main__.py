@@ -1,0 +1,5 @@
+"""Run slametrics as `python -m slametrics`."""
+
+from slametrics.cli import run
+
+run()

@@ -1,0 +1,239 @@
+"""The library facade the CLI calls: import, metrics, tickets, check. Returns data; never prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from slametrics.check import check_thresholds
+from slametrics.clocks import compute_clocks
+from slametrics.errors import UserError
+from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
+from slametrics.importers import IMPORTERS, detect_importer, get_importer
+from slametrics.importers.base import ImportOptions
+from slametrics.importers.io import InputFile, open_inputs
+from slametrics.metrics import compute_metrics, counted_clocks, resolve_as_of
+from slametrics.periods import Period, parse_instant, parse_period, whole_span
+from slametrics.policy import Policy, load_policy
+from slametrics.problems import Problem, ProblemReport
+from slametrics.results import CheckResult, MetricsResult
+from slametrics.schema import validate_events, validate_tickets
+
+IMPORTS_FILE = "imports.jsonl"
+Progress = Callable[[str, int, int], None]
+
+
+class FileSummary(BaseModel):
+    importer: str
+    files: list[str]
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+
+
+class ImportSummary(BaseModel):
+    """What an import did: per importer row accounting, merge counts and every problem."""
+
+    log: str | None = None
+    groups: list[FileSummary] = Field(default_factory=list)
+    tickets: int = 0
+    events: int = 0
+    tickets_new: int = 0
+    tickets_updated: int = 0
+    events_new: int = 0
+    events_duplicate: int = 0
+    problems: list[Problem] = Field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(g.rows_rejected for g in self.groups)
+
+
+@dataclass
+class Loaded:
+    """An event log in memory, with what its imports rejected."""
+
+    log: EventLog
+    rows_rejected: int
+    problems: int
+
+
+def read_exports(
+    paths: list[Path],
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, ImportSummary]:
+    """Read export files with their importers (named or detected) into canonical frames."""
+    if format is not None and format not in IMPORTERS:
+        get_importer(format)  # raises UnknownImporter listing the valid names
+    inputs: list[InputFile] = [f for p in paths for f in open_inputs(p)]
+    groups: dict[str, list[InputFile]] = {}
+    for f in inputs:
+        name = format or ("csv" if mapping else detect_importer(f))
+        groups.setdefault(name, []).append(f)
+    summary = ImportSummary()
+    tickets, events = [], []
+    options = ImportOptions(tz=tz, mapping=mapping)
+    for i, (name, files) in enumerate(sorted(groups.items())):
+        if progress:
+            progress(name, i, len(groups))
+        result = get_importer(name)().read(files, options)
+        rep: ProblemReport = result.report
+        summary.groups.append(FileSummary(
+            importer=name, files=[f.name for f in files], rows_read=rep.rows_read,
+            rows_imported=rep.rows_imported, rows_rejected=rep.rows_rejected,
+        ))  # fmt: skip
+        summary.problems += rep.problems
+        tickets.append(validate_tickets(result.tickets).to_pandas())
+        events.append(validate_events(result.events).to_pandas())
+    if progress:
+        progress("done", len(groups), len(groups))
+    t = pd.concat(tickets, ignore_index=True)
+    e = pd.concat(events, ignore_index=True)
+    summary.tickets, summary.events = len(t), len(e)
+    return t, e, summary
+
+
+def import_exports(
+    paths: list[Path],
+    log_dir: Path,
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import exports into the event log at `log_dir` (created if missing); idempotent."""
+    t, e, summary = read_exports(paths, format=format, mapping=mapping, tz=tz, progress=progress)
+    summary.log = str(log_dir)
+    if strict and summary.rows_rejected:
+        return summary  # --strict: nothing is written when any row was rejected
+    stats = merge_into_log(log_dir, t, e)
+    summary.tickets_new, summary.tickets_updated = stats.tickets_new, stats.tickets_updated
+    summary.events_new, summary.events_duplicate = stats.events_new, stats.events_duplicate
+    record = {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "groups": [g.model_dump() for g in summary.groups],
+        "problems": len(summary.problems),
+    }
+    with open(Path(log_dir) / IMPORTS_FILE, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return summary
+
+
+def load_source(
+    sources: list[Path],
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+) -> Loaded:
+    """SOURCE as an event log: a log directory, or export files imported in memory."""
+    if not sources:
+        raise UserError("no SOURCE given: an event-log directory or export files")
+    if len(sources) == 1 and Path(sources[0]).is_dir():
+        if not is_event_log(Path(sources[0])):
+            raise UserError(
+                f"{sources[0]} is a directory but not an event log (no tickets.parquet)"
+            )
+        log = read_log(sources[0])
+        rejected, problems = _import_history(Path(sources[0]))
+        return Loaded(log, rejected, problems)
+    t, e, summary = read_exports(sources, format=format, mapping=mapping, tz=tz)
+    return Loaded(EventLog(t, e), summary.rows_rejected, len(summary.problems))
+
+
+def _import_history(log_dir: Path) -> tuple[int, int]:
+    path = log_dir / IMPORTS_FILE
+    if not path.exists():
+        return 0, 0
+    rejected = problems = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        rejected += sum(g.get("rows_rejected", 0) for g in rec.get("groups", []))
+        problems += rec.get("problems", 0)
+    return rejected, problems
+
+
+def resolve_period(text: str | None, policy: Policy, log: EventLog,
+                   now: pd.Timestamp | None = None) -> Period:  # fmt: skip
+    """The named period, or without a name the whole span of the data."""
+    if text:
+        return parse_period(text, policy.timezone, now)
+    if not len(log.tickets):
+        today = (now or pd.Timestamp.now(tz="UTC")).normalize()
+        return whole_span(today, today, policy.timezone)
+    from slametrics.metrics import latest_timestamp
+
+    return whole_span(log.tickets["created_at"].min(), latest_timestamp(log), policy.timezone)
+
+
+@dataclass
+class Query:
+    """What metrics, tickets, check and report share: source, policy, period and as_of."""
+
+    sources: list[Path]
+    policy: Path
+    period: str | None = None
+    as_of: str | None = None
+    format: str | None = None
+    mapping: Path | None = None
+    tz: str | None = None
+    now: pd.Timestamp | None = None
+
+    def prepare(self) -> tuple[Loaded, Policy, Period, pd.Timestamp | None]:
+        policy = load_policy(self.policy)
+        loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz)
+        period = resolve_period(self.period, policy, loaded.log, self.now)
+        as_of = parse_instant(self.as_of) if self.as_of else None
+        return loaded, policy, period, as_of
+
+
+def metrics(q: Query, by: str | None = None) -> MetricsResult:
+    """Compute every metric for the query's period."""
+    loaded, policy, period, as_of = q.prepare()
+    return compute_metrics(loaded.log, policy, period, as_of, by=by,
+                           rows_rejected=loaded.rows_rejected, problems=loaded.problems)  # fmt: skip
+
+
+def check(q: Query) -> CheckResult:
+    """Evaluate the policy's thresholds for the query's period."""
+    return check_thresholds(metrics(q))
+
+
+TICKET_OUTPUT_COLUMNS = [
+    "ticket_id", "clock", "priority", "kind", "started_at", "stopped_at", "target_s", "elapsed_s",
+    "paused_s", "due_at", "outcome", "calendar", "source", "subject", "organization",
+    "status_class",
+]  # fmt: skip
+
+
+def tickets(q: Query, outcome: str | None = None) -> pd.DataFrame:
+    """One row per ticket and clock that counts in the period, plus clocks running at as_of."""
+    loaded, policy, period, as_of = q.prepare()
+    as_of = resolve_as_of(loaded.log, period, as_of)
+    state = compute_clocks(loaded.log.tickets, loaded.log.events, policy, as_of)
+    c = state.clocks
+    counted = counted_clocks(c, period)
+    rows = c[c.index.isin(counted.index) | (c["outcome"] == "running")]
+    if outcome:
+        if outcome not in ("met", "breached", "running"):
+            raise UserError(f"--outcome {outcome!r}: use met, breached or running")
+        rows = rows[rows["outcome"] == outcome]
+    info = state.tickets.set_index("tix")[["subject", "organization", "status_class_at"]]
+    rows = rows.join(info, on="tix").rename(columns={"status_class_at": "status_class"})
+    rows = rows.sort_values(["ticket_id", "clock"], kind="stable")
+    return rows[TICKET_OUTPUT_COLUMNS].reset_index(drop=True)

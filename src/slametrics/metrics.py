@@ -1,0 +1,398 @@
+"""Metrics for a period (DESIGN §7): on-time share, FCR, repeat incidents, reopens, waiting, volumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from slametrics.clocks import ClockResult, compute_clocks
+from slametrics.eventlog import EventLog
+from slametrics.periods import Period
+from slametrics.policy import CLOCK_NAMES, Policy, Threshold
+from slametrics.results import (
+    ClockStats,
+    DataQuality,
+    MetricsResult,
+    MetricValue,
+    PeriodInfo,
+    RepeatGroup,
+    SliceStats,
+    ThresholdValue,
+    TicketLine,
+    TrendDirection,
+    TrendPoint,
+    VendorDisagreement,
+    VolumeRow,
+)
+
+RISK_SHARE = 0.8
+LIST_LIMIT = 500  # the result carries at most this many tickets per list; `tickets` has all
+HIGHER_IS_BETTER = {
+    "on_time_share": True, "first_contact_resolution": True, "repeat_incident_rate": False,
+    "reopen_rate": False, "waiting_on_customer": False,
+}  # fmt: skip
+
+
+@dataclass
+class PeriodFigures:
+    """Clock rows that count in the period plus the headline metric values."""
+
+    counted: pd.DataFrame
+    metrics: dict[str, MetricValue]
+    state: ClockResult
+
+
+def latest_timestamp(log: EventLog) -> pd.Timestamp:
+    """The latest instant in the log (events and tickets)."""
+    candidates = [log.events["at"].max() if len(log.events) else pd.NaT,
+                  log.tickets["updated_at"].max() if len(log.tickets) else pd.NaT,
+                  log.tickets["created_at"].max() if len(log.tickets) else pd.NaT]  # fmt: skip
+    valid = [c for c in candidates if pd.notna(c)]
+    return max(valid) if valid else pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def resolve_as_of(log: EventLog, period: Period, as_of: pd.Timestamp | None) -> pd.Timestamp:
+    """--as-of if given, else the latest timestamp in the log; capped at the period's end."""
+    t = as_of if as_of is not None else latest_timestamp(log)
+    return min(t, period.end - pd.Timedelta(microseconds=1))
+
+
+def _share(num: float, den: float) -> MetricValue:
+    return MetricValue(value=(num / den) if den else None, numerator=num, denominator=den)
+
+
+def _in(series: pd.Series, period: Period) -> pd.Series:
+    return series.notna() & (series >= period.start) & (series < period.end)
+
+
+def counted_clocks(clocks: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Clocks that count in the period: stopped inside it, or running and breached at its end."""
+    stopped_in = _in(clocks["stopped_at"], period)
+    running_breached = clocks["stopped_at"].isna() & (clocks["outcome"] == "breached")
+    return clocks[stopped_in | running_breached]
+
+
+def period_figures(
+    log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp
+) -> PeriodFigures:
+    """Compute the clocks at `as_of` and the headline metrics of one period."""
+    state = compute_clocks(log.tickets, log.events, policy, as_of)
+    t = state.tickets
+    counted = counted_clocks(state.clocks, period)
+    met = int((counted["outcome"] == "met").sum())
+    breached = int((counted["outcome"] == "breached").sum())
+    m: dict[str, MetricValue] = {"on_time_share": _share(met, met + breached)}
+
+    first_res = _in(t["first_resolved_at"], period)
+    fcr = policy.first_contact_resolution
+    replies = np.where(t["has_reply_events"], t["replies_before_resolution"],
+                       t["agent_replies"].fillna(0) if "agent_replies" in t else 0)  # fmt: skip
+    reopened = (t["reopen_count"] > 0) | (t["reopens"].fillna(0) > 0)
+    ok = (replies <= fcr.max_agent_replies) & (~reopened if fcr.exclude_reopened else True)
+    m["first_contact_resolution"] = _share(int((first_res & ok).sum()), int(first_res.sum()))
+
+    incidents = t[t["kind"] == "incident"]
+    repeat = repeat_flags(incidents, policy)
+    created_in = _in(incidents["created_at"], period)
+    m["repeat_incident_rate"] = _share(int((repeat & created_in).sum()), int(created_in.sum()))
+
+    final_resolution = t["status_class_at"].isin(["resolved", "closed"])
+    resolved_in = final_resolution & _in(t["status_since"], period) | first_res
+    m["reopen_rate"] = _share(int((resolved_in & reopened).sum()), int(resolved_in.sum()))
+
+    waiting = t["status_class_at"] == "waiting_customer"
+    m["waiting_on_customer"] = MetricValue(value=float(waiting.sum()))
+    m["created"] = MetricValue(value=float(_in(t["created_at"], period).sum()))
+    m["resolved"] = MetricValue(value=float(resolved_in.sum()))
+    open_at_end = ~t["status_class_at"].isin(["resolved", "closed", "canceled"])
+    m["open_at_end"] = MetricValue(value=float(open_at_end.sum()))
+    return PeriodFigures(counted, m, state)
+
+
+def repeat_flags(incidents: pd.DataFrame, policy: Policy) -> pd.Series:
+    """True for an incident with an earlier one of the same key created within the window."""
+    key = policy.repeat_incidents.key
+    if not len(incidents):
+        return pd.Series(False, index=incidents.index)
+    keys = incidents[key].astype("string").apply(lambda c: c.str.strip().str.lower())
+    complete = keys.notna().all(axis=1) & (keys != "").all(axis=1)
+    df = keys.assign(created_at=incidents["created_at"])[complete]
+    df = df.sort_values([*key, "created_at"], kind="stable")
+    prev = df.groupby(key, sort=False)["created_at"].shift(1)
+    gap = (df["created_at"] - prev).dt.total_seconds()
+    flags = gap.notna() & (gap <= policy.repeat_incidents.window)
+    return flags.reindex(incidents.index, fill_value=False)
+
+
+def _stats(rows: pd.DataFrame) -> dict[str, float | int | None]:
+    met = int((rows["outcome"] == "met").sum())
+    breached = int((rows["outcome"] == "breached").sum())
+    stopped = rows.loc[rows["stopped_at"].notna(), "elapsed_s"].to_numpy()
+    pct = np.percentile(stopped, [50, 90, 95]) if len(stopped) else [None] * 3
+    return {"met": met, "breached": breached,
+            "on_time_share": met / (met + breached) if met + breached else None,
+            "p50_s": _f(pct[0]), "p90_s": _f(pct[1]), "p95_s": _f(pct[2])}  # fmt: skip
+
+
+def _f(x: object) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+def _slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[SliceStats]:
+    counted = counted.assign(_key=counted[field].astype("string").fillna("(none)"))
+    running = running.assign(_key=running[field].astype("string").fillna("(none)"))
+    out = []
+    keys = sorted(set(counted["_key"]) | set(running["_key"]))
+    for clock in CLOCK_NAMES:  # two clocks x a handful of keys, each a vectorized selection
+        c = counted[counted["clock"] == clock]
+        r = running[running["clock"] == clock]
+        for key in keys:
+            rows = c[c["_key"] == key]
+            run = int((r["_key"] == key).sum())
+            if not len(rows) and not run:
+                continue
+            out.append(SliceStats(dimension=field, key=str(key), clock=clock,
+                                  running=run, **_stats(rows)))  # fmt: skip
+    return out
+
+
+def threshold_value(th: Threshold, fig: PeriodFigures) -> float | None:
+    if th.metric != "on_time_share" or not (th.clock or th.priority or th.kind):
+        return fig.metrics[th.metric].value
+    rows = fig.counted
+    if th.clock:
+        rows = rows[rows["clock"] == th.clock]
+    if th.priority:
+        rows = rows[rows["priority"].astype("string").str.lower() == th.priority.lower()]
+    if th.kind:
+        rows = rows[rows["kind"] == th.kind]
+    return _stats(rows)["on_time_share"]  # type: ignore[return-value]
+
+
+def evaluate_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdValue]:
+    out = []
+    for th in policy.thresholds:
+        value = threshold_value(th, fig)
+        if value is None:
+            out.append(ThresholdValue(label=th.label, metric=th.metric, value=None, min=th.min,
+                                      max=th.max, passed=True, note="no data in the period"))  # fmt: skip
+            continue
+        passed = (th.min is None or value >= th.min) and (th.max is None or value <= th.max)
+        out.append(ThresholdValue(label=th.label, metric=th.metric, value=value, min=th.min,
+                                  max=th.max, passed=passed))  # fmt: skip
+    return out
+
+
+def _line(t: pd.DataFrame, **extra: object) -> list[TicketLine]:
+    cols = ["ticket_id", "subject", "priority", "kind", "organization", "requester", "created_at"]
+    base = (
+        t[[c for c in cols if c in t]]
+        .astype(object)
+        .where(t[[c for c in cols if c in t]].notna(), None)
+    )
+    records = base.to_dict("records")
+    lines = []
+    for i, rec in enumerate(records):
+        rec = {k: (str(v) if k != "created_at" and v is not None else v) for k, v in rec.items()}
+        more = {k: (None if pd.isna(v[i]) else v[i]) for k, v in extra.items()}
+        lines.append(TicketLine(**rec, **more))
+    return lines
+
+
+def compute_metrics(
+    log: EventLog,
+    policy: Policy,
+    period: Period,
+    as_of: pd.Timestamp | None = None,
+    by: str | None = None,
+    rows_rejected: int = 0,
+    problems: int = 0,
+) -> MetricsResult:
+    """All metrics of `period` at `as_of`, with breakdowns, lists, trend and threshold values."""
+    as_of = resolve_as_of(log, period, as_of)
+    fig = period_figures(log, policy, period, as_of)
+    clocks, t = fig.state.clocks, fig.state.tickets
+    running = clocks[clocks["outcome"] == "running"]
+    counted = fig.counted
+    clock_stats = {}
+    for clock in CLOCK_NAMES:
+        rows = counted[counted["clock"] == clock]
+        clock_stats[clock] = ClockStats(
+            running=int((running["clock"] == clock).sum()),
+            untargeted=fig.state.untargeted.get(clock, 0), **_stats(rows),
+        )  # fmt: skip
+
+    by_field: list[SliceStats] = []
+    if by:
+        if by not in t.columns:
+            from slametrics.errors import UserError
+
+            raise UserError(f"--by {by!r}: not a ticket field; use one of: "
+                            f"{', '.join(c for c in t.columns if not c.startswith('_'))}")  # fmt: skip
+        vals = t.set_index("tix")[by]
+        if len(clocks):
+            by_field = _slices(counted.assign(**{by: counted["tix"].map(vals)}),
+                               running.assign(**{by: running["tix"].map(vals)}), by)  # fmt: skip
+
+    volumes = _volumes(t, period)
+    res = clocks[clocks["clock"] == "resolution"].set_index("tix")
+    crit = t[(t["kind"] == "incident")
+             & t["priority"].astype("string").str.lower().isin([p.lower() for p in policy.critical_priorities]).fillna(False)
+             & (_in(t["created_at"], period) | t["tix"].isin(counted.loc[counted["clock"] == "resolution", "tix"]))]  # fmt: skip
+    crit = crit.sort_values("created_at")
+    r = res.reindex(crit["tix"])
+    critical = _line(crit, clock=["resolution"] * len(crit), outcome=r["outcome"].to_numpy(),
+                     elapsed_s=r["elapsed_s"].to_numpy(), target_s=r["target_s"].to_numpy(),
+                     due_at=r["due_at"].to_numpy(), stopped_at=r["stopped_at"].to_numpy())  # fmt: skip
+
+    incidents = t[t["kind"] == "incident"]
+    flags = repeat_flags(incidents, policy)
+    key = policy.repeat_incidents.key
+    repeat_groups = []
+    rep = incidents[flags & _in(incidents["created_at"], period)]
+    if len(rep):
+        lower = incidents[key].astype("string").apply(lambda c: c.str.strip().str.lower())
+        rep_keys = lower.loc[rep.index].drop_duplicates()
+        for _, kv in rep_keys.iterrows():  # one per repeated key group shown in the report
+            members = incidents[(lower == kv.values).all(axis=1)
+                                & (incidents["created_at"] < period.end)]  # fmt: skip
+            shown = members.sort_values("created_at")
+            repeat_groups.append(RepeatGroup(
+                key={k: str(incidents.loc[shown.index[0], k]) for k in key},
+                tickets=[str(x) for x in shown["ticket_id"]],
+            ))  # fmt: skip
+        repeat_groups.sort(key=lambda g: (-len(g.tickets), sorted(g.key.items())))
+
+    waiting_t = t[t["status_class_at"] == "waiting_customer"].copy()
+    waiting_t["hours"] = (as_of - waiting_t["status_since"]).dt.total_seconds() / 3600
+    waiting_t = waiting_t.sort_values(["hours", "ticket_id"], ascending=[False, True]).head(
+        LIST_LIMIT
+    )
+    waiting = _line(waiting_t, waiting_since=waiting_t["status_since"].to_numpy(),
+                    waiting_hours=waiting_t["hours"].round(2).to_numpy())  # fmt: skip
+
+    risky = running.assign(used=running["elapsed_s"] / running["target_s"].replace(0, np.nan))
+    risky = (
+        risky[risky["used"] >= RISK_SHARE]
+        .sort_values(["used", "ticket_id"], ascending=[False, True])
+        .head(LIST_LIMIT)
+    )
+    rt = t.set_index("tix").loc[risky["tix"]].reset_index()
+    at_risk = _line(rt, clock=risky["clock"].to_numpy(), outcome=risky["outcome"].to_numpy(),
+                    elapsed_s=risky["elapsed_s"].to_numpy(), target_s=risky["target_s"].to_numpy(),
+                    due_at=risky["due_at"].to_numpy(), used_share=risky["used"].round(4).to_numpy())  # fmt: skip
+
+    trend = _trend(log, policy, period, as_of, fig)
+    directions = _directions(trend)
+    return MetricsResult(
+        policy=policy.name,
+        period=PeriodInfo(
+            start=period.start, end=period.end, label=period.label, timezone=period.timezone
+        ),  # fmt: skip
+        as_of=as_of,
+        metrics=fig.metrics,
+        clocks=clock_stats,
+        by_priority=_slices(counted, running, "priority"),
+        by_kind=_slices(counted, running, "kind"),
+        by_field=by_field,
+        volumes=volumes,
+        critical_incidents=critical,
+        repeat_groups=repeat_groups,
+        waiting=waiting,
+        at_risk=at_risk,
+        trend=trend,
+        directions=directions,
+        thresholds=evaluate_thresholds(policy, fig),
+        data_quality=_data_quality(t, clocks, rows_rejected, problems),
+    )
+
+
+def _volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
+    df = pd.DataFrame({
+        "kind": t["kind"].astype(str),
+        "priority": t["priority"].astype("string").fillna("(none)").astype(str),
+        "created": _in(t["created_at"], period).astype(int),
+        "resolved": (_in(t["first_resolved_at"], period)).astype(int),
+        "open_at_end": (~t["status_class_at"].isin(["resolved", "closed", "canceled"])).astype(int),
+    })  # fmt: skip
+    g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
+    g = g[(g > 0).any(axis=1)].reset_index()
+    return [VolumeRow(**r) for r in g.to_dict("records")]
+
+
+def _trend(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
+           fig: PeriodFigures) -> list[TrendPoint]:  # fmt: skip
+    points = []
+    first_data = log.tickets["created_at"].min() if len(log.tickets) else None
+    for p in period.previous(policy.trend_periods):
+        if first_data is None or p.end <= first_data:
+            continue
+        f = period_figures(log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)))
+        points.append(_point(p, f))
+    points.append(_point(period, fig))
+    return points
+
+
+def _point(p: Period, f: PeriodFigures) -> TrendPoint:
+    m = f.metrics
+    return TrendPoint(
+        label=p.label, start=p.start, end=p.end, on_time_share=m["on_time_share"].value,
+        first_contact_resolution=m["first_contact_resolution"].value,
+        repeat_incident_rate=m["repeat_incident_rate"].value, reopen_rate=m["reopen_rate"].value,
+        created=int(m["created"].value or 0), resolved=int(m["resolved"].value or 0),
+        waiting_on_customer=int(m["waiting_on_customer"].value or 0),
+    )  # fmt: skip
+
+
+def _directions(trend: list[TrendPoint]) -> list[TrendDirection]:
+    out = []
+    for metric, higher_better in HIGHER_IS_BETTER.items():
+        series = [getattr(p, metric) for p in trend]
+        vals = [v for v in series if v is not None]
+        if len(vals) < 2:
+            out.append(
+                TrendDirection(metric=metric, direction="unknown", better=None, worse_streak=0)
+            )
+            continue
+        diff = vals[-1] - vals[-2]
+        direction = "flat" if abs(diff) < 1e-9 else ("up" if diff > 0 else "down")
+        better = None if direction == "flat" else (diff > 0) == higher_better
+        streak = 0
+        for a, b in zip(vals[-2::-1], vals[::-1], strict=False):  # newest pair first
+            if (b < a) if higher_better else (b > a):
+                streak += 1
+            else:
+                break
+        out.append(TrendDirection(metric=metric, direction=direction, better=better,
+                                  worse_streak=streak))  # fmt: skip
+    return out
+
+
+def _data_quality(t: pd.DataFrame, clocks: pd.DataFrame, rows_rejected: int,
+                  problems: int) -> DataQuality:  # fmt: skip
+    vendor = []
+    for clock, col in (("first_response", "vendor_first_response_met"),
+                       ("resolution", "vendor_resolution_met")):  # fmt: skip
+        if col not in t:
+            continue
+        c = clocks[(clocks["clock"] == clock) & clocks["outcome"].isin(["met", "breached"])]
+        v = t.set_index("tix")[col].reindex(c["tix"]).to_numpy()
+        known = pd.notna(v)
+        if not known.any():
+            continue
+        vm = v[known].astype(bool)
+        rm = c["outcome"].to_numpy()[known] == "met"
+        diff = vm != rm
+        vendor.append(VendorDisagreement(
+            clock=clock, compared=int(known.sum()), disagree=int(diff.sum()),
+            vendor_met_recomputed_breached=int((vm & ~rm).sum()),
+            vendor_breached_recomputed_met=int((~vm & rm).sum()),
+            tickets=sorted(c["ticket_id"].to_numpy()[known][diff].astype(str).tolist())[:LIST_LIMIT],
+        ))  # fmt: skip
+    return DataQuality(
+        fidelity={str(k): int(v) for k, v in t["fidelity"].value_counts().sort_index().items()},
+        sources={str(k): int(v) for k, v in t["source"].value_counts().sort_index().items()},
+        rows_rejected=rows_rejected, problems=problems, vendor=vendor,
+    )  # fmt: skip

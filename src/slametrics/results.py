@@ -1,0 +1,161 @@
+"""Result models: what the metrics engine and the threshold check return (pure data, JSON-ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class PeriodInfo(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    label: str
+    timezone: str
+
+
+class MetricValue(BaseModel):
+    """A metric's value, with numerator and denominator where it is a share."""
+
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+class ClockStats(BaseModel):
+    met: int = 0
+    breached: int = 0
+    running: int = 0
+    untargeted: int = 0
+    on_time_share: float | None = None
+    p50_s: float | None = None
+    p90_s: float | None = None
+    p95_s: float | None = None
+
+
+class SliceStats(BaseModel):
+    """On-time figures for one value of a dimension (priority, kind or a --by field)."""
+
+    dimension: str
+    key: str
+    clock: str
+    met: int
+    breached: int
+    running: int
+    on_time_share: float | None
+    p50_s: float | None = None
+    p90_s: float | None = None
+    p95_s: float | None = None
+
+
+class VolumeRow(BaseModel):
+    kind: str
+    priority: str
+    created: int
+    resolved: int
+    open_at_end: int
+
+
+class TicketLine(BaseModel):
+    """A ticket named in the result (critical incident, waiting, risk)."""
+
+    ticket_id: str
+    subject: str | None = None
+    priority: str | None = None
+    kind: str | None = None
+    organization: str | None = None
+    requester: str | None = None
+    created_at: dt.datetime | None = None
+    clock: str | None = None
+    outcome: str | None = None
+    elapsed_s: float | None = None
+    target_s: float | None = None
+    due_at: dt.datetime | None = None
+    stopped_at: dt.datetime | None = None
+    waiting_since: dt.datetime | None = None
+    waiting_hours: float | None = None
+    used_share: float | None = None
+
+
+class RepeatGroup(BaseModel):
+    key: dict[str, str]
+    tickets: list[str]
+
+
+class TrendPoint(BaseModel):
+    label: str
+    start: dt.datetime
+    end: dt.datetime
+    on_time_share: float | None
+    first_contact_resolution: float | None
+    repeat_incident_rate: float | None
+    reopen_rate: float | None
+    created: int
+    resolved: int
+    waiting_on_customer: int
+
+
+class TrendDirection(BaseModel):
+    metric: str
+    direction: str  # up | down | flat | unknown
+    better: bool | None
+    worse_streak: int
+
+
+class VendorDisagreement(BaseModel):
+    clock: str
+    compared: int
+    disagree: int
+    vendor_met_recomputed_breached: int
+    vendor_breached_recomputed_met: int
+    tickets: list[str] = Field(default_factory=list)
+
+
+class DataQuality(BaseModel):
+    fidelity: dict[str, int]
+    sources: dict[str, int]
+    rows_rejected: int = 0
+    problems: int = 0
+    vendor: list[VendorDisagreement] = Field(default_factory=list)
+
+
+class ThresholdValue(BaseModel):
+    label: str
+    metric: str
+    value: float | None
+    min: float | None = None
+    max: float | None = None
+    passed: bool
+    note: str = ""
+
+
+class MetricsResult(BaseModel):
+    """Everything computed for one period: the data behind check, report and metrics output."""
+
+    policy: str
+    period: PeriodInfo
+    as_of: dt.datetime
+    metrics: dict[str, MetricValue]
+    clocks: dict[str, ClockStats]
+    by_priority: list[SliceStats] = Field(default_factory=list)
+    by_kind: list[SliceStats] = Field(default_factory=list)
+    by_field: list[SliceStats] = Field(default_factory=list)
+    volumes: list[VolumeRow] = Field(default_factory=list)
+    critical_incidents: list[TicketLine] = Field(default_factory=list)
+    repeat_groups: list[RepeatGroup] = Field(default_factory=list)
+    waiting: list[TicketLine] = Field(default_factory=list)
+    at_risk: list[TicketLine] = Field(default_factory=list)
+    trend: list[TrendPoint] = Field(default_factory=list)
+    directions: list[TrendDirection] = Field(default_factory=list)
+    thresholds: list[ThresholdValue] = Field(default_factory=list)
+    data_quality: DataQuality
+
+
+class CheckResult(BaseModel):
+    """Thresholds evaluated for one period; `passed` decides the exit code."""
+
+    policy: str
+    period: PeriodInfo
+    as_of: dt.datetime
+    passed: bool
+    thresholds: list[ThresholdValue]
