@@ -237,3 +237,15 @@ def tickets(q: Query, outcome: str | None = None) -> pd.DataFrame:
     rows = rows.join(info, on="tix").rename(columns={"status_class_at": "status_class"})
     rows = rows.sort_values(["ticket_id", "clock"], kind="stable")
     return rows[TICKET_OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def report(
+    q: Query, *, fmt: str = "md", lang: str = "en", redact: bool = False,
+    now: dt.datetime | None = None,
+) -> str:  # fmt: skip
+    """The one-page report of the query's period as Markdown or HTML."""
+    from slametrics.render.report import render_report
+
+    result = metrics(q)
+    generated = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return render_report(result, fmt=fmt, lang=lang, now=generated, redact=redact)

@@ -232,6 +232,40 @@ def check(
         raise typer.Exit(EXIT_THRESHOLD_MISSED)
 
 
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+class Lang(StrEnum):
+    en = "en"
+    ru = "ru"
+
+
+@app.command()
+def report(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.md,
+    lang: Annotated[Lang, typer.Option("--lang", help="Report language.")] = Lang.en,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact", help="Replace requester and organization names with stable pseudonyms."
+        ),
+    ] = False,
+    output: OutputOpt = None,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Render the one-page report (Markdown or self-contained HTML)."""
+    q = _query(sources, policy, period, as_of, importer, mapping, tz)
+    _emit(api.report(q, fmt=format.value, lang=lang.value, redact=redact), output)
+
+
 @policy_app.command("validate")
 def policy_validate(file: Annotated[Path, typer.Argument(help="Policy YAML file.")]) -> None:
     """Validate a policy file; errors name the key path, the bad value and what is allowed."""

@@ -25,6 +25,7 @@ from slametrics.results import (
     TrendPoint,
     VendorDisagreement,
     VolumeRow,
+    WorkStatusRow,
 )
 
 RISK_SHARE = 0.8
@@ -298,6 +299,7 @@ def compute_metrics(
         by_kind=_slices(counted, running, "kind"),
         by_field=by_field,
         volumes=volumes,
+        work_status=_work_status(t, period),
         critical_incidents=critical,
         repeat_groups=repeat_groups,
         waiting=waiting,
@@ -320,6 +322,21 @@ def _volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
     g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
     g = g[(g > 0).any(axis=1)].reset_index()
     return [VolumeRow(**r) for r in g.to_dict("records")]
+
+
+def _work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
+    cls = t["status_class_at"]
+    waiting = cls.isin(["waiting_customer", "waiting_third_party", "on_hold"])
+    done = cls.isin(["resolved", "closed", "canceled"])
+    df = pd.DataFrame({
+        "kind": t["kind"].astype(str),
+        "in_progress": (~waiting & ~done).astype(int),
+        "waiting": waiting.astype(int),
+        "done_in_period": (done & _in(t["status_since"], period)).astype(int),
+    })  # fmt: skip
+    g = df.groupby("kind", sort=True).sum()
+    g = g[(g > 0).any(axis=1)].reset_index()
+    return [WorkStatusRow(**r) for r in g.to_dict("records")]
 
 
 def _trend(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,

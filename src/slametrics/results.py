@@ -56,6 +56,15 @@ class VolumeRow(BaseModel):
     open_at_end: int
 
 
+class WorkStatusRow(BaseModel):
+    """Tickets of one kind at as_of: in progress, waiting (customer, third party, on hold), done."""
+
+    kind: str
+    in_progress: int
+    waiting: int
+    done_in_period: int
+
+
 class TicketLine(BaseModel):
     """A ticket named in the result (critical incident, waiting, risk)."""
 
@@ -141,6 +150,7 @@ class MetricsResult(BaseModel):
     by_kind: list[SliceStats] = Field(default_factory=list)
     by_field: list[SliceStats] = Field(default_factory=list)
     volumes: list[VolumeRow] = Field(default_factory=list)
+    work_status: list[WorkStatusRow] = Field(default_factory=list)
     critical_incidents: list[TicketLine] = Field(default_factory=list)
     repeat_groups: list[RepeatGroup] = Field(default_factory=list)
     waiting: list[TicketLine] = Field(default_factory=list)
