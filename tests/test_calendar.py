@@ -1,0 +1,141 @@
+"""Business time: the vectorized calendar against a brute-force per-minute oracle (hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slametrics.calendar import US, build_working_time, business_seconds, from_us, holiday_dates, to_us
+from slametrics.policy import BusinessCalendar
+
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Europe/Moscow", "Australia/Lord_Howe"]
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def oracle_seconds(cal: BusinessCalendar, tz: str, start: dt.datetime, end: dt.datetime) -> int:
+    """Working seconds in [start, end) by checking every minute's local wall time (slow, obvious)."""
+    zone = ZoneInfo(tz)
+    windows = cal.weekday_windows()
+    years = range(start.year - 1, end.year + 2)
+    off, worked = holiday_dates(cal, years)
+    total = 0
+    t = start
+    while t < end:
+        local = t.astimezone(zone)
+        d = local.date()
+        if d in off:
+            wins = []
+        elif d in worked:
+            wins = windows[0]
+        else:
+            wins = windows[local.weekday()]
+        sec = local.hour * 3600 + local.minute * 60
+        if any(a <= sec < b for a, b in wins):
+            total += 60
+        t += dt.timedelta(minutes=1)
+    return total
+
+
+@st.composite
+def calendars(draw):
+    hours = {}
+    for day in draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=7, unique=True)):
+        n = draw(st.integers(1, 3))
+        # windows at 30-minute resolution, sometimes touching midnight and the DST hours
+        points = sorted(draw(st.lists(st.integers(0, 48), min_size=2 * n, max_size=2 * n, unique=True)))
+        wins = [f"{a // 2:02d}:{a % 2 * 30:02d}-{b // 2:02d}:{b % 2 * 30:02d}"
+                for a, b in zip(points[::2], points[1::2], strict=True)]  # fmt: skip
+        hours[day] = ",".join(wins)
+    base = dt.date(2026, 3, 1)
+    holidays = draw(st.lists(st.integers(0, 300), max_size=4))
+    workdays = draw(st.lists(st.integers(0, 300), max_size=2))
+    country = draw(st.sampled_from([None, {"country": "RU"}, {"country": "US"}, {"country": "DE"}]))
+    return BusinessCalendar(
+        hours=hours, holidays=country,
+        extra_holidays=[base + dt.timedelta(days=d) for d in holidays],
+        extra_workdays=[base + dt.timedelta(days=d) for d in workdays],
+    )  # fmt: skip
+
+
+# intervals around both 2026 DST switches of Europe and the US, in whole minutes
+INSTANTS = st.integers(0, 60 * 24 * 300).map(
+    lambda m: dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=m)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cal=calendars(), tz=st.sampled_from(ZONES), a=INSTANTS,
+       length=st.integers(0, 60 * 24 * 9))  # fmt: skip
+def test_business_seconds_match_oracle(cal, tz, a, length):
+    b = a + dt.timedelta(minutes=length)
+    got = business_seconds(cal, tz, pd.Series([pd.Timestamp(a)]), pd.Series([pd.Timestamp(b)]))
+    assert got[0] == oracle_seconds(cal, tz, a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cal=calendars(), tz=st.sampled_from(ZONES), a=INSTANTS, target_min=st.integers(1, 60 * 30))
+def test_instant_at_is_inverse_of_measure(cal, tz, a, target_min):
+    """The due instant is the earliest one at which the target amount of work is done."""
+    a_us = to_us(pd.DatetimeIndex([a]))
+    wt = build_working_time(cal, tz, int(a_us[0]), int(a_us[0]), target_min * 60 * US)
+    if wt.total == 0:
+        return
+    due = wt.instant_at(wt.measure(a_us) + target_min * 60 * US)
+    assert wt.between(a_us, due)[0] == target_min * 60 * US
+    assert wt.between(a_us, due - 1)[0] < target_min * 60 * US
+
+
+def test_dst_spring_forward_24x7_business_hours():
+    """Berlin 2026-03-29 has 23 hours; an all-day window counts every real hour, not 24 wall hours."""
+    cal = BusinessCalendar(hours={"mon-sun": "00:00-24:00"})
+    a = pd.Series([pd.Timestamp("2026-03-28T23:00:00Z")])  # local midnight of the 29th
+    b = pd.Series([pd.Timestamp("2026-03-29T22:00:00Z")])  # local midnight of the 30th
+    assert business_seconds(cal, "Europe/Berlin", a, b)[0] == 23 * 3600
+
+
+def test_dst_fall_back_repeated_hour_counts_twice():
+    """New York 2026-11-01 01:00-02:00 happens twice; a 00:00-03:00 window is 4 real hours."""
+    cal = BusinessCalendar(hours={"sun": "00:00-03:00"})
+    a = pd.Series([pd.Timestamp("2026-11-01T00:00:00Z")])
+    b = pd.Series([pd.Timestamp("2026-11-02T00:00:00Z")])
+    assert business_seconds(cal, "America/New_York", a, b)[0] == 4 * 3600
+
+
+def test_russian_holidays_and_transferred_workday():
+    """2025-11-01 (Saturday) was a working day in Russia; 2025-11-03 and 11-04 were days off."""
+    cal = BusinessCalendar(hours={"mon-fri": "09:00-18:00"}, holidays={"country": "RU"})
+    starts = pd.Series(pd.to_datetime(["2025-10-31T21:00:00Z"] * 1))  # local midnight, Nov 1
+    ends = pd.Series(pd.to_datetime(["2025-11-04T21:00:00Z"]))  # local midnight, Nov 5
+    # Nov 1 worked (Monday's windows, 9h), Nov 2 Sunday, Nov 3 and 4 off
+    assert business_seconds(cal, "Europe/Moscow", starts, ends)[0] == 9 * 3600
+
+
+def test_due_at_end_of_day_not_next_morning():
+    cal = BusinessCalendar(hours={"mon-fri": "09:00-17:00"})
+    a = to_us(pd.DatetimeIndex(["2026-11-02T09:00:00Z"]))
+    wt = build_working_time(cal, "UTC", int(a[0]), int(a[0]), 8 * 3600 * US)
+    due = from_us(wt.instant_at(wt.measure(a) + 8 * 3600 * US))
+    assert due[0] == pd.Timestamp("2026-11-02T17:00:00Z")
+
+
+def test_vectorized_over_many_intervals_matches_one_by_one():
+    cal = BusinessCalendar(hours={"mon-fri": "09:00-13:00,14:00-18:00"}, holidays={"country": "RU"})
+    rng = np.random.default_rng(3)
+    a = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(rng.integers(0, 300 * 86400, 200), "s")
+    b = a + pd.to_timedelta(rng.integers(0, 20 * 86400, 200), "s")
+    together = business_seconds(cal, "Europe/Moscow", pd.Series(a), pd.Series(b))
+    alone = [business_seconds(cal, "Europe/Moscow", pd.Series([x]), pd.Series([y]))[0]
+             for x, y in zip(a, b, strict=True)]  # fmt: skip
+    assert together.tolist() == alone
+
+
+@pytest.mark.parametrize("text", ["09:00-08:00", "25:00-26:00", "9-17", "09:00"])
+def test_bad_windows_rejected(text):
+    with pytest.raises(ValueError):
+        BusinessCalendar(hours={"mon": text})
