@@ -119,7 +119,7 @@ def compute_clocks(
     t["kind"] = assign_kinds(t, policy).to_numpy()
     rule = match_targets(t, policy)
     stops = {
-        "first_response": np.minimum(first_reply, first_entry),
+        "first_response": _earliest(first_reply, first_entry),
         "resolution": first_entry if policy.clock("resolution").reopen == "first"
         else np.where(final_done, last_entry, NAT),
     }  # fmt: skip
@@ -146,6 +146,11 @@ def compute_clocks(
     t["replies_before_resolution"] = replies_before_res
     t["has_reply_events"] = np.bincount(replies["tix"], minlength=n) > 0
     return ClockResult(clocks, t, as_of, untargeted)
+
+
+def _earliest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise earliest instant, where NAT means "never" rather than "earliest"."""
+    return np.where(a == NAT, b, np.where(b == NAT, a, np.minimum(a, b)))
 
 
 def _per_ticket_min(df: pd.DataFrame, n: int) -> np.ndarray:

@@ -25,6 +25,11 @@ PROBLEM_CODES: dict[str, str] = {
     "malformed-json": "a JSON document or line could not be parsed",
     "encoding-guessed": "the file is not UTF-8; it was decoded with a guessed encoding",
     "ambiguous-timestamp": "a local timestamp is ambiguous or does not exist in its timezone",
+    "bad-duration": "a duration cell is not HH:MM[:SS] or a number of hours",
+    "out-of-order-update": "an update is stamped before an earlier update of the same record; "
+    "it was moved to that earlier update's time",
+    "unknown-sla-definition": "an SLA definition name says neither response nor resolution; "
+    "its verdicts were not used",
 }
 
 
