@@ -290,7 +290,7 @@ def _format_error(err: dict[str, Any]) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     value = err.get("input")
     shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-    return f"{loc or '<top>'}: {msg}{shown}"
+    return f"{loc}: {msg}{shown}" if loc else msg
 
 
 def parse_policy(data: Any, path: str = "<policy>") -> Policy:
