@@ -83,6 +83,7 @@ def problems_from_mask(
     file: str,
     severity: Literal["error", "warning"] = "error",
     line_column: str = "_line",
+    label: str | None = None,
 ) -> list[Problem]:
     """Problems for the rows where `mask` holds; vectorized selection, one object per bad row."""
     bad = frame.loc[mask.fillna(False).astype(bool), [line_column, column]]
@@ -92,7 +93,7 @@ def problems_from_mask(
             code=code,
             file=file,
             line=int(line),
-            column=column,
+            column=label or column,
             value=None if pd.isna(value) else str(value)[:200],
             message=message,
             severity=severity,

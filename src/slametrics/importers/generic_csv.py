@@ -233,20 +233,21 @@ def _read_tickets(
     if extra_cols and mapping is not None:
         out["extra"] = _extra_maps(df[extra_cols])
     missing_id = out["ticket_id"].isna()
-    problems += problems_from_mask(out.assign(ticket_id=out["ticket_id"]), missing_id,
-                                   code="missing-value", column=cols["ticket_id"], file=file)  # fmt: skip
+    problems += problems_from_mask(out, missing_id, code="missing-value", column="ticket_id",
+                                   file=file, label=cols["ticket_id"])  # fmt: skip
     missing_created = out["created_at"].isna() & ~missing_id
     raw_created = clean_strings(renamed["created_at"], nulls)
     problems += problems_from_mask(
         out.assign(created_at=raw_created), missing_created & raw_created.isna(),
-        code="missing-value", column=cols["created_at"], file=file,
+        code="missing-value", column="created_at", file=file, label=cols["created_at"],
     )  # fmt: skip
     reject = missing_id | missing_created
     if "resolved_at" in out:
         before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
         problems += problems_from_mask(
             out.assign(resolved_at=renamed.get("resolved_at")), before & ~reject,
-            code="resolved-before-created", column=cols["resolved_at"] or "resolved_at", file=file,
+            code="resolved-before-created", column="resolved_at", file=file,
+            label=cols["resolved_at"],
         )  # fmt: skip
         out.loc[before, "resolved_at"] = pd.NaT
     kept = out[~reject]

@@ -212,13 +212,22 @@ def read_csv(f: InputFile) -> CsvTable:
     problems: list[Problem] = list(f.problems)
     bad_rows: list[int] = []
 
+    search_from = [0]
+
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(row.number or 0)
+        # pyarrow does not number rows when values may hold newlines: find the row's text
+        line = row.number
+        if line is None and row.text:
+            at = f.data.find(row.text.encode("utf-8"), search_from[0])
+            if at >= 0:
+                search_from[0] = at + 1
+                line = f.data.count(b"\n", 0, at) + 1
+        bad_rows.append(line or 0)
         problems.append(
             Problem(
                 code="malformed-row",
                 file=f.name,
-                line=row.number,
+                line=line,
                 value=(row.text or "")[:200],
                 message=f"expected {row.expected_columns} cells, found {row.actual_columns}",
             )

@@ -1,0 +1,139 @@
+"""Generic csv importer: canonical files, mapped files, encodings, compression and broken rows."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from slametrics.api import read_exports
+from slametrics.errors import UserError
+
+TICKETS = """ticket_id,created_at,subject,type,priority,status
+1,2026-11-02T09:00:00Z,"two
+lines",incident,high,solved
+2,2026-11-02T10:00:00Z,hello,question,normal,pending
+3,yesterday,x,question,normal,open
+4,2026-11-03T10:00:00Z,hi,question,normal,in limbo
+,2026-11-03T10:00:00Z,no id,question,normal,open
+"""
+EVENTS = """ticket_id,at,event,value,actor,public
+1,2026-11-02T09:30:00Z,agent_reply,,agent,true
+1,2026-11-02T12:00:00Z,resolved,resolved,agent,false
+9,2026-11-02T12:00:00Z,resolved,resolved,agent,false
+2,2026-11-02T12:00:00Z,teleported,,agent,false
+2,2026-11-02T12:30:00Z,status,waiting_customer,agent,false
+"""
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def test_canonical_files_with_bad_rows(tmp_path: Path) -> None:
+    t, e, s = read_exports([write(tmp_path, "tickets.csv", TICKETS), write(tmp_path, "events.csv", EVENTS)])
+    assert sorted(t["ticket_id"]) == ["1", "2", "4"]
+    assert s.groups[0].importer == "csv"
+    assert (s.groups[0].rows_read, s.groups[0].rows_imported, s.groups[0].rows_rejected) == (10, 6, 4)
+    found = [(p.code, Path(p.file).name, p.line, p.column, p.value) for p in s.problems]
+    assert found == [
+        ("unparseable-timestamp", "tickets.csv", 5, "created_at", "yesterday"),
+        ("unknown-status", "tickets.csv", 6, "status", "in limbo"),
+        ("missing-value", "tickets.csv", 7, "ticket_id", None),
+        ("unknown-event", "events.csv", 5, "event", "teleported"),
+        ("unknown-ticket", "events.csv", 4, "ticket_id", "9"),
+    ]
+    by_id = t.set_index("ticket_id")
+    assert by_id.loc["1", "subject"] == "two\nlines"
+    assert by_id.loc["1", "status_class"] == "resolved"
+    assert by_id.loc["2", "status_class"] == "waiting_customer"
+    assert by_id.loc["4", "status_class"] == "open"
+    assert set(t["fidelity"]) == {"history"}
+
+
+def test_tickets_only_is_snapshot_with_synthesized_events(tmp_path: Path) -> None:
+    text = "ticket_id,created_at,first_response_at,resolved_at,status\n7,2026-11-02T09:00:00Z,2026-11-02T09:20:00Z,2026-11-02T11:00:00Z,closed\n"
+    t, e, s = read_exports([write(tmp_path, "tickets.csv", text)])
+    assert t["fidelity"].tolist() == ["snapshot"]
+    assert e.sort_values("at")["event"].tolist() == ["created", "agent_reply", "resolved"]
+
+
+def test_cp1251_semicolon_gzip_and_zip(tmp_path: Path) -> None:
+    text = "ticket_id;created_at;subject;status\n1;2026-11-02 12:00;Не работает почта;Решена\n2;2026-11-02 13:00;Вопрос;Ожидание\n"
+    plain = write(tmp_path, "tickets.csv", text, "cp1251")
+    t, _, s = read_exports([plain], tz="Europe/Moscow")
+    assert t["subject"].tolist() == ["Не работает почта", "Вопрос"]
+    assert t["status_class"].tolist() == ["resolved", "waiting_customer"]
+    assert str(t["created_at"].iloc[0]) == "2026-11-02 09:00:00+00:00"  # 12:00 MSK
+    assert [(p.code, p.value) for p in s.problems] == [("encoding-guessed", "cp1251")]
+    gz = tmp_path / "t.csv.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    assert read_exports([gz], tz="Europe/Moscow")[0]["subject"].tolist() == t["subject"].tolist()
+    zp = tmp_path / "export.zip"
+    with zipfile.ZipFile(zp, "w") as zf:
+        zf.writestr("tickets.csv", TICKETS)
+        zf.writestr("events.csv", EVENTS)
+    zt, ze, zs = read_exports([zp])
+    assert sorted(zt["ticket_id"]) == ["1", "2", "4"]
+    assert zs.problems[0].file.endswith("export.zip:tickets.csv")
+
+
+def test_malformed_row_is_reported_and_skipped(tmp_path: Path) -> None:
+    text = "ticket_id,created_at,status\n1,2026-11-02T09:00:00Z,open\n2,2026-11-02T09:00:00Z,open,extra,cells\n3,2026-11-02T09:00:00Z,open\n"
+    t, _, s = read_exports([write(tmp_path, "tickets.csv", text)])
+    assert t["ticket_id"].tolist() == ["1", "3"]
+    assert [(p.code, p.line) for p in s.problems] == [("malformed-row", 3)]
+    g = s.groups[0]
+    assert g.rows_read == g.rows_imported + g.rows_rejected == 3
+
+
+def test_mapping_file(tmp_path: Path) -> None:
+    csv = ("Case,Opened,Closed,State,Prio,Verdict,Team\n"
+           "A-1,03/11/2026 09:00,03/11/2026 11:30,Done,P1,ONTIME,Blue\n"
+           "A-2,04/11/2026 10:00,,Work,P3,OVERDUE,\n")  # fmt: skip
+    mapping = """source: acme
+timezone: Europe/Berlin
+timestamp_format: "%d/%m/%Y %H:%M"
+columns: {ticket_id: Case, created_at: Opened, resolved_at: Closed, status: State, priority: Prio,
+          vendor_resolution_met: Verdict}
+values:
+  priority: {P1: urgent, P3: normal}
+  vendor_resolution_met: {ONTIME: "true", OVERDUE: "false"}
+statuses: {Done: resolved, Work: open}
+"""
+    t, _, s = read_exports([write(tmp_path, "cases.csv", csv)], mapping=write(tmp_path, "m.yaml", mapping))
+    assert s.problems == []
+    t = t.set_index("ticket_id")
+    assert t.loc["A-1", "priority"] == "urgent"
+    assert str(t.loc["A-1", "created_at"]) == "2026-11-03 08:00:00+00:00"
+    assert t.loc["A-1", "status_class"] == "resolved"
+    assert bool(t.loc["A-1", "vendor_resolution_met"]) is True
+    assert bool(t.loc["A-2", "vendor_resolution_met"]) is False
+    assert set(t["source"]) == {"acme"}
+    assert dict(t.loc["A-1", "extra"]) == {"Team": "Blue"}  # unmapped columns are kept
+    assert dict(t.loc["A-2", "extra"]) == {}
+
+
+def test_mapping_naming_a_missing_column_is_one_clear_error(tmp_path: Path) -> None:
+    mapping = write(tmp_path, "m.yaml", "columns: {ticket_id: Id, created_at: Created}\n")
+    with pytest.raises(UserError, match="the mapping names column 'Created'"):
+        read_exports([write(tmp_path, "x.csv", "Id,Opened\n1,2026-01-01\n")], mapping=mapping)
+
+
+def test_unrecognized_file_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="format not recognized"):
+        read_exports([write(tmp_path, "x.csv", "foo,bar\n1,2\n")])
+    with pytest.raises(UserError, match="file not found"):
+        read_exports([tmp_path / "nope.csv"])
+
+
+def test_zip_member_with_parent_path_is_refused(tmp_path: Path) -> None:
+    zp = tmp_path / "evil.zip"
+    with zipfile.ZipFile(zp, "w") as zf:
+        zf.writestr("../../etc/passwd.csv", TICKETS)
+    with pytest.raises(UserError, match="unsafe path"):
+        read_exports([zp])
