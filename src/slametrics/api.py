@@ -169,8 +169,9 @@ def _import_history(log_dir: Path) -> tuple[int, int]:
 
 
 def resolve_period(text: str | None, policy: Policy, log: EventLog,
-                   now: pd.Timestamp | None = None) -> Period:  # fmt: skip
-    """The named period, or without a name the whole span of the data."""
+                   now: pd.Timestamp | None = None,
+                   as_of: pd.Timestamp | None = None) -> Period:  # fmt: skip
+    """The named period, or without a name the whole span of the data (up to --as-of if later)."""
     if text:
         return parse_period(text, policy.timezone, now)
     if not len(log.tickets):
@@ -178,7 +179,8 @@ def resolve_period(text: str | None, policy: Policy, log: EventLog,
         return whole_span(today, today, policy.timezone)
     from slametrics.metrics import latest_timestamp
 
-    return whole_span(log.tickets["created_at"].min(), latest_timestamp(log), policy.timezone)
+    last = latest_timestamp(log) if as_of is None else max(latest_timestamp(log), as_of)
+    return whole_span(log.tickets["created_at"].min(), last, policy.timezone)
 
 
 @dataclass
@@ -197,8 +199,8 @@ class Query:
     def prepare(self) -> tuple[Loaded, Policy, Period, pd.Timestamp | None]:
         policy = load_policy(self.policy)
         loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz)
-        period = resolve_period(self.period, policy, loaded.log, self.now)
         as_of = parse_instant(self.as_of) if self.as_of else None
+        period = resolve_period(self.period, policy, loaded.log, self.now, as_of)
         return loaded, policy, period, as_of
 
 
