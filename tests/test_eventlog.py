@@ -1,0 +1,82 @@
+"""The Parquet event log: schema round trip, idempotent re-import, newest ticket wins, the lock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from slametrics.api import read_exports
+from slametrics.errors import UserError
+from slametrics.eventlog import locked, merge_into_log, read_log
+from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
+
+from conftest import SAMPLE
+
+
+def test_round_trip_keeps_schema_and_rows(tmp_path: Path) -> None:
+    t, e, _ = read_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"])
+    merge_into_log(tmp_path, t, e)
+    log = read_log(tmp_path)
+    import pyarrow.parquet as pq
+
+    assert pq.read_schema(tmp_path / "tickets.parquet").remove_metadata() == TICKETS_SCHEMA
+    assert pq.read_schema(tmp_path / "events.parquet").remove_metadata() == EVENTS_SCHEMA
+    assert len(log.tickets) == len(t) == 400
+    assert len(log.events) == len(e)
+
+
+def test_overlapping_exports_store_each_event_once(tmp_path: Path) -> None:
+    t, e, _ = read_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"])
+    first = t["ticket_id"].isin(t["ticket_id"].iloc[:300])
+    second = t["ticket_id"].isin(t["ticket_id"].iloc[200:])
+    s1 = merge_into_log(tmp_path, t[first], e[e["ticket_id"].isin(t.loc[first, "ticket_id"])])
+    s2 = merge_into_log(tmp_path, t[second], e[e["ticket_id"].isin(t.loc[second, "ticket_id"])])
+    assert (s1.tickets_new, s2.tickets_new, s2.tickets_updated) == (300, 100, 100)
+    log = read_log(tmp_path)
+    assert len(log.tickets) == 400
+    assert len(log.events) == len(e)
+    again = merge_into_log(tmp_path, t, e)
+    assert (again.tickets_new, again.events_new) == (0, 0)
+
+
+def test_newer_ticket_state_wins_over_older_reimport(tmp_path: Path) -> None:
+    base = {"source": ["s"], "ticket_id": ["1"], "created_at": [pd.Timestamp("2026-11-01", tz="UTC")],
+            "fidelity": ["snapshot"]}  # fmt: skip
+    new = pd.DataFrame({**base, "status": ["closed"], "updated_at": [pd.Timestamp("2026-11-05", tz="UTC")]})
+    old = pd.DataFrame({**base, "status": ["open"], "updated_at": [pd.Timestamp("2026-11-02", tz="UTC")]})
+    empty = EVENTS_SCHEMA.empty_table().to_pandas()
+    merge_into_log(tmp_path, new, empty)
+    merge_into_log(tmp_path, old, empty)
+    assert read_log(tmp_path).tickets["status"].tolist() == ["closed"]
+
+
+def test_second_writer_waits_then_fails_clearly(tmp_path: Path) -> None:
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with locked(tmp_path):
+            held.set()
+            release.wait(5)
+
+    th = threading.Thread(target=hold)
+    th.start()
+    held.wait(5)
+    start = time.monotonic()
+    with pytest.raises(UserError, match="another import holds the lock"):
+        with locked(tmp_path, timeout_s=0.5):
+            pass
+    assert time.monotonic() - start >= 0.5
+    release.set()
+    th.join()
+    with locked(tmp_path, timeout_s=0.5):
+        pass
+
+
+def test_not_a_log(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not an event log"):
+        read_log(tmp_path)
