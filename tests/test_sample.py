@@ -233,8 +233,6 @@ def test_bundled_sample_data_is_current(tmp_path):
     bundled = REPO / "sample_data"
     if not (bundled / "tickets.csv").exists():
         pytest.skip("sample_data not generated")
-    write_sample_csv(
-        tmp_path, 400, seed=7, start="2026-09-28", weeks=8, tz="Europe/Moscow"
-    )
+    write_sample_csv(tmp_path, 400, seed=7, start="2026-09-28", weeks=8, tz="Europe/Moscow")
     for name in ("tickets.csv", "events.csv"):
         assert (bundled / name).read_bytes() == (tmp_path / name).read_bytes(), name

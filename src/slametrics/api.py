@@ -251,3 +251,42 @@ def report(
     result = metrics(q)
     generated = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     return render_report(result, fmt=fmt, lang=lang, now=generated, redact=redact)
+
+
+AUDIT_COLUMNS = [
+    "ticket_id", "clock", "vendor_met", "outcome", "agree", "elapsed_s", "target_s", "started_at",
+    "stopped_at", "vendor_due_at", "due_at", "priority", "source",
+]  # fmt: skip
+_VENDOR_COLUMNS = {
+    "first_response": "vendor_first_response_met",
+    "resolution": "vendor_resolution_met",
+}
+
+
+def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame]:
+    """Where the source's own SLA verdicts and the recomputation disagree, per clock and ticket.
+
+    Compared are the clocks that count in the period (stopped in it, or running and breached)
+    and whose ticket carries the vendor's verdict for that clock.
+    """
+    from slametrics.metrics import _data_quality
+
+    loaded, policy, period, as_of = q.prepare()
+    as_of = resolve_as_of(loaded.log, period, as_of)
+    state = compute_clocks(loaded.log.tickets, loaded.log.events, policy, as_of)
+    counted = counted_clocks(state.clocks, period)
+    t = state.tickets.set_index("tix")
+    parts = []
+    for clock, col in _VENDOR_COLUMNS.items():
+        c = counted[counted["clock"] == clock]
+        vendor = t[col].reindex(c["tix"]).set_axis(c.index) if col in t else pd.NA
+        c = c.assign(vendor_met=vendor, vendor_due_at=t["due_at"].reindex(c["tix"]).set_axis(c.index))
+        parts.append(c[pd.notna(c["vendor_met"])])
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
+    rows["vendor_met"] = rows["vendor_met"].astype(bool)
+    rows["agree"] = rows["vendor_met"] == (rows["outcome"] == "met")
+    summary = _data_quality(state.tickets, counted, 0, 0).vendor
+    if disagreements_only:
+        rows = rows[~rows["agree"]]
+    rows = rows.sort_values(["clock", "ticket_id"], kind="stable")
+    return summary, rows[AUDIT_COLUMNS].reset_index(drop=True)

@@ -266,6 +266,43 @@ def report(
     _emit(api.report(q, fmt=format.value, lang=lang.value, redact=redact), output)
 
 
+@app.command()
+def audit(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    all_rows: Annotated[
+        bool, typer.Option("--all", help="List every compared clock, not only disagreements.")
+    ] = False,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    output: OutputOpt = None,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Compare the helpdesk's own SLA verdicts with the recomputation under the policy."""
+    q = _query(sources, policy, period, as_of, importer, mapping, tz)
+    summary, rows = api.audit(q, disagreements_only=not all_rows)
+    if format is TableFormat.json:
+        doc = {
+            "summary": [s.model_dump(mode="json") for s in summary],
+            "tickets": machine.frame_records(rows),
+        }
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+    elif format is TableFormat.csv or output:
+        _emit(machine.frame_to_csv(rows), output)
+    else:
+        con = _console()
+        for s in summary:
+            con.print(f"{s.clock}: {s.compared} compared, {s.disagree} disagree "
+                      f"(vendor met / recomputed breached: {s.vendor_met_recomputed_breached}; "
+                      f"vendor breached / recomputed met: {s.vendor_breached_recomputed_met})")  # fmt: skip
+        if not summary:
+            con.print("no vendor SLA verdicts in the data to compare")
+        con.print(terminal.frame_table(rows.head(200)))
+
+
 @policy_app.command("validate")
 def policy_validate(file: Annotated[Path, typer.Argument(help="Policy YAML file.")]) -> None:
     """Validate a policy file; errors name the key path, the bad value and what is allowed."""

@@ -130,13 +130,21 @@ def compute_clocks(
             [getattr(r, clock) if getattr(r, clock) is not None else -1 for r in policy.targets]
             + [-1], dtype=np.int64,
         )[rule]  # fmt: skip
+        source_due = np.zeros(len(t), dtype=bool)
+        if clock == "resolution":
+            flags = np.array([r.resolution_due_from_source for r in policy.targets] + [False])
+            source_due = flags[rule]
+            due_known = t["due_at"].notna().to_numpy() if "due_at" in t else np.zeros(len(t), bool)
+            targets = np.where(source_due, np.where(due_known, 0, -1), targets)
         has = targets >= 0
         untargeted[clock] = int((~has).sum())
         pause = set(spec.pause_on)
         if clock == "resolution" and spec.reopen == "resume":
             pause |= set(DONE_CLASSES)  # time between a resolution and its reopen
         frames.append(
-            _clock_frame(t, st, clock, stops[clock], targets, has, rule, pause, as_of_us, policy)
+            _clock_frame(
+                t, st, clock, stops[clock], targets, has, rule, pause, as_of_us, policy, source_due
+            )  # fmt: skip
         )
     clocks = pd.concat(frames, ignore_index=True)
     t["status_class_at"] = final_class
@@ -176,8 +184,14 @@ def _clock_frame(
     pause: set[str],
     as_of_us: int,
     policy: Policy,
+    source_due: np.ndarray,
 ) -> pd.DataFrame:
     start = to_us(t["created_at"])
+    targets = targets.copy()
+    if source_due.any():
+        # the working time from creation to the recorded due_at becomes the target, per calendar
+        due_wall_s = np.maximum((to_us(t["due_at"]) - start) // US, 0)
+        targets = np.where(source_due & has, due_wall_s, targets)
     stopped = stop != NAT
     bound = np.where(stopped, stop, as_of_us)
     active = ~st["status_class"].isin(pause).to_numpy()
@@ -212,6 +226,10 @@ def _clock_frame(
             continue
         wt = build_working_time(cal, policy.timezone, int(start[in_cal].min()),
                                 int(bound[in_cal].max()), int(targets[in_cal].max()) * US)  # fmt: skip
+        from_source = in_cal & source_due
+        if from_source.any():
+            due_us = to_us(t["due_at"])[from_source]
+            targets[from_source] = wt.between(start[from_source], due_us) // US
         sel = seg[in_cal[seg["tix"].to_numpy()]]
         _measure(wt, sel, targets * US, elapsed, due)
         span[in_cal] = wt.between(start[in_cal], bound[in_cal])

@@ -185,6 +185,11 @@ class TargetRule(Strict):
     calendar: str
     first_response: Duration | None = None
     resolution: Duration | None = None
+    resolution_due_from_source: bool = Field(
+        False,
+        description="Use each ticket's recorded due_at as its resolution target (working time "
+        "from creation to due_at); tickets without due_at get no resolution clock",
+    )
 
     @field_validator("match")
     @classmethod

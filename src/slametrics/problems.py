@@ -19,7 +19,7 @@ PROBLEM_CODES: dict[str, str] = {
     "bad-number": "a numeric cell could not be parsed",
     "bad-boolean": "a boolean cell could not be parsed",
     "duplicate-ticket": "the same ticket id appears more than once; the last row wins",
-    "resolved-before-created": "a resolution timestamp precedes creation",
+    "resolved-before-created": "a response/resolution/closing time precedes creation; creation time used",
     "event-before-created": "an event precedes the ticket's creation",
     "malformed-row": "a row could not be parsed (wrong number of cells or broken quoting)",
     "malformed-json": "a JSON document or line could not be parsed",

@@ -5,7 +5,7 @@ customer/agent exchanges, a waiting-on-customer period, a third-party or on-hold
 resolution, up to two reopens, closing). Each slot has a per-ticket presence flag and a per-ticket
 gap measured on a time axis: wall time (24x7), the agents' business hours, or the customers'
 (longer) hours. Slots are advanced one at a time over all tickets at once (numpy, a loop over the
-~40 slots, never over tickets or events); the event log is then cut at the end of the period, and
+~50 slots, never over tickets or events); the event log is then cut at the end of the period, and
 the tickets table is derived from the surviving events so that both tables always agree.
 """
 
@@ -151,13 +151,15 @@ CUSTOMER_WINDOWS = {"work": ((8, 20),), "off": ((11, 16),)}
 
 FIRST_RESPONSE_TARGET_S = np.array([900, 3600, 14400, 14400])  # typical contract targets
 PRIORITY_SCALE = np.array([0.08, 0.35, 1.0, 1.2])  # urgent gaps are short and in wall time
-MAX_EXCHANGES = 6
-EXCHANGES_MEAN = np.array([1.45, 0.95, 1.25, 1.5])  # per type
+MAX_EXCHANGES = 8
+# per type: the share of tickets settled by the first reply, and the conversation length otherwise
+P_ONE_REPLY = np.array([0.50, 0.62, 0.55, 0.40])
+EXTRA_EXCHANGES = np.array([2.2, 1.8, 2.0, 2.2])
 P_WAIT_CUSTOMER = np.array([0.24, 0.32, 0.25, 0.20])
 P_THIRD_PARTY = np.array([0.08, 0.03, 0.12, 0.20])  # tasks / feature requests go on hold instead
 P_REOPEN = np.array([0.09, 0.04, 0.05, 0.05])
 P_CLOSED = 0.7
-RESOLVE_WORK = np.array([1.0, 0.8, 2.0, 12.0])  # per type: planned improvements take days
+RESOLVE_WORK = np.array([1.0, 0.8, 2.0, 8.0])  # per type: planned improvements take days
 
 WALL, AGENT, CUSTOMER = 0, 1, 2
 DAY = 86_400
@@ -460,9 +462,10 @@ def _generate_tables(
     scale = PRIORITY_SCALE[prio]
     progress = (created - t_start) / max(1, t_end - t_start)
     noreply = rng.random(n) < 0.035  # duplicates / spam resolved without a reply
-    exchanges = np.where(noreply, 0, np.minimum(rng.poisson(EXCHANGES_MEAN[typ]), MAX_EXCHANGES))
+    talk = np.minimum(1 + rng.poisson(EXTRA_EXCHANGES[typ]), MAX_EXCHANGES)
+    exchanges = np.where(noreply | (rng.random(n) < P_ONE_REPLY[typ]), 0, talk)
     wait = (rng.random(n) < P_WAIT_CUSTOMER[typ]) & ~noreply
-    abandoned = wait & (rng.random(n) < 0.2)  # the customer never answers: auto-resolved
+    abandoned = wait & (rng.random(n) < 0.25)  # the customer never answers: auto-resolved
     third = (rng.random(n) < P_THIRD_PARTY[typ]) & ~noreply & ~abandoned
     third_status = np.where(typ >= 2, _ST["on_hold"], _ST["waiting_third_party"])
     reopen1 = (rng.random(n) < P_REOPEN[typ]) & ~noreply & ~abandoned
@@ -515,12 +518,12 @@ def _generate_tables(
          value_per_ticket=assignee2)  # fmt: skip
     for e in range(MAX_EXCHANGES):
         has = exchanges > e
-        slot("customer_reply", None, "customer", True, cust_ax, ln(2 * HOUR, 1.1), has)
+        slot("customer_reply", None, "customer", True, cust_ax, ln(1.5 * HOUR, 1.1), has)
         slot("note", None, "agent", False, agent_ax, ln(1200, 1.0), has & (rng.random(n) < 0.15))
         slot("agent_reply", None, "agent", True, agent_ax, ln(HOUR, 1.1), has)
     answered = wait & ~abandoned
     slot("status", "waiting_customer", "agent", None, agent_ax, _lognormal(rng, 120, 0.8, n), wait)
-    slot("customer_reply", None, "customer", True, cust_ax, ln(12 * HOUR, 1.3), answered)
+    slot("customer_reply", None, "customer", True, cust_ax, ln(13 * HOUR, 1.4), answered)
     slot("status", "open", "system", None, WALL, rng.integers(0, 4, n), answered)
     slot("agent_reply", None, "agent", True, agent_ax, ln(HOUR, 1.0), answered)
     slot("note", None, "agent", False, agent_ax, ln(900, 1.0), third)
@@ -738,6 +741,7 @@ def _write_csv_atomic(table: pa.Table, path: Path) -> None:
             f.write((",".join(table.column_names) + "\n").encode())
             options = pacsv.WriteOptions(include_header=False, quoting_style="none")
             pacsv.write_csv(table, f, options)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; these are ordinary data files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

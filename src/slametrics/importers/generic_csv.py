@@ -242,14 +242,18 @@ def _read_tickets(
         code="missing-value", column="created_at", file=file, label=cols["created_at"],
     )  # fmt: skip
     reject = missing_id | missing_created
-    if "resolved_at" in out:
-        before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
+    for field in ("first_response_at", "resolved_at", "closed_at"):
+        if field not in out:
+            continue
+        # clock skew between systems: a case "closed at creation" may carry a time seconds
+        # earlier; it is kept at creation time and reported, not dropped
+        before = out[field].notna() & (out[field] < out["created_at"]) & ~reject
         problems += problems_from_mask(
-            out.assign(resolved_at=renamed.get("resolved_at")), before & ~reject,
-            code="resolved-before-created", column="resolved_at", file=file,
-            label=cols["resolved_at"],
+            out.assign(**{field: renamed.get(field)}), before,
+            code="resolved-before-created", column=field, file=file, label=cols[field],
+            severity="warning",
         )  # fmt: skip
-        out.loc[before, "resolved_at"] = pd.NaT
+        out.loc[before, field] = out.loc[before, "created_at"]
     kept = out[~reject]
     rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
                         problems=problems)  # fmt: skip
