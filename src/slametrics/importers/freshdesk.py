@@ -190,7 +190,7 @@ def extra_map(df: pd.DataFrame) -> pd.Series:
     if df.shape[1] == 0 or len(df) == 0:
         return pd.Series([[] for _ in range(len(df))], index=df.index, dtype=object)
     strings = df.astype("string")
-    mask = (strings.notna() & (strings != "")).to_numpy()
+    mask = (strings.notna() & (strings != "")).fillna(False).to_numpy(dtype=bool)
     values = strings.to_numpy(dtype=object, na_value=None)
     keys = np.broadcast_to(np.array(df.columns, dtype=object), values.shape)
     offsets = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int32)
@@ -199,7 +199,7 @@ def extra_map(df: pd.DataFrame) -> pd.Series:
         pa.array(keys[mask], pa.string()),
         pa.array(values[mask], pa.string()),
     )
-    return pd.Series(arr.to_pandas(), index=df.index, dtype=object)
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=df.index, dtype=object)
 
 
 _HMS = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d))?$")
@@ -512,7 +512,7 @@ def _conversations(
         return pd.DataFrame(columns=cols)
     conv = pd.DataFrame({"ticket_id": out["ticket_id"], "c": df["conversations"],
                          "_line": df["_line"]}).explode("c")  # fmt: skip
-    conv = conv[conv["c"].map(lambda v: isinstance(v, dict))]
+    conv = conv[conv["c"].map(lambda v: isinstance(v, dict))].reset_index(drop=True)
     if conv.empty:
         return pd.DataFrame(columns=cols)
     body = pd.DataFrame.from_records(conv["c"].tolist(), index=conv.index)

@@ -76,7 +76,14 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("via", "канал", "kanal"),
     "organization": ("organization", "организация", "organisation"),
     "requester": ("requester", "запрашивающий", "anfragender"),
-    "assignee": ("assignee", "исполнитель", "назначенный", "zugewiesener mitarbeiter", "bearbeiter"),
+    "_requester_id": ("requester id", "идентификатор запрашивающего", "anfragender-id"),
+    "assignee": (
+        "assignee",
+        "исполнитель",
+        "назначенный",
+        "zugewiesener mitarbeiter",
+        "bearbeiter",
+    ),
     "group": ("group", "группа", "gruppe"),
     "tags": ("tags", "теги", "метки"),
     "reopens": ("reopens", "повторные открытия", "wiedereröffnungen"),
@@ -86,8 +93,12 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
         "время первого ответа в минутах",
         "erste antwortzeit in minuten",
     ),
-    "csat": ("satisfaction score", "оценка удовлетворенности", "оценка удовлетворённости",
-             "zufriedenheitsbewertung"),  # fmt: skip
+    "csat": (
+        "satisfaction score",
+        "оценка удовлетворенности",
+        "оценка удовлетворённости",
+        "zufriedenheitsbewertung",
+    ),  # fmt: skip
 }
 CSV_REQUIRED = {"ticket_id": "Id", "created_at": "Created at", "status": "Status"}
 # Fields only a Zendesk admin export has; detection needs one of them besides the required ones.
@@ -95,7 +106,7 @@ CSV_MARKERS = ("requester", "resolved_at", "type", "channel", "reopens", "agent_
                "_first_reply_min", "csat")  # fmt: skip
 CSV_TIMESTAMPS = ("created_at", "updated_at", "resolved_at", "due_at")
 CSV_TEXT = ("ticket_id", "status", "subject", "type", "priority", "channel", "organization",
-            "requester", "assignee", "group")  # fmt: skip
+            "requester", "_requester_id", "assignee", "group")  # fmt: skip
 
 # Satisfaction Score / satisfaction_rating.score: Zendesk's scale is binary (good = 1, bad = 0);
 # "offered" / "unoffered" carry no score.
@@ -253,6 +264,10 @@ def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
                    message=f"{PROBLEM_CODES['malformed-json']}: {msg}")  # fmt: skip
 
 
+def _blank(values: pd.Series) -> pd.Series:
+    return clean_strings(values.astype("object").astype("string")).isna()
+
+
 def _get(rec: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(rec, dict):
@@ -363,13 +378,12 @@ class _Accumulator:
             cs = pd.concat(self.csv_tickets, ignore_index=True)
             dup = cs.duplicated("ticket_id", keep="last")
             if dup.any():
-                for p, file in zip(
-                    problems_from_mask(cs, dup, code="duplicate-ticket", column="ticket_id",
-                                       file="", severity="warning"),  # fmt: skip
-                    cs.loc[dup, "_file"], strict=True,
-                ):
-                    p.file = file
-                    self.report.problems.append(p)
+                probs = problems_from_mask(cs, dup, code="duplicate-ticket", column="ticket_id",
+                                           file="", severity="warning")  # fmt: skip
+                where = cs.loc[dup, ["_file", "_id_col"]].itertuples(index=False)
+                for p, (file, col) in zip(probs, where, strict=True):
+                    p.file, p.column = file, col
+                self.report.problems += probs
                 cs = cs[~dup]
         if js is None:
             return cs.reset_index(drop=True) if cs is not None else None
@@ -410,6 +424,7 @@ def _read_csv_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str
     out = pd.DataFrame(index=df.index)
     out["_line"] = df["_line"]
     out["_file"] = f.name
+    out["_id_col"] = cols["ticket_id"]
     problems: list[Problem] = []
     for fld in CSV_TEXT:
         if fld in cols:
@@ -490,7 +505,7 @@ def _read_json_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[st
         _json_metric_events(f, records, lines, acc, tz)
     elif kind == "ticket_metrics":
         frame = _metrics_frame(records, lines, f.name)
-        acc.metrics.append(_parse_metrics(frame, f.name, tz, acc))
+        acc.metrics.append(_parse_metrics(frame, f.name, tz, acc, own_rows=True))
     else:
         _json_activity(f, records, lines, kind, acc, tz)
 
@@ -587,14 +602,15 @@ def _json_tickets(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumu
                                                     file=f.name, overrides=overrides)  # fmt: skip
     problems += probs
     out["csat"] = _csat(
-        pd.Series([_get(r, "satisfaction_rating", "score") for r in recs], dtype="object")
-        .astype("string")
+        pd.Series([_get(r, "satisfaction_rating", "score") for r in recs], dtype="object").astype(
+            "string"
+        )
     )
     out["tags"] = [r.get("tags") if isinstance(r.get("tags"), list) else None for r in recs]
     out["extra"] = [_ticket_extra(r) for r in recs]
     acc.report.problems += problems
     missing_id = out["ticket_id"].isna()
-    no_created = raw["created_at"].isna() & ~missing_id
+    no_created = _blank(raw["created_at"]) & ~missing_id
     acc.reject(problems_from_mask(out, missing_id, code="missing-value", column="id",
                                   file=f.name), missing_id, out)  # fmt: skip
     acc.reject(problems_from_mask(raw, no_created, code="missing-value", column="created_at",
@@ -607,7 +623,7 @@ def _json_tickets(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumu
                    if isinstance(r.get("metric_set"), dict)]  # fmt: skip
     if metric_sets:
         frame = _metrics_frame([m for m, _ in metric_sets], [n for _, n in metric_sets], f.name)
-        acc.metrics.append(_parse_metrics(frame, f.name, tz, None))
+        acc.metrics.append(_parse_metrics(frame, f.name, tz, acc, own_rows=False))
 
 
 def _ticket_extra(r: dict) -> list[tuple[str, str]]:
@@ -635,17 +651,19 @@ def _metrics_frame(recs: list[dict], lines: list[int], file: str) -> pd.DataFram
     )
 
 
-def _parse_metrics(frame: pd.DataFrame, file: str, tz: str, acc: _Accumulator | None):
+def _parse_metrics(frame: pd.DataFrame, file: str, tz: str, acc: _Accumulator,
+                   own_rows: bool) -> pd.DataFrame:  # fmt: skip
+    """ticket_metrics records; `own_rows` when they are the file's rows (not a `metric_set`)."""
     frame = frame.copy()
     frame["solved_at"], probs = parse_timestamps(frame, "solved_at", file=file, tz=tz)
+    acc.report.problems += probs
     for col in ("reopens", "replies", "reply_minutes"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
-    if acc is not None:
-        acc.report.problems += probs
-        missing = frame["ticket_id"].isna()
+    missing = frame["ticket_id"].isna()
+    if own_rows:
         acc.reject(problems_from_mask(frame, missing, code="missing-value", column="ticket_id",
                                       file=file), missing, frame)  # fmt: skip
-    return frame[frame["ticket_id"].notna()]
+    return frame[~missing]
 
 
 def _json_metric_events(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumulator,
@@ -656,19 +674,22 @@ def _json_metric_events(f: InputFile, recs: list[dict], lines: list[int], acc: _
             "_file": f.name,
             "ticket_id": _ids([r.get("ticket_id") for r in recs]),
             "metric": [r.get("metric") for r in recs],
-            "instance_id": pd.to_numeric(pd.Series([r.get("instance_id") for r in recs],
-                                                   dtype="object"), errors="coerce"),  # fmt: skip
+            "instance_id": pd.to_numeric(
+                pd.Series([r.get("instance_id") for r in recs], dtype="object"), errors="coerce"
+            ),  # fmt: skip
             "type": [r.get("type") for r in recs],
             "time": [r.get("time") for r in recs],
         }
     )
     parsed, probs = parse_timestamps(frame, "time", file=f.name, tz=tz)
-    acc.reject(probs, parsed.isna() & frame["time"].notna(), frame)
+    acc.reject(probs, parsed.isna(), frame)
     missing = frame["ticket_id"].isna()
     acc.reject(problems_from_mask(frame, missing, code="missing-value", column="ticket_id",
                                   file=f.name), missing, frame)  # fmt: skip
+    no_time = _blank(frame["time"]) & ~missing
+    acc.reject(problems_from_mask(frame, no_time, code="missing-value", column="time",
+                                  file=f.name), no_time, frame)  # fmt: skip
     frame["time"] = parsed
-    acc.reject([], frame["time"].isna(), frame)
     acc.metric_events.append(frame[frame["time"].notna() & ~missing])
 
 
@@ -682,8 +703,9 @@ def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
             "_file": f.name,
             "ticket_id": _ids([r.get("ticket_id") for r in recs]),
             "created_at": [r.get("created_at") for r in recs],
-            "timestamp": pd.to_numeric(pd.Series([r.get("timestamp") for r in recs],
-                                                 dtype="object"), errors="coerce"),  # fmt: skip
+            "timestamp": pd.to_numeric(
+                pd.Series([r.get("timestamp") for r in recs], dtype="object"), errors="coerce"
+            ),  # fmt: skip
             "author_id": _ids([r.get("author_id", r.get("updater_id")) for r in recs]),
             "top_type": [r.get("event_type") for r in recs],
         }
@@ -697,15 +719,15 @@ def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
     missing = audits["ticket_id"].isna()
     acc.reject(problems_from_mask(audits, missing, code="missing-value", column="ticket_id",
                                   file=f.name), missing, audits)  # fmt: skip
-    no_at = audits["created_at"].isna() & ~missing
+    no_at = _blank(audits["created_at"]) & ~missing
     acc.reject(problems_from_mask(audits, no_at, code="missing-value", column="created_at",
                                   file=f.name), no_at, audits)  # fmt: skip
     audits["at"] = at
-    keep = audits["at"].notna() & ~missing
+    keep = (audits["at"].notna() & ~missing).tolist()
     children = [
         (i, *_child(c))
         for i, r in enumerate(recs)
-        if keep.iat[i]
+        if keep[i]
         for c in (r.get(child_key) or [])
         if isinstance(c, dict)
     ]
@@ -735,6 +757,7 @@ def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
             "public": ch["public"],
             "author": ch["author"].fillna(base["author_id"]),
             "creation": ch["_creation"],
+            "_col": f"{child_key}.value",
         }
     )
     acc.activity.append(flat)
@@ -788,6 +811,7 @@ def _activity_events(act: pd.DataFrame, tickets: pd.DataFrame, roles: dict[str, 
                                      .reindex(act["ticket_id"]).set_axis(act.index))  # fmt: skip
     role = act["author"].map(roles)
     agent = role.isin(["agent", "admin"]).where(role.notna(), act["author"] != requester)
+    agent = agent.astype(bool).to_numpy()
     actor = np.where(act["author"] == "-1", "system", np.where(agent, "agent", "customer"))
     parts = []
 
@@ -803,12 +827,12 @@ def _activity_events(act: pd.DataFrame, tickets: pd.DataFrame, roles: dict[str, 
     }))  # fmt: skip
 
     st = act[act["field"] == "status"].sort_values(["ticket_id", "at", "_order"], kind="stable")
-    classes, probs = map_status_classes(st["value"], st, column="events.value",
-                                        file="", overrides=overrides)  # fmt: skip
-    for p, file in zip(probs, st.loc[classes.index[_first_unknown(st["value"], overrides)],
-                                     "_file"], strict=False):  # fmt: skip
-        p.file = file
-    rep.problems += probs
+    classes = pd.Series(pd.NA, index=st.index, dtype="string")
+    for (file, col), grp in st.groupby(["_file", "_col"], sort=False):
+        cls, probs = map_status_classes(grp["value"], grp, column=col, file=file,
+                                        overrides=overrides)  # fmt: skip
+        classes.loc[grp.index] = cls
+        rep.problems += probs
     prev = classes.groupby(st["ticket_id"]).shift()
     prev_raw, _ = map_status_classes(st["previous"], st, column="previous", file="",
                                      overrides=overrides)  # fmt: skip
@@ -835,18 +859,12 @@ def _activity_events(act: pd.DataFrame, tickets: pd.DataFrame, roles: dict[str, 
         "status_class": None, "actor": pd.Series(actor, index=act.index)[ch.index],
         "public": False, "_order": ch["_order"],
     }))  # fmt: skip
-    events = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["ticket_id", "at", "event", "value", "status_class", "actor",
+                                     "public"])  # fmt: skip
+    events = pd.concat(parts, ignore_index=True)
     return events.sort_values(["ticket_id", "at", "_order"], kind="stable").drop(columns="_order")
-
-
-def _first_unknown(raw: pd.Series, overrides: dict[str, str]) -> np.ndarray:
-    """Positions of the first row of each unknown status, as map_status_classes reports them."""
-    from slametrics.importers.base import DEFAULT_STATUS_CLASSES
-
-    table = {**DEFAULT_STATUS_CLASSES, **{k.lower(): v for k, v in overrides.items()}}
-    key = raw.astype("string").str.strip().str.lower()
-    unknown = key.notna() & ~key.isin(list(table))
-    return np.flatnonzero((unknown & ~key.where(unknown).duplicated()).to_numpy())
 
 
 def _apply_metrics(tickets: pd.DataFrame, metrics: list[pd.DataFrame],
@@ -870,7 +888,11 @@ def _apply_metrics(tickets: pd.DataFrame, metrics: list[pd.DataFrame],
         t["vendor_resolution_met"] = v["resolution_met"]
         t["due_at"] = v["due_at"].fillna(t["due_at"])
         t["first_response_at"] = t["first_response_at"].fillna(v["first_reply"])
-        solved = t["status_class"].isin(DONE_CLASSES) if "status_class" in t else False
+        solved = (
+            t["status_class"].isin(DONE_CLASSES)
+            if "status_class" in t
+            else pd.Series(False, index=t.index)
+        )
         t["resolved_at"] = t["resolved_at"].fillna(v["solved"].where(solved))
     return t.reset_index()
 
@@ -883,17 +905,14 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
     events ahead); it is met when fulfilled first under an applied SLA.
     """
     me = me.assign(instance_id=me["instance_id"].fillna(1).astype(int))
-    keys = ["ticket_id", "metric", "instance_id"]
-    grouped = me.groupby(keys)
+    by = [me["ticket_id"], me["metric"], me["instance_id"]]
+    fulfil = me["time"].where(me["type"] == "fulfill").groupby(by)
     agg = pd.DataFrame({
-        "fulfill": me["time"].where(me["type"] == "fulfill").groupby([me[k] for k in keys]).min(),
-        "last_fulfill": me["time"].where(me["type"] == "fulfill")
-        .groupby([me[k] for k in keys]).max(),
-        "breach": me["time"].where(me["type"] == "breach").groupby([me[k] for k in keys]).min(),
-        "sla": me["type"].isin(["apply_sla", "apply_group_sla"]).groupby([me[k] for k in keys])
-        .any(),
+        "fulfill": fulfil.min(),
+        "last_fulfill": fulfil.max(),
+        "breach": me["time"].where(me["type"] == "breach").groupby(by).min(),
+        "sla": me["type"].isin(["apply_sla", "apply_group_sla"]).groupby(by).any(),
     })  # fmt: skip
-    del grouped
     end = me["time"].max()
     has_breach = agg["breach"].notna()
     breached = has_breach & (
@@ -925,7 +944,7 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
 
 def _approximate_resolution(snap: pd.DataFrame) -> pd.DataFrame:
     """Snapshot tickets done without a recorded time: their last update stands for it."""
-    if not len(snap) or "updated_at" not in snap:
+    if not len(snap) or "updated_at" not in snap or "status_class" not in snap:
         return snap
     snap = snap.copy()
     for col in ("resolved_at", "closed_at"):
@@ -933,6 +952,6 @@ def _approximate_resolution(snap: pd.DataFrame) -> pd.DataFrame:
             snap[col] = pd.Series(pd.NaT, index=snap.index, dtype="datetime64[us, UTC]")
     unknown = snap["resolved_at"].isna() & snap["closed_at"].isna()
     cls = snap["status_class"]
-    snap.loc[unknown & cls.isin(["resolved", "canceled"]), "resolved_at"] = snap["updated_at"]
+    snap.loc[unknown & (cls == "resolved"), "resolved_at"] = snap["updated_at"]
     snap.loc[unknown & (cls == "closed"), "closed_at"] = snap["updated_at"]
     return snap
