@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from slametrics.check import check_thresholds
 from slametrics.clocks import compute_clocks
-from slametrics.errors import UserError
+from slametrics.errors import UserError, check_timezone
 from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
@@ -75,6 +75,7 @@ def read_exports(
     """Read export files with their importers (named or detected) into canonical frames."""
     if format is not None and format not in IMPORTERS:
         get_importer(format)  # raises UnknownImporter listing the valid names
+    check_timezone(tz)
     inputs: list[InputFile] = [f for p in paths for f in open_inputs(p)]
     groups: dict[str, list[InputFile]] = {}
     for f in inputs:
@@ -280,7 +281,9 @@ def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame
     for clock, col in _VENDOR_COLUMNS.items():
         c = counted[counted["clock"] == clock]
         vendor = t[col].reindex(c["tix"]).set_axis(c.index) if col in t else pd.NA
-        c = c.assign(vendor_met=vendor, vendor_due_at=t["due_at"].reindex(c["tix"]).set_axis(c.index))
+        c = c.assign(
+            vendor_met=vendor, vendor_due_at=t["due_at"].reindex(c["tix"]).set_axis(c.index)
+        )
         parts.append(c[pd.notna(c["vendor_met"])])
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
     rows["vendor_met"] = rows["vendor_met"].astype(bool)

@@ -15,7 +15,13 @@ from rich.console import Console
 from rich.progress import Progress
 
 from slametrics import api
-from slametrics.errors import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLD_MISSED, SlametricsError
+from slametrics.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_THRESHOLD_MISSED,
+    SlametricsError,
+    check_timezone,
+)
 from slametrics.importers import IMPORTERS, get_importer
 from slametrics.periods import PERIOD_HELP
 from slametrics.policy import load_policy, policy_json_schema
@@ -301,6 +307,27 @@ def audit(
         if not summary:
             con.print("no vendor SLA verdicts in the data to compare")
         con.print(terminal.frame_table(rows.head(200)))
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Directory for tickets.csv and events.csv.")],
+    tickets: Annotated[int, typer.Option("--tickets", min=1, help="Number of tickets.")] = 400,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
+    start: Annotated[
+        str, typer.Option("--start", help="First day (a Monday), YYYY-MM-DD.")
+    ] = "2026-09-28",
+    weeks: Annotated[int, typer.Option("--weeks", min=1, help="Weeks of data.")] = 8,
+    tz: Annotated[
+        str, typer.Option("--tz", help="Timezone of the helpdesk's working hours.")
+    ] = "Europe/Moscow",
+) -> None:
+    """Generate a deterministic synthetic helpdesk log in the canonical CSV form."""
+    from slametrics.sample import write_sample_csv
+
+    check_timezone(tz)
+    paths = write_sample_csv(out, tickets, seed=seed, start=start, weeks=weeks, tz=tz)
+    _console().print("wrote " + ", ".join(str(p) for p in paths), markup=False)
 
 
 @policy_app.command("validate")

@@ -32,3 +32,18 @@ class PolicyError(UserError):
         super().__init__(f"invalid policy {path}:\n{lines}")
         self.path = path
         self.problems = problems
+
+
+def check_timezone(tz: str | None, option: str = "--tz") -> str | None:
+    """The zone name if it is a known IANA zone, else a UserError naming the option."""
+    if tz is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"{option}: unknown IANA timezone {tz!r} (examples: UTC, Europe/Moscow)"
+        ) from None
+    return tz

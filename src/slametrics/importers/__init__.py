@@ -11,6 +11,8 @@ from slametrics.importers.io import InputFile
 # name -> "module:Class"; modules are imported lazily so one broken importer cannot break the rest.
 IMPORTERS: dict[str, str] = {
     "csv": "slametrics.importers.generic_csv:GenericCsvImporter",
+    "zendesk": "slametrics.importers.zendesk:ZendeskImporter",
+    "jira": "slametrics.importers.jira:JiraImporter",
     "freshdesk": "slametrics.importers.freshdesk:FreshdeskImporter",
     "servicenow": "slametrics.importers.servicenow:ServiceNowImporter",
 }

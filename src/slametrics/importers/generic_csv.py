@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from slametrics.errors import UserError
+from slametrics.errors import UserError, check_timezone
 from slametrics.importers.base import (
     NULL_TOKENS,
     Importer,
@@ -79,6 +79,7 @@ def load_mapping(path: Path) -> ColumnMapping:
     except ValidationError as exc:
         errs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise UserError(f"invalid mapping file {path}: {errs}") from None
+    check_timezone(mapping.timezone, f"mapping file {path}: timezone")
     unknown = set(mapping.columns) - set(TICKET_COLUMNS) - set(EVENT_FIELDS)
     if unknown:
         raise UserError(
