@@ -248,23 +248,7 @@ def compute_metrics(
                      elapsed_s=r["elapsed_s"].to_numpy(), target_s=r["target_s"].to_numpy(),
                      due_at=r["due_at"].to_numpy(), stopped_at=r["stopped_at"].to_numpy())  # fmt: skip
 
-    incidents = t[t["kind"] == "incident"]
-    flags = repeat_flags(incidents, policy)
-    key = policy.repeat_incidents.key
-    repeat_groups = []
-    rep = incidents[flags & _in(incidents["created_at"], period)]
-    if len(rep):
-        lower = incidents[key].astype("string").apply(lambda c: c.str.strip().str.lower())
-        rep_keys = lower.loc[rep.index].drop_duplicates()
-        for _, kv in rep_keys.iterrows():  # one per repeated key group shown in the report
-            members = incidents[(lower == kv.values).all(axis=1)
-                                & (incidents["created_at"] < period.end)]  # fmt: skip
-            shown = members.sort_values("created_at")
-            repeat_groups.append(RepeatGroup(
-                key={k: str(incidents.loc[shown.index[0], k]) for k in key},
-                tickets=[str(x) for x in shown["ticket_id"]],
-            ))  # fmt: skip
-        repeat_groups.sort(key=lambda g: (-len(g.tickets), sorted(g.key.items())))
+    repeat_groups = _repeat_groups(t[t["kind"] == "incident"], policy, period)
 
     waiting_t = t[t["status_class_at"] == "waiting_customer"].copy()
     waiting_t["hours"] = (as_of - waiting_t["status_since"]).dt.total_seconds() / 3600
@@ -309,6 +293,32 @@ def compute_metrics(
         thresholds=evaluate_thresholds(policy, fig),
         data_quality=_data_quality(t, clocks, rows_rejected, problems),
     )
+
+
+def _repeat_groups(incidents: pd.DataFrame, policy: Policy, period: Period) -> list[RepeatGroup]:
+    """Key groups with a repeat incident created in the period, largest first, with members."""
+    key = policy.repeat_incidents.key
+    flags = repeat_flags(incidents, policy)
+    rep = flags & _in(incidents["created_at"], period)
+    if not rep.any():
+        return []
+    lower = incidents[key].astype("string").apply(lambda c: c.str.strip().str.lower())
+    gid = lower.groupby(key, dropna=True, sort=False).ngroup()
+    # members: the group's incidents from one window before the period to its end
+    since = period.start - pd.Timedelta(seconds=policy.repeat_incidents.window)
+    members = incidents[gid.isin(gid[rep]) & (incidents["created_at"] < period.end)
+                        & (incidents["created_at"] >= since)]  # fmt: skip
+    members = members.assign(_g=gid[members.index]).sort_values(["_g", "created_at", "ticket_id"])
+    grouped = members.groupby("_g", sort=False)
+    sizes = grouped.size().sort_values(ascending=False, kind="stable").head(LIST_LIMIT)
+    ids = grouped["ticket_id"].agg(list)
+    first = grouped.head(1).set_index("_g")
+    groups = [
+        RepeatGroup(key={k: str(first.loc[g, k]) for k in key}, tickets=[str(x) for x in ids[g]])
+        for g in sizes.index
+    ]  # one model per group shown, at most LIST_LIMIT
+    groups.sort(key=lambda g: (-len(g.tickets), sorted(g.key.items())))
+    return groups
 
 
 def _volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
