@@ -31,7 +31,9 @@ def realdata() -> Path:
     return REALDATA
 
 
-def invoke(args: list[str], capsys: pytest.CaptureFixture[str], expect_code: int = 0) -> tuple[str, str]:
+def invoke(
+    args: list[str], capsys: pytest.CaptureFixture[str], expect_code: int = 0
+) -> tuple[str, str]:
     """Run the CLI in-process; assert the exit code; return (stdout, stderr)."""
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()

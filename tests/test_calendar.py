@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.calendar import US, build_working_time, business_seconds, from_us, holiday_dates, to_us
+from slametrics.calendar import (
+    US,
+    build_working_time,
+    business_seconds,
+    from_us,
+    holiday_dates,
+    to_us,
+)
 from slametrics.policy import BusinessCalendar
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Europe/Moscow", "Australia/Lord_Howe"]
@@ -48,7 +55,9 @@ def calendars(draw):
     for day in draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=7, unique=True)):
         n = draw(st.integers(1, 3))
         # windows at 30-minute resolution, sometimes touching midnight and the DST hours
-        points = sorted(draw(st.lists(st.integers(0, 48), min_size=2 * n, max_size=2 * n, unique=True)))
+        points = sorted(
+            draw(st.lists(st.integers(0, 48), min_size=2 * n, max_size=2 * n, unique=True))
+        )
         wins = [f"{a // 2:02d}:{a % 2 * 30:02d}-{b // 2:02d}:{b % 2 * 30:02d}"
                 for a, b in zip(points[::2], points[1::2], strict=True)]  # fmt: skip
         hours[day] = ",".join(wins)
@@ -127,7 +136,9 @@ def test_due_at_end_of_day_not_next_morning():
 def test_vectorized_over_many_intervals_matches_one_by_one():
     cal = BusinessCalendar(hours={"mon-fri": "09:00-13:00,14:00-18:00"}, holidays={"country": "RU"})
     rng = np.random.default_rng(3)
-    a = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(rng.integers(0, 300 * 86400, 200), "s")
+    a = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(
+        rng.integers(0, 300 * 86400, 200), "s"
+    )
     b = a + pd.to_timedelta(rng.integers(0, 20 * 86400, 200), "s")
     together = business_seconds(cal, "Europe/Moscow", pd.Series(a), pd.Series(b))
     alone = [business_seconds(cal, "Europe/Moscow", pd.Series([x]), pd.Series([y]))[0]

@@ -13,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from slametrics import api
-
 from conftest import POLICIES, invoke
+from slametrics import api
 
 CANONICAL_TICKETS = """ticket_id,created_at,subject,type,priority,organization,category,status
 T1,2026-11-02T09:00:00Z,=cmd|' /C calc'!A0,incident,urgent,Acme,vpn,resolved
@@ -75,7 +74,10 @@ def test_import_detects_canonical_files_and_is_idempotent(tmp_path, exports, cap
 
 
 def test_metrics_json_has_contract_keys_and_equals_library(log, policy, capsys):
-    out, _ = invoke(["metrics", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z", "--format", "json"], capsys)
+    out, _ = invoke(
+        ["metrics", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z", "--format", "json"],
+        capsys,
+    )
     data = json.loads(out)
     assert set(data["period"]) >= {"start", "end", "label", "timezone"}
     assert data["as_of"] == "2026-11-03T12:00:00Z"
@@ -83,7 +85,15 @@ def test_metrics_json_has_contract_keys_and_equals_library(log, policy, capsys):
                  "waiting_on_customer"):  # fmt: skip
         assert "value" in data["metrics"][name]
     for clock in ("first_response", "resolution"):
-        assert set(data["clocks"][clock]) >= {"met", "breached", "running", "on_time_share", "p50_s", "p90_s", "p95_s"}
+        assert set(data["clocks"][clock]) >= {
+            "met",
+            "breached",
+            "running",
+            "on_time_share",
+            "p50_s",
+            "p90_s",
+            "p95_s",
+        }
     lib = api.metrics(api.Query(sources=[log], policy=policy, as_of="2026-11-03T12:00:00Z"))
     assert data == lib.model_dump(mode="json")
     assert data["metrics"]["waiting_on_customer"]["value"] == 1
@@ -91,7 +101,10 @@ def test_metrics_json_has_contract_keys_and_equals_library(log, policy, capsys):
 
 
 def test_tickets_csv_columns_and_formula_neutralized(log, policy, capsys):
-    out, _ = invoke(["tickets", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z", "--format", "csv"], capsys)
+    out, _ = invoke(
+        ["tickets", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z", "--format", "csv"],
+        capsys,
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0])[:11] == ["ticket_id", "clock", "priority", "kind", "started_at", "stopped_at",
                                   "target_s", "elapsed_s", "paused_s", "due_at", "outcome"]  # fmt: skip
@@ -106,11 +119,16 @@ def test_tickets_outcome_filter_and_json(log, policy, capsys):
     out, _ = invoke(["tickets", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z",
                      "--outcome", "running", "--format", "json"], capsys)  # fmt: skip
     rows = json.loads(out)
-    assert {(r["ticket_id"], r["clock"]) for r in rows} == {("T2", "resolution"), ("T3", "resolution")}
+    assert {(r["ticket_id"], r["clock"]) for r in rows} == {
+        ("T2", "resolution"),
+        ("T3", "resolution"),
+    }
 
 
 def test_check_exit_codes(log, policy, tmp_path, capsys):
-    out, _ = invoke(["check", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z"], capsys, 0)
+    out, _ = invoke(
+        ["check", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z"], capsys, 0
+    )
     assert "all thresholds met" in out
     strict = tmp_path / "strict.yaml"
     strict.write_text(POLICY.replace("min: 0.5", "min: 0.99"), encoding="utf-8")
@@ -135,7 +153,11 @@ def test_errors_exit_2_with_one_message(log, policy, tmp_path, capsys):
     assert "invalid policy" in err and "Nowhere/Land" in err and "Traceback" not in err
     _, err = invoke(["metrics", tmp_path / "missing.csv", "--policy", policy], capsys, 2)
     assert "file not found" in err
-    _, err = invoke(["import", tmp_path / "missing.csv", "--log", tmp_path / "l2", "--format", "nosuch"], capsys, 2)
+    _, err = invoke(
+        ["import", tmp_path / "missing.csv", "--log", tmp_path / "l2", "--format", "nosuch"],
+        capsys,
+        2,
+    )
     assert "unknown format 'nosuch'; valid formats: csv" in err
     _, err = invoke(["metrics", log, "--policy", policy, "--period", "2026-W99"], capsys, 2)
     assert "invalid period" in err
@@ -144,7 +166,19 @@ def test_errors_exit_2_with_one_message(log, policy, tmp_path, capsys):
 
 
 def test_source_as_export_files_on_the_fly(exports, policy, capsys):
-    out, _ = invoke(["metrics", *exports, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z", "--format", "json"], capsys)
+    out, _ = invoke(
+        [
+            "metrics",
+            *exports,
+            "--policy",
+            policy,
+            "--as-of",
+            "2026-11-03T12:00:00Z",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert json.loads(out)["metrics"]["created"]["value"] == 3
 
 

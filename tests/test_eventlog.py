@@ -9,12 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import SAMPLE
 from slametrics.api import read_exports
 from slametrics.errors import UserError
 from slametrics.eventlog import locked, merge_into_log, read_log
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
-
-from conftest import SAMPLE
 
 
 def test_round_trip_keeps_schema_and_rows(tmp_path: Path) -> None:
@@ -46,8 +45,12 @@ def test_overlapping_exports_store_each_event_once(tmp_path: Path) -> None:
 def test_newer_ticket_state_wins_over_older_reimport(tmp_path: Path) -> None:
     base = {"source": ["s"], "ticket_id": ["1"], "created_at": [pd.Timestamp("2026-11-01", tz="UTC")],
             "fidelity": ["snapshot"]}  # fmt: skip
-    new = pd.DataFrame({**base, "status": ["closed"], "updated_at": [pd.Timestamp("2026-11-05", tz="UTC")]})
-    old = pd.DataFrame({**base, "status": ["open"], "updated_at": [pd.Timestamp("2026-11-02", tz="UTC")]})
+    new = pd.DataFrame(
+        {**base, "status": ["closed"], "updated_at": [pd.Timestamp("2026-11-05", tz="UTC")]}
+    )
+    old = pd.DataFrame(
+        {**base, "status": ["open"], "updated_at": [pd.Timestamp("2026-11-02", tz="UTC")]}
+    )
     empty = EVENTS_SCHEMA.empty_table().to_pandas()
     merge_into_log(tmp_path, new, empty)
     merge_into_log(tmp_path, old, empty)

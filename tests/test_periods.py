@@ -41,7 +41,9 @@ def test_previous_periods_and_dst():
     assert r.label == "2026-11-07..2026-11-09"
 
 
-@pytest.mark.parametrize("text", ["2026-W60", "2026-13", "2026-Q5", "yesterday", "2026-11-05..2026-11-01"])
+@pytest.mark.parametrize(
+    "text", ["2026-W60", "2026-13", "2026-Q5", "yesterday", "2026-11-05..2026-11-01"]
+)
 def test_invalid_periods(text):
     with pytest.raises(UserError, match="invalid period"):
         parse_period(text, TZ)

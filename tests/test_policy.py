@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import POLICIES, ROOT
 from slametrics.errors import PolicyError, UserError
 from slametrics.policy import load_policy, parse_duration, policy_json_schema
-
-from conftest import POLICIES, ROOT
 
 
 @pytest.mark.parametrize("path", sorted(POLICIES.glob("*.yaml")), ids=lambda p: p.name)
@@ -36,7 +35,9 @@ def _errors(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_unknown_key_is_named_with_its_path(tmp_path: Path) -> None:
-    problems = _errors(tmp_path, "version: 1\nclocks:\n  resolution: {pause_on: [], reopn: first}\n")
+    problems = _errors(
+        tmp_path, "version: 1\nclocks:\n  resolution: {pause_on: [], reopn: first}\n"
+    )
     assert problems == ["clocks.resolution.reopn: Extra inputs are not permitted (got 'first')"]
 
 
@@ -61,7 +62,9 @@ def test_bad_timezone_duration_and_calendar_reference(tmp_path: Path) -> None:
 
 
 def test_unknown_calendar_reference(tmp_path: Path) -> None:
-    problems = _errors(tmp_path, "calendars: {always: 24x7}\ntargets:\n  - {calendar: business, resolution: 4h}\n")
+    problems = _errors(
+        tmp_path, "calendars: {always: 24x7}\ntargets:\n  - {calendar: business, resolution: 4h}\n"
+    )
     assert problems == ["targets.0.calendar: unknown calendar 'business'; defined: always"]
 
 

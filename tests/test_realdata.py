@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from slametrics import api
-
 from conftest import POLICIES, ROOT
+from slametrics import api
 
 BOSTON_MAPPING = ROOT / "sample_data" / "boston311" / "mapping.yaml"
 
 
-def test_boston_311_audit_agrees_with_city_flags_for_closed_cases(realdata: Path, tmp_path: Path) -> None:
+def test_boston_311_audit_agrees_with_city_flags_for_closed_cases(
+    realdata: Path, tmp_path: Path
+) -> None:
     export = realdata / "boston-311" / "boston311_2015_first_40000.csv.gz"
     summary = api.import_exports([export], tmp_path, mapping=BOSTON_MAPPING)
     group = summary.groups[0]
@@ -30,7 +31,9 @@ def test_boston_311_audit_agrees_with_city_flags_for_closed_cases(realdata: Path
 
 def test_boston_2022_portal_format(realdata: Path) -> None:
     export = realdata / "boston-311" / "boston311_2022_100rows.csv"
-    t, _, s = api.read_exports([export], mapping=ROOT / "sample_data" / "boston311" / "mapping-2022.yaml")
+    t, _, s = api.read_exports(
+        [export], mapping=ROOT / "sample_data" / "boston311" / "mapping-2022.yaml"
+    )
     assert len(t) == 100 and s.rows_rejected == 0
     closed_with_target = t[(t["status_class"] == "resolved") & t["due_at"].notna()]
     assert len(closed_with_target) == 77

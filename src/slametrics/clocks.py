@@ -117,6 +117,8 @@ def compute_clocks(
     )
 
     t["kind"] = assign_kinds(t, policy).to_numpy()
+    if policy.target_priority == "at_start":
+        t["priority"] = _priority_at_start(t, events, key)
     rule = match_targets(t, policy)
     stops = {
         "first_response": _earliest(first_reply, first_entry),
@@ -154,6 +156,21 @@ def compute_clocks(
     t["replies_before_resolution"] = replies_before_res
     t["has_reply_events"] = np.bincount(replies["tix"], minlength=n) > 0
     return ClockResult(clocks, t, as_of, untargeted)
+
+
+def _priority_at_start(t: pd.DataFrame, events: pd.DataFrame, key: pd.MultiIndex) -> pd.Series:
+    """The priority recorded at creation: the last `priority` event at or before created_at.
+
+    Without such an event the last known priority stands (an export that records only changes
+    cannot tell the original value otherwise).
+    """
+    pe = events[events["event"] == "priority"]
+    tix = key.get_indexer(pd.MultiIndex.from_arrays([pe["source"].astype(str),
+                                                     pe["ticket_id"].astype(str)]))  # fmt: skip
+    pe = pe.assign(tix=tix)[tix >= 0]
+    pe = pe[to_us(pe["at"]) <= to_us(t["created_at"])[pe["tix"].to_numpy()]]
+    at_start = pe.sort_values(["tix", "at", "seq"]).groupby("tix")["value"].last()
+    return at_start.reindex(t["tix"]).set_axis(t.index).fillna(t["priority"])
 
 
 def _earliest(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -35,10 +35,16 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 
 
 def test_canonical_files_with_bad_rows(tmp_path: Path) -> None:
-    t, e, s = read_exports([write(tmp_path, "tickets.csv", TICKETS), write(tmp_path, "events.csv", EVENTS)])
+    t, e, s = read_exports(
+        [write(tmp_path, "tickets.csv", TICKETS), write(tmp_path, "events.csv", EVENTS)]
+    )
     assert sorted(t["ticket_id"]) == ["1", "2", "4"]
     assert s.groups[0].importer == "csv"
-    assert (s.groups[0].rows_read, s.groups[0].rows_imported, s.groups[0].rows_rejected) == (10, 6, 4)
+    assert (s.groups[0].rows_read, s.groups[0].rows_imported, s.groups[0].rows_rejected) == (
+        10,
+        6,
+        4,
+    )
     found = [(p.code, Path(p.file).name, p.line, p.column, p.value) for p in s.problems]
     assert found == [
         ("unparseable-timestamp", "tickets.csv", 5, "created_at", "yesterday"),
@@ -105,7 +111,9 @@ values:
   vendor_resolution_met: {ONTIME: "true", OVERDUE: "false"}
 statuses: {Done: resolved, Work: open}
 """
-    t, _, s = read_exports([write(tmp_path, "cases.csv", csv)], mapping=write(tmp_path, "m.yaml", mapping))
+    t, _, s = read_exports(
+        [write(tmp_path, "cases.csv", csv)], mapping=write(tmp_path, "m.yaml", mapping)
+    )
     assert s.problems == []
     t = t.set_index("ticket_id")
     assert t.loc["A-1", "priority"] == "urgent"

@@ -202,6 +202,24 @@ def extra_map(df: pd.DataFrame) -> pd.Series:
     return pd.Series(arr.to_numpy(zero_copy_only=False), index=df.index, dtype=object)
 
 
+_DATE_START = re.compile(r"^(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}")
+
+
+def guess_dayfirst(raw: pd.Series, default: bool = False) -> bool:
+    """Whether `01.02.2026`-style cells put the day first: dots always do; with slashes or
+    dashes, a first part above 12 says day-first and a second part above 12 month-first."""
+    parts = clean_strings(raw.head(5000)).str.extract(_DATE_START).dropna()
+    if parts.empty:
+        return default
+    if (parts[1] == ".").any():
+        return True
+    if (pd.to_numeric(parts[0]) > 12).any():
+        return True
+    if (pd.to_numeric(parts[2]) > 12).any():
+        return False
+    return default
+
+
 _HMS = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d))?$")
 
 
@@ -330,10 +348,14 @@ def _read_csv_export(
     if name is not None or email is not None:
         out["requester"] = name.fillna(email) if name is not None and email is not None else (
             name if name is not None else email)  # fmt: skip
+    # English exports write ISO dates; localized ones may use the locale's day-first dates
+    localized = norm_header(cols["ticket_id"]) != "ticket id"
     for field in ("created_at", "due_at", "resolved_at", "closed_at", "updated_at",
                   "first_response_at"):  # fmt: skip
         if field in cols:
-            out[field], probs = parse_timestamps(df, cols[field], file=f.name, tz=tz)
+            dayfirst = guess_dayfirst(df[cols[field]], default=localized)
+            out[field], probs = parse_timestamps(df, cols[field], file=f.name, tz=tz,
+                                                 dayfirst=dayfirst)  # fmt: skip
             problems += probs
     if "agent_replies" in cols:
         out["agent_replies"], probs = parse_numbers(df, cols["agent_replies"], file=f.name)
@@ -419,8 +441,7 @@ def _read_api_json(
         return empty, empty, ProblemReport(rows_read=rows_read, rows_rejected=len(problems),
                                            problems=problems)  # fmt: skip
     df = pd.json_normalize(records, max_level=1)
-    # JSON has no source lines: problems cite the record's ordinal (1 = first ticket)
-    df["_line"] = np.arange(1, len(df) + 1)
+    df["_line"] = _record_lines(f, len(df), {p.line for p in problems})
     if "id" not in df or "created_at" not in df:
         missing = "id" if "id" not in df else "created_at"
         raise UserError(
@@ -501,6 +522,20 @@ def _read_api_json(
     rep.rows_read = rows_read
     rep.rows_rejected += malformed
     return out, replies, rep
+
+
+def _record_lines(f: InputFile, n: int, bad_lines: set[int | None]) -> np.ndarray:
+    """Source line of each record for NDJSON (one record per non-empty line); for a JSON
+    document, whose records have no line of their own, the record's ordinal (1 = first)."""
+    text = f.text()
+    if text.lstrip()[:1] == "{":
+        lines = np.array(
+            [i for i, line in enumerate(text.splitlines(), start=1) if line.strip()], dtype=np.int64
+        )
+        lines = lines[~np.isin(lines, np.array([b for b in bad_lines if b], dtype=np.int64))]
+        if len(lines) == n:
+            return lines
+    return np.arange(1, n + 1)
 
 
 def _conversations(

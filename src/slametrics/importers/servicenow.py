@@ -23,6 +23,7 @@ from slametrics.importers.base import (
 from slametrics.importers.freshdesk import (
     dedupe_tickets,
     extra_map,
+    guess_dayfirst,
     require_columns,
     resolve_columns,
     status_overrides,
@@ -494,7 +495,7 @@ def _read_list(
     for field in ("created_at", "resolved_at", "closed_at", "updated_at"):
         if field in cols:
             out[field], probs = parse_timestamps(df, cols[field], file=file, tz=tz,
-                                                 dayfirst=labels,
+                                                 dayfirst=guess_dayfirst(df[cols[field]], labels),
                                                  fmt=_timestamp_format(df[cols[field]]))  # fmt: skip
             problems += probs
     if "vendor_resolution_met" in cols:

@@ -679,6 +679,10 @@ def _json_metric_events(f: InputFile, recs: list[dict], lines: list[int], acc: _
             ),  # fmt: skip
             "type": [r.get("type") for r in recs],
             "time": [r.get("time") for r in recs],
+            "target_min": pd.to_numeric(
+                pd.Series([_sla_target(r) for r in recs], dtype="object"), errors="coerce"
+            ),  # fmt: skip
+            "business_hours": [_get(r, "sla", "business_hours") for r in recs],
         }
     )
     parsed, probs = parse_timestamps(frame, "time", file=f.name, tz=tz)
@@ -691,6 +695,16 @@ def _json_metric_events(f: InputFile, recs: list[dict], lines: list[int], acc: _
                                   file=f.name), no_time, frame)  # fmt: skip
     frame["time"] = parsed
     acc.metric_events.append(frame[frame["time"].notna() & ~missing])
+
+
+def _sla_target(r: dict) -> float | None:
+    """An apply_sla event's target in minutes (`target`, or the newer `target_in_seconds`)."""
+    sla = r.get("sla")
+    if not isinstance(sla, dict):
+        return None
+    if isinstance(sla.get("target_in_seconds"), (int, float)):
+        return sla["target_in_seconds"] / 60
+    return sla.get("target") if isinstance(sla.get("target"), (int, float)) else None
 
 
 def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
@@ -898,30 +912,40 @@ def _apply_metrics(tickets: pd.DataFrame, metrics: list[pd.DataFrame],
 
 
 def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
-    """Per ticket: the vendor's first-reply and resolution verdicts, due time, fulfil times.
+    """Per ticket: the vendor's first-reply and resolution verdicts, due time, fulfilment times.
 
-    A metric instance is breached when its breach comes before its fulfilment (or it was never
-    fulfilled and the breach is not after the export's last event: Zendesk schedules breach
-    events ahead); it is met when fulfilled first under an applied SLA.
+    A metric instance is breached by a breach event that falls while it is active (after an
+    activate, not after a pause or fulfilment: Zendesk may schedule breach events ahead) and not
+    after the export's last event; it is met when its last state is fulfilled under an applied
+    SLA without such a breach, and has no verdict while it still runs.
     """
-    me = me.assign(instance_id=me["instance_id"].fillna(1).astype(int))
-    by = [me["ticket_id"], me["metric"], me["instance_id"]]
+    keys = ["ticket_id", "metric", "instance_id"]
+    order = {"activate": 0, "apply_sla": 1, "apply_group_sla": 1, "pause": 2, "fulfill": 3}
+    me = me.assign(instance_id=me["instance_id"].fillna(1).astype(int),
+                   _rank=me["type"].map(order).fillna(4))  # fmt: skip
+    me = me.sort_values([*keys, "time", "_rank"], kind="stable").reset_index(drop=True)
+    by = [me[k] for k in keys]
+    state = me["type"].where(me["type"].isin(["activate", "pause", "fulfill"]))
+    before = state.groupby(by).ffill()
+    end = me["time"].max()
+    real = (me["type"] == "breach") & (before.isna() | (before == "activate")) & (me["time"] <= end)
     fulfil = me["time"].where(me["type"] == "fulfill").groupby(by)
+    calendar = me["business_hours"].map({False: True, True: False})
     agg = pd.DataFrame({
+        "breach": me["time"].where(real).groupby(by).min(),
+        "last_state": state.groupby(by).last(),
         "fulfill": fulfil.min(),
         "last_fulfill": fulfil.max(),
-        "breach": me["time"].where(me["type"] == "breach").groupby(by).min(),
         "sla": me["type"].isin(["apply_sla", "apply_group_sla"]).groupby(by).any(),
+        "target_s": (me["target_min"] * 60).groupby(by).last(),
+        "calendar": calendar.groupby(by).last(),
     })  # fmt: skip
-    end = me["time"].max()
-    has_breach = agg["breach"].notna()
-    breached = has_breach & (
-        (agg["fulfill"].isna() & (agg["breach"] <= end)) | (agg["breach"] < agg["fulfill"])
-    )
-    met = agg["fulfill"].notna() & ~breached & (agg["sla"] | has_breach)
+    breached = agg["breach"].notna()
+    met = ~breached & (agg["last_state"] == "fulfill") & agg["sla"]
     agg["verdict"] = pd.Series(pd.NA, index=agg.index, dtype="boolean")
     agg.loc[met, "verdict"] = True
     agg.loc[breached, "verdict"] = False
+    agg["due"] = agg["breach"].fillna(_calendar_due(me, state, agg, keys))
     agg = agg.reset_index()
     first = agg[(agg["metric"] == "reply_time") & (agg["instance_id"] == 1)]
     first = first.drop_duplicates("ticket_id").set_index("ticket_id")
@@ -932,14 +956,37 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
     res_verdict[any_true] = True
     res_verdict[any_false] = False
     rwt = agg[agg["metric"] == "requester_wait_time"].groupby("ticket_id")["last_fulfill"].max()
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "first_response_met": first["verdict"],
         "first_reply": first["fulfill"],
         "resolution_met": res_verdict,
-        "due_at": res.groupby("ticket_id")["breach"].min(),
+        "due_at": res.groupby("ticket_id")["due"].min(),
         "solved": rwt,
     })  # fmt: skip
-    return out
+
+
+def _calendar_due(me: pd.DataFrame, state: pd.Series, agg: pd.DataFrame,
+                  keys: list[str]) -> pd.Series:  # fmt: skip
+    """When a calendar-hours SLA target is reached: active (activate -> next state) time summed.
+
+    Business-hours targets need the account's schedule, which the export lacks: no due time.
+    """
+    st = me.loc[state.notna(), [*keys, "time", "type"]]
+    by = [st[k] for k in keys]
+    nxt = st["time"].groupby(by).shift(-1)
+    active = st["type"] == "activate"
+    dur = (nxt - st["time"]).dt.total_seconds().where(active, 0.0)
+    known = dur.fillna(0.0)
+    before = known.groupby(by).cumsum() - known
+    goal = agg[["target_s", "calendar"]].reindex(pd.MultiIndex.from_frame(st[keys]))
+    target = goal["target_s"].where(goal["calendar"].eq(True)).to_numpy()
+    reach = (
+        active.to_numpy()
+        & (before.to_numpy() < target)
+        & (dur.isna().to_numpy() | (before.to_numpy() + dur.fillna(0).to_numpy() >= target))
+    )
+    due = st["time"] + pd.to_timedelta(target - before.to_numpy(), unit="s")
+    return due.where(reach).groupby(by).min()
 
 
 def _approximate_resolution(snap: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 NBSP = "\u00a0"
@@ -27,7 +26,7 @@ EN: dict[str, str | tuple[str, ...]] = {
     "verdict.all_met": "All contract thresholds met",
     "verdict.missed": "Contract thresholds missed: {n} of {total}",
     "verdict.no_thresholds": "The policy defines no thresholds",
-    "verdict.on_time": "On time: {value} ({num} of {den} clocks)",
+    "verdict.on_time": "On time: {value} (clocks: {num} of {den})",
     "verdict.on_time_none": "On time: no clock stopped or breached in this period",
     "verdict.contract": "contract {bound}",
     "empty.title": "No tickets in this period",
@@ -46,7 +45,6 @@ EN: dict[str, str | tuple[str, ...]] = {
     "result.no_data": "no data",
     "trend.better": "better",
     "trend.worse": "worse",
-    "trend.changed": "changed",
     "trend.flat": "no change",
     "trend.unknown": "no trend yet",
     # metrics
@@ -72,6 +70,9 @@ EN: dict[str, str | tuple[str, ...]] = {
     "col.breached": "Breached",
     "col.running": "Running",
     "col.all": "All",
+    "col.p50": "p50",
+    "col.p90": "p90",
+    "col.p95": "p95",
     "sla.none": "No clock stopped or breached in this period.",
     "chart.by_priority": "Met and breached clocks by priority",
     # incidents
@@ -81,7 +82,7 @@ EN: dict[str, str | tuple[str, ...]] = {
     "col.open": "Open",
     "incidents.none": "No incidents in this period.",
     "s.critical": "Critical incidents",
-    "critical.summary": "Critical incidents: {n}; breached: {breached}; running: {running}",
+    "critical.summary": "{n} in total; breached: {breached}; in progress: {running}",
     "critical.none": "No critical incidents in this period.",
     "col.ticket": "Ticket",
     "col.subject": "Subject",
@@ -94,8 +95,8 @@ EN: dict[str, str | tuple[str, ...]] = {
     "outcome.none": "no target",
     # repeat incidents
     "s.repeat": "Repeat incidents",
-    "repeat.summary": "{num} of {den} incidents created in the period repeat an earlier one "
-    "(same {key})",
+    "repeat.summary": "{rate} of the incidents created in the period repeat an earlier one "
+    "({num} of {den}; same {fields})",
     "repeat.none": "No repeat incidents in this period.",
     "col.group": "Repeated",
     "col.count": "Incidents",
@@ -181,7 +182,7 @@ RU: dict[str, str | tuple[str, ...]] = {
     "verdict.all_met": "Все пороги договора выполнены",
     "verdict.missed": "Не выполнено порогов договора: {n} из {total}",
     "verdict.no_thresholds": "В политике не заданы пороги",
-    "verdict.on_time": "В срок: {value} ({num} из {den} таймеров)",
+    "verdict.on_time": "В срок: {value} (таймеров: {num} из {den})",
     "verdict.on_time_none": "В срок: за период ни один таймер не остановлен и не нарушен",
     "verdict.contract": "по договору {bound}",
     "empty.title": "В этом периоде нет заявок",
@@ -200,7 +201,6 @@ RU: dict[str, str | tuple[str, ...]] = {
     "result.no_data": "нет данных",
     "trend.better": "лучше",
     "trend.worse": "хуже",
-    "trend.changed": "изменилось",
     "trend.flat": "без изменений",
     "trend.unknown": "пока нет динамики",
     "m.on_time_share": "В срок",
@@ -224,6 +224,9 @@ RU: dict[str, str | tuple[str, ...]] = {
     "col.breached": "Нарушено",
     "col.running": "Идут",
     "col.all": "Все",
+    "col.p50": "p50",
+    "col.p90": "p90",
+    "col.p95": "p95",
     "sla.none": "За период ни один таймер не остановлен и не нарушен.",
     "chart.by_priority": "Соблюдённые и нарушенные сроки по приоритетам",
     "s.incidents": "Инциденты по критичности",
@@ -232,8 +235,7 @@ RU: dict[str, str | tuple[str, ...]] = {
     "col.open": "Открыто",
     "incidents.none": "Инцидентов за период не было.",
     "s.critical": "Критические инциденты",
-    "critical.summary": "Критических инцидентов: {n}; с нарушением срока: {breached}; "
-    "в работе: {running}",
+    "critical.summary": "всего: {n}; срок нарушен: {breached}; в работе: {running}",
     "critical.none": "Критических инцидентов за период не было.",
     "col.ticket": "Заявка",
     "col.subject": "Тема",
@@ -245,8 +247,8 @@ RU: dict[str, str | tuple[str, ...]] = {
     "outcome.running": "в работе",
     "outcome.none": "без норматива",
     "s.repeat": "Повторные инциденты",
-    "repeat.summary": "Повторяют прежние инциденты: {num} из {den} созданных за период "
-    "(совпадают {key})",
+    "repeat.summary": "{rate} инцидентов, созданных за период, повторяют прежние "
+    "({num} из {den}; совпадают {fields})",
     "repeat.none": "Повторных инцидентов за период не было.",
     "col.group": "Что повторяется",
     "col.count": "Инцидентов",
@@ -327,7 +329,7 @@ class Texts:
         self.lang = lang
         self.messages = MESSAGES[lang]
 
-    def __call__(self, key: str, **values: object) -> str:
+    def __call__(self, key: str, /, **values: object) -> str:
         text = self.messages[key]
         if isinstance(text, tuple):
             raise TypeError(f"{key!r} has plural forms; use plural()")
@@ -392,6 +394,3 @@ def plural_index(lang: str, n: int) -> int:
             return 1
         return 2
     return 0 if n == 1 else 1
-
-
-Translator = Callable[..., str]

@@ -82,7 +82,8 @@ def _environment(fmt: str) -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, finalize=md_escape)  # fmt: skip
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(>|[#+=-](?=[\s#=-]|$)|\d+[.)](?=\s|$))")
 
 
 def md_escape(value: Any) -> str:
@@ -91,7 +92,9 @@ def md_escape(value: Any) -> str:
         return ""
     text = " ".join(str(value).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # a value that starts a line must not turn into a heading, quote or list item
+    return _MD_LINE_START.sub(r"\\\1", text)
 
 
 def pseudonym(prefix: str, name: str) -> str:
@@ -227,7 +230,7 @@ class _View:
 
     def sparkline(self, metric: str) -> str:
         s = self.series(metric)[-MAX_TREND_ROWS:]
-        return charts.sparkline(s, y_max=1.0 if metric in SHARE_METRICS else None)
+        return charts.sparkline(s)
 
     # --- sections -------------------------------------------------------------------------
 
@@ -464,9 +467,9 @@ class _View:
         key_names = list(groups[0].key) if groups else []
         summary = ""
         if m.denominator:
-            summary = t("repeat.summary", num=t.integer(m.numerator or 0),
+            summary = t("repeat.summary", rate=t.percent(m.value), num=t.integer(m.numerator or 0),
                         den=t.integer(m.denominator),
-                        key=t("join.and").join(self.field_name(k) for k in key_names)
+                        fields=t("join.and").join(self.field_name(k) for k in key_names)
                         if key_names else "—")  # fmt: skip
         return {
             "rate": t.percent(m.value), "summary": summary, "rows": rows,
@@ -478,7 +481,7 @@ class _View:
         total = int((r.metrics.get("waiting_on_customer") or _none()).value or len(r.waiting))
         rows = []
         for x in r.waiting[:MAX_WAITING]:
-            who = ", ".join(s for s in (self.person(x.requester), self.org(x.organization)) if s)
+            who = self.person(x.requester) or self.org(x.organization)
             rows.append({
                 "id": x.ticket_id, "subject": _cut(x.subject, SUBJECT_CHARS),
                 "who": _cut(who, NAME_CHARS), "since": t.date(x.waiting_since, self.tz),
@@ -593,7 +596,7 @@ class _View:
     def charts(self, view: dict[str, Any]) -> dict[str, str]:
         """The HTML page's inline SVGs, drawn from the same figures as the Markdown tables."""
         r, t = self.r, self.t
-        out = {}
+        out = dict.fromkeys(("by_priority", "on_time", "fcr", "volume"), "")
         bars = view["sla"]["bars"]
         if bars:
             out["by_priority"] = charts.met_breached_bars(
