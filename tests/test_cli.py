@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from conftest import POLICIES, invoke
 from slametrics import api
+from slametrics.eventlog import read_log
 
 CANONICAL_TICKETS = """ticket_id,created_at,subject,type,priority,organization,category,status
 T1,2026-11-02T09:00:00Z,=cmd|' /C calc'!A0,incident,urgent,Acme,vpn,resolved
@@ -70,7 +70,7 @@ def test_import_detects_canonical_files_and_is_idempotent(tmp_path, exports, cap
     assert "tickets: 3 new, 0 updated; events: 8 new, 0 already in the log" in out
     out, _ = invoke(["import", *exports, "--log", d], capsys)
     assert "tickets: 0 new, 3 updated; events: 0 new, 8 already in the log" in out
-    assert len(pd.read_parquet(d / "events.parquet")) == 8
+    assert len(read_log(d).events) == 8
 
 
 def test_metrics_json_has_contract_keys_and_equals_library(log, policy, capsys):
@@ -186,7 +186,7 @@ def test_strict_import_exits_1_and_writes_nothing(tmp_path, capsys):
     t = tmp_path / "tickets.csv"
     t.write_text("ticket_id,created_at\n1,2026-11-02T09:00:00Z\n2,not a date\n", encoding="utf-8")
     invoke(["import", t, "--log", tmp_path / "log", "--strict"], capsys, 1)
-    assert not (tmp_path / "log" / "tickets.parquet").exists()
+    assert not (tmp_path / "log" / "CURRENT").exists()
 
 
 def test_policy_commands_and_formats(capsys):

@@ -12,7 +12,7 @@ import pytest
 from conftest import SAMPLE
 from slametrics.api import read_exports
 from slametrics.errors import UserError
-from slametrics.eventlog import locked, merge_into_log, read_log
+from slametrics.eventlog import locked, merge_into_log, read_log, snapshot_dir
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
 
 
@@ -22,8 +22,9 @@ def test_round_trip_keeps_schema_and_rows(tmp_path: Path) -> None:
     log = read_log(tmp_path)
     import pyarrow.parquet as pq
 
-    assert pq.read_schema(tmp_path / "tickets.parquet").remove_metadata() == TICKETS_SCHEMA
-    assert pq.read_schema(tmp_path / "events.parquet").remove_metadata() == EVENTS_SCHEMA
+    snap = snapshot_dir(tmp_path)
+    assert pq.read_schema(snap / "tickets.parquet").remove_metadata() == TICKETS_SCHEMA
+    assert pq.read_schema(snap / "events.parquet").remove_metadata() == EVENTS_SCHEMA
     assert len(log.tickets) == len(t) == 400
     assert len(log.events) == len(e)
 
@@ -83,3 +84,48 @@ def test_second_writer_waits_then_fails_clearly(tmp_path: Path) -> None:
 def test_not_a_log(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not an event log"):
         read_log(tmp_path)
+
+
+KILL_SCRIPT = """
+import sys, time
+import slametrics.eventlog as el
+from slametrics.api import import_exports
+from pathlib import Path
+real = el.pq.write_table
+calls = []
+def slow_write(*a, **k):
+    calls.append(1)
+    real(*a, **k)
+    if len(calls) == 2:  # both files of the new snapshot written, CURRENT not yet replaced
+        print("written", flush=True)
+        time.sleep(60)
+el.pq.write_table = slow_write
+import_exports([Path(sys.argv[1]), Path(sys.argv[2])], Path(sys.argv[3]))
+"""
+
+
+def test_import_killed_midway_leaves_log_as_before(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    log = tmp_path / "log"
+    small = tmp_path / "tickets.csv"
+    small.write_text("ticket_id,created_at\nX1,2026-11-02T09:00:00Z\n", encoding="utf-8")
+    from slametrics.api import import_exports
+
+    import_exports([small], log)
+    before = read_log(log)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(SAMPLE / "tickets.csv"), str(SAMPLE / "events.csv"), str(log)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout.readline().strip() == "written"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = read_log(log)
+    assert after.tickets["ticket_id"].tolist() == before.tickets["ticket_id"].tolist() == ["X1"]
+    assert len(after.events) == len(before.events)
+    import_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"], log)  # the next run recovers
+    assert len(read_log(log).tickets) == 401
+    assert not list(log.glob(".tmp-*"))

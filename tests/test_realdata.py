@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from conftest import POLICIES, ROOT
 from slametrics import api
+from slametrics.eventlog import read_log
 
 BOSTON_MAPPING = ROOT / "sample_data" / "boston311" / "mapping.yaml"
 
@@ -21,7 +20,7 @@ def test_boston_311_audit_agrees_with_city_flags_for_closed_cases(
     assert (group.rows_read, group.rows_imported, group.rows_rejected) == (40000, 40000, 0)
     q = api.Query(sources=[tmp_path], policy=POLICIES / "boston311.yaml")
     vendor, rows = api.audit(q, disagreements_only=False)
-    log_tickets = pd.read_parquet(tmp_path / "tickets.parquet")
+    log_tickets = read_log(tmp_path).tickets
     closed = set(log_tickets.loc[log_tickets["status_class"] == "resolved", "ticket_id"])
     closed_rows = rows[rows["ticket_id"].isin(closed)]
     assert len(closed_rows) == 24031  # closed cases with a TARGET_DT in this 40,000-case cut

@@ -145,7 +145,7 @@ def load_source(
     if len(sources) == 1 and Path(sources[0]).is_dir():
         if not is_event_log(Path(sources[0])):
             raise UserError(
-                f"{sources[0]} is a directory but not an event log (no tickets.parquet)"
+                f"{sources[0]} is a directory but not an event log (no CURRENT snapshot pointer)"
             )
         log = read_log(sources[0])
         rejected, problems = _import_history(Path(sources[0]))

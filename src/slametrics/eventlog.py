@@ -1,11 +1,16 @@
-"""The Parquet event log on disk: atomic writes, a lock against concurrent imports, idempotent merge."""
+"""The Parquet event log on disk: versioned snapshots, a lock against concurrent imports, idempotent merge.
+
+Layout: `DIR/CURRENT` names the current snapshot directory (`DIR/v000007/`), which holds
+`tickets.parquet` and `events.parquet`. An import writes a complete new snapshot and then
+replaces `CURRENT` atomically, so a crash at any point leaves the log as it was before.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import os
-import tempfile
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +34,7 @@ from slametrics.schema import (
 TICKETS_FILE = "tickets.parquet"
 EVENTS_FILE = "events.parquet"
 LOCK_FILE = ".slametrics.lock"
+CURRENT_FILE = "CURRENT"
 
 
 @dataclass
@@ -40,26 +46,32 @@ class EventLog:
 
 
 def is_event_log(path: Path) -> bool:
-    return path.is_dir() and (path / TICKETS_FILE).exists()
+    return Path(path).is_dir() and (Path(path) / CURRENT_FILE).exists()
+
+
+def snapshot_dir(path: str | Path) -> Path:
+    """The directory of the log's current snapshot."""
+    p = Path(path)
+    try:
+        name = (p / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise UserError(
+            f"{p} is not an event log (no {CURRENT_FILE}); create it with `slametrics import`"
+        ) from None
+    if not name or "/" in name or name.startswith("."):
+        raise UserError(f"{p / CURRENT_FILE} is corrupt: {name!r}")
+    return p / name
 
 
 def read_log(path: str | Path, columns: dict[str, list[str]] | None = None) -> EventLog:
     """Read an event-log directory (optionally only some columns of each table)."""
-    p = Path(path)
-    if not is_event_log(p):
-        raise UserError(
-            f"{p} is not an event log (no {TICKETS_FILE}); create it with `slametrics import`"
-        )
+    snap = snapshot_dir(path)
     cols = columns or {}
     try:
-        tickets = pq.read_table(p / TICKETS_FILE, columns=cols.get("tickets"))
-        events = (
-            pq.read_table(p / EVENTS_FILE, columns=cols.get("events"))
-            if (p / EVENTS_FILE).exists()
-            else EVENTS_SCHEMA.empty_table()
-        )
+        tickets = pq.read_table(snap / TICKETS_FILE, columns=cols.get("tickets"))
+        events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"))
     except (OSError, pa.ArrowException) as exc:
-        raise UserError(f"cannot read event log {p}: {exc}") from None
+        raise UserError(f"cannot read event log {path}: {exc}") from None
     return EventLog(_to_pandas(tickets), _to_pandas(events))
 
 
@@ -89,16 +101,36 @@ def locked(path: Path, timeout_s: float = 60.0) -> Iterator[None]:
         fh.close()
 
 
-def _atomic_write(table: pa.Table, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
-    os.close(fd)
+def _write_snapshot(path: Path, tickets: pa.Table, events: pa.Table) -> None:
+    """Write a new snapshot directory, then point CURRENT at it (one atomic rename)."""
+    for stale in path.glob(".tmp-*"):  # left by an import that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    old = (path / CURRENT_FILE).read_text(encoding="utf-8").strip() if is_event_log(path) else ""
+    version = int(old[1:]) + 1 if old.startswith("v") and old[1:].isdigit() else 1
+    name = f"v{version:06d}"
+    tmp = path / f".tmp-{name}"
+    tmp.mkdir()
+    pq.write_table(tickets, tmp / TICKETS_FILE, compression="zstd", row_group_size=1 << 20)
+    pq.write_table(events, tmp / EVENTS_FILE, compression="zstd", row_group_size=1 << 20)
+    _fsync_dir(tmp)
+    os.replace(tmp, path / name)
+    pointer = path / f".tmp-{CURRENT_FILE}"
+    with open(pointer, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer, path / CURRENT_FILE)
+    _fsync_dir(path)
+    if old and old != name:
+        shutil.rmtree(path / old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -133,6 +165,5 @@ def merge_into_log(path: str | Path, tickets: pd.DataFrame, events: pd.DataFrame
         all_e = all_e.drop_duplicates(EVENT_KEY, keep="first")
         dup = before - len(all_e)
         all_e = all_e.sort_values(["source", "ticket_id", "at", "seq"], kind="stable")
-        _atomic_write(validate_events(all_e), p / EVENTS_FILE)
-        _atomic_write(validate_tickets(all_t), p / TICKETS_FILE)
+        _write_snapshot(p, validate_tickets(all_t), validate_events(all_e))
     return MergeStats(len(new_t) - updated, updated, len(new_e) - dup, dup)
