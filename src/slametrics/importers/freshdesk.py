@@ -24,7 +24,7 @@ from slametrics.importers.base import (
 from slametrics.importers.generic_csv import load_mapping
 from slametrics.importers.io import InputFile, first_record, read_csv, read_json_records
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
-from slametrics.schema import DONE_CLASSES
+from slametrics.schema import DONE_CLASSES, EVENTS_SCHEMA, TICKETS_SCHEMA, empty_frame
 
 # Canonical field -> header labels, matched case- and whitespace-insensitively; the first label
 # present wins. English labels are Freshdesk's own export code [V]; the Spanish and Russian ones
@@ -265,6 +265,11 @@ def dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     return tickets[~dup].reset_index(drop=True), problems
 
 
+def empty_result(report: ProblemReport, importer: str) -> ImportResult:
+    """The result of an import in which no row survived (every row is in the report)."""
+    return ImportResult(empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), report, importer)
+
+
 def _verdicts(frame: pd.DataFrame, column: str, *, file: str) -> tuple[pd.Series, list]:
     key = clean_strings(frame[column]).str.lower()
     words = key.map(VERDICTS)
@@ -312,6 +317,8 @@ class FreshdeskImporter(Importer):
             parts.append(tickets)
             report = report.merge(rep)
         tickets = pd.concat(parts, ignore_index=True)
+        if tickets.empty:
+            return empty_result(report, self.name)
         tickets, dups = dedupe_tickets(tickets)
         report.problems += dups
         events = snapshot_events(tickets)
@@ -383,8 +390,9 @@ def _read_csv_export(
     if "tags" in cols:
         tags = clean_strings(clean_strings(df[cols["tags"]]).str.strip(", "))
         out["tags"] = tags.str.split(r"\s*,\s*", regex=True)
-    used = set(cols.values()) - {cols.get(k) for k in ("first_response_business",
-                                                       "resolution_business")}  # fmt: skip
+    # mapped for detection but not a canonical field: kept raw in `extra`
+    unused = ("first_response_business", "resolution_business", "customer_interactions")
+    used = set(cols.values()) - {cols.get(k) for k in unused}
     rest = [c for c in table.columns if c not in used]
     out["extra"] = extra_map(pd.concat([df[rest].apply(clean_strings), derived], axis=1))
     out, rep = _reject_unusable(out, df, cols, f.name, problems)

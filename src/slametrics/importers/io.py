@@ -19,6 +19,7 @@ from slametrics.errors import UserError
 from slametrics.problems import Problem
 
 MAX_FILE_BYTES = 4 * 1024**3
+MAX_JSON_DOCUMENT_BYTES = 1024**3  # one JSON document is parsed whole; NDJSON has no such limit
 ENCODINGS = ("utf-8", "cp1251", "cp1252")
 
 
@@ -269,8 +270,18 @@ def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[di
     problems: list[Problem] = []
     if not stripped:
         raise UserError(f"{f.name}: empty file")
+    if (
+        len(f.data) > MAX_JSON_DOCUMENT_BYTES
+        and stripped.startswith(("[", "{"))
+        and "\n{" not in text[:65536]
+    ):
+        raise UserError(
+            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
+        )
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
     except json.JSONDecodeError as exc:
         if stripped.startswith("[") or "\n" not in stripped.strip():
             raise UserError(f"{f.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
@@ -282,6 +293,8 @@ def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[di
                 continue
             try:
                 records.append(json.loads(line))
+            except RecursionError:
+                raise UserError(f"{f.name}: line {i}: JSON nested too deeply") from None
             except json.JSONDecodeError as exc:
                 problems.append(
                     Problem(

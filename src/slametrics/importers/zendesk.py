@@ -116,6 +116,9 @@ CSAT = {"good": 1.0, "bad": 0.0, "хорошо": 1.0, "плохо": 0.0, "gut": 
 # `reply_time` instance 1; later instances are next-reply SLAs).
 RESOLUTION_METRICS = ("requester_wait_time", "agent_work_time", "resolution_time")
 
+# Ticket summaries that finalize derives from events when a ticket has history.
+SUMMARY_FIELDS = ("first_response_at", "resolved_at", "closed_at", "agent_replies", "reopens")
+
 # Top-level keys of Zendesk's API documents -> what the file holds.
 DOC_KEYS = {
     "tickets": "tickets",
@@ -349,6 +352,11 @@ class _Accumulator:
         history_ids = set(events["ticket_id"]) if events is not None else set()
         history = tickets["ticket_id"].isin(history_ids)
         tickets["fidelity"] = np.where(history, "history", "snapshot")
+        # a ticket with history takes its summaries from its events, not from rounded CSV
+        # minutes or a metric record that may predate a reopen
+        for col in SUMMARY_FIELDS:
+            if col in tickets:
+                tickets[col] = tickets[col].mask(history)
         snap = _approximate_resolution(tickets[~history])
         parts = [snapshot_events(snap)] if len(snap) else []
         if events is not None and len(events):
@@ -359,6 +367,9 @@ class _Accumulator:
         ev = ev[[c for c in ev.columns if not c.startswith("_")]]
         tickets, ev = finalize(tickets.reset_index(drop=True), ev, source=source,
                                fidelity="snapshot")  # fmt: skip
+        known = tickets["fidelity"] == "history"
+        for col in ("agent_replies", "reopens"):
+            tickets[col] = tickets[col].mask(known & tickets[col].isna(), 0)
         return ImportResult(tickets, ev, rep, importer)
 
     def _tickets(self) -> pd.DataFrame | None:
@@ -611,7 +622,7 @@ def _json_tickets(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumu
     acc.report.problems += problems
     missing_id = out["ticket_id"].isna()
     no_created = _blank(raw["created_at"]) & ~missing_id
-    acc.reject(problems_from_mask(out, missing_id, code="missing-value", column="id",
+    acc.reject(problems_from_mask(raw, missing_id, code="missing-value", column="id",
                                   file=f.name), missing_id, out)  # fmt: skip
     acc.reject(problems_from_mask(raw, no_created, code="missing-value", column="created_at",
                                   file=f.name), no_created, out)  # fmt: skip

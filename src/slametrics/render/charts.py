@@ -59,8 +59,8 @@ def line_chart(
     y_max: float = 1.0,
     y_ticks: Sequence[tuple[float, str]] = (),
     reference: tuple[float, str] | None = None,
-    width: int = 200,
-    height: int = 92,
+    width: int = 180,
+    height: int = 84,
 ) -> str:
     """A line over the periods (gaps where a value is None) with a dashed reference line.
 
@@ -68,7 +68,7 @@ def line_chart(
     (value, formatted label) pairs for the grid; `reference` is (value, label), e.g. the
     contract's minimum.
     """
-    left, right, top, bottom = 30.0, 8.0, 16.0, 14.0
+    left, right, top, bottom = 24.0, 24.0, 20.0, 12.0
     pw, ph = width - left - right, height - top - bottom
     n = len(values)
     y_max = y_max or 1.0
@@ -90,7 +90,7 @@ def line_chart(
         out.append(f'<line x1="{_n(left)}" y1="{_n(y(rv))}" x2="{_n(left + pw)}" '
                    f'y2="{_n(y(rv))}" stroke="{BREACHED}" stroke-width="0.8" '
                    f'stroke-dasharray="3 2"/>')  # fmt: skip
-        out.append(_text(left + pw, y(rv) - 2, rlabel, anchor="end", color=BREACHED, size=6.5))
+        out.append(_text(left + pw + 3, y(rv) + 2.5, rlabel, color=BREACHED, size=6.5))
     segment: list[str] = []
     segments: list[list[str]] = []
     for i, v in enumerate(values):
@@ -114,11 +114,11 @@ def line_chart(
         out.append(f'<circle cx="{_n(x(i))}" cy="{_n(y(v))}" r="{"2.4" if last else "1.7"}" '
                    f'fill="{LINE}"/>')  # fmt: skip
         if shown[i]:
-            out.append(_text(x(i), y(v) - 4, shown[i], anchor="middle", size=6.5,
+            out.append(_text(x(i), y(v) - 4, shown[i], anchor="middle", size=7,
                              weight="bold" if last else "normal"))  # fmt: skip
     for i, label in enumerate(_thin(x_labels, 8)):
         if label:
-            out.append(_text(x(i), height - 3, label, anchor="middle", color=MUTED, size=6.5))
+            out.append(_text(x(i), height - 2, label, anchor="middle", color=MUTED, size=7))
     out.append("</svg>")
     return "".join(out)
 
@@ -131,11 +131,11 @@ def pair_bars(
     title: str,
     legend: tuple[str, str],
     value_labels: tuple[Sequence[str], Sequence[str]],
-    width: int = 200,
-    height: int = 92,
+    width: int = 180,
+    height: int = 84,
 ) -> str:
     """Two bars per period side by side (e.g. created and resolved), with a legend."""
-    left, right, top, bottom = 6.0, 6.0, 24.0, 14.0
+    left, right, top, bottom = 6.0, 6.0, 28.0, 12.0
     pw, ph = width - left - right, height - top - bottom
     n = max(len(first), 1)
     peak = max([*first, *second, 1])
@@ -160,11 +160,11 @@ def pair_bars(
                        f'height="{_n(h)}" fill="{color}"/>')  # fmt: skip
             if thin[j][i]:
                 out.append(_text(bx + bar / 2, top + ph - h - 2, thin[j][i], anchor="middle",
-                                 size=5.5, color=MUTED))  # fmt: skip
+                                 size=6, color=MUTED))  # fmt: skip
     for i, label in enumerate(_thin(x_labels, 8)):
         if label:
-            out.append(_text(left + slot * (i + 0.5), height - 3, label, anchor="middle",
-                             color=MUTED, size=6.5))  # fmt: skip
+            out.append(_text(left + slot * (i + 0.5), height - 2, label, anchor="middle",
+                             color=MUTED, size=7))  # fmt: skip
     out.append("</svg>")
     return "".join(out)
 
