@@ -152,6 +152,7 @@ def compute_clocks(
     t["status_class_at"] = final_class
     t["status_since"] = from_us(final_since)
     t["first_resolved_at"] = from_us(first_entry)
+    t["last_resolved_at"] = from_us(np.where(final_done, last_entry, NAT))
     t["reopen_count"] = reopen_count
     t["replies_before_resolution"] = replies_before_res
     t["has_reply_events"] = np.bincount(replies["tix"], minlength=n) > 0

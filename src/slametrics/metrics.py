@@ -88,9 +88,11 @@ def period_figures(
 
     first_res = _in(t["first_resolved_at"], period)
     fcr = policy.first_contact_resolution
-    replies = np.where(t["has_reply_events"], t["replies_before_resolution"],
-                       t["agent_replies"].fillna(0) if "agent_replies" in t else 0)  # fmt: skip
-    reopened = (t["reopen_count"] > 0) | (t["reopens"].fillna(0) > 0)
+    snapshot = (t["fidelity"] == "snapshot").to_numpy()
+    # history: counted from events up to as_of; snapshot: only the source's summary counts exist
+    recorded_replies = t["agent_replies"].fillna(0).to_numpy()
+    replies = np.where(snapshot, recorded_replies, t["replies_before_resolution"].to_numpy())
+    reopened = (t["reopen_count"] > 0) | (snapshot & (t["reopens"].fillna(0) > 0))
     ok = (replies <= fcr.max_agent_replies) & (~reopened if fcr.exclude_reopened else True)
     m["first_contact_resolution"] = _share(int((first_res & ok).sum()), int(first_res.sum()))
 
@@ -99,8 +101,7 @@ def period_figures(
     created_in = _in(incidents["created_at"], period)
     m["repeat_incident_rate"] = _share(int((repeat & created_in).sum()), int(created_in.sum()))
 
-    final_resolution = t["status_class_at"].isin(["resolved", "closed"])
-    resolved_in = final_resolution & _in(t["status_since"], period) | first_res
+    resolved_in = resolved_in_period(t, period)
     m["reopen_rate"] = _share(int((resolved_in & reopened).sum()), int(resolved_in.sum()))
 
     waiting = t["status_class_at"] == "waiting_customer"
@@ -110,6 +111,11 @@ def period_figures(
     open_at_end = ~t["status_class_at"].isin(["resolved", "closed", "canceled"])
     m["open_at_end"] = MetricValue(value=float(open_at_end.sum()))
     return PeriodFigures(counted, m, state)
+
+
+def resolved_in_period(t: pd.DataFrame, period: Period) -> pd.Series:
+    """Tickets first resolved in the period, or whose final resolution (as of now) falls in it."""
+    return _in(t["last_resolved_at"], period) | _in(t["first_resolved_at"], period)
 
 
 def repeat_flags(incidents: pd.DataFrame, policy: Policy) -> pd.Series:
@@ -326,7 +332,7 @@ def _volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
         "kind": t["kind"].astype(str),
         "priority": t["priority"].astype("string").fillna("(none)").astype(str),
         "created": _in(t["created_at"], period).astype(int),
-        "resolved": (_in(t["first_resolved_at"], period)).astype(int),
+        "resolved": resolved_in_period(t, period).astype(int),
         "open_at_end": (~t["status_class_at"].isin(["resolved", "closed", "canceled"])).astype(int),
     })  # fmt: skip
     g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
@@ -342,7 +348,7 @@ def _work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
         "kind": t["kind"].astype(str),
         "in_progress": (~waiting & ~done).astype(int),
         "waiting": waiting.astype(int),
-        "done_in_period": (done & _in(t["status_since"], period)).astype(int),
+        "done_in_period": (done & resolved_in_period(t, period)).astype(int),
     })  # fmt: skip
     g = df.groupby("kind", sort=True).sum()
     g = g[(g > 0).any(axis=1)].reset_index()
