@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slametrics.api import read_exports
 from slametrics.errors import UserError
+from slametrics.importers.io import _record_lines
 
 TICKETS = """ticket_id,created_at,subject,type,priority,status
 1,2026-11-02T09:00:00Z,"two
@@ -145,3 +150,24 @@ def test_zip_member_with_parent_path_is_refused(tmp_path: Path) -> None:
         zf.writestr("../../etc/passwd.csv", TICKETS)
     with pytest.raises(UserError, match="unsafe path"):
         read_exports([zp])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.text(alphabet='ab,"\n x', max_size=6), min_size=2, max_size=2),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_record_lines_match_the_csv_module(rows: list[list[str]]) -> None:
+    """Line numbers found with numpy equal the csv module's, quoted newlines included."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([["h1", "h2"], *rows])
+    data = buf.getvalue().encode()
+    reader = csv.reader(io.StringIO(buf.getvalue()))
+    expected, line = [], 1
+    for _ in reader:
+        expected.append(line)
+        line = reader.line_num + 1
+    assert _record_lines(data).tolist() == expected

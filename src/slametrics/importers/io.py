@@ -175,13 +175,13 @@ def unique_names(names: list[str]) -> list[str]:
 def _record_lines(data: bytes, quote: int = 0x22) -> np.ndarray:
     """1-based physical line where each non-empty CSV record starts (header included).
 
-    A newline ends a record when an even number of quote characters precede it; counted with
-    numpy over the bytes, so it costs no Python loop per row.
+    A newline ends a record when an even number of quote characters precede it. Only the
+    positions of quotes and newlines are kept (numpy), so it costs no Python loop per row.
     """
     buf = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(buf == 0x0A)
-    quotes_before = np.cumsum(buf == quote)
-    ends = nl[(quotes_before[nl] % 2) == 0] if len(nl) else nl
+    quotes = np.flatnonzero(buf == quote)
+    ends = nl[np.searchsorted(quotes, nl) % 2 == 0] if len(quotes) else nl
     starts = np.concatenate([[0], ends + 1])
     stops = np.concatenate([ends, [len(buf)]])
     line_of_start = np.searchsorted(nl, starts, side="left") + 1
@@ -189,6 +189,12 @@ def _record_lines(data: bytes, quote: int = 0x22) -> np.ndarray:
     cr_only = (length == 1) & (buf[np.clip(starts, 0, max(len(buf) - 1, 0))] == 0x0D)
     non_empty = (length > 0) & ~cr_only
     return line_of_start[non_empty]
+
+
+def _single_line_records(data: bytes, records: int) -> bool:
+    """True when every record is one physical line and no blank line hides in between."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return lines == records and b"\n\n" not in data and b"\n\r\n" not in data
 
 
 @dataclass
@@ -253,7 +259,11 @@ def read_csv(f: InputFile) -> CsvTable:
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         raise UserError(f"{f.name}: cannot parse as CSV ({exc})") from None
     frame = table.to_pandas(types_mapper=None)
-    lines = _record_lines(f.data)[1:]
+    total = len(frame) + len(bad_rows) + 1
+    if _single_line_records(f.data, total):
+        lines = np.arange(2, total + 1)
+    else:
+        lines = _record_lines(f.data)[1:]
     if bad_rows and len(lines) == len(frame) + len(bad_rows):
         # pyarrow numbers invalid rows by physical line, so drop those lines from the map
         lines = lines[~np.isin(lines, np.array(bad_rows))]
