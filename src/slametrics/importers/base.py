@@ -349,7 +349,8 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
                 }
             )  # fmt: skip
         )
-    events = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    non_empty = [p for p in parts if len(p)] or parts[:1]
+    events = pd.concat(non_empty, ignore_index=True)
     return events[events["at"].notna()]
 
 

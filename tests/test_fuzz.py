@@ -1,0 +1,118 @@
+"""Fuzzing importers and the policy loader: any input ends imported, as problems, or as one UserError."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLE
+from slametrics.api import read_exports
+from slametrics.errors import UserError
+from slametrics.importers import IMPORTERS
+from slametrics.policy import parse_policy
+
+CANONICAL = (SAMPLE / "tickets.csv").read_bytes()[:4000]
+HEADER = CANONICAL.split(b"\n", 1)[0].decode()
+# SLAMETRICS_FUZZ_EXAMPLES=2000 for a deep run; CI keeps it short
+EXAMPLES = int(os.environ.get("SLAMETRICS_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _read(data: bytes, name: str, format: str | None = None) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / name
+        p.write_bytes(data)
+        try:
+            t, e, s = read_exports([p], format=format)
+        except UserError as exc:
+            assert str(exc).strip()
+            return
+        for g in s.groups:
+            assert g.rows_read == g.rows_imported + g.rows_rejected, g
+        assert t["ticket_id"].notna().all()
+        assert t["created_at"].notna().all()
+
+
+@FUZZ
+@given(
+    data=st.binary(max_size=2000),
+    name=st.sampled_from(["x.csv", "x.json", "x.ndjson", "x.csv.gz", "x"]),
+)
+def test_random_bytes(data: bytes, name: str) -> None:
+    _read(data, name)
+
+
+@FUZZ
+@given(cut=st.integers(0, len(CANONICAL)), fmt=st.sampled_from([None, *IMPORTERS]))
+def test_truncated_canonical_file(cut: int, fmt: str | None) -> None:
+    _read(CANONICAL[:cut], "tickets.csv", fmt)
+
+
+@FUZZ
+@given(
+    order=st.permutations(HEADER.split(",")),
+    values=st.lists(
+        st.one_of(
+            st.sampled_from(["", "?", "null", "2026-11-02T09:00:00Z", "1900-01-01", "9999-12-31T00:00:00Z",
+                             "31/12/2026 25:61", "open", "solved", "=1+1", "x" * 5000, "T-1", "T-1"]),
+            st.text(max_size=20),
+        ),
+        min_size=1, max_size=60,
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251", "utf-16"]),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)  # fmt: skip
+def test_random_columns_and_cells(order, values, encoding, delimiter) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow(order)
+    for i in range(0, len(values), len(order)):
+        w.writerow(values[i : i + len(order)])
+    try:
+        data = buf.getvalue().encode(encoding)
+    except UnicodeEncodeError:
+        data = buf.getvalue().encode("utf-8")
+    _read(data, "tickets.csv")
+    _read(gzip.compress(data), "tickets.csv.gz")
+
+
+POLICY_KEYS = ["version", "name", "timezone", "calendars", "kinds", "clocks", "targets", "thresholds",
+               "repeat_incidents", "first_contact_resolution", "trend_periods", "bogus"]  # fmt: skip
+YAML_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=12),
+              st.sampled_from(["24x7", "4h", "UTC", "mon-fri", "09:00-18:00", "always"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(POLICY_KEYS + ["hours", "match", "calendar",
+                                                                           "resolution", "min"]), inner, max_size=4)),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@FUZZ
+@given(doc=st.dictionaries(st.sampled_from(POLICY_KEYS), YAML_VALUES, max_size=6))
+def test_policy_loader_never_raises_anything_but_policy_errors(doc) -> None:
+    text = yaml.safe_dump(doc)
+    try:
+        parse_policy(yaml.safe_load(text))
+    except UserError as exc:
+        assert str(exc).startswith("invalid policy")
+
+
+@pytest.mark.parametrize("fmt", sorted(IMPORTERS))
+def test_named_importer_on_a_foreign_file_is_a_clear_error(fmt: str, tmp_path: Path) -> None:
+    p = tmp_path / "foreign.csv"
+    p.write_text("alpha,beta\n1,2\n", encoding="utf-8")
+    try:
+        read_exports([p], format=fmt)
+    except UserError as exc:
+        assert str(exc).strip()
