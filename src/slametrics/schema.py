@@ -89,7 +89,8 @@ EVENTS_SCHEMA = pa.schema([pa.field(n, t) for n, t, _ in EVENT_FIELDS])
 TICKET_COLUMNS = [n for n, _, _ in TICKET_FIELDS]
 EVENT_COLUMNS = [n for n, _, _ in EVENT_FIELDS]
 TICKET_KEY = ["source", "ticket_id"]
-EVENT_KEY = ["source", "ticket_id", "at", "event", "value", "actor", "public"]
+# seq is part of the key so that A -> B -> A within one timestamp keeps both A's
+EVENT_KEY = ["source", "ticket_id", "at", "event", "value", "actor", "public", "seq"]
 
 _ENUMS = {
     "tickets": {"status_class": STATUS_CLASSES, "fidelity": FIDELITIES},

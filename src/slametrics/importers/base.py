@@ -420,7 +420,7 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     derived["closed_at"] = (
         done_entries[done_entries["status_class"] == "closed"].groupby("ticket_id")["at"].max()
     )
-    derived.loc[~derived["status_class"].isin(DONE_CLASSES), "resolved_at"] = pd.NaT
+    derived.loc[~derived["status_class"].isin(["resolved", "closed"]), "resolved_at"] = pd.NaT
     derived = derived.reindex(tickets["ticket_id"])
     derived.index = tickets.index
     for col in derived.columns:

@@ -322,6 +322,12 @@ class FreshdeskImporter(Importer):
         tickets, dups = dedupe_tickets(tickets)
         report.problems += dups
         events = snapshot_events(tickets)
+        if "_status_since" in tickets:
+            since = tickets.set_index("ticket_id")["_status_since"].dropna()
+            current = (events["event"] == "status") & events["ticket_id"].isin(since.index)
+            if current.any():
+                events.loc[current, "at"] = events.loc[current, "ticket_id"].map(since)
+            tickets = tickets.drop(columns=["_status_since"])
         replies = pd.concat(reply_parts, ignore_index=True) if reply_parts else None
         if replies is not None and len(replies):
             # conversations give the real reply times: they replace the synthesized first reply
@@ -350,11 +356,10 @@ def _read_csv_export(
                   "group", "organization", "service", "category"):  # fmt: skip
         if field in cols:
             out[field] = clean_strings(df[cols[field]])
-    name = clean_strings(df[cols["requester_name"]]) if "requester_name" in cols else None
-    email = clean_strings(df[cols["requester_email"]]) if "requester_email" in cols else None
-    if name is not None or email is not None:
-        out["requester"] = name.fillna(email) if name is not None and email is not None else (
-            name if name is not None else email)  # fmt: skip
+    for field in ("requester_name", "requester_email"):  # the name, else the address
+        if field in cols:
+            val = clean_strings(df[cols[field]])
+            out["requester"] = out["requester"].fillna(val) if "requester" in out else val
     # English exports write ISO dates; localized ones may use the locale's day-first dates
     localized = norm_header(cols["ticket_id"]) != "ticket id"
     for field in ("created_at", "due_at", "resolved_at", "closed_at", "updated_at",
@@ -505,11 +510,10 @@ def _read_api_json(
     out["vendor_resolution_met"] = pd.Series(
         (res < out["due_at"]).where(res.notna() & out["due_at"].notna()), dtype="boolean"
     )
-    # The current status started at status_updated_at (or pending_since); snapshot_events places
-    # an unresolved ticket's current status at updated_at, so give it the better time.
+    # The current status began at status_updated_at (or pending_since), which places it better
+    # than updated_at (any later edit), where snapshot_events would put it.
     since = ts["stats.status_updated_at"].fillna(ts["stats.pending_since"])
-    open_now = ~out["status_class"].isin(DONE_CLASSES)
-    out["updated_at"] = out["updated_at"].mask(open_now & since.notna(), since)
+    out["_status_since"] = since.where(~out["status_class"].isin(DONE_CLASSES))
     # reopened_at proves at least one reopen (a lower bound: the count is not in the API), but
     # not when the earlier resolution happened, so no reopened event is synthesized
     if any(c.startswith("stats.") for c in df.columns):
@@ -566,8 +570,8 @@ def _conversations(
     for p in probs:
         p.column = "conversations.created_at"
     problems += probs
-    incoming = body["incoming"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    private = body["private"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    incoming = body["incoming"].isin([True, "true"]).to_numpy(dtype=bool)
+    private = body["private"].isin([True, "true"]).to_numpy(dtype=bool)
     ev = pd.DataFrame({
         "ticket_id": conv["ticket_id"].to_numpy(),
         "at": at.to_numpy(),

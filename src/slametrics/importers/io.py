@@ -101,7 +101,7 @@ def _zip_members(p: Path, raw: bytes) -> list[InputFile]:
 def _decoded(name: str, raw: bytes) -> InputFile:
     """Strip a BOM and choose the encoding: UTF-8 if it decodes, else cp1251 or cp1252."""
     if raw[:3] == b"\xef\xbb\xbf":
-        return InputFile(name, raw[3:], "utf-8")
+        raw = raw[3:]
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = raw.decode("utf-16")
         return InputFile(name, text.encode("utf-8"), "utf-8")
@@ -125,12 +125,18 @@ def _decoded(name: str, raw: bytes) -> InputFile:
 
 
 def _guess_single_byte(raw: bytes) -> str:
-    """cp1251 when high bytes look like Cyrillic letters, else cp1252."""
+    """cp1251 when high bytes come in runs (Cyrillic words), cp1252 when they stand alone.
+
+    Both code pages put letters in 0xC0-0xFF, so the byte values cannot tell them apart; but a
+    Russian word is made of such bytes, while a Spanish or German word has one accented letter
+    between ASCII ones ("Atención", "Größe").
+    """
     sample = np.frombuffer(raw[: 1 << 20], dtype=np.uint8)
-    high = sample[sample >= 0xC0]
-    if len(high) and (len(high) / max(1, (sample >= 0x80).sum())) > 0.6:
-        return "cp1251"
-    return "cp1252"
+    high = sample >= 0xC0
+    if not high.any():
+        return "cp1252"
+    runs = (high[1:] & high[:-1]).sum()
+    return "cp1251" if runs / high.sum() > 0.4 else "cp1252"
 
 
 def sniff_delimiter(header: str) -> str:
@@ -273,6 +279,22 @@ def read_csv(f: InputFile) -> CsvTable:
     return CsvTable(frame, names, header, delim, problems, len(frame) + len(bad_rows))
 
 
+def _objects(
+    items: list, name: str, problems: list[Problem], ndjson: bool = False
+) -> tuple[list[dict], list[Problem]]:
+    """Keep the JSON objects; anything else in a record position becomes a problem."""
+    records = []
+    for i, item in enumerate(items, start=1):  # only type checks; the work is per column later
+        if isinstance(item, dict):
+            records.append(item)
+        else:
+            where = "line" if ndjson else "record"
+            problems.append(Problem(code="malformed-json", file=name, line=i if ndjson else None,
+                                    value=repr(item)[:200],
+                                    message=f"{where} {i} is {type(item).__name__}, not an object"))  # fmt: skip
+    return records, problems
+
+
 def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[dict], list[Problem]]:
     """Records from a JSON document (a list, or a dict holding a list under one of `keys`) or NDJSON."""
     text = f.text()
@@ -315,12 +337,12 @@ def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[di
                         message=exc.msg,
                     )  # fmt: skip
                 )
-        return [r for r in records if isinstance(r, dict)], problems
+        return _objects(records, f.name, problems, ndjson=True)
     if isinstance(doc, list):
-        return [r for r in doc if isinstance(r, dict)], problems
+        return _objects(doc, f.name, problems)
     if isinstance(doc, dict):
         for key in keys:
             if isinstance(doc.get(key), list):
-                return [r for r in doc[key] if isinstance(r, dict)], problems
+                return _objects(doc[key], f.name, problems)
         return [doc], problems
     raise UserError(f"{f.name}: JSON holds neither records nor a list of records")

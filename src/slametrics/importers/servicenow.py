@@ -22,6 +22,7 @@ from slametrics.importers.base import (
 )
 from slametrics.importers.freshdesk import (
     dedupe_tickets,
+    empty_result,
     extra_map,
     guess_dayfirst,
     require_columns,
@@ -180,7 +181,9 @@ _DMY = re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(:\d{2})?$")
 def _role(header: list[str]) -> str | None:
     """Which ServiceNow export a header belongs to: log, list, sla, or None."""
     log = resolve_columns(header, LOG_ALIASES)
-    if {"ticket_id", "sys_mod_count"} <= log.keys() and "status" in log:
+    # sys_mod_count or sys_updated_at mark the update log; a log missing one of its required
+    # columns is still routed here so that the error names the column
+    if "ticket_id" in log and ({"sys_mod_count"} & log.keys() or "sys_updated_at" in header):
         return "log"
     sla = resolve_columns(header, SLA_ALIASES)
     if {"task", "sla"} <= sla.keys() and ({"stage", "has_breached"} & sla.keys()):
@@ -257,6 +260,8 @@ class ServiceNowImporter(Importer):
         for table, name in slas:
             tickets, rep = _merge_task_sla(tickets, table, name, tz)
             report = report.merge(rep)
+        if tickets.empty:
+            return empty_result(report, self.name)
         tickets = tickets.drop(columns=["_line", "_file"], errors="ignore")
         tickets, events = finalize(
             tickets, events, source=options.source or "servicenow", fidelity="history"
@@ -279,7 +284,7 @@ def _combine(
     snap, dups = dedupe_tickets(snap)
     report.problems += dups
     if log_tickets is None:
-        return snap, snapshot_events(snap)
+        return snap, _snapshot_events(snap)
     in_log = snap["ticket_id"].isin(log_tickets["ticket_id"])
     fill = snap[in_log].set_index("ticket_id")
     merged = log_tickets.set_index("ticket_id")
@@ -290,8 +295,12 @@ def _combine(
     log_tickets = merged.reset_index()
     only = snap[~in_log]
     tickets = pd.concat([log_tickets, only], ignore_index=True)
-    events = pd.concat([log_events, snapshot_events(only)], ignore_index=True)
+    events = pd.concat([log_events, _snapshot_events(only)], ignore_index=True)
     return tickets, events
+
+
+def _snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
+    return snapshot_events(tickets) if len(tickets) else pd.DataFrame(columns=["ticket_id", "at"])
 
 
 def _read_log(
@@ -330,6 +339,14 @@ def _read_log(
     problems += probs
 
     keep = ~reject.to_numpy()
+
+    def report() -> ProblemReport:
+        return ProblemReport(rows_read=table.rows_read, rows_imported=int(keep.sum()),
+                             rows_rejected=int((~keep).sum()) + table.rows_read - len(df),
+                             problems=problems)  # fmt: skip
+
+    if not keep.any():
+        return pd.DataFrame(columns=["ticket_id", "_file", "_line"]), pd.DataFrame(), report()
     code, ids = pd.factorize(tid[keep])
     # times are handled as naive UTC datetime64 here: numpy-fast, tz added back at the end
     w = pd.DataFrame({
@@ -364,10 +381,7 @@ def _read_log(
 
     events = _log_events(w, first, df, cols, ids)
     tickets = _log_tickets(w, first, df, cols, ids, file, tz, problems)
-    rep = ProblemReport(rows_read=table.rows_read, rows_imported=int(keep.sum()),
-                        rows_rejected=int((~keep).sum()) + table.rows_read - len(df),
-                        problems=problems)  # fmt: skip
-    return tickets, events, rep
+    return tickets, events, report()
 
 
 def _utc(values: np.ndarray) -> pd.DatetimeIndex:
@@ -412,7 +426,9 @@ def _log_events(
         if field not in cols:
             continue
         val = clean_strings(df[cols[field]]).to_numpy(dtype=object, na_value=None)[rows]
-        prev = np.r_[[None], val[:-1]]
+        # compared with the last known value: A, ?, A is no reassignment
+        known_val = pd.Series(val).groupby(w["code"].to_numpy()).ffill().to_numpy(dtype=object)
+        prev = np.r_[[None], known_val[:-1]]
         set_now = pd.notna(val) & (first | (val != prev))
         if event == "priority":
             set_now &= ~first  # the initial priority is an attribute, not a change
@@ -442,6 +458,7 @@ def _log_tickets(
                      index=lr.index)  # fmt: skip
     t["_line"] = lr["_line"]
     t["_file"] = file
+    t["fidelity"] = "history"
     # created_at is opened_at (its first parseable value); the first update when none parses
     opened = w.groupby("code", sort=False)["opened"].first().to_numpy()
     created = np.where(pd.isna(opened), w["at"].to_numpy()[first], opened)
@@ -534,6 +551,7 @@ def _read_list(
         out.loc[before, "resolved_at"] = pd.NaT
     kept = out[~reject].copy()
     kept["_file"] = file
+    kept["fidelity"] = "snapshot"
     rep = ProblemReport(rows_read=table.rows_read, rows_imported=len(kept),
                         rows_rejected=int(reject.sum()) + table.rows_read - len(df),
                         problems=problems)  # fmt: skip
