@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from slametrics.frames import isin
 from slametrics.importers.io import InputFile
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
@@ -389,7 +390,7 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     )
 
     has_created = events.loc[events["event"] == "created", "ticket_id"].unique()
-    missing = tickets[~tickets["ticket_id"].isin(has_created)]
+    missing = tickets[~isin(tickets["ticket_id"], has_created)]
     if len(missing):
         created = pd.DataFrame({
             "source": source, "ticket_id": missing["ticket_id"], "at": missing["created_at"],

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slametrics.errors import UserError, check_timezone
+from slametrics.frames import isin
 from slametrics.importers.base import (
     NULL_TOKENS,
     Importer,
@@ -385,7 +386,7 @@ def _dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]
 
 
 def _drop_orphans(events: pd.DataFrame, tickets: pd.DataFrame):
-    orphan = ~events["ticket_id"].isin(tickets["ticket_id"])
+    orphan = pd.Series(~isin(events["ticket_id"], tickets["ticket_id"]), index=events.index)
     problems: list[Problem] = []
     if orphan.any() and "_line" in events:
         problems = problems_from_mask(events, orphan, code="unknown-ticket", column="ticket_id",
