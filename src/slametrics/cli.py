@@ -357,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; SlametricsError becomes one message and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if debug:  # accepted anywhere on the line, not only before the command
+        args = ["--debug", *[a for a in args if a != "--debug"]]
     try:
         rc = app(args=args, standalone_mode=False, prog_name="slametrics")
     except SlametricsError as exc:

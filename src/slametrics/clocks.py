@@ -64,10 +64,11 @@ def _status_timeline(t: pd.DataFrame, ev: pd.DataFrame, created: np.ndarray) -> 
     st = st.sort_values(["tix", "at_us", "seq"], kind="stable").reset_index(drop=True)
     tix = st["tix"].to_numpy()
     at = st["at_us"].to_numpy()
-    same_next = np.append(tix[1:] == tix[:-1], False)
-    same_prev = np.insert(tix[1:] == tix[:-1], 0, False)
+    same = tix[1:] == tix[:-1]
+    same_next = np.concatenate([same, [False]])[: len(st)]
+    same_prev = np.concatenate([[False], same])[: len(st)]
     done = st["status_class"].isin(DONE_CLASSES).to_numpy()
-    prev_done = np.insert(done[:-1], 0, False) & same_prev
+    prev_done = np.concatenate([[False], done[:-1]])[: len(st)] & same_prev
     st["next_at"] = np.where(same_next, np.append(at[1:], FAR), FAR)
     st["done"] = done
     st["entry"] = done & ~prev_done

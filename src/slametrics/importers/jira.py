@@ -1,4 +1,4 @@
-"""Jira Service Management importer: REST issue JSON (changelog, comments, SLA cycles) and CSV export."""
+"""Jira Service Management importer: REST issue JSON (changelog, comments, SLAs), CSV export."""
 
 from __future__ import annotations
 
@@ -24,7 +24,13 @@ from slametrics.importers.base import (
     snapshot_events,
 )
 from slametrics.importers.generic_csv import load_mapping
-from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv
+from slametrics.importers.io import (
+    MAX_JSON_DOCUMENT_BYTES,
+    CsvTable,
+    InputFile,
+    first_record,
+    read_csv,
+)
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import (
     DONE_CLASSES,
@@ -95,10 +101,19 @@ STATUS_CLASSES: dict[str, str] = {
     "abgelehnt": "canceled",
 }
 # A status Jira's own category places among the done ones is resolved; any other is open.
-CATEGORY_CLASSES = {"new": "open", "indeterminate": "open", "done": "resolved",
-                    "to do": "open", "in progress": "open",
-                    "к выполнению": "open", "в работе": "open", "готово": "resolved",
-                    "zu erledigen": "open", "in arbeit": "open", "fertig": "resolved"}  # fmt: skip
+CATEGORY_CLASSES = {
+    "new": "open",
+    "indeterminate": "open",
+    "done": "resolved",
+    "to do": "open",
+    "in progress": "open",
+    "к выполнению": "open",
+    "в работе": "open",
+    "готово": "resolved",
+    "zu erledigen": "open",
+    "in arbeit": "open",
+    "fertig": "resolved",
+}
 
 # CSV header (normalized) -> canonical field, English then Russian then German.
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
@@ -117,32 +132,89 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
     "csat": ("satisfaction rating", "оценка удовлетворенности", "zufriedenheitsbewertung"),
 }
 CSV_REQUIRED = {"ticket_id": "Issue key", "created_at": "Created", "status": "Status"}
-CSV_MARKERS = ("issue id", "id задачи", "vorgangs-id", "project key", "ключ проекта",
-               "projektschlüssel", "issue type", "тип задачи", "vorgangstyp", "status category",
-               "категория статуса", "statuskategorie")  # fmt: skip
+CSV_MARKERS = (
+    "issue id",
+    "id задачи",
+    "vorgangs-id",
+    "project key",
+    "ключ проекта",
+    "projektschlüssel",
+    "issue type",
+    "тип задачи",
+    "vorgangstyp",
+    "status category",
+    "категория статуса",
+    "statuskategorie",
+)
 CUSTOM_FIELD = re.compile(
     r"^(?:custom field|пользовательское поле|benutzerdefiniertes feld)\s*\((.+)\)$"
 )
 COMMENT_HEADERS = ("comment", "комментарий", "kommentar")
 LABEL_HEADERS = ("labels", "метки", "stichwörter")
 # SLA and other custom field names (lower case) as JSM ships them, in the three languages.
-FIRST_RESPONSE_SLA = ("time to first response", "время до первого ответа",
-                      "zeit bis zur ersten antwort")  # fmt: skip
+FIRST_RESPONSE_SLA = (
+    "time to first response",
+    "время до первого ответа",
+    "zeit bis zur ersten antwort",
+)
 RESOLUTION_SLA = ("time to resolution", "время до решения", "zeit bis zur lösung")
-FIRST_RESPONSE_DATE = ("[chart] date of first response", "[диаграмма] дата первого ответа",
-                       "[diagramm] datum der ersten antwort")  # fmt: skip
-CUSTOM_TEXT = {"request type": "category", "customer request type": "category",
-               "тип запроса": "category", "anfragetyp": "category",
-               "organizations": "organization", "организации": "organization",
-               "organisationen": "organization"}  # fmt: skip
+FIRST_RESPONSE_DATE = (
+    "[chart] date of first response",
+    "[диаграмма] дата первого ответа",
+    "[diagramm] datum der ersten antwort",
+)
+CUSTOM_TEXT = {
+    "request type": "category",
+    "customer request type": "category",
+    "тип запроса": "category",
+    "anfragetyp": "category",
+    "organizations": "organization",
+    "организации": "organization",
+    "organisationen": "organization",
+}
 
 # Month abbreviations of localized Jira date formats -> the English ones `%b` reads.
-MONTHS = {"янв": "Jan", "фев": "Feb", "мар": "Mar", "апр": "Apr", "ма[йя]": "May",
-          "июн": "Jun", "июл": "Jul", "авг": "Aug", "сен": "Sep", "окт": "Oct", "ноя": "Nov",
-          "дек": "Dec", "mär": "Mar", "mrz": "Mar", "mai": "May", "okt": "Oct",
-          "dez": "Dec"}  # fmt: skip
-DATE_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%y %H:%M", "%d/%b/%Y %I:%M %p", "%d/%b/%Y %H:%M",
-                "%d.%m.%y %H:%M", "%d.%m.%Y %H:%M")  # fmt: skip
+MONTHS = {
+    "янв": "Jan",
+    "фев": "Feb",
+    "мар": "Mar",
+    "апр": "Apr",
+    "ма[йя]": "May",
+    "июн": "Jun",
+    "июл": "Jul",
+    "авг": "Aug",
+    "сен": "Sep",
+    "окт": "Oct",
+    "ноя": "Nov",
+    "дек": "Dec",
+    "mär": "Mar",
+    "mrz": "Mar",
+    "mai": "May",
+    "okt": "Oct",
+    "dez": "Dec",
+}
+DATE_FORMATS = (
+    "%d/%b/%y %I:%M %p",
+    "%d/%b/%y %H:%M",
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%Y %H:%M",
+    "%d.%m.%y %H:%M",
+    "%d.%m.%Y %H:%M",
+)
+_ENGLISH_MONTHS = {
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+}
 SLA_CELL = re.compile(r"^-?\d+:\d{2}$|^-?\s*(?:\d+\s*[wdhm]\s*)+$")
 
 _KEY_RE = re.compile(r'"([A-Za-z_]+)"\s*:')
@@ -163,9 +235,11 @@ class JiraImporter(Importer):
 
     The CSV export ("all fields"; English, Russian or German headers) is a snapshot: dates are
     `dd/MMM/yy h:mm a` (localized month abbreviations accepted) in the EXPORTING USER's timezone,
-    pass it as `--tz` (default UTC). Comment cells `date;author;body` give the reply times (no
-    visibility flag: every comment by someone other than the reporter counts as a public agent
-    reply); SLA cells (`h:mm` remaining, `-h:mm` breached) give the vendor verdicts.
+    pass it as `--tz` (default UTC). Comment cells `date;author;body` give the reply times. They
+    carry no visibility flag: a comment by anyone but the reporter counts as a public agent
+    reply, except, when the export has JSM's `[CHART] Date of First Response`, an agent comment
+    before that date (an internal note). SLA cells (`h:mm` remaining, `-h:mm` breached) give the
+    vendor verdicts; a positive cell on an unfinished issue is no verdict yet.
     """
 
     name = "jira"
@@ -203,7 +277,7 @@ class JiraImporter(Importer):
         json_parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         csv_parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         for f in files:
-            if f.head(1 << 12).lstrip()[:1] in ("{", "["):
+            if f.suffix in (".json", ".ndjson", ".jsonl") or f.head(1 << 12).lstrip()[:1] in "{[":
                 part = _read_json(f, tz, overrides, report, rejected)
                 if part is not None:
                     json_parts.append(part)
@@ -213,12 +287,19 @@ class JiraImporter(Importer):
         report.rows_imported = report.rows_read - report.rows_rejected
         tickets, events = _combine(json_parts, csv_parts, report)
         if not len(tickets):
-            return ImportResult(empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), report,
-                                self.name)  # fmt: skip
+            return ImportResult(
+                empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), report, self.name
+            )
         tickets = tickets[[c for c in tickets.columns if c in TICKET_COLUMNS]]
         events = events[[c for c in events.columns if not c.startswith("_")]]
-        tickets, events = finalize(tickets.reset_index(drop=True), events, source=source,
-                                   fidelity="snapshot")  # fmt: skip
+        tickets, events = finalize(
+            tickets.reset_index(drop=True), events, source=source, fidelity="snapshot"
+        )
+        known = tickets["fidelity"] == "history"
+        tickets["reopens"] = tickets["reopens"].mask(known & tickets["reopens"].isna(), 0)
+        tickets["agent_replies"] = (
+            tickets["agent_replies"].fillna(0).where(known | tickets["agent_replies"].notna())
+        )
         return ImportResult(tickets, events, report, self.name)
 
 
@@ -271,6 +352,15 @@ def _display(u: Any) -> str | None:
     return u.get("displayName") or _user(u)
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    """A scalar as text; containers (a malformed export) as missing."""
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
 def _str_series(values: list[Any]) -> pd.Series:
     return clean_strings(pd.Series(values, dtype="object").astype("string"))
 
@@ -279,18 +369,27 @@ def _blank(values: pd.Series) -> pd.Series:
     return clean_strings(values.astype("object").astype("string")).isna()
 
 
-def _classify(raw: pd.Series, frame: pd.DataFrame, *, column: str, file: str,
-              overrides: dict[str, str], categories: pd.Series | None = None):  # fmt: skip
+def _classify(
+    raw: pd.Series,
+    frame: pd.DataFrame,
+    *,
+    column: str,
+    file: str,
+    overrides: dict[str, str],
+    categories: pd.Series | None = None,
+):
     """Status classes; an unknown status is warned about and classed by its category if known."""
-    classes, problems = map_status_classes(raw, frame, column=column, file=file,
-                                           overrides=overrides)  # fmt: skip
+    classes, problems = map_status_classes(
+        raw, frame, column=column, file=file, overrides=overrides
+    )
     if categories is not None and problems:
         table = {**DEFAULT_STATUS_CLASSES, **{k.lower(): v for k, v in overrides.items()}}
         key = raw.astype("string").str.strip().str.lower()
         unknown = key.notna() & ~key.isin(list(table))
         by_cat = categories.astype("string").str.strip().str.lower().map(CATEGORY_CLASSES)
         classes = classes.mask(unknown & by_cat.notna(), by_cat)
-        cls_of = dict(zip(key[unknown], classes[unknown], strict=True))
+        firsts = pd.Series(classes[unknown].to_numpy(), index=key[unknown].to_numpy())
+        cls_of = firsts[~firsts.index.duplicated()].to_dict()
         for p in problems:
             cls = cls_of.get((p.value or "").strip().lower())
             if cls and cls != "open":
@@ -304,10 +403,14 @@ def _transition_events(st: pd.DataFrame, classes: pd.Series, prev_raw_class: pd.
     done_now = classes.isin(DONE_CLASSES)
     done_before = prev.isin(DONE_CLASSES)
     return np.select(
-        [(classes == "closed").to_numpy(), (done_now & ~done_before).to_numpy(),
-         (~done_now & done_before).to_numpy()],
-        ["closed", "resolved", "reopened"], "status",
-    )  # fmt: skip
+        [
+            (classes == "closed").to_numpy(),
+            (done_now & ~done_before).to_numpy(),
+            (~done_now & done_before).to_numpy(),
+        ],
+        ["closed", "resolved", "reopened"],
+        "status",
+    )
 
 
 def _extra_maps(df: pd.DataFrame, cols: list[str], names: list[str]) -> list:
@@ -321,6 +424,17 @@ def _extra_maps(df: pd.DataFrame, cols: list[str], names: list[str]) -> list:
     keys = pa.array(np.asarray(names, dtype=object)[colidx], type=pa.string())
     items = pa.array(values[rows, colidx], type=pa.string())
     return pa.MapArray.from_arrays(pa.array(offsets), keys, items).to_pandas().tolist()
+
+
+def _resolved_before_created(out: pd.DataFrame, file: str, column: str) -> list[Problem]:
+    """A resolution stamped before creation is reported and dropped (the issue is kept)."""
+    before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
+    shown = out.assign(**{column: out["resolved_at"].astype("string")})
+    problems = problems_from_mask(
+        shown, before, code="resolved-before-created", column=column, file=file, severity="warning"
+    )
+    out.loc[before, "resolved_at"] = pd.NaT
+    return problems
 
 
 def _reject(rejected: set, frame: pd.DataFrame, mask: pd.Series, file: str) -> None:
@@ -338,9 +452,11 @@ def _jira_dates(raw: pd.Series) -> pd.Series:
     reads keep their original text for the problem report.
     """
     text = clean_strings(raw)
-    norm = text
-    for local, english in MONTHS.items():
-        norm = norm.str.replace(rf"(?i)(?<=/){local}[^/\d]*(?=/)", english, regex=True)
+    parts = text.str.extract(r"^(\s*\d{1,2})/([^/\d\s]+)/(.*)$").astype("string")
+    # month names are few: translate the distinct ones, then reassemble column-wise
+    table = {m: _english_month(m) for m in parts[1].dropna().unique()}
+    english = parts[1].map(table).astype("string")
+    norm = (parts[0] + "/" + english + "/" + parts[2]).where(english.notna(), text)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     for fmt in DATE_FORMATS:
         todo = parsed.isna() & norm.notna()
@@ -351,8 +467,18 @@ def _jira_dates(raw: pd.Series) -> pd.Series:
     return iso.where(parsed.notna(), text)
 
 
-def _read_csv(f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport,
-              rejected: set) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def _english_month(name: str) -> str | None:
+    """`Nov`, `ноя`, `нояб.`, `Dez` ... -> the English abbreviation `%b` reads."""
+    key = name.strip().rstrip(".").lower()
+    for local, english in MONTHS.items():
+        if re.match(local, key):
+            return english
+    return key[:3].title() if key[:3] in _ENGLISH_MONTHS else None
+
+
+def _read_csv(
+    f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport, rejected: set
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = read_csv(f)
     report.problems += table.problems
     report.rows_read += table.rows_read
@@ -369,14 +495,24 @@ def _read_csv(f: InputFile, tz: str, overrides: dict[str, str], report: ProblemR
     custom = _custom_columns(table)
     problems: list[Problem] = []
     out = pd.DataFrame({"_line": df["_line"], "_file": f.name, "_id_col": cols["ticket_id"]})
-    for fld in ("ticket_id", "status", "subject", "type", "priority", "assignee", "requester",
-                "_reporter_id", "_category"):  # fmt: skip
+    for fld in (
+        "ticket_id",
+        "status",
+        "subject",
+        "type",
+        "priority",
+        "assignee",
+        "requester",
+        "_reporter_id",
+        "_category",
+    ):
         if fld in cols:
             out[fld] = clean_strings(df[cols[fld]])
     for fld, col in cols.items():
         if fld in ("created_at", "updated_at", "resolved_at"):
-            out[fld], probs = parse_timestamps(df.assign(**{col: _jira_dates(df[col])}), col,
-                                               file=f.name, tz=tz)  # fmt: skip
+            out[fld], probs = parse_timestamps(
+                df.assign(**{col: _jira_dates(df[col])}), col, file=f.name, tz=tz
+            )
             problems += probs
     if "csat" in cols:
         out["csat"], probs = parse_numbers(df, cols["csat"], file=f.name)
@@ -393,19 +529,35 @@ def _read_csv(f: InputFile, tz: str, overrides: dict[str, str], report: ProblemR
     if labels:
         out["tags"] = _labels(df, labels)
     out["status_class"], probs = _classify(
-        out["status"], df, column=cols["status"], file=f.name, overrides=overrides,
+        out["status"],
+        df,
+        column=cols["status"],
+        file=f.name,
+        overrides=overrides,
         categories=out.get("_category"),
-    )  # fmt: skip
+    )
     problems += probs
     comments, probs = _csv_comments(df, table, out, f.name, tz)
     problems += probs
+    if len(comments) and "first_date" in custom:
+        # comments carry no visibility flag; an agent comment before JSM's own first-response
+        # date (or on an issue without one) was internal
+        by_key = out.drop_duplicates("ticket_id", keep="last").set_index("ticket_id")
+        first = comments["ticket_id"].map(by_key["first_response_at"])
+        minute = first.dt.floor("min")  # comment cells have minutes, the date has seconds
+        internal = (comments["event"] == "agent_reply") & ~(comments["at"] >= minute)
+        comments.loc[internal, "event"] = "note"
+        comments.loc[internal, "public"] = False
     if len(comments):
         agent = comments[comments["event"] == "agent_reply"].groupby("ticket_id")["at"]
-        first = out["ticket_id"].map(agent.min())
-        out["first_response_at"] = (
-            out["first_response_at"].fillna(first) if "first_response_at" in out else first
-        )
+        if "first_response_at" not in out:
+            out["first_response_at"] = out["ticket_id"].map(agent.min())
         out["agent_replies"] = out["ticket_id"].map(agent.size()).fillna(0)
+        # the comment that is the first response comes back, to the second, from the summary
+        by_key = out.drop_duplicates("ticket_id", keep="last").set_index("ticket_id")
+        first = comments["ticket_id"].map(by_key["first_response_at"])
+        same = (comments["event"] == "agent_reply") & (comments["at"] == first.dt.floor("min"))
+        comments = comments[~same]
     done = out["status_class"].isin(DONE_CLASSES)
     for kind, col in custom.get("sla", {}).items():
         verdict, probs = _csv_sla(df, col, f.name)
@@ -417,13 +569,17 @@ def _read_csv(f: InputFile, tz: str, overrides: dict[str, str], report: ProblemR
     used = set(cols.values()) | set(custom.get("used", ()))
     rest = [c for c in table.columns if c not in used and c not in labels]
     out["extra"] = _extra_maps(df, rest, rest)
+    if "resolved_at" in cols:
+        problems += _resolved_before_created(out, f.name, cols["resolved_at"])
     report.problems += problems
     missing_id = out["ticket_id"].isna()
     no_created = _blank(df[cols["created_at"]]) & ~missing_id
-    report.problems += problems_from_mask(df, missing_id, code="missing-value",
-                                          column=cols["ticket_id"], file=f.name)  # fmt: skip
-    report.problems += problems_from_mask(df, no_created, code="missing-value",
-                                          column=cols["created_at"], file=f.name)  # fmt: skip
+    report.problems += problems_from_mask(
+        df, missing_id, code="missing-value", column=cols["ticket_id"], file=f.name
+    )
+    report.problems += problems_from_mask(
+        df, no_created, code="missing-value", column=cols["created_at"], file=f.name
+    )
     bad = missing_id | out["created_at"].isna()
     _reject(rejected, out, bad, f.name)
     kept = out[~bad]
@@ -462,8 +618,9 @@ def _labels(df: pd.DataFrame, cols: list[str]) -> list:
     return arr.to_pandas().tolist()
 
 
-def _csv_comments(df: pd.DataFrame, table: CsvTable, tickets: pd.DataFrame, file: str,
-                  tz: str) -> tuple[pd.DataFrame, list[Problem]]:  # fmt: skip
+def _csv_comments(
+    df: pd.DataFrame, table: CsvTable, tickets: pd.DataFrame, file: str, tz: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Comment cells `date;author;body` (any number of Comment columns) as reply events."""
     cols = [c for c in table.columns if _base(c) in COMMENT_HEADERS]
     empty = pd.DataFrame(columns=["ticket_id", "at", "event", "actor", "public", "_line"])
@@ -493,8 +650,10 @@ def _csv_comments(df: pd.DataFrame, table: CsvTable, tickets: pd.DataFrame, file
         frame.loc[grp.index, "at"] = at
         problems += probs
     reporter_col = "_reporter_id" if "_reporter_id" in tickets else "requester"
-    reporter = tickets[reporter_col].to_numpy()[rows] if reporter_col in tickets else None
-    agent = frame["author"].to_numpy() != reporter if reporter is not None else True
+    agent = True
+    if reporter_col in tickets:
+        reporter = tickets[reporter_col].to_numpy(dtype=object, na_value=None)[rows]
+        agent = frame["author"].to_numpy(dtype=object, na_value=None) != reporter
     frame["event"] = np.where(agent, "agent_reply", "customer_reply")
     frame["actor"] = np.where(agent, "agent", "customer")
     frame["public"] = True
@@ -509,8 +668,9 @@ def _csv_sla(df: pd.DataFrame, col: str, file: str) -> tuple[pd.Series, list[Pro
     verdict = pd.Series(pd.NA, index=df.index, dtype="boolean")
     verdict[valid] = ~raw[valid].str.startswith("-").astype(bool)
     bad = raw.notna() & ~valid
-    problems = problems_from_mask(df.assign(**{col: raw}), bad, code="bad-number", column=col,
-                                  file=file, severity="warning")  # fmt: skip
+    problems = problems_from_mask(
+        df.assign(**{col: raw}), bad, code="bad-number", column=col, file=file, severity="warning"
+    )
     for p in problems:
         p.message = "an SLA cell is neither h:mm nor -h:mm remaining time"
     return verdict, problems
@@ -519,20 +679,27 @@ def _csv_sla(df: pd.DataFrame, col: str, file: str) -> tuple[pd.Series, list[Pro
 # --------------------------------------------------------------------------- JSON
 
 
-def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
+def _load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
     """A JSON document, or NDJSON records with their line numbers; broken JSON -> UserError."""
     text = f.text()
-    if not text.strip():
+    stripped = text.lstrip()
+    if not stripped:
         raise UserError(f"{f.name}: empty file")
+    lines = text.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.strip())
+    if len(f.data) > MAX_JSON_DOCUMENT_BYTES and len(lines) - first < 2:
+        raise UserError(
+            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
+        )
     try:
         return json.loads(text), [], [], []
     except json.JSONDecodeError as exc:
         error = exc
-    lines = text.splitlines()
-    first = next(i for i, ln in enumerate(lines) if ln.strip())
+    except RecursionError:
+        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
     try:
         json.loads(lines[first])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise UserError(
             f"{f.name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
@@ -545,6 +712,9 @@ def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
         except json.JSONDecodeError as exc:
             problems.append(_malformed(f.name, i, line, exc.msg))
             continue
+        except RecursionError:
+            problems.append(_malformed(f.name, i, line, "nested too deeply"))
+            continue
         if isinstance(rec, dict):
             records.append(rec)
             numbers.append(i)
@@ -554,13 +724,19 @@ def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
 
 
 def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
-    return Problem(code="malformed-json", file=file, line=line, value=text[:200],
-                   message=f"{PROBLEM_CODES['malformed-json']}: {msg}")  # fmt: skip
+    return Problem(
+        code="malformed-json",
+        file=file,
+        line=line,
+        value=text[:200],
+        message=f"{PROBLEM_CODES['malformed-json']}: {msg}",
+    )
 
 
-def _read_json(f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport,
-               rejected: set) -> tuple[pd.DataFrame, pd.DataFrame] | None:  # fmt: skip
-    doc, recs, lines, problems = load_json(f)
+def _read_json(
+    f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport, rejected: set
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    doc, recs, lines, problems = _load_json(f)
     report.problems += f.problems + problems
     report.rows_read += len(problems)
     report.rows_rejected += len(problems)
@@ -592,24 +768,34 @@ def _read_json(f: InputFile, tz: str, overrides: dict[str, str], report: Problem
     return _issues(f.name, recs, lines, names, tz, overrides, report, rejected)
 
 
-def _issues(file: str, recs: list[dict], lines: list[int], names: dict[str, str], tz: str,
-            overrides: dict[str, str], report: ProblemReport,
-            rejected: set) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def _issues(
+    file: str,
+    recs: list[dict],
+    lines: list[int],
+    names: dict[str, str],
+    tz: str,
+    overrides: dict[str, str],
+    report: ProblemReport,
+    rejected: set,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     fields = [r.get("fields") if isinstance(r.get("fields"), dict) else {} for r in recs]
     raw = pd.DataFrame(
         {
             "_line": lines,
-            "key": [r.get("key") or r.get("id") for r in recs],
-            "fields.created": [x.get("created") for x in fields],
-            "fields.updated": [x.get("updated") for x in fields],
-            "fields.resolutiondate": [x.get("resolutiondate") for x in fields],
+            "key": [_text(r.get("key") or r.get("id")) for r in recs],
+            "fields.created": [_text(x.get("created")) for x in fields],
+            "fields.updated": [_text(x.get("updated")) for x in fields],
+            "fields.resolutiondate": [_text(x.get("resolutiondate")) for x in fields],
         }
     )
     out = pd.DataFrame({"_line": lines, "_file": file})
     out["ticket_id"] = _str_series(raw["key"].tolist())
     problems: list[Problem] = []
-    for src, dst in (("fields.created", "created_at"), ("fields.updated", "updated_at"),
-                     ("fields.resolutiondate", "resolved_at")):  # fmt: skip
+    for src, dst in (
+        ("fields.created", "created_at"),
+        ("fields.updated", "updated_at"),
+        ("fields.resolutiondate", "resolved_at"),
+    ):
         out[dst], probs = parse_timestamps(raw, src, file=file, tz=tz)
         problems += probs
     text = {
@@ -624,15 +810,20 @@ def _issues(file: str, recs: list[dict], lines: list[int], names: dict[str, str]
         "service": [_first_name(x.get("components")) for x in fields],
     }
     for col, values in text.items():
-        out[col] = _str_series(values)
-    out["tags"] = [x.get("labels") if isinstance(x.get("labels"), list) else None for x in fields]
-    issue_names = [{**names, **(r["names"] if isinstance(r.get("names"), dict) else {})}
-                   for r in recs]  # fmt: skip
+        out[col] = _str_series([_text(v) for v in values])
+    out["tags"] = [
+        [str(t) for t in _list(x.get("labels")) if isinstance(t, (str, int))] or None
+        for x in fields
+    ]
+    issue_names = [
+        {**names, **(r["names"] if isinstance(r.get("names"), dict) else {})} for r in recs
+    ]
     custom = [_custom_values(x, n) for x, n in zip(fields, issue_names, strict=True)]
     for col in ("category", "organization"):
-        out[col] = _str_series([c.get(col) for c in custom])
-    out["csat"] = pd.to_numeric(pd.Series([c.get("csat") for c in custom], dtype="object"),
-                                errors="coerce")  # fmt: skip
+        out[col] = _str_series([_text(c.get(col)) for c in custom])
+    out["csat"] = pd.to_numeric(
+        pd.Series([c.get("csat") for c in custom], dtype="object"), errors="coerce"
+    )
     sla = _sla_frame(custom, out.index)
     for col in ("vendor_first_response_met", "vendor_resolution_met"):
         out[col] = sla[col]
@@ -645,25 +836,34 @@ def _issues(file: str, recs: list[dict], lines: list[int], names: dict[str, str]
         .drop_duplicates("s")
         .set_index("s")["c"]
     )
-    out["status_class"], probs = _classify(out["status"], raw.assign(_line=lines),
-                                           column="fields.status.name", file=file,
-                                           overrides=overrides, categories=out["_category"])  # fmt: skip
+    out["status_class"], probs = _classify(
+        out["status"],
+        raw.assign(_line=lines),
+        column="fields.status.name",
+        file=file,
+        overrides=overrides,
+        categories=out["_category"],
+    )
     problems += probs
     out["extra"] = [_issue_extra(r, x) for r, x in zip(recs, fields, strict=True)]
+    problems += _resolved_before_created(out, file, "fields.resolutiondate")
     report.problems += problems
     missing_id = out["ticket_id"].isna()
     no_created = _blank(raw["fields.created"]) & ~missing_id
-    report.problems += problems_from_mask(raw, missing_id, code="missing-value", column="key",
-                                          file=file)  # fmt: skip
-    report.problems += problems_from_mask(raw, no_created, code="missing-value",
-                                          column="fields.created", file=file)  # fmt: skip
+    report.problems += problems_from_mask(
+        raw, missing_id, code="missing-value", column="key", file=file
+    )
+    report.problems += problems_from_mask(
+        raw, no_created, code="missing-value", column="fields.created", file=file
+    )
     bad = missing_id | out["created_at"].isna()
     _reject(rejected, out, bad, file)
     has_log = pd.Series([isinstance(_get(r, "changelog", "histories"), list) for r in recs])
     out["fidelity"] = np.where(has_log, "history", "snapshot")
     ok = (~bad).to_numpy()
-    events = _issue_events(file, recs, out, ok & has_log.to_numpy(), ok, cat_of, tz, overrides,
-                           report)  # fmt: skip
+    events = _issue_events(
+        file, recs, out, ok & has_log.to_numpy(), ok, cat_of, tz, overrides, report
+    )
     return out[ok], events
 
 
@@ -695,9 +895,10 @@ def _custom_values(fields: dict, names: dict[str, str]) -> dict[str, Any]:
                 out["resolution"] = value
         elif CUSTOM_TEXT.get(name) == "category":
             out["category"] = (
-                _get(value, "requestType", "name") or _get(value, "name") or
-                (value if isinstance(value, str) else None)
-            )  # fmt: skip
+                _get(value, "requestType", "name")
+                or _get(value, "name")
+                or (value if isinstance(value, str) else None)
+            )
         elif CUSTOM_TEXT.get(name) == "organization":
             out["organization"] = _first_name(value) or _get(value, "name")
         elif name in ("satisfaction", "удовлетворенность", "zufriedenheit"):
@@ -710,7 +911,7 @@ def _sla_verdict(sla: Any) -> tuple[bool | None, Any]:
     unbreached cycle = None; only completed unbreached cycles = True."""
     if not isinstance(sla, dict):
         return None, None
-    done = [c for c in sla.get("completedCycles") or [] if isinstance(c, dict)]
+    done = [c for c in _list(sla.get("completedCycles")) if isinstance(c, dict)]
     ongoing = sla.get("ongoingCycle") if isinstance(sla.get("ongoingCycle"), dict) else None
     cycles = done + ([ongoing] if ongoing else [])
     last = cycles[-1] if cycles else {}
@@ -750,56 +951,93 @@ def _issue_extra(r: dict, fields: dict) -> list[tuple[str, str]]:
     return pairs
 
 
-def _issue_events(file: str, recs: list[dict], tickets: pd.DataFrame, history: np.ndarray,
-                  ok: np.ndarray, cat_of: pd.Series, tz: str, overrides: dict[str, str],
-                  report: ProblemReport) -> pd.DataFrame:  # fmt: skip
+def _issue_events(
+    file: str,
+    recs: list[dict],
+    tickets: pd.DataFrame,
+    history: np.ndarray,
+    ok: np.ndarray,
+    cat_of: pd.Series,
+    tz: str,
+    overrides: dict[str, str],
+    report: ProblemReport,
+) -> pd.DataFrame:
     """Comment events for every kept issue; changelog events for the issues that have one."""
     ids = tickets["ticket_id"].to_numpy()
     line = tickets["_line"].to_numpy()
     comments = [
-        (i, _user(c.get("author")), c.get("created"), _public(c))
+        (i, _user(c.get("author")), _text(c.get("created")), _public(c))
         for i, r in enumerate(recs)
         if ok[i]
-        for c in (_get(r, "fields", "comment", "comments") or [])
+        for c in _list(_get(r, "fields", "comment", "comments"))
         if isinstance(c, dict)
     ]
-    cm = pd.DataFrame(comments, columns=["_row", "author", "fields.comment.comments.created",
-                                         "public"])  # fmt: skip
+    cm = pd.DataFrame(
+        comments, columns=["_row", "author", "fields.comment.comments.created", "public"]
+    )
     cm["_line"] = line[cm["_row"].to_numpy(dtype=int)] if len(cm) else []
     at, probs = parse_timestamps(cm, "fields.comment.comments.created", file=file, tz=tz)
     report.problems += probs
     rows = cm["_row"].to_numpy(dtype=int)
-    reporter = tickets["_reporter_id"].to_numpy()[rows]
-    agent = cm["author"].to_numpy() != reporter
+    reporters = tickets["_reporter_id"].to_numpy(dtype=object, na_value=None)
+    agent = cm["author"].to_numpy(dtype=object, na_value=None) != reporters[rows]
     public = cm["public"].astype("boolean").fillna(True).astype(bool).to_numpy()
-    parts = [pd.DataFrame({
-        "ticket_id": ids[rows], "at": at,
-        "event": np.where(public, np.where(agent, "agent_reply", "customer_reply"), "note"),
-        "value": None, "status_class": None, "actor": np.where(agent, "agent", "customer"),
-        "public": public, "_order": -1,
-    })]  # fmt: skip
+    parts = [
+        pd.DataFrame(
+            {
+                "ticket_id": ids[rows],
+                "at": at,
+                "event": np.where(public, np.where(agent, "agent_reply", "customer_reply"), "note"),
+                "value": None,
+                "status_class": None,
+                "actor": np.where(agent, "agent", "customer"),
+                "public": public,
+                "_order": -1,
+            }
+        )
+    ]
 
     changes = [
-        (i, h.get("created"), _user(h.get("author")), item.get("field") or item.get("fieldId"),
-         item.get("fromString"), item.get("toString"))
+        (
+            i,
+            _text(h.get("created")),
+            _user(h.get("author")),
+            _get(h, "author", "accountType"),
+            item.get("field") or item.get("fieldId"),
+            _text(item.get("fromString")),
+            _text(item.get("toString")),
+        )
         for i, r in enumerate(recs)
         if history[i]
-        for h in (_get(r, "changelog", "histories") or [])
+        for h in _list(_get(r, "changelog", "histories"))
         if isinstance(h, dict)
-        for item in (h.get("items") or [])
+        for item in _list(h.get("items"))
         if isinstance(item, dict)
         and (item.get("field") or item.get("fieldId")) in ("status", "assignee", "priority")
-    ]  # fmt: skip
-    ch = pd.DataFrame(changes, columns=["_row", "changelog.histories.created", "author", "field",
-                                        "from", "to"])  # fmt: skip
+    ]
+    ch = pd.DataFrame(
+        changes,
+        columns=[
+            "_row",
+            "changelog.histories.created",
+            "author",
+            "account_type",
+            "field",
+            "from",
+            "to",
+        ],
+    )
     ch["_order"] = np.arange(len(ch))
     ch["_line"] = line[ch["_row"].to_numpy(dtype=int)] if len(ch) else []
     ch["at"], probs = parse_timestamps(ch, "changelog.histories.created", file=file, tz=tz)
     report.problems += probs
     ch = ch[ch["at"].notna()]
     crow = ch["_row"].to_numpy(dtype=int)
-    ch_agent = ch["author"].to_numpy() != tickets["_reporter_id"].to_numpy()[crow]
-    ch = ch.assign(ticket_id=ids[crow], actor=np.where(ch_agent, "agent", "customer"))
+    ch_agent = ch["author"].to_numpy(dtype=object, na_value=None) != reporters[crow]
+    actor = np.where(ch_agent, "agent", "customer")
+    # automation rules (Jira "app" users) act for the system, not for an agent
+    actor = np.where(ch["account_type"].to_numpy() == "app", "system", actor)
+    ch = ch.assign(ticket_id=ids[crow], actor=actor)
 
     # the status at creation: where the first change came from, else the current status
     hist_rows = np.flatnonzero(history)
@@ -807,35 +1045,73 @@ def _issue_events(file: str, recs: list[dict], tickets: pd.DataFrame, history: n
     first_from = st.groupby("_row")["from"].first()
     init_status = pd.Series(tickets["status"].to_numpy()[hist_rows], index=hist_rows)
     init_status.update(first_from.dropna())
-    init = pd.DataFrame({
-        "_row": hist_rows, "at": tickets["created_at"].to_numpy()[hist_rows],
-        "to": init_status.to_numpy(), "from": None, "actor": "system",
-        "ticket_id": ids[hist_rows], "_line": line[hist_rows], "_order": -1, "_init": True,
-    })  # fmt: skip
+    init = pd.DataFrame(
+        {
+            "_row": hist_rows,
+            "at": tickets["created_at"].to_numpy()[hist_rows],
+            "to": init_status.to_numpy(),
+            "from": None,
+            "actor": "system",
+            "ticket_id": ids[hist_rows],
+            "_line": line[hist_rows],
+            "_order": -1,
+            "_init": True,
+        }
+    )
     st = pd.concat([init, st.assign(_init=False)], ignore_index=True)
     st = st[st["to"].notna()].sort_values(
         ["_row", "at", "_init", "_order"], ascending=[True, True, False, True], kind="stable"
     )
     cats = st["to"].str.lower().map(cat_of)
-    classes, probs = _classify(st["to"], st, column="changelog.items.toString", file=file,
-                               overrides=overrides, categories=cats)  # fmt: skip
+    classes, probs = _classify(
+        st["to"],
+        st,
+        column="changelog.items.toString",
+        file=file,
+        overrides=overrides,
+        categories=cats,
+    )
     current = set(tickets["status"].dropna())
     report.problems += [p for p in probs if p.value not in current]
-    prev_raw, _ = _classify(st["from"], st, column="from", file=file, overrides=overrides,
-                            categories=st["from"].str.lower().map(cat_of))  # fmt: skip
+    prev_raw, _ = _classify(
+        st["from"],
+        st,
+        column="from",
+        file=file,
+        overrides=overrides,
+        categories=st["from"].str.lower().map(cat_of),
+    )
     event = _transition_events(st, classes, prev_raw.where(st["from"].notna()))
     event = np.where(st["_init"].to_numpy(dtype=bool), "status", event)
-    parts.append(pd.DataFrame({
-        "ticket_id": st["ticket_id"], "at": st["at"], "event": event, "value": st["to"],
-        "status_class": classes, "actor": st["actor"], "public": False, "_order": st["_order"],
-    }))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": st["ticket_id"],
+                "at": st["at"],
+                "event": event,
+                "value": st["to"],
+                "status_class": classes,
+                "actor": st["actor"],
+                "public": False,
+                "_order": st["_order"],
+            }
+        )
+    )
     other = ch[ch["field"].isin(["assignee", "priority"])]
-    parts.append(pd.DataFrame({
-        "ticket_id": other["ticket_id"], "at": other["at"],
-        "event": np.where(other["field"] == "priority", "priority", "assigned"),
-        "value": other["to"], "status_class": None, "actor": other["actor"], "public": False,
-        "_order": other["_order"],
-    }))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": other["ticket_id"],
+                "at": other["at"],
+                "event": np.where(other["field"] == "priority", "priority", "assigned"),
+                "value": other["to"],
+                "status_class": None,
+                "actor": other["actor"],
+                "public": False,
+                "_order": other["_order"],
+            }
+        )
+    )
     events = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
     events = events[events["at"].notna()]
     return events.sort_values(["ticket_id", "at", "_order"], kind="stable")
@@ -863,12 +1139,16 @@ def _combine(json_parts, csv_parts, report: ProblemReport) -> tuple[pd.DataFrame
     if js_t is not None:
         js_t = js_t.sort_values("updated_at", na_position="first", kind="stable")
         keep = ~js_t.duplicated("ticket_id", keep="last")
-        js_t = js_t[keep]
+        js_t = js_t[keep].sort_index()
+        # JSON issues take replies from their comment events, never from a CSV fill
+        for col in ("first_response_at", "agent_replies"):
+            js_t[col] = np.nan
     if cs_t is not None:
         dup = cs_t.duplicated("ticket_id", keep="last")
         if dup.any():
-            probs = problems_from_mask(cs_t, dup, code="duplicate-ticket", column="ticket_id",
-                                       file="", severity="warning")  # fmt: skip
+            probs = problems_from_mask(
+                cs_t, dup, code="duplicate-ticket", column="ticket_id", file="", severity="warning"
+            )
             where = cs_t.loc[dup, ["_file", "_id_col"]].itertuples(index=False)
             for p, (file, col) in zip(probs, where, strict=True):
                 p.file, p.column = file, col
@@ -888,8 +1168,9 @@ def _combine(json_parts, csv_parts, report: ProblemReport) -> tuple[pd.DataFrame
         only_csv = cs_t if js_t is None else cs_t[~cs_t["ticket_id"].isin(js_t["ticket_id"])]
         cs_t = cs_t.assign(fidelity="snapshot")
         if len(only_csv):
-            parts_e.append(snapshot_events(only_csv))
+            # comments first: a reply and a resolution stamped in the same minute keep that order
             parts_e.append(cs_e[cs_e["ticket_id"].isin(only_csv["ticket_id"])])
+            parts_e.append(snapshot_events(only_csv))
     if js_t is not None and cs_t is not None:
         tickets = (
             js_t.set_index("ticket_id").combine_first(cs_t.set_index("ticket_id")).reset_index()

@@ -1,4 +1,4 @@
-"""Zendesk importer: incremental ticket exports, audits / ticket events, metric events, the admin CSV."""
+"""Zendesk importer: incremental ticket JSON, audits / ticket events, metric events, admin CSV."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from slametrics.importers.base import (
     snapshot_events,
 )
 from slametrics.importers.generic_csv import load_mapping
-from slametrics.importers.io import InputFile, first_record, read_csv
+from slametrics.importers.io import MAX_JSON_DOCUMENT_BYTES, InputFile, first_record, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import (
     DONE_CLASSES,
@@ -98,15 +98,34 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
         "оценка удовлетворенности",
         "оценка удовлетворённости",
         "zufriedenheitsbewertung",
-    ),  # fmt: skip
+    ),
 }
 CSV_REQUIRED = {"ticket_id": "Id", "created_at": "Created at", "status": "Status"}
 # Fields only a Zendesk admin export has; detection needs one of them besides the required ones.
-CSV_MARKERS = ("requester", "resolved_at", "type", "channel", "reopens", "agent_replies",
-               "_first_reply_min", "csat")  # fmt: skip
+CSV_MARKERS = (
+    "requester",
+    "resolved_at",
+    "type",
+    "channel",
+    "reopens",
+    "agent_replies",
+    "_first_reply_min",
+    "csat",
+)
 CSV_TIMESTAMPS = ("created_at", "updated_at", "resolved_at", "due_at")
-CSV_TEXT = ("ticket_id", "status", "subject", "type", "priority", "channel", "organization",
-            "requester", "_requester_id", "assignee", "group")  # fmt: skip
+CSV_TEXT = (
+    "ticket_id",
+    "status",
+    "subject",
+    "type",
+    "priority",
+    "channel",
+    "organization",
+    "requester",
+    "_requester_id",
+    "assignee",
+    "group",
+)
 
 # Satisfaction Score / satisfaction_rating.score: Zendesk's scale is binary (good = 1, bad = 0);
 # "offered" / "unoffered" carry no score.
@@ -131,9 +150,20 @@ DOC_KEYS = {
     "users": "users",
 }
 _KEY_RE = re.compile(r'"([A-Za-z_]+)"\s*:')
-_JSON_MARKERS = {"requester_id", "submitter_id", "ticket_metric_events", "audits",
-                 "ticket_events", "child_events", "ticket_metrics", "reply_time_in_minutes",
-                 "instance_id", "via", "satisfaction_rating", "generated_timestamp"}  # fmt: skip
+_JSON_MARKERS = {
+    "requester_id",
+    "submitter_id",
+    "ticket_metric_events",
+    "audits",
+    "ticket_events",
+    "child_events",
+    "ticket_metrics",
+    "reply_time_in_minutes",
+    "instance_id",
+    "via",
+    "satisfaction_rating",
+    "generated_timestamp",
+}
 
 
 class ZendeskImporter(Importer):
@@ -196,7 +226,7 @@ class ZendeskImporter(Importer):
         source = options.source or (mapping.source if mapping and mapping.source else "zendesk")
         acc = _Accumulator()
         for f in files:
-            if f.head(1 << 12).lstrip()[:1] in ("{", "["):
+            if _is_json(f):
                 _read_json_file(f, acc, tz, overrides)
             else:
                 _read_csv_file(f, acc, tz, overrides)
@@ -204,6 +234,23 @@ class ZendeskImporter(Importer):
 
 
 # --------------------------------------------------------------------------- shared helpers
+
+
+def _is_json(f: InputFile) -> bool:
+    return f.suffix in (".json", ".ndjson", ".jsonl") or f.head(1 << 12).lstrip()[:1] in "{["
+
+
+def _resolved_before_created(out: pd.DataFrame, file: str, column: str) -> list[Problem]:
+    """A resolution stamped before creation is reported and dropped (the ticket is kept)."""
+    if "resolved_at" not in out:
+        return []
+    before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
+    shown = out.assign(**{column: out["resolved_at"].astype("string")})
+    problems = problems_from_mask(
+        shown, before, code="resolved-before-created", column=column, file=file, severity="warning"
+    )
+    out.loc[before, "resolved_at"] = pd.NaT
+    return problems
 
 
 def _norm(header: str) -> str:
@@ -224,24 +271,31 @@ def _resolve(columns: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[st
     return out
 
 
-def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
+def _load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
     """A JSON document, or NDJSON records with their line numbers; broken JSON -> UserError.
 
     NDJSON is recognized by its first non-blank line being a whole JSON value; then each bad line
     is a `malformed-json` problem. Returns (document or None, records, lines, problems).
     """
     text = f.text()
-    if not text.strip():
+    stripped = text.lstrip()
+    if not stripped:
         raise UserError(f"{f.name}: empty file")
+    lines = text.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.strip())
+    if len(f.data) > MAX_JSON_DOCUMENT_BYTES and len(lines) - first < 2:
+        raise UserError(
+            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
+        )
     try:
         return json.loads(text), [], [], []
     except json.JSONDecodeError as exc:
         error = exc
-    lines = text.splitlines()
-    first = next(i for i, ln in enumerate(lines) if ln.strip())
+    except RecursionError:
+        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
     try:
         json.loads(lines[first])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise UserError(
             f"{f.name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
@@ -254,6 +308,9 @@ def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
         except json.JSONDecodeError as exc:
             problems.append(_malformed(f.name, i, line, exc.msg))
             continue
+        except RecursionError:
+            problems.append(_malformed(f.name, i, line, "nested too deeply"))
+            continue
         if isinstance(rec, dict):
             records.append(rec)
             numbers.append(i)
@@ -263,12 +320,21 @@ def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
 
 
 def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
-    return Problem(code="malformed-json", file=file, line=line, value=text[:200],
-                   message=f"{PROBLEM_CODES['malformed-json']}: {msg}")  # fmt: skip
+    return Problem(
+        code="malformed-json",
+        file=file,
+        line=line,
+        value=text[:200],
+        message=f"{PROBLEM_CODES['malformed-json']}: {msg}",
+    )
 
 
 def _blank(values: pd.Series) -> pd.Series:
     return clean_strings(values.astype("object").astype("string")).isna()
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _get(rec: Any, *path: str) -> Any:
@@ -279,12 +345,12 @@ def _get(rec: Any, *path: str) -> Any:
     return rec
 
 
-def _ids(values: list[Any]) -> list[str | None]:
-    """Zendesk ids as strings (`35436`, never `35436.0`)."""
+def _texts(values: list[Any]) -> list[str | None]:
+    """Scalars as text (ids as `35436`, not `35436.0`); containers (malformed input) missing."""
     return [None if v is None or isinstance(v, (dict, list)) else str(v) for v in values]
 
 
-def extra_maps(df: pd.DataFrame, cols: list[str]) -> list:
+def _extra_maps(df: pd.DataFrame, cols: list[str]) -> list:
     """The non-empty cells of `cols` per row as map entries, built column-wise through Arrow."""
     if not cols or not len(df):
         return [[] for _ in range(len(df))]
@@ -311,6 +377,7 @@ class _Accumulator:
         self.metrics: list[pd.DataFrame] = []
         self.metric_events: list[pd.DataFrame] = []
         self.activity: list[pd.DataFrame] = []
+        self.activity_records: list[pd.DataFrame] = []
         self.users: dict[str, str] = {}
         self.roles: dict[str, str] = {}
         self.names: dict[str, dict[str, str]] = {"groups": {}, "organizations": {}}
@@ -339,7 +406,9 @@ class _Accumulator:
         known = set(tickets["ticket_id"])
         events = None
         if activity is not None:
-            activity = self._drop_orphans(activity, known, "ticket_id")
+            records = pd.concat(self.activity_records, ignore_index=True)
+            self._drop_orphans(records, known, "ticket_id")
+            activity = activity[activity["ticket_id"].isin(known)]
             events = _activity_events(activity, tickets, self.roles, self.users, overrides, rep)
         if metric_events is not None:
             metric_events = self._drop_orphans(metric_events, known, "ticket_id")
@@ -347,8 +416,9 @@ class _Accumulator:
         rep.rows_rejected += len(self.rejected)
         rep.rows_imported = rep.rows_read - rep.rows_rejected
         if not len(tickets):
-            return ImportResult(empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), rep,
-                                importer)  # fmt: skip
+            return ImportResult(
+                empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), rep, importer
+            )
         history_ids = set(events["ticket_id"]) if events is not None else set()
         history = tickets["ticket_id"].isin(history_ids)
         tickets["fidelity"] = np.where(history, "history", "snapshot")
@@ -365,8 +435,9 @@ class _Accumulator:
         ev = pd.concat(parts, ignore_index=True)
         tickets = tickets[[c for c in tickets.columns if c in TICKET_COLUMNS]]
         ev = ev[[c for c in ev.columns if not c.startswith("_")]]
-        tickets, ev = finalize(tickets.reset_index(drop=True), ev, source=source,
-                               fidelity="snapshot")  # fmt: skip
+        tickets, ev = finalize(
+            tickets.reset_index(drop=True), ev, source=source, fidelity="snapshot"
+        )
         known = tickets["fidelity"] == "history"
         for col in ("agent_replies", "reopens"):
             tickets[col] = tickets[col].mask(known & tickets[col].isna(), 0)
@@ -378,19 +449,28 @@ class _Accumulator:
             js = pd.concat(self.json_tickets, ignore_index=True)
             # the incremental export repeats a ticket for every update: the latest one wins
             js = js.sort_values("updated_at", na_position="first", kind="stable")
-            js = js.drop_duplicates("ticket_id", keep="last")
-            for col, table in (("requester", self.users), ("assignee", self.users),
-                               ("group", self.names["groups"]),
-                               ("organization", self.names["organizations"])):  # fmt: skip
+            js = js.drop_duplicates("ticket_id", keep="last").sort_index()
+            for col, table in (
+                ("requester", self.users),
+                ("assignee", self.users),
+                ("group", self.names["groups"]),
+                ("organization", self.names["organizations"]),
+            ):
                 if table and col in js:
-                    js[col] = js[col].map(table).fillna(js[col])
+                    js[col] = js[col].replace(table)
         cs = None
         if self.csv_tickets:
             cs = pd.concat(self.csv_tickets, ignore_index=True)
             dup = cs.duplicated("ticket_id", keep="last")
             if dup.any():
-                probs = problems_from_mask(cs, dup, code="duplicate-ticket", column="ticket_id",
-                                           file="", severity="warning")  # fmt: skip
+                probs = problems_from_mask(
+                    cs,
+                    dup,
+                    code="duplicate-ticket",
+                    column="ticket_id",
+                    file="",
+                    severity="warning",
+                )
                 where = cs.loc[dup, ["_file", "_id_col"]].itertuples(index=False)
                 for p, (file, col) in zip(probs, where, strict=True):
                     p.file, p.column = file, col
@@ -460,15 +540,27 @@ def _read_csv_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str
     )
     problems += probs
     used = set(cols.values())
-    out["extra"] = extra_maps(df, [c for c in table.columns if c not in used])
+    out["extra"] = _extra_maps(df, [c for c in table.columns if c not in used])
+    if "resolved_at" in cols:
+        problems += _resolved_before_created(out, f.name, cols["resolved_at"])
     acc.report.problems += problems
     missing_id = out["ticket_id"].isna()
     raw_created = clean_strings(df[cols["created_at"]])
     no_created = raw_created.isna() & ~missing_id
-    acc.reject(problems_from_mask(df, missing_id, code="missing-value", column=cols["ticket_id"],
-                                  file=f.name), missing_id, out)  # fmt: skip
-    acc.reject(problems_from_mask(df, no_created, code="missing-value",
-                                  column=cols["created_at"], file=f.name), no_created, out)  # fmt: skip
+    acc.reject(
+        problems_from_mask(
+            df, missing_id, code="missing-value", column=cols["ticket_id"], file=f.name
+        ),
+        missing_id,
+        out,
+    )
+    acc.reject(
+        problems_from_mask(
+            df, no_created, code="missing-value", column=cols["created_at"], file=f.name
+        ),
+        no_created,
+        out,
+    )
     bad = missing_id | out["created_at"].isna()
     acc.reject([], bad, out)
     acc.csv_tickets.append(out[~bad])
@@ -476,15 +568,14 @@ def _read_csv_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str
 
 def _csat(raw: pd.Series) -> pd.Series:
     key = raw.str.lower()
-    return pd.to_numeric(key.map(CSAT).fillna(pd.to_numeric(key, errors="coerce")),
-                         errors="coerce")  # fmt: skip
+    return pd.to_numeric(key.map(CSAT).fillna(pd.to_numeric(key, errors="coerce")), errors="coerce")
 
 
 # --------------------------------------------------------------------------- JSON
 
 
 def _read_json_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str, str]) -> None:
-    doc, records, lines, problems = load_json(f)
+    doc, records, lines, problems = _load_json(f)
     acc.report.problems += f.problems + problems
     acc.report.rows_read += len(problems)
     acc.report.rows_rejected += len(problems)
@@ -492,8 +583,11 @@ def _read_json_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[st
     if doc is not None:
         records, kind = _doc_records(f, doc, acc)
         lines = list(range(1, len(records) + 1))
-    if records and records[0].keys() == {"ticket"}:
-        records = [r["ticket"] if isinstance(r.get("ticket"), dict) else r for r in records]
+    # the full JSON export wraps each line as {"ticket": {...}}
+    records = [
+        r["ticket"] if r.keys() == {"ticket"} and isinstance(r["ticket"], dict) else r
+        for r in records
+    ]
     kind = kind or _record_kind(records)
     if kind is None:
         if not records:
@@ -577,16 +671,22 @@ def _add_sideload(key: str, records: list, acc: _Accumulator) -> None:
         acc.names[key].update(names)
 
 
-def _json_tickets(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumulator, tz: str,
-                  overrides: dict[str, str]) -> None:  # fmt: skip
+def _json_tickets(
+    f: InputFile,
+    recs: list[dict],
+    lines: list[int],
+    acc: _Accumulator,
+    tz: str,
+    overrides: dict[str, str],
+) -> None:
     raw = pd.DataFrame(
         {
             "_line": lines,
-            "id": _ids([r.get("id") for r in recs]),
-            "created_at": [r.get("created_at") for r in recs],
-            "updated_at": [r.get("updated_at") for r in recs],
-            "due_at": [r.get("due_at") for r in recs],
-            "status": [r.get("status") for r in recs],
+            "id": _texts([r.get("id") for r in recs]),
+            "created_at": _texts([r.get("created_at") for r in recs]),
+            "updated_at": _texts([r.get("updated_at") for r in recs]),
+            "due_at": _texts([r.get("due_at") for r in recs]),
+            "status": _texts([r.get("status") for r in recs]),
         }
     )
     out = pd.DataFrame({"_line": lines, "_file": f.name})
@@ -596,55 +696,77 @@ def _json_tickets(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumu
         out[col], probs = parse_timestamps(raw, col, file=f.name, tz=tz)
         problems += probs
     text = {
-        "subject": [r.get("subject") or r.get("raw_subject") for r in recs],
-        "type": [r.get("type") for r in recs],
-        "priority": [r.get("priority") for r in recs],
-        "channel": [_get(r, "via", "channel") for r in recs],
-        "organization": _ids([r.get("organization_id") for r in recs]),
-        "requester": _ids([r.get("requester_id") for r in recs]),
-        "assignee": _ids([r.get("assignee_id") for r in recs]),
-        "group": _ids([r.get("group_id") for r in recs]),
+        "subject": _texts([r.get("subject") or r.get("raw_subject") for r in recs]),
+        "type": _texts([r.get("type") for r in recs]),
+        "priority": _texts([r.get("priority") for r in recs]),
+        "channel": _texts([_get(r, "via", "channel") for r in recs]),
+        "organization": _texts([r.get("organization_id") for r in recs]),
+        "requester": _texts([r.get("requester_id") for r in recs]),
+        "assignee": _texts([r.get("assignee_id") for r in recs]),
+        "group": _texts([r.get("group_id") for r in recs]),
     }
     for col, values in text.items():
         out[col] = clean_strings(pd.Series(values, dtype="object").astype("string"))
     out["_requester_id"] = out["requester"]
     out["status"] = clean_strings(raw["status"])
-    out["status_class"], probs = map_status_classes(out["status"], out, column="status",
-                                                    file=f.name, overrides=overrides)  # fmt: skip
+    out["status_class"], probs = map_status_classes(
+        out["status"], out, column="status", file=f.name, overrides=overrides
+    )
     problems += probs
     out["csat"] = _csat(
-        pd.Series([_get(r, "satisfaction_rating", "score") for r in recs], dtype="object").astype(
-            "string"
-        )
+        pd.Series(
+            _texts([_get(r, "satisfaction_rating", "score") for r in recs]), dtype="object"
+        ).astype("string")
     )
-    out["tags"] = [r.get("tags") if isinstance(r.get("tags"), list) else None for r in recs]
+    out["tags"] = [
+        [str(t) for t in _list(r.get("tags")) if isinstance(t, (str, int))] or None for r in recs
+    ]
     out["extra"] = [_ticket_extra(r) for r in recs]
     acc.report.problems += problems
     missing_id = out["ticket_id"].isna()
     no_created = _blank(raw["created_at"]) & ~missing_id
-    acc.reject(problems_from_mask(raw, missing_id, code="missing-value", column="id",
-                                  file=f.name), missing_id, out)  # fmt: skip
-    acc.reject(problems_from_mask(raw, no_created, code="missing-value", column="created_at",
-                                  file=f.name), no_created, out)  # fmt: skip
+    acc.reject(
+        problems_from_mask(raw, missing_id, code="missing-value", column="id", file=f.name),
+        missing_id,
+        out,
+    )
+    acc.reject(
+        problems_from_mask(raw, no_created, code="missing-value", column="created_at", file=f.name),
+        no_created,
+        out,
+    )
     bad = missing_id | out["created_at"].isna()
     acc.reject([], bad, out)
     acc.json_tickets.append(out[~bad])
-    metric_sets = [(dict(r["metric_set"], ticket_id=r.get("id")), n)
-                   for r, n in zip(recs, lines, strict=True)
-                   if isinstance(r.get("metric_set"), dict)]  # fmt: skip
+    metric_sets = [
+        (dict(r["metric_set"], ticket_id=r.get("id")), n)
+        for r, n in zip(recs, lines, strict=True)
+        if isinstance(r.get("metric_set"), dict)
+    ]
     if metric_sets:
         frame = _metrics_frame([m for m, _ in metric_sets], [n for _, n in metric_sets], f.name)
         acc.metrics.append(_parse_metrics(frame, f.name, tz, acc, own_rows=False))
 
 
 def _ticket_extra(r: dict) -> list[tuple[str, str]]:
-    pairs = [(k, str(r[k])) for k in ("requester_id", "submitter_id", "assignee_id", "group_id",
-                                       "organization_id", "external_id", "brand_id")
-             if r.get(k) is not None]  # fmt: skip
-    fields = r.get("custom_fields")
-    if isinstance(fields, list):
-        pairs += [(f"custom_field_{c.get('id')}", str(c.get("value")))
-                  for c in fields if isinstance(c, dict) and c.get("value") not in (None, "")]  # fmt: skip
+    pairs = [
+        (k, str(r[k]))
+        for k in (
+            "requester_id",
+            "submitter_id",
+            "assignee_id",
+            "group_id",
+            "organization_id",
+            "external_id",
+            "brand_id",
+        )
+        if r.get(k) is not None
+    ]
+    pairs += [
+        (f"custom_field_{c.get('id')}", str(c.get("value")))
+        for c in _list(r.get("custom_fields"))
+        if isinstance(c, dict) and c.get("value") not in (None, "")
+    ]
     return pairs
 
 
@@ -653,17 +775,18 @@ def _metrics_frame(recs: list[dict], lines: list[int], file: str) -> pd.DataFram
         {
             "_line": lines,
             "_file": file,
-            "ticket_id": _ids([r.get("ticket_id") for r in recs]),
-            "solved_at": [r.get("solved_at") for r in recs],
-            "reopens": [r.get("reopens") for r in recs],
-            "replies": [r.get("replies") for r in recs],
-            "reply_minutes": [_get(r, "reply_time_in_minutes", "calendar") for r in recs],
+            "ticket_id": _texts([r.get("ticket_id") for r in recs]),
+            "solved_at": _texts([r.get("solved_at") for r in recs]),
+            "reopens": _texts([r.get("reopens") for r in recs]),
+            "replies": _texts([r.get("replies") for r in recs]),
+            "reply_minutes": _texts([_get(r, "reply_time_in_minutes", "calendar") for r in recs]),
         }
     )
 
 
-def _parse_metrics(frame: pd.DataFrame, file: str, tz: str, acc: _Accumulator,
-                   own_rows: bool) -> pd.DataFrame:  # fmt: skip
+def _parse_metrics(
+    frame: pd.DataFrame, file: str, tz: str, acc: _Accumulator, own_rows: bool
+) -> pd.DataFrame:
     """ticket_metrics records; `own_rows` when they are the file's rows (not a `metric_set`)."""
     frame = frame.copy()
     frame["solved_at"], probs = parse_timestamps(frame, "solved_at", file=file, tz=tz)
@@ -672,38 +795,50 @@ def _parse_metrics(frame: pd.DataFrame, file: str, tz: str, acc: _Accumulator,
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     missing = frame["ticket_id"].isna()
     if own_rows:
-        acc.reject(problems_from_mask(frame, missing, code="missing-value", column="ticket_id",
-                                      file=file), missing, frame)  # fmt: skip
+        acc.reject(
+            problems_from_mask(frame, missing, code="missing-value", column="ticket_id", file=file),
+            missing,
+            frame,
+        )
     return frame[~missing]
 
 
-def _json_metric_events(f: InputFile, recs: list[dict], lines: list[int], acc: _Accumulator,
-                        tz: str) -> None:  # fmt: skip
+def _json_metric_events(
+    f: InputFile, recs: list[dict], lines: list[int], acc: _Accumulator, tz: str
+) -> None:
     frame = pd.DataFrame(
         {
             "_line": lines,
             "_file": f.name,
-            "ticket_id": _ids([r.get("ticket_id") for r in recs]),
-            "metric": [r.get("metric") for r in recs],
+            "ticket_id": _texts([r.get("ticket_id") for r in recs]),
+            "metric": _texts([r.get("metric") for r in recs]),
             "instance_id": pd.to_numeric(
                 pd.Series([r.get("instance_id") for r in recs], dtype="object"), errors="coerce"
-            ),  # fmt: skip
-            "type": [r.get("type") for r in recs],
-            "time": [r.get("time") for r in recs],
+            ),
+            "type": _texts([r.get("type") for r in recs]),
+            "time": _texts([r.get("time") for r in recs]),
             "target_min": pd.to_numeric(
                 pd.Series([_sla_target(r) for r in recs], dtype="object"), errors="coerce"
-            ),  # fmt: skip
-            "business_hours": [_get(r, "sla", "business_hours") for r in recs],
+            ),
+            "business_hours": [
+                b if isinstance(b := _get(r, "sla", "business_hours"), bool) else None for r in recs
+            ],
         }
     )
     parsed, probs = parse_timestamps(frame, "time", file=f.name, tz=tz)
     acc.reject(probs, parsed.isna(), frame)
     missing = frame["ticket_id"].isna()
-    acc.reject(problems_from_mask(frame, missing, code="missing-value", column="ticket_id",
-                                  file=f.name), missing, frame)  # fmt: skip
+    acc.reject(
+        problems_from_mask(frame, missing, code="missing-value", column="ticket_id", file=f.name),
+        missing,
+        frame,
+    )
     no_time = _blank(frame["time"]) & ~missing
-    acc.reject(problems_from_mask(frame, no_time, code="missing-value", column="time",
-                                  file=f.name), no_time, frame)  # fmt: skip
+    acc.reject(
+        problems_from_mask(frame, no_time, code="missing-value", column="time", file=f.name),
+        no_time,
+        frame,
+    )
     frame["time"] = parsed
     acc.metric_events.append(frame[frame["time"].notna() & ~missing])
 
@@ -718,21 +853,22 @@ def _sla_target(r: dict) -> float | None:
     return sla.get("target") if isinstance(sla.get("target"), (int, float)) else None
 
 
-def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
-                   acc: _Accumulator, tz: str) -> None:  # fmt: skip
+def _json_activity(
+    f: InputFile, recs: list[dict], lines: list[int], kind: str, acc: _Accumulator, tz: str
+) -> None:
     """Audits or incremental ticket events, flattened to one row per relevant child event."""
     child_key = "events" if kind == "audits" else "child_events"
     audits = pd.DataFrame(
         {
             "_line": lines,
             "_file": f.name,
-            "ticket_id": _ids([r.get("ticket_id") for r in recs]),
-            "created_at": [r.get("created_at") for r in recs],
+            "ticket_id": _texts([r.get("ticket_id") for r in recs]),
+            "created_at": _texts([r.get("created_at") for r in recs]),
             "timestamp": pd.to_numeric(
                 pd.Series([r.get("timestamp") for r in recs], dtype="object"), errors="coerce"
-            ),  # fmt: skip
-            "author_id": _ids([r.get("author_id", r.get("updater_id")) for r in recs]),
-            "top_type": [r.get("event_type") for r in recs],
+            ),
+            "author_id": _texts([r.get("author_id", r.get("updater_id")) for r in recs]),
+            "top_type": _texts([r.get("event_type") for r in recs]),
         }
     )
     from_unix = audits["created_at"].isna() & audits["timestamp"].notna()
@@ -742,21 +878,30 @@ def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
     at, probs = parse_timestamps(audits, "created_at", file=f.name, tz=tz)
     acc.reject(probs, at.isna() & audits["created_at"].notna(), audits)
     missing = audits["ticket_id"].isna()
-    acc.reject(problems_from_mask(audits, missing, code="missing-value", column="ticket_id",
-                                  file=f.name), missing, audits)  # fmt: skip
+    acc.reject(
+        problems_from_mask(audits, missing, code="missing-value", column="ticket_id", file=f.name),
+        missing,
+        audits,
+    )
     no_at = _blank(audits["created_at"]) & ~missing
-    acc.reject(problems_from_mask(audits, no_at, code="missing-value", column="created_at",
-                                  file=f.name), no_at, audits)  # fmt: skip
+    acc.reject(
+        problems_from_mask(audits, no_at, code="missing-value", column="created_at", file=f.name),
+        no_at,
+        audits,
+    )
     audits["at"] = at
+    acc.activity_records.append(
+        audits.loc[audits["at"].notna() & ~missing, ["_file", "_line", "ticket_id"]]
+    )
     keep = (audits["at"].notna() & ~missing).tolist()
     children = [
         (i, *_child(c))
         for i, r in enumerate(recs)
         if keep[i]
-        for c in (r.get(child_key) or [])
+        for c in _list(r.get(child_key))
         if isinstance(c, dict)
     ]
-    cols = ["_row", "kind", "field", "value", "previous", "public", "author"]
+    cols = ["_row", "src", "kind", "field", "value", "previous", "public", "author"]
     ch = pd.DataFrame(children, columns=cols)
     creation = set(ch.loc[ch["kind"] == "Create", "_row"]) | set(
         np.flatnonzero(audits["top_type"].eq("Create").to_numpy())
@@ -782,29 +927,30 @@ def _json_activity(f: InputFile, recs: list[dict], lines: list[int], kind: str,
             "public": ch["public"],
             "author": ch["author"].fillna(base["author_id"]),
             "creation": ch["_creation"],
-            "_col": f"{child_key}.value",
+            "_col": child_key + "." + ch["src"],
         }
     )
     acc.activity.append(flat)
 
 
 def _child(c: dict) -> tuple:
-    kind = c.get("type") or c.get("event_type")
-    field, value = c.get("field_name"), c.get("value")
+    kind = _texts([c.get("type") or c.get("event_type")])[0]
+    field, value, src = _texts([c.get("field_name")])[0], c.get("value"), "value"
     if field is None and kind in ("Change", "Create"):
         # incremental ticket_events name the field by its key: {"status": "open", ...}
         for key in ("status", "priority", "assignee_id", "requester_id"):
             if key in c:
-                field, value = key, c[key]
+                field, value, src = key, c[key], key
                 break
     prev = c.get("previous_value")
     return (
+        src,
         kind,
         field,
         None if value is None else str(value),
         None if prev is None or isinstance(prev, (list, dict)) else str(prev),
-        c.get("public"),
-        None if c.get("author_id") is None else str(c.get("author_id")),
+        c.get("public") if isinstance(c.get("public"), bool) else None,
+        _texts([c.get("author_id")])[0],
     )
 
 
@@ -813,8 +959,9 @@ def _tickets_from_activity(act: pd.DataFrame) -> pd.DataFrame:
     act = act.sort_values(["ticket_id", "at", "_order"], kind="stable")
     g = act.groupby("ticket_id", sort=False)
     created = act[act["creation"]].groupby("ticket_id")["at"].min()
-    tickets = pd.DataFrame({"created_at": g["at"].min(), "_file": g["_file"].first(),
-                            "_line": g["_line"].first()})  # fmt: skip
+    tickets = pd.DataFrame(
+        {"created_at": g["at"].min(), "_file": g["_file"].first(), "_line": g["_line"].first()}
+    )
     tickets["created_at"] = created.reindex(tickets.index).fillna(tickets["created_at"])
     req = act[act["field"] == "requester_id"].groupby("ticket_id")["value"].first()
     creator = act[act["creation"]].groupby("ticket_id")["author"].first()
@@ -823,19 +970,29 @@ def _tickets_from_activity(act: pd.DataFrame) -> pd.DataFrame:
     return tickets.rename_axis("ticket_id").reset_index()
 
 
-def _activity_events(act: pd.DataFrame, tickets: pd.DataFrame, roles: dict[str, str],
-                     users: dict[str, str], overrides: dict[str, str],
-                     rep: ProblemReport) -> pd.DataFrame:  # fmt: skip
+def _activity_events(
+    act: pd.DataFrame,
+    tickets: pd.DataFrame,
+    roles: dict[str, str],
+    users: dict[str, str],
+    overrides: dict[str, str],
+    rep: ProblemReport,
+) -> pd.DataFrame:
     """Canonical events from flattened audit children, vectorized over all of them."""
     requester_col = "_requester_id" if "_requester_id" in tickets else "requester"
     requester = act["ticket_id"].map(tickets.set_index("ticket_id")[requester_col])
     req_change = act[act["field"] == "requester_id"]
     if len(req_change):
         # a requester set at creation (audits without a tickets file) stands for the ticket's
-        requester = requester.fillna(req_change.groupby("ticket_id")["value"].first()
-                                     .reindex(act["ticket_id"]).set_axis(act.index))  # fmt: skip
+        requester = requester.fillna(
+            req_change.groupby("ticket_id")["value"]
+            .first()
+            .reindex(act["ticket_id"])
+            .set_axis(act.index)
+        )
     role = act["author"].map(roles)
-    agent = role.isin(["agent", "admin"]).where(role.notna(), act["author"] != requester)
+    not_requester = (act["author"] != requester).astype("boolean").fillna(True)
+    agent = role.isin(["agent", "admin"]).where(role.notna(), not_requester)
     agent = agent.astype(bool).to_numpy()
     actor = np.where(act["author"] == "-1", "system", np.where(agent, "agent", "customer"))
     parts = []
@@ -843,57 +1000,94 @@ def _activity_events(act: pd.DataFrame, tickets: pd.DataFrame, roles: dict[str, 
     comments = act[(act["kind"] == "Comment") & ~act["creation"]]
     public = comments["public"].astype("boolean").fillna(True).astype(bool)
     c_actor = pd.Series(actor, index=act.index)[comments.index]
-    parts.append(pd.DataFrame({
-        "ticket_id": comments["ticket_id"], "at": comments["at"],
-        "event": np.where(public, np.where(c_actor == "customer", "customer_reply", "agent_reply"),
-                          "note"),
-        "value": None, "status_class": None, "actor": c_actor, "public": public,
-        "_order": comments["_order"],
-    }))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": comments["ticket_id"],
+                "at": comments["at"],
+                "event": np.where(
+                    public, np.where(c_actor == "customer", "customer_reply", "agent_reply"), "note"
+                ),
+                "value": None,
+                "status_class": None,
+                "actor": c_actor,
+                "public": public,
+                "_order": comments["_order"],
+            }
+        )
+    )
 
-    st = act[act["field"] == "status"].sort_values(["ticket_id", "at", "_order"], kind="stable")
+    st = act[(act["field"] == "status") & act["value"].notna()]
+    st = st.sort_values(["ticket_id", "at", "_order"], kind="stable")
     classes = pd.Series(pd.NA, index=st.index, dtype="string")
     for (file, col), grp in st.groupby(["_file", "_col"], sort=False):
-        cls, probs = map_status_classes(grp["value"], grp, column=col, file=file,
-                                        overrides=overrides)  # fmt: skip
+        cls, probs = map_status_classes(
+            grp["value"], grp, column=col, file=file, overrides=overrides
+        )
         classes.loc[grp.index] = cls
         rep.problems += probs
     prev = classes.groupby(st["ticket_id"]).shift()
-    prev_raw, _ = map_status_classes(st["previous"], st, column="previous", file="",
-                                     overrides=overrides)  # fmt: skip
+    prev_raw, _ = map_status_classes(
+        st["previous"], st, column="previous", file="", overrides=overrides
+    )
     prev = prev.fillna(prev_raw.where(st["previous"].notna()))
     done_now = classes.isin(DONE_CLASSES)
     done_before = prev.isin(DONE_CLASSES)
     event = np.select(
-        [st["kind"].eq("Create").to_numpy(), (classes == "closed").to_numpy(),
-         (done_now & ~done_before).to_numpy(), (~done_now & done_before).to_numpy()],
-        ["status", "closed", "resolved", "reopened"], "status",
-    )  # fmt: skip
+        [
+            st["kind"].eq("Create").to_numpy(),
+            (classes == "closed").to_numpy(),
+            (done_now & ~done_before).to_numpy(),
+            (~done_now & done_before).to_numpy(),
+        ],
+        ["status", "closed", "resolved", "reopened"],
+        "status",
+    )
     s_actor = pd.Series(actor, index=act.index)[st.index]
-    parts.append(pd.DataFrame({
-        "ticket_id": st["ticket_id"], "at": st["at"], "event": event, "value": st["value"],
-        "status_class": classes, "actor": s_actor, "public": False, "_order": st["_order"],
-    }))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": st["ticket_id"],
+                "at": st["at"],
+                "event": event,
+                "value": st["value"],
+                "status_class": classes,
+                "actor": s_actor,
+                "public": False,
+                "_order": st["_order"],
+            }
+        )
+    )
 
     ch = act[(act["kind"] == "Change") & act["field"].isin(["priority", "assignee_id"])]
-    parts.append(pd.DataFrame({
-        "ticket_id": ch["ticket_id"], "at": ch["at"],
-        "event": np.where(ch["field"] == "priority", "priority", "assigned"),
-        "value": ch["value"].map(users).fillna(ch["value"]).where(ch["field"] == "assignee_id",
-                                                                  ch["value"]),
-        "status_class": None, "actor": pd.Series(actor, index=act.index)[ch.index],
-        "public": False, "_order": ch["_order"],
-    }))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": ch["ticket_id"],
+                "at": ch["at"],
+                "event": np.where(ch["field"] == "priority", "priority", "assigned"),
+                "value": ch["value"]
+                .replace(users)
+                .where(ch["field"] == "assignee_id", ch["value"]),
+                "status_class": None,
+                "actor": pd.Series(actor, index=act.index)[ch.index],
+                "public": False,
+                "_order": ch["_order"],
+            }
+        )
+    )
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame(columns=["ticket_id", "at", "event", "value", "status_class", "actor",
-                                     "public"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["ticket_id", "at", "event", "value", "status_class", "actor", "public"]
+        )
     events = pd.concat(parts, ignore_index=True)
     return events.sort_values(["ticket_id", "at", "_order"], kind="stable").drop(columns="_order")
 
 
-def _apply_metrics(tickets: pd.DataFrame, metrics: list[pd.DataFrame],
-                   metric_events: pd.DataFrame | None) -> pd.DataFrame:  # fmt: skip
+def _apply_metrics(
+    tickets: pd.DataFrame, metrics: list[pd.DataFrame], metric_events: pd.DataFrame | None
+) -> pd.DataFrame:
     """Fill summary times, counts and the vendor's SLA verdicts from metric data."""
     t = tickets.set_index("ticket_id")
     for col in ("first_response_at", "resolved_at", "due_at"):
@@ -932,8 +1126,9 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
     """
     keys = ["ticket_id", "metric", "instance_id"]
     order = {"activate": 0, "apply_sla": 1, "apply_group_sla": 1, "pause": 2, "fulfill": 3}
-    me = me.assign(instance_id=me["instance_id"].fillna(1).astype(int),
-                   _rank=me["type"].map(order).fillna(4))  # fmt: skip
+    me = me.assign(
+        instance_id=me["instance_id"].fillna(1).astype(int), _rank=me["type"].map(order).fillna(4)
+    )
     me = me.sort_values([*keys, "time", "_rank"], kind="stable").reset_index(drop=True)
     by = [me[k] for k in keys]
     state = me["type"].where(me["type"].isin(["activate", "pause", "fulfill"]))
@@ -942,15 +1137,17 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
     real = (me["type"] == "breach") & (before.isna() | (before == "activate")) & (me["time"] <= end)
     fulfil = me["time"].where(me["type"] == "fulfill").groupby(by)
     calendar = me["business_hours"].map({False: True, True: False})
-    agg = pd.DataFrame({
-        "breach": me["time"].where(real).groupby(by).min(),
-        "last_state": state.groupby(by).last(),
-        "fulfill": fulfil.min(),
-        "last_fulfill": fulfil.max(),
-        "sla": me["type"].isin(["apply_sla", "apply_group_sla"]).groupby(by).any(),
-        "target_s": (me["target_min"] * 60).groupby(by).last(),
-        "calendar": calendar.groupby(by).last(),
-    })  # fmt: skip
+    agg = pd.DataFrame(
+        {
+            "breach": me["time"].where(real).groupby(by).min(),
+            "last_state": state.groupby(by).last(),
+            "fulfill": fulfil.min(),
+            "last_fulfill": fulfil.max(),
+            "sla": me["type"].isin(["apply_sla", "apply_group_sla"]).groupby(by).any(),
+            "target_s": (me["target_min"] * 60).groupby(by).last(),
+            "calendar": calendar.groupby(by).last(),
+        }
+    )
     breached = agg["breach"].notna()
     met = ~breached & (agg["last_state"] == "fulfill") & agg["sla"]
     agg["verdict"] = pd.Series(pd.NA, index=agg.index, dtype="boolean")
@@ -967,17 +1164,20 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
     res_verdict[any_true] = True
     res_verdict[any_false] = False
     rwt = agg[agg["metric"] == "requester_wait_time"].groupby("ticket_id")["last_fulfill"].max()
-    return pd.DataFrame({
-        "first_response_met": first["verdict"],
-        "first_reply": first["fulfill"],
-        "resolution_met": res_verdict,
-        "due_at": res.groupby("ticket_id")["due"].min(),
-        "solved": rwt,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "first_response_met": first["verdict"],
+            "first_reply": first["fulfill"],
+            "resolution_met": res_verdict,
+            "due_at": res.groupby("ticket_id")["due"].min(),
+            "solved": rwt,
+        }
+    )
 
 
-def _calendar_due(me: pd.DataFrame, state: pd.Series, agg: pd.DataFrame,
-                  keys: list[str]) -> pd.Series:  # fmt: skip
+def _calendar_due(
+    me: pd.DataFrame, state: pd.Series, agg: pd.DataFrame, keys: list[str]
+) -> pd.Series:
     """When a calendar-hours SLA target is reached: active (activate -> next state) time summed.
 
     Business-hours targets need the account's schedule, which the export lacks: no due time.

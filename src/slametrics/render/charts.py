@@ -1,4 +1,8 @@
-"""Small inline SVG charts for the report: pure, deterministic, every text escaped, no scripts."""
+"""Small inline SVG charts for the report: pure, deterministic, every text escaped, no scripts.
+
+The `title` is the chart's accessible name; the page prints the visible caption itself, so that a
+long translated caption can wrap.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,11 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", color: str = 
     )
 
 
+def _width(text: str, size: float) -> float:
+    """A rough text width: enough to keep labels apart without measuring fonts."""
+    return len(text) * size * 0.56
+
+
 def _thin(labels: Sequence[str], room: int) -> list[str]:
     """Keep every k-th x label (and the last) when there are more periods than room."""
     if len(labels) <= room:
@@ -68,19 +77,20 @@ def line_chart(
     (value, formatted label) pairs for the grid; `reference` is (value, label), e.g. the
     contract's minimum.
     """
-    left, right, top, bottom = 24.0, 24.0, 20.0, 12.0
+    left, right, top, bottom = 24.0, 24.0, 10.0, 12.0
     pw, ph = width - left - right, height - top - bottom
     n = len(values)
     y_max = y_max or 1.0
 
+    inset = 10.0  # keeps the first and last value labels off the axis labels
+
     def x(i: int) -> float:
-        return left + (pw / 2 if n == 1 else pw * i / (n - 1))
+        return left + (pw / 2 if n == 1 else inset + (pw - 2 * inset) * i / (n - 1))
 
     def y(v: float) -> float:
         return top + ph * (1 - max(0.0, min(v, y_max)) / y_max)
 
     out = _open(width, height, title)
-    out.append(_text(0, 9, title, weight="bold"))
     for v, label in y_ticks:
         out.append(f'<line x1="{_n(left)}" y1="{_n(y(v))}" x2="{_n(left + pw)}" '
                    f'y2="{_n(y(v))}" stroke="{GRID}" stroke-width="0.6"/>')  # fmt: skip
@@ -135,20 +145,22 @@ def pair_bars(
     height: int = 84,
 ) -> str:
     """Two bars per period side by side (e.g. created and resolved), with a legend."""
-    left, right, top, bottom = 6.0, 6.0, 28.0, 12.0
+    left, right, top, bottom = 6.0, 6.0, 18.0, 12.0
     pw, ph = width - left - right, height - top - bottom
     n = max(len(first), 1)
     peak = max([*first, *second, 1])
     slot = pw / n
     bar = min(slot * 0.36, 14.0)
     out = _open(width, height, title)
-    out.append(_text(0, 9, title, weight="bold"))
     lx = 0.0
     for color, label in ((LINE, legend[0]), (SECOND, legend[1])):
-        out.append(f'<rect x="{_n(lx)}" y="13" width="6" height="6" fill="{color}"/>')
-        out.append(_text(lx + 8, 18.5, label, size=6.5))
+        out.append(f'<rect x="{_n(lx)}" y="1" width="6" height="6" fill="{color}"/>')
+        out.append(_text(lx + 8, 6.5, label, size=6.5))
         lx += 12 + 4.2 * len(label)
     thin = (_thin(value_labels[0], 8), _thin(value_labels[1], 8))
+    widest = max((_width(v, 6) for v in [*value_labels[0], *value_labels[1]]), default=0.0)
+    if widest > bar + 1:  # labels of neighbouring bars would overlap: the table has the values
+        thin = ([""] * len(first), [""] * len(first))
     out.append(f'<line x1="{_n(left)}" y1="{_n(top + ph)}" x2="{_n(left + pw)}" '
                f'y2="{_n(top + ph)}" stroke="{GRID}" stroke-width="0.6"/>')  # fmt: skip
     for i in range(len(first)):
@@ -181,16 +193,16 @@ def met_breached_bars(
 
     Bars share one scale (the largest row), so volumes compare across rows as well as shares.
     """
-    label_w, top, row_h = 44.0, 24.0, 13.0
+    label_w, top, row_h = 44.0, 12.0, 13.0
     height = int(top + row_h * max(len(rows), 1) + 2)
-    pw = width - label_w - 40.0
+    counts = [f"{cm} / {cb}" for cm, cb in count_labels]
+    pw = width - label_w - 6.0 - max((_width(c, 6.5) for c in counts), default=0.0)
     peak = max([m + b for _, m, b in rows] + [1])
     out = _open(width, height, title)
-    out.append(_text(0, 9, title, weight="bold"))
     lx = 0.0
     for color, label in ((MET, legend[0]), (BREACHED, legend[1])):
-        out.append(f'<rect x="{_n(lx)}" y="13" width="6" height="6" fill="{color}"/>')
-        out.append(_text(lx + 8, 18.5, label, size=6.5))
+        out.append(f'<rect x="{_n(lx)}" y="1" width="6" height="6" fill="{color}"/>')
+        out.append(_text(lx + 8, 6.5, label, size=6.5))
         lx += 12 + 4.2 * len(label)
     for i, (label, met, breached) in enumerate(rows):
         y = top + row_h * i
@@ -201,8 +213,7 @@ def met_breached_bars(
                    f'fill="{MET}"/>')  # fmt: skip
         out.append(f'<rect x="{_n(label_w + wm)}" y="{_n(y + 1.5)}" width="{_n(wb)}" '
                    f'height="9" fill="{BREACHED}"/>')  # fmt: skip
-        cm, cb = count_labels[i]
-        out.append(_text(label_w + wm + wb + 3, y + 8.5, f"{cm} / {cb}", size=6.5, color=MUTED))
+        out.append(_text(label_w + wm + wb + 3, y + 8.5, counts[i], size=6.5, color=MUTED))
     out.append("</svg>")
     return "".join(out)
 

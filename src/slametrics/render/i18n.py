@@ -10,8 +10,7 @@ NBSP = "\u00a0"
 
 # Every visible label of the report goes through these tables; tests/test_report.py checks
 # that both languages have the same keys and that a Russian report shows no English label.
-# A tuple holds plural forms: English (one, other); Russian (one, few, many).
-EN: dict[str, str | tuple[str, ...]] = {
+EN: dict[str, str] = {
     "title": "Support report",
     "period": "Period",
     "as_of": "Data as of",
@@ -26,6 +25,8 @@ EN: dict[str, str | tuple[str, ...]] = {
     "verdict.all_met": "All contract thresholds met",
     "verdict.missed": "Contract thresholds missed: {n} of {total}",
     "verdict.no_thresholds": "The policy defines no thresholds",
+    "verdict.no_data": "No data to judge the contract's thresholds",
+    "verdict.met_some": "Contract thresholds met: {met} of {total}; no data for the rest",
     "verdict.on_time": "On time: {value} (clocks: {num} of {den})",
     "verdict.on_time_none": "On time: no clock stopped or breached in this period",
     "verdict.contract": "contract {bound}",
@@ -46,7 +47,6 @@ EN: dict[str, str | tuple[str, ...]] = {
     "trend.better": "better",
     "trend.worse": "worse",
     "trend.flat": "no change",
-    "trend.unknown": "no trend yet",
     # metrics
     "m.on_time_share": "On time",
     "m.first_contact_resolution": "First-contact resolution",
@@ -74,6 +74,7 @@ EN: dict[str, str | tuple[str, ...]] = {
     "col.p90": "p90",
     "col.p95": "p95",
     "sla.none": "No clock stopped or breached in this period.",
+    "sla.percentiles": "{clock}: p50 {p50} · p90 {p90} · p95 {p95}",
     "chart.by_priority": "Met and breached clocks by priority",
     # incidents
     "s.incidents": "Incidents by criticality",
@@ -99,8 +100,8 @@ EN: dict[str, str | tuple[str, ...]] = {
     "({num} of {den}; same {fields})",
     "repeat.none": "No repeat incidents in this period.",
     "col.group": "Repeated",
-    "col.count": "Incidents",
-    "col.tickets": "Tickets",
+    "col.count": "Count",
+    "col.tickets": "Latest tickets",
     # waiting
     "s.waiting": "Depends on you",
     "waiting.summary": "Tickets waiting for your answer: {n}",
@@ -127,21 +128,21 @@ EN: dict[str, str | tuple[str, ...]] = {
     "s.risks": "Risks",
     "risks.summary": "Running clocks with at least {share} of the target used: {n}",
     "risks.none": "No running clock is close to its target.",
-    "risks.worse": "{metric} worse for {periods} in a row",
+    "risks.worse": "Worse period after period (periods in a row): {items}",
+    "risks.worse_item": "{metric} ({n})",
     "risks.no_worse": "No metric worsened for consecutive periods.",
-    "n_periods": ("{n} period", "{n} periods"),
     "col.used": "Used",
     "col.due": "Due",
     # data quality
     "s.quality": "Data quality",
-    "quality.history": "Tickets with full status history: {n}",
-    "quality.snapshot": "Tickets from snapshots only: {n}; their pauses could not be reconstructed",
+    "quality.fidelity": "Tickets with full status history: {history}; from snapshots only: {snapshot}",
+    "quality.snapshot_note": "pauses of snapshot tickets could not be reconstructed",
     "quality.sources": "Sources: {sources}",
     "quality.rejected": "Rejected input rows: {n}; import problems: {problems}",
-    "quality.untargeted": "Clocks without a target rule: {n}",
-    "quality.vendor": "Vendor's verdicts vs recomputation, {clock}: {disagree} of {compared} "
-    "disagree (vendor met, recomputed breached: {vm}; vendor breached, recomputed met: {vb})",
-    "quality.vendor_examples": "for example {ids}",
+    "quality.untargeted": "clocks without a target rule: {n}",
+    "quality.vendor": "Vendor vs recomputation, {clock}: {disagree} of {compared} disagree "
+    "(vendor met, recomputed breached: {vm}; the reverse: {vb})",
+    "quality.vendor_examples": "e.g. {ids}",
     "quality.no_vendor": "The data carries no vendor SLA verdicts to compare with.",
     # values
     "kind.other": "other",
@@ -164,11 +165,12 @@ EN: dict[str, str | tuple[str, ...]] = {
     "fmt.percent": "{v}%",
     "dur.days": "{d}d {h}h",
     "dur.hours": "{h}h {m:02d}m",
+    "dur.whole_hours": "{h}h",
     "dur.minutes": "{m}m",
     "dur.seconds": "{s}s",
 }
 
-RU: dict[str, str | tuple[str, ...]] = {
+RU: dict[str, str] = {
     "title": "Отчёт о работе поддержки",
     "period": "Период",
     "as_of": "Данные на",
@@ -182,6 +184,8 @@ RU: dict[str, str | tuple[str, ...]] = {
     "verdict.all_met": "Все пороги договора выполнены",
     "verdict.missed": "Не выполнено порогов договора: {n} из {total}",
     "verdict.no_thresholds": "В политике не заданы пороги",
+    "verdict.no_data": "Нет данных для оценки порогов договора",
+    "verdict.met_some": "Выполнено порогов договора: {met} из {total}; по остальным нет данных",
     "verdict.on_time": "В срок: {value} (таймеров: {num} из {den})",
     "verdict.on_time_none": "В срок: за период ни один таймер не остановлен и не нарушен",
     "verdict.contract": "по договору {bound}",
@@ -202,7 +206,6 @@ RU: dict[str, str | tuple[str, ...]] = {
     "trend.better": "лучше",
     "trend.worse": "хуже",
     "trend.flat": "без изменений",
-    "trend.unknown": "пока нет динамики",
     "m.on_time_share": "В срок",
     "m.first_contact_resolution": "Решено с первого контакта",
     "m.repeat_incident_rate": "Повторные инциденты",
@@ -228,6 +231,7 @@ RU: dict[str, str | tuple[str, ...]] = {
     "col.p90": "p90",
     "col.p95": "p95",
     "sla.none": "За период ни один таймер не остановлен и не нарушен.",
+    "sla.percentiles": "{clock}: p50 {p50} · p90 {p90} · p95 {p95}",
     "chart.by_priority": "Соблюдённые и нарушенные сроки по приоритетам",
     "s.incidents": "Инциденты по критичности",
     "col.created": "Создано",
@@ -239,7 +243,7 @@ RU: dict[str, str | tuple[str, ...]] = {
     "critical.none": "Критических инцидентов за период не было.",
     "col.ticket": "Заявка",
     "col.subject": "Тема",
-    "col.restore": "Время восстановления",
+    "col.restore": "Длительность",
     "col.target": "Норматив",
     "col.outcome": "Итог",
     "outcome.met": "в срок",
@@ -251,8 +255,8 @@ RU: dict[str, str | tuple[str, ...]] = {
     "({num} из {den}; совпадают {fields})",
     "repeat.none": "Повторных инцидентов за период не было.",
     "col.group": "Что повторяется",
-    "col.count": "Инцидентов",
-    "col.tickets": "Заявки",
+    "col.count": "Число",
+    "col.tickets": "Последние заявки",
     "s.waiting": "Зависит от вас",
     "waiting.summary": "Заявок ждут вашего ответа: {n}",
     "waiting.none": "Ни одна заявка не ждёт вашего ответа.",
@@ -275,21 +279,20 @@ RU: dict[str, str | tuple[str, ...]] = {
     "s.risks": "Риски",
     "risks.summary": "Идущие таймеры, израсходовавшие не менее {share} норматива: {n}",
     "risks.none": "Нет идущих таймеров, близких к нарушению.",
-    "risks.worse": "{metric}: ухудшение {periods} подряд",
+    "risks.worse": "Ухудшаются период за периодом (периодов подряд): {items}",
+    "risks.worse_item": "{metric} ({n})",
     "risks.no_worse": "Ни один показатель не ухудшался несколько периодов подряд.",
-    "n_periods": ("{n} период", "{n} периода", "{n} периодов"),
-    "col.used": "Израсходовано",
+    "col.used": "Прошло",
     "col.due": "Срок",
     "s.quality": "Качество данных",
-    "quality.history": "Заявок с полной историей статусов: {n}",
-    "quality.snapshot": "Заявок только из снимков: {n}; паузы по ним восстановить нельзя",
+    "quality.fidelity": "Заявок с полной историей статусов: {history}; только из снимков: {snapshot}",
+    "quality.snapshot_note": "паузы заявок из снимков восстановить нельзя",
     "quality.sources": "Источники: {sources}",
     "quality.rejected": "Отклонено строк при импорте: {n}; проблем импорта: {problems}",
-    "quality.untargeted": "Таймеров без норматива: {n}",
-    "quality.vendor": "Вердикты системы подрядчика и пересчёт, {clock}: расходятся {disagree} "
-    "из {compared} (у подрядчика в срок, по пересчёту нарушено: {vm}; у подрядчика нарушено, "
-    "по пересчёту в срок: {vb})",
-    "quality.vendor_examples": "например, {ids}",
+    "quality.untargeted": "таймеров без норматива: {n}",
+    "quality.vendor": "Система подрядчика и пересчёт, {clock}: расходятся {disagree} из "
+    "{compared} (у подрядчика в срок, по пересчёту нарушено: {vm}; наоборот: {vb})",
+    "quality.vendor_examples": "напр. {ids}",
     "quality.no_vendor": "В данных нет вердиктов SLA системы подрядчика для сравнения.",
     "kind.other": "прочее",
     "priority.none": "(нет)",
@@ -310,11 +313,12 @@ RU: dict[str, str | tuple[str, ...]] = {
     "fmt.percent": "{v}" + NBSP + "%",
     "dur.days": "{d}" + NBSP + "д {h}" + NBSP + "ч",
     "dur.hours": "{h}" + NBSP + "ч {m:02d}" + NBSP + "мин",
+    "dur.whole_hours": "{h}" + NBSP + "ч",
     "dur.minutes": "{m}" + NBSP + "мин",
     "dur.seconds": "{s}" + NBSP + "с",
 }
 
-MESSAGES: dict[str, dict[str, str | tuple[str, ...]]] = {"en": EN, "ru": RU}
+MESSAGES: dict[str, dict[str, str]] = {"en": EN, "ru": RU}
 LANGUAGES = tuple(MESSAGES)
 # Keys whose values are formats or symbols rather than words a reader sees as a label.
 FORMAT_KEYS = frozenset(k for k in EN if k.startswith(("fmt.", "dur."))) | {"none"}
@@ -331,25 +335,18 @@ class Texts:
 
     def __call__(self, key: str, /, **values: object) -> str:
         text = self.messages[key]
-        if isinstance(text, tuple):
-            raise TypeError(f"{key!r} has plural forms; use plural()")
         return text.format(**values) if values else text
-
-    def plural(self, key: str, n: int) -> str:
-        forms = self.messages[key]
-        assert isinstance(forms, tuple)
-        return forms[plural_index(self.lang, n)].format(n=self.integer(n))
 
     def has(self, key: str) -> bool:
         return key in self.messages
 
     def integer(self, n: float | int) -> str:
         text = f"{int(round(n)):,}"
-        return text.replace(",", str(self.messages["fmt.thousands"]))
+        return text.replace(",", self.messages["fmt.thousands"])
 
     def decimal(self, v: float, places: int) -> str:
         text = f"{v:,.{places}f}"
-        sep, dec = str(self.messages["fmt.thousands"]), str(self.messages["fmt.decimal"])
+        sep, dec = self.messages["fmt.thousands"], self.messages["fmt.decimal"]
         return text.replace(",", "\0").replace(".", dec).replace("\0", sep)
 
     def percent(self, share: float | None, places: int = 1) -> str:
@@ -360,15 +357,15 @@ class Texts:
     def date(self, t: dt.datetime | None, tz: str) -> str:
         if t is None:
             return self("none")
-        return t.astimezone(ZoneInfo(tz)).strftime(str(self.messages["fmt.date"]))
+        return t.astimezone(ZoneInfo(tz)).strftime(self.messages["fmt.date"])
 
     def datetime(self, t: dt.datetime | None, tz: str) -> str:
         if t is None:
             return self("none")
-        return t.astimezone(ZoneInfo(tz)).strftime(str(self.messages["fmt.datetime"]))
+        return t.astimezone(ZoneInfo(tz)).strftime(self.messages["fmt.datetime"])
 
     def duration(self, seconds: float | None) -> str:
-        """Working or wall seconds as `3d 4h`, `2h 05m`, `12m` (rounded to whole minutes)."""
+        """Seconds as `3d 4h`, `26h`, `2h 05m` or `12m`: as precise as a reader needs."""
         if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
             return self("none")
         s = int(round(seconds))
@@ -378,19 +375,11 @@ class Texts:
         if m < 60:
             return self("dur.minutes", m=m)
         h, m = divmod(m, 60)
-        if h < 48:
+        if h < 10 and m:
             return self("dur.hours", h=h, m=m)
+        if h < 10:
+            return self("dur.whole_hours", h=h)
+        if h < 48:  # minutes are noise next to ten hours and more
+            return self("dur.whole_hours", h=(s + 1800) // 3600)
         d, h = divmod(h, 24)
         return self("dur.days", d=self.integer(d), h=h)
-
-
-def plural_index(lang: str, n: int) -> int:
-    """Which plural form a count takes (English: one, other; Russian: one, few, many)."""
-    n = abs(int(n))
-    if lang == "ru":
-        if n % 10 == 1 and n % 100 != 11:
-            return 0
-        if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-            return 1
-        return 2
-    return 0 if n == 1 else 1

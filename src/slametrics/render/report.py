@@ -19,23 +19,29 @@ from slametrics.results import MetricsResult, MetricValue, SliceStats, Threshold
 
 FORMATS = ("md", "html")
 # How much of each list fits the page; the rest is "… and N more" (`slametrics tickets` has all).
-MAX_THRESHOLDS = 8
-MAX_PRIORITIES = 6
-MAX_CRITICAL = 8
-MAX_REPEAT_GROUPS = 5
-MAX_REPEAT_IDS = 4
-MAX_WAITING = 5
-MAX_RISKS = 5
-MAX_KINDS = 6
+# The lists' lengths start here and shrink one row at a time, round robin in this order, until
+# the page estimate fits: first down to the first floors, and only for very long policies and
+# many priorities (the contract's own thresholds last) down to the second.
+CAPS = {"repeat": 5, "risks": 5, "critical": 8, "waiting": 5, "kpis": 5, "thresholds": 5,
+        "priorities": 5, "kinds": 5}  # fmt: skip
+FLOORS = (
+    {"repeat": 3, "risks": 3, "critical": 5, "waiting": 3, "kpis": 3, "thresholds": 5,
+     "priorities": 5, "kinds": 5},
+    {"repeat": 2, "risks": 2, "critical": 3, "waiting": 3, "kpis": 2, "thresholds": 3,
+     "priorities": 3, "kinds": 4},
+)  # fmt: skip
+MAX_REPEAT_IDS = 3
 MAX_TREND_ROWS = 8
 MAX_VENDOR_IDS = 3
-MAX_SOURCES = 4
+MAX_SOURCES = 3
+MAX_WORSE = 3
 SUBJECT_CHARS = 60
 NAME_CHARS = 34
 KEY_CHARS = 40
 
 SHARE_METRICS = ("on_time_share", "first_contact_resolution", "repeat_incident_rate", "reopen_rate")
-KPI_ORDER = (*SHARE_METRICS, "waiting_on_customer", "created", "resolved", "open_at_end")
+# Volumes are not here: the work-status table and the volume chart carry them.
+KPI_ORDER = (*SHARE_METRICS, "waiting_on_customer")
 TREND_FIELDS = {
     "on_time_share", "first_contact_resolution", "repeat_incident_rate", "reopen_rate",
     "waiting_on_customer", "created", "resolved",
@@ -50,7 +56,7 @@ PRIORITY_RANK = [
     "lowest", "p5", "trivial", "(none)",
 ]  # fmt: skip
 OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}
-ARROWS = {"up": "↑", "down": "↓", "flat": "→", "unknown": ""}
+ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
 
 
 def render_report(
@@ -66,6 +72,8 @@ def render_report(
     t = Texts(lang)
     builder = _View(result, t, now, redact)
     view = builder.build()
+    while estimate_height_mm(view) > PAGE_BUDGET_MM and builder.shrink():
+        view = builder.build()
     if fmt == "html":
         view["charts"] = {k: Markup(v) for k, v in builder.charts(view).items()}
     return _environment(fmt).get_template(f"report.{fmt}.j2").render(v=view, t=t)
@@ -82,6 +90,7 @@ def _environment(fmt: str) -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, finalize=md_escape)  # fmt: skip
 
 
+_MD_SPACE = re.compile(r"[ \t\r\n\f\v]+")  # not str.split(): it would eat no-break spaces
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MD_LINE_START = re.compile(r"^(>|[#+=-](?=[\s#=-]|$)|\d+[.)](?=\s|$))")
 
@@ -90,7 +99,7 @@ def md_escape(value: Any) -> str:
     """Any value printed into Markdown: GitHub renders it as text, and a `|` keeps tables whole."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = _MD_SPACE.sub(" ", str(value)).strip()  # line breaks would end a table row
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # a value that starts a line must not turn into a heading, quote or list item
@@ -129,11 +138,26 @@ class _View:
     now: dt.datetime
     redact: bool
     tz: str = field(init=False)
+    caps: dict[str, int] = field(init=False)
+    _turn: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.tz = self.r.period.timezone
+        self.caps = dict(CAPS)
         if self.now.tzinfo is None:
             self.now = self.now.replace(tzinfo=dt.UTC)
+
+    def shrink(self) -> bool:
+        """Take one row off the next list (round robin) above its floor; False when none is."""
+        names = list(CAPS)
+        for floors in FLOORS:
+            for _ in names:
+                key = names[self._turn % len(names)]
+                self._turn += 1
+                if self.caps[key] > floors[key]:
+                    self.caps[key] -= 1
+                    return True
+        return False
 
     # --- formatting helpers ---------------------------------------------------------------
 
@@ -204,12 +228,13 @@ class _View:
 
     def arrow(self, metric: str) -> dict[str, str]:
         d = next((x for x in self.r.directions if x.metric == metric), None)
-        if d is not None:
+        if d is not None and d.direction in ("up", "down", "flat"):
             cls = "neutral" if d.better is None else ("good" if d.better else "bad")
-            word = {"flat": "trend.flat", "unknown": "trend.unknown"}.get(
-                d.direction, "trend.better" if d.better else "trend.worse"
-            )
-            return {"arrow": ARROWS.get(d.direction, ""), "cls": cls, "word": self.t(word)}
+            word = "trend.flat" if d.direction == "flat" else (
+                "trend.better" if d.better else "trend.worse")  # fmt: skip
+            return {"arrow": ARROWS[d.direction], "cls": cls, "word": self.t(word)}
+        if d is not None:  # fewer than two periods with a value: no direction to show
+            return {"arrow": "", "cls": "neutral", "word": ""}
         series = self.series(metric)
         if len(series) >= 2 and series[-1] is not None and series[-2] is not None:
             diff = series[-1] - series[-2]
@@ -240,6 +265,7 @@ class _View:
         clocks_counted = sum(c.met + c.breached for c in r.clocks.values())
         created = (r.metrics.get("created") or _none()).value or 0
         resolved = (r.metrics.get("resolved") or _none()).value or 0
+        empty = not created and not resolved and not clocks_counted
         return {
             "title": t("title"),
             "policy": _cut(r.policy, 80),
@@ -248,11 +274,11 @@ class _View:
             "timezone": self.tz,
             "as_of": t.datetime(r.as_of, self.tz),
             "generated": t.datetime(self.now, self.tz),
-            "empty": not created and not resolved and not clocks_counted,
+            "empty": empty,
             "empty_text": t(
                 "empty.text", start=t.date(r.period.start, self.tz), end=t.date(last_day, self.tz)
             ),  # fmt: skip
-            "verdict": self.verdict(),
+            "verdict": self.verdict(empty),
             "sla": self.sla(),
             "incidents": self.incidents(),
             "critical": self.critical(),
@@ -267,8 +293,7 @@ class _View:
 
     def threshold_label(self, th: ThresholdValue) -> str:
         parts = [self.metric(th.metric)]
-        for token in th.label.split()[1:]:
-            name, _, val = token.partition("=")
+        for name, val in _qualifiers(th):
             if name == "clock":
                 parts.append(self.clock(val).lower())
             elif name == "priority":
@@ -276,19 +301,19 @@ class _View:
             elif name == "kind":
                 parts.append(f"{self.t('qual.kind')} {self.kind(val)}")
             else:
-                parts.append(token)
+                parts.append(f"{name}={val}")
         return ", ".join(parts)
 
-    def verdict(self) -> dict[str, Any]:
+    def verdict(self, empty: bool) -> dict[str, Any]:
         r, t = self.r, self.t
         ths = list(r.thresholds)
         failed = [th for th in ths if not th.passed]
-        if len(ths) > MAX_THRESHOLDS:  # the missed ones matter most when the list is cut
-            ths = (failed + [th for th in ths if th.passed])[:MAX_THRESHOLDS]
+        if len(ths) > self.caps["thresholds"]:  # the missed ones matter most when cut
+            ths = (failed + [th for th in ths if th.passed])[: self.caps["thresholds"]]
         rows = []
         plain = set()
         for th in ths:
-            qualified = len(th.label.split()) > 1
+            qualified = bool(_qualifiers(th))
             m = r.metrics.get(th.metric)
             detail = ""
             if not qualified and m is not None and m.denominator:
@@ -309,10 +334,12 @@ class _View:
                 **(self.arrow(th.metric) if not qualified else
                    {"arrow": "", "cls": "neutral", "word": ""}),
             })  # fmt: skip
+        kpis = 0
         for name in KPI_ORDER:
             m = r.metrics.get(name)
-            if name in plain or m is None:
+            if name in plain or m is None or kpis >= self.caps["kpis"]:
                 continue
+            kpis += 1
             prev = self.previous(name)
             detail = ""
             if m.denominator:
@@ -337,11 +364,17 @@ class _View:
             headline += ", " + t(
                 "verdict.contract", bound=self.bound("on_time_share", plain_on_time)
             )
+        no_data = sum(th.value is None for th in r.thresholds)
+        total = t.integer(len(r.thresholds))
         if not r.thresholds:
             status, text = "none", t("verdict.no_thresholds")
         elif failed:
-            status = "fail"
-            text = t("verdict.missed", n=t.integer(len(failed)), total=t.integer(len(r.thresholds)))
+            status, text = "fail", t("verdict.missed", n=t.integer(len(failed)), total=total)
+        elif no_data == len(r.thresholds) or empty:  # nothing measured is not "met"
+            status, text = "none", t("verdict.no_data")
+        elif no_data:
+            met = t.integer(len(r.thresholds) - no_data)
+            status, text = "pass", t("verdict.met_some", met=met, total=total)
         else:
             status, text = "pass", t("verdict.all_met")
         return {
@@ -370,7 +403,7 @@ class _View:
         keys = sorted(by, key=priority_key)
         rows = []
         bars = []
-        for key in keys[:MAX_PRIORITIES]:
+        for key in keys[: self.caps["priorities"]]:
             fr, res = by[key].get("first_response"), by[key].get("resolution")
             running = sum(s.running for s in by[key].values())
             rows.append({"priority": self.priority(key), "fr": self._clock_cells(fr),
@@ -388,12 +421,11 @@ class _View:
                 dimension="all", key="all", clock=name, met=c.met, breached=c.breached,
                 running=c.running, on_time_share=c.on_time_share, p50_s=c.p50_s, p90_s=c.p90_s,
                 p95_s=c.p95_s))  # fmt: skip
-        percentiles = []
-        for name, c in r.clocks.items():
-            if c.p50_s is None:
-                continue
-            percentiles.append({"clock": self.clock(name), "p50": t.duration(c.p50_s),
-                                "p90": t.duration(c.p90_s), "p95": t.duration(c.p95_s)})  # fmt: skip
+        percentiles = [
+            t("sla.percentiles", clock=self.clock(name), p50=t.duration(c.p50_s),
+              p90=t.duration(c.p90_s), p95=t.duration(c.p95_s))
+            for name, c in r.clocks.items() if c.p50_s is not None
+        ]  # fmt: skip
         counted = sum(c.met + c.breached for c in r.clocks.values())
         return {
             "rows": rows,
@@ -401,7 +433,7 @@ class _View:
                     "running": t.integer(sum(c.running for c in r.clocks.values()))},
             "more": self.more(len(rows), len(keys)),
             "bars": bars if counted else [],
-            "percentiles": percentiles,
+            "percentiles": "; ".join(percentiles),
             "none": not counted,
         }  # fmt: skip
 
@@ -418,7 +450,7 @@ class _View:
         keys = sorted(by, key=priority_key)
         rows = [{"priority": self.priority(k), "created": t.integer(by[k][0]),
                  "resolved": t.integer(by[k][1]), "open": t.integer(by[k][2])}
-                for k in keys[:MAX_PRIORITIES]]  # fmt: skip
+                for k in keys[: self.caps["priorities"]]]  # fmt: skip
         sums = [sum(x[i] for x in by.values()) for i in range(3)]
         return {
             "rows": rows,
@@ -434,7 +466,7 @@ class _View:
             key=lambda x: (OUTCOME_RANK.get(x.outcome or "", 3), _ts(x.created_at), x.ticket_id),
         )
         rows = []
-        for x in lines[:MAX_CRITICAL]:
+        for x in lines[: self.caps["critical"]]:
             outcome = x.outcome if x.outcome in OUTCOME_RANK else "none"
             rows.append({
                 "id": x.ticket_id, "priority": self.priority(x.priority),
@@ -452,7 +484,7 @@ class _View:
         groups = r.repeat_groups
         m = r.metrics.get("repeat_incident_rate") or _none()
         rows = []
-        for g in groups[:MAX_REPEAT_GROUPS]:
+        for g in groups[: self.caps["repeat"]]:
             values = []
             for k, val in g.key.items():
                 if k == "organization":
@@ -460,10 +492,10 @@ class _View:
                 elif k == "requester":
                     val = self.person(val)
                 values.append(val)
-            ids = g.tickets[-MAX_REPEAT_IDS:]
-            shown = (["…"] if len(g.tickets) > MAX_REPEAT_IDS else []) + ids
+            # the latest members are the ones this period added
             rows.append({"key": _cut(" · ".join(values), KEY_CHARS),
-                         "count": t.integer(len(g.tickets)), "tickets": ", ".join(shown)})  # fmt: skip
+                         "count": t.integer(len(g.tickets)),
+                         "tickets": ", ".join(g.tickets[-MAX_REPEAT_IDS:])})  # fmt: skip
         key_names = list(groups[0].key) if groups else []
         summary = ""
         if m.denominator:
@@ -480,8 +512,8 @@ class _View:
         r, t = self.r, self.t
         total = int((r.metrics.get("waiting_on_customer") or _none()).value or len(r.waiting))
         rows = []
-        for x in r.waiting[:MAX_WAITING]:
-            who = self.person(x.requester) or self.org(x.organization)
+        for x in r.waiting[: self.caps["waiting"]]:
+            who = self.person(_short_person(x.requester)) or self.org(x.organization)
             rows.append({
                 "id": x.ticket_id, "subject": _cut(x.subject, SUBJECT_CHARS),
                 "who": _cut(who, NAME_CHARS), "since": t.date(x.waiting_since, self.tz),
@@ -507,7 +539,7 @@ class _View:
                     w.done_in_period if w else 0]  # fmt: skip
             sums = [a + b for a, b in zip(sums, vals, strict=True)]
             rows.append({"kind": self.kind(k), "cells": [t.integer(v) for v in vals]})
-        shown = rows[:MAX_KINDS]
+        shown = rows[: self.caps["kinds"]]
         return {
             "rows": shown, "total": [t.integer(v) for v in sums],
             "more": self.more(len(shown), len(rows)),
@@ -528,7 +560,6 @@ class _View:
             "label": p.label,
             "on_time": t.percent(p.on_time_share),
             "fcr": t.percent(p.first_contact_resolution),
-            "repeat": t.percent(p.repeat_incident_rate),
             "created": t.integer(p.created),
             "resolved": t.integer(p.resolved),
             "current": p.label == self.r.period.label,
@@ -538,45 +569,47 @@ class _View:
     def risks(self) -> dict[str, Any]:
         r, t = self.r, self.t
         rows = []
-        for x in r.at_risk[:MAX_RISKS]:
+        for x in r.at_risk[: self.caps["risks"]]:
             rows.append({
                 "id": x.ticket_id, "clock": self.clock(x.clock), "priority": self.priority(x.priority),
                 "subject": _cut(x.subject, SUBJECT_CHARS),
                 "used": t.percent(x.used_share, 0), "due": t.datetime(x.due_at, self.tz),
             })  # fmt: skip
         capped = len(r.at_risk) >= LIST_LIMIT
-        worse = []
-        for d in r.directions:
-            if d.worse_streak >= 2:
-                worse.append(t("risks.worse", metric=self.metric(d.metric),
-                               periods=t.plural("n_periods", d.worse_streak)))  # fmt: skip
+        worse = [
+            t("risks.worse_item", metric=self.metric(d.metric), n=t.integer(d.worse_streak))
+            for d in sorted(r.directions, key=lambda d: -d.worse_streak) if d.worse_streak >= 2
+        ]  # fmt: skip
+        if len(worse) > MAX_WORSE:
+            worse = worse[:MAX_WORSE] + [self.more(MAX_WORSE, len(worse))]
         return {
             "rows": rows,
             "summary": t("risks.summary", share=t.percent(RISK_SHARE, 0),
                          n=t.integer(len(r.at_risk)) + ("+" if capped else "")),
             "more": self.more(len(rows), len(r.at_risk), capped),
-            "worse": worse,
+            "worse": t("risks.worse", items="; ".join(worse)) if worse else "",
         }  # fmt: skip
 
     def quality(self) -> dict[str, Any]:
         r, t = self.r, self.t
         q = r.data_quality
         lines = []
-        if q.fidelity.get("history"):
-            lines.append(t("quality.history", n=t.integer(q.fidelity["history"])))
-        if q.fidelity.get("snapshot"):
-            lines.append(t("quality.snapshot", n=t.integer(q.fidelity["snapshot"])))
+        snapshot = q.fidelity.get("snapshot", 0)
+        fidelity = t("quality.fidelity", history=t.integer(q.fidelity.get("history", 0)),
+                     snapshot=t.integer(snapshot))  # fmt: skip
+        lines.append(fidelity + ("; " + t("quality.snapshot_note") if snapshot else ""))
         if q.sources:
             names = sorted(q.sources.items(), key=lambda kv: (-kv[1], kv[0]))
-            text = ", ".join(f"{_cut(k, 24)}: {t.integer(v)}" for k, v in names[:MAX_SOURCES])
+            text = ", ".join(f"{_cut(k, 20)}: {t.integer(v)}" for k, v in names[:MAX_SOURCES])
             if len(names) > MAX_SOURCES:
                 text += " " + self.more(MAX_SOURCES, len(names))
             lines.append(t("quality.sources", sources=text))
-        lines.append(t("quality.rejected", n=t.integer(q.rows_rejected),
-                       problems=t.integer(q.problems)))  # fmt: skip
+        rejected = t("quality.rejected", n=t.integer(q.rows_rejected),
+                     problems=t.integer(q.problems))  # fmt: skip
         untargeted = sum(c.untargeted for c in r.clocks.values())
         if untargeted:
-            lines.append(t("quality.untargeted", n=t.integer(untargeted)))
+            rejected += "; " + t("quality.untargeted", n=t.integer(untargeted))
+        lines.append(rejected)
         vendor = []
         for v in q.vendor[:2]:
             text = t("quality.vendor", clock=self.clock(v.clock).lower(),
@@ -611,16 +644,100 @@ class _View:
         for name, metric in (("on_time", "on_time_share"), ("fcr", "first_contact_resolution")):
             values = [getattr(p, metric) for p in pts]
             out[name] = charts.line_chart(
-                values, labels, title=t(f"chart.{name}"), y_ticks=ticks,
+                values, labels, title=t(f"chart.{name}"), y_ticks=ticks, width=300, height=56,
                 reference=_chart_minimum(r, metric, t),
                 value_labels=["" if v is None else t.percent(v, 0) for v in values],
             )  # fmt: skip
         out["volume"] = charts.pair_bars(
             [p.created for p in pts], [p.resolved for p in pts], labels,
-            title=t("chart.volume"), legend=(t("col.created"), t("col.resolved")),
+            title=t("chart.volume"), legend=(t("col.created"), t("col.resolved")), width=260,
+            height=72,
             value_labels=([t.integer(p.created) for p in pts], [t.integer(p.resolved) for p in pts]),
         )  # fmt: skip
         return out
+
+
+_QUALIFIER = re.compile(r"\b(clock|priority|kind)=(.*?)(?=\s+(?:clock|priority|kind)=|$)")
+
+
+def _qualifiers(th: ThresholdValue) -> list[tuple[str, str]]:
+    """(name, value) pairs of a threshold label `metric clock=x priority=y kind=z`.
+
+    Values may contain spaces (`priority=1 - Critical`), so split at the next known name.
+    """
+    rest = th.label[len(th.metric) :] if th.label.startswith(th.metric) else th.label
+    return [(m.group(1), m.group(2).strip()) for m in _QUALIFIER.finditer(rest.strip())]
+
+
+# The page-height model behind the list cuts, in mm, measured from the HTML's CSS in Chromium
+# (tests/test_report_browser.py checks real renderings against the page).
+PAGE_BUDGET_MM = 264.0
+_ROW, _TH, _TH2, _H2, _LINE, _MORE, _GAP = 3.8, 3.5, 6.4, 4.8, 3.35, 3.0, 1.6
+_LINE_CHART, _BAR_CHART = 22.4, 25.6
+_FULL, _HALF = 118, 56  # characters per line of running text, with room for wide letters
+
+
+def _lines(text: str, width: int) -> int:
+    return max(1, -(-len(text) // width)) if text else 0
+
+
+def _more(text: str) -> float:
+    return _MORE if text else 0.0
+
+
+def estimate_height_mm(v: dict[str, Any]) -> float:
+    """How tall the HTML page will be, from the counts and text lengths of its view."""
+    total = 9.5 + 4.0  # header, footer
+    if v["empty"]:
+        total += 3.0 + _LINE * (1 + _lines(v["empty_text"], _FULL)) + _GAP
+    ver = v["verdict"]
+    total += _H2 + 2.0 + _LINE * _lines(ver["text"] + ver["headline"] + "  ....", _FULL)
+    total += _TH + _ROW * len(ver["rows"]) + _more(ver["more"]) + _GAP
+    sla = v["sla"]
+    if sla["none"]:
+        total += _H2 + _LINE + _GAP
+    else:
+        table = 2 * _TH + _ROW * (len(sla["rows"]) + 1) + _more(sla["more"])
+        table += _LINE * _lines(sla["percentiles"], 70)
+        chart = 4.0 + (14 + 13 * len(sla["bars"])) * 0.33
+        total += _H2 + max(table, chart) + _GAP
+    risks = v["risks"]
+    risk_h = _H2 + (
+        _LINE * _lines(risks["summary"], _HALF)
+        + _TH
+        + _ROW * len(risks["rows"])
+        + _more(risks["more"])
+        if risks["rows"]
+        else _LINE
+    )
+    risk_h += _LINE * _lines(risks["worse"] or "x", _HALF)
+    quality_h = _H2 + sum(_LINE * _lines(line, _HALF - 4) for line in v["quality"]["lines"])
+    w = v["waiting"]
+    wait_h = _H2 + (_LINE + _TH + _ROW * len(w["rows"]) + _more(w["more"]) if w["rows"] else _LINE)
+    if v["empty"]:
+        return total + max(wait_h, risk_h) + _GAP + quality_h + _GAP
+    inc, crit = v["incidents"], v["critical"]
+    left = _TH + _ROW * (len(inc["rows"]) + 1) + _more(inc["more"]) if inc["rows"] else _LINE
+    right = _LINE + (
+        _TH2 + _ROW * len(crit["rows"]) + _more(crit["more"]) if crit["rows"] else _LINE
+    )
+    total += _H2 + max(left, right) + _GAP
+    rep = v["repeat"]
+    rep_h = _H2 + (
+        1.2
+        + _LINE * _lines(rep["summary"], _HALF)
+        + _TH
+        + _ROW * len(rep["rows"])
+        + _more(rep["more"])
+        if rep["rows"]
+        else _LINE
+    )
+    total += max(rep_h, wait_h) + _GAP
+    work = v["work"]
+    work_h = _TH2 + _ROW * (len(work["rows"]) + 1) + _more(work["more"]) if work["rows"] else _LINE
+    trend_h = _LINE if v["trend"]["none"] else 2 * _LINE_CHART
+    total += _H2 + max(work_h + (0 if v["trend"]["none"] else _BAR_CHART), trend_h) + _GAP
+    return total + max(risk_h, quality_h) + _GAP
 
 
 def _places(v: float) -> int:
@@ -629,6 +746,13 @@ def _places(v: float) -> int:
     return (
         0 if abs(pct - round(pct)) < 1e-9 else (1 if abs(pct * 10 - round(pct * 10)) < 1e-6 else 2)
     )
+
+
+def _short_person(name: str | None) -> str | None:
+    """An e-mail address as its local part (`anna.ivanova`); the domain only repeats the org."""
+    if name and "@" in name and not name.startswith("@"):
+        return name.split("@", 1)[0]
+    return name
 
 
 def _ts(t: dt.datetime | None) -> float:

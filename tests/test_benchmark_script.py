@@ -1,0 +1,96 @@
+"""Smoke test of benchmarks/run.py: a tiny run writes results.json with every figure."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("businesstimedelta")
+pytest.importorskip("pytz")
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+PHASES = ["generate", "floor", "import", "clocks", "metrics_span", "metrics_week", "report"]
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("slametrics_benchmark_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("bench")
+    run = _load_script()
+    code = run.main(["--sizes", "2000", "--out", str(out), "--intervals", "20000",
+                     "--bdt-sample", "200", "--alt-sample", "200", "--oracle-sample", "30"])  # fmt: skip
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert code == 0, json.dumps(data, indent=1)[:4000]
+    assert (out / "results.txt").exists()
+    assert not (out / "data").exists() or not any((out / "data").iterdir())  # data cleaned up
+    return data
+
+
+def test_top_level_keys(results):
+    for key in ("machine", "config", "baseline", "sizes", "business_time", "correctness"):
+        assert key in results
+    assert results["machine"]["cores"] >= 1
+
+
+def test_phases_measured(results):
+    size = results["sizes"]["2000"]
+    assert size["tickets"] == 2000
+    assert size["events"] > 10_000  # about 10 events per ticket
+    assert size["rows"] == size["tickets"] + size["events"]
+    for name in PHASES:
+        ph = size["phases"][name]
+        assert "error" not in ph, ph
+        if "skipped" in ph:  # the report renderer may be absent
+            assert name == "report"
+            continue
+        assert ph["wall_s"] > 0
+        assert ph["rows_per_s"] > 0
+        assert ph["peak_rss_bytes"] > 10 * 2**20
+        assert ph["process_s"] >= ph["wall_s"]
+    imp = size["phases"]["import"]
+    assert imp["rows_read"] == size["rows"] and imp["rows_rejected"] == 0
+    assert size["import_over_floor"] > 0
+    assert size["phases"]["metrics_week"]["period"] == "2026-W46"
+    assert set(size["end_to_end"]) == {"week", "span"}
+
+
+def test_business_time_identical_to_businesstimedelta(results):
+    bt = results["business_time"]
+    assert "error" not in bt, bt
+    assert bt["slametrics"]["per_s"] > 0 and bt["businesstimedelta"]["per_s"] > 0
+    assert bt["speedup"] == pytest.approx(
+        bt["slametrics"]["per_s"] / bt["businesstimedelta"]["per_s"]
+    )
+    # same calendar (the days off businesstimedelta's HolidayRule sees): identical
+    assert bt["like_for_like"]["mismatches"] == 0
+    # the RU production calendar also has transferred working Saturdays, which a HolidayRule
+    # cannot express: every difference must be exactly the working time on those days
+    assert bt["production_calendar"]["unexplained"] == 0
+    assert (
+        bt["production_calendar"]["mismatches"]
+        == bt["production_calendar"]["explained_by_transferred_workdays"]
+    )
+    assert bt["dst_check"]["mismatches"] == 0 and bt["dst_check"]["crossing_dst"] > 0
+
+
+def test_correctness_against_oracle(results):
+    co = results["correctness"]
+    assert "error" not in co, co
+    m = co["methods"]
+    assert m["slametrics_business"]["oracle_agree"] == m["slametrics_business"]["oracle_sample"]
+    assert co["oracle_24x7"]["slametrics_24x7"] == co["oracle_24x7"]["sample"]
+    naive = m["naive_local_subtraction"]
+    # naive wall-clock subtraction is wrong exactly on the intervals that cross a DST transition
+    assert naive["crossing_dst"] > 0 and naive["differ"] == naive["differ_crossing_dst"]
+    assert naive["differ"] == naive["crossing_dst"]
+    for key in ("cbh_utc_as_stored", "cbh_local_default_inclusive", "cbh_local_inclusive_left"):
+        assert m[key]["intervals"] == co["sample_business_hours"]
