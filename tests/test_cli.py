@@ -158,7 +158,9 @@ def test_errors_exit_2_with_one_message(log, policy, tmp_path, capsys):
         capsys,
         2,
     )
-    assert "unknown format 'nosuch'; valid formats: csv, freshdesk, jira, servicenow, zendesk" in err
+    assert (
+        "unknown format 'nosuch'; valid formats: csv, freshdesk, jira, servicenow, zendesk" in err
+    )
     _, err = invoke(["metrics", log, "--policy", policy, "--period", "2026-W99"], capsys, 2)
     assert "invalid period" in err
     _, err = invoke(["metrics", log, "--policy", policy, "--as-of", "tomorrow"], capsys, 2)

@@ -6,9 +6,8 @@ import re
 
 import typer.main
 
-from slametrics.cli import app
-
 from conftest import ROOT
+from slametrics.cli import app
 
 
 def _commands() -> list[str]:
@@ -34,6 +33,9 @@ def test_readme_opens_with_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
     assert "slametrics import sample_data/tickets.csv sample_data/events.csv" in blocks[0]
-    assert blocks[1] == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+    assert (
+        blocks[1]
+        == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+    )
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1] in ci
