@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from slametrics.calendar import FAR, NAT, US, WorkingTime, build_working_time, from_us, to_us
 from slametrics.policy import CLOCK_NAMES, Policy
-from slametrics.schema import DONE_CLASSES
+from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
 CLOCK_COLUMNS = [
     "source", "ticket_id", "clock", "priority", "kind", "calendar", "target_s", "started_at",
@@ -55,72 +57,150 @@ def match_targets(tickets: pd.DataFrame, policy: Policy) -> np.ndarray:
     return rule
 
 
-def _status_timeline(t: pd.DataFrame, ev: pd.DataFrame, created: np.ndarray) -> pd.DataFrame:
-    """Status intervals per ticket: tix, at, cls, next_at (FAR for the last), done flags."""
-    st = ev.loc[ev["status_class"].notna(), ["tix", "at_us", "seq", "status_class"]]
-    start = pd.DataFrame({"tix": t["tix"].to_numpy(), "at_us": created, "seq": -1,
-                          "status_class": "new"})  # fmt: skip
-    st = pd.concat([start, st], ignore_index=True)
-    st = st.sort_values(["tix", "at_us", "seq"], kind="stable").reset_index(drop=True)
-    tix = st["tix"].to_numpy()
-    at = st["at_us"].to_numpy()
+CLASS_CODE = {c: np.int8(i) for i, c in enumerate(STATUS_CLASSES)}
+DONE_CODES = np.array([CLASS_CODE[c] for c in DONE_CLASSES], dtype=np.int8)
+CLASS_NAMES = np.array(STATUS_CLASSES, dtype=object)
+
+
+@dataclass
+class PreparedLog:
+    """What does not depend on as_of: ticket keys, kinds, rules, the sorted status timeline.
+
+    Built once per log and policy, so that the trend's several as_of values each cost only numpy.
+    """
+
+    tickets: pd.DataFrame  # every ticket, index 0..n-1, with kind (and priority at start)
+    created: np.ndarray  # us
+    rule: np.ndarray  # first matching target rule, -1 for none
+    st_tix: np.ndarray  # status timeline sorted by ticket, time, seq; a 'new' row at creation
+    st_at: np.ndarray
+    st_cls: np.ndarray  # int8 codes into STATUS_CLASSES
+    rp_tix: np.ndarray  # public agent replies, sorted by ticket and time
+    rp_at: np.ndarray
+
+
+def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | pa.Array:
+    native = getattr(s.array, "_pa_array", None)
+    arr = native if native is not None else pa.array(s.astype(object), from_pandas=True)
+    return pc.cast(arr, pa.string())
+
+
+def ticket_index(tickets: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
+    """Row of each event's ticket in `tickets` (-1 when unknown), by source and ticket id."""
+    sep = "\x1f"
+    tkey = pc.binary_join_element_wise(_arrow_strings(tickets["source"]),
+                                       _arrow_strings(tickets["ticket_id"]), sep)  # fmt: skip
+    ekey = pc.binary_join_element_wise(_arrow_strings(events["source"]),
+                                       _arrow_strings(events["ticket_id"]), sep)  # fmt: skip
+    idx = pc.index_in(ekey, value_set=tkey)
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def prepare_log(tickets: pd.DataFrame, events: pd.DataFrame, policy: Policy) -> PreparedLog:
+    """The as_of-independent part of the clock computation, vectorized over the whole log."""
+    t = tickets.reset_index(drop=True).copy()
+    n = len(t)
+    t["tix"] = np.arange(n)
+    created = to_us(t["created_at"])
+    tix = ticket_index(t, events) if len(events) else np.zeros(0, dtype=np.int64)
+    known = tix >= 0
+    ev_tix = tix[known]
+    # an event stamped before creation counts at creation (clocks never start before it)
+    ev_at = np.maximum(to_us(events["at"])[known], created[ev_tix])
+    ev_seq = events["seq"].to_numpy()[known].astype(np.int64)
+    cls = events["status_class"].astype(object).to_numpy()[known]
+    has_cls = pd.notna(cls)
+    codes = pd.Categorical(cls[has_cls], categories=list(STATUS_CLASSES)).codes.astype(np.int8)
+    st_tix = np.concatenate([np.arange(n), ev_tix[has_cls]])
+    st_at = np.concatenate([created, ev_at[has_cls]])
+    st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), ev_seq[has_cls]])
+    st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes])
+    order = np.lexsort((st_seq, st_at, st_tix))
+    event = events["event"].to_numpy()[known]
+    public = events["public"].fillna(False).to_numpy(dtype=bool)[known]
+    actor = events["actor"].to_numpy()[known]
+    is_reply = (event == "agent_reply") & public & (actor != "customer")
+    rp_order = np.lexsort((ev_at[is_reply], ev_tix[is_reply]))
+    t["kind"] = assign_kinds(t, policy).to_numpy()
+    if policy.target_priority == "at_start":
+        t["priority"] = _priority_at_start(t, events[known], ev_tix, ev_at, created)
+    return PreparedLog(
+        tickets=t, created=created, rule=match_targets(t, policy),
+        st_tix=st_tix[order], st_at=st_at[order], st_cls=st_cls[order],
+        rp_tix=ev_tix[is_reply][rp_order], rp_at=ev_at[is_reply][rp_order],
+    )  # fmt: skip
+
+
+def _group_first(tix: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each run of equal values in a sorted array."""
+    return np.flatnonzero(np.concatenate([[True], tix[1:] != tix[:-1]])) if len(tix) else tix
+
+
+def _group_last(tix: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.concatenate([tix[1:] != tix[:-1], [True]])) if len(tix) else tix
+
+
+@dataclass
+class Timeline:
+    """The status timeline cut at as_of, with next-change times and resolution entries."""
+
+    tix: np.ndarray
+    at: np.ndarray
+    cls: np.ndarray
+    next_at: np.ndarray
+    done: np.ndarray
+    entry: np.ndarray
+    reopen: np.ndarray
+    last: np.ndarray
+
+
+def _timeline(p: PreparedLog, as_of_us: int, in_scope: np.ndarray) -> Timeline:
+    keep = (p.st_at <= as_of_us) & in_scope[p.st_tix]
+    tix, at, cls = p.st_tix[keep], p.st_at[keep], p.st_cls[keep]
     same = tix[1:] == tix[:-1]
-    same_next = np.concatenate([same, [False]])[: len(st)]
-    same_prev = np.concatenate([[False], same])[: len(st)]
-    done = st["status_class"].isin(DONE_CLASSES).to_numpy()
-    prev_done = np.concatenate([[False], done[:-1]])[: len(st)] & same_prev
-    st["next_at"] = np.where(same_next, np.append(at[1:], FAR), FAR)
-    st["done"] = done
-    st["entry"] = done & ~prev_done
-    st["reopen"] = ~done & prev_done
-    st["last"] = ~same_next
-    return st
+    same_next = np.concatenate([same, [False]])[: len(tix)]
+    same_prev = np.concatenate([[False], same])[: len(tix)]
+    done = np.isin(cls, DONE_CODES)
+    prev_done = np.concatenate([[False], done[:-1]])[: len(tix)] & same_prev
+    next_at = np.where(same_next, np.concatenate([at[1:], [FAR]])[: len(tix)], FAR)
+    return Timeline(tix, at, cls, next_at, done, done & ~prev_done, ~done & prev_done, ~same_next)
 
 
 def compute_clocks(
-    tickets: pd.DataFrame, events: pd.DataFrame, policy: Policy, as_of: pd.Timestamp
+    tickets: pd.DataFrame,
+    events: pd.DataFrame,
+    policy: Policy,
+    as_of: pd.Timestamp,
+    prepared: PreparedLog | None = None,
 ) -> ClockResult:
     """Recompute every SLA clock of every ticket created by `as_of`, ignoring later events."""
+    p = prepared or prepare_log(tickets, events, policy)
     as_of_us = int(to_us(pd.DatetimeIndex([as_of]))[0])
-    t = tickets[to_us(tickets["created_at"]) <= as_of_us].reset_index(drop=True).copy()
-    t["tix"] = np.arange(len(t))
-    created = to_us(t["created_at"])
-    key = pd.MultiIndex.from_arrays([t["source"].astype(str), t["ticket_id"].astype(str)])
-    ev_at = to_us(events["at"])
-    ev = events.loc[ev_at <= as_of_us, ["source", "ticket_id", "event", "status_class", "actor",
-                                        "public", "seq"]].copy()  # fmt: skip
-    ev["at_us"] = ev_at[ev_at <= as_of_us]
-    ev["tix"] = key.get_indexer(
-        pd.MultiIndex.from_arrays([ev["source"].astype(str), ev["ticket_id"].astype(str)])
-    )
-    ev = ev[ev["tix"] >= 0]
-    # an event stamped before creation counts at creation (clocks never start before it)
-    ev["at_us"] = np.maximum(ev["at_us"].to_numpy(), created[ev["tix"].to_numpy()])
-    st = _status_timeline(t, ev, created)
+    n = len(p.tickets)
+    in_scope = p.created <= as_of_us
+    tl = _timeline(p, as_of_us, in_scope)
 
-    n = len(t)
-    first_entry = _per_ticket_min(st.loc[st["entry"], ["tix", "at_us"]], n)
-    last_entry = _per_ticket_max(st.loc[st["entry"], ["tix", "at_us"]], n)
-    last_rows = st[st["last"]]
+    entries = np.flatnonzero(tl.entry)
+    first_entry = np.full(n, NAT, dtype=np.int64)
+    last_entry = np.full(n, NAT, dtype=np.int64)
+    e_tix = tl.tix[entries]
+    first_entry[e_tix[_group_first(e_tix)]] = tl.at[entries][_group_first(e_tix)]
+    last_entry[e_tix[_group_last(e_tix)]] = tl.at[entries][_group_last(e_tix)]
+    last_rows = np.flatnonzero(tl.last)
     final_done = np.zeros(n, dtype=bool)
-    final_done[last_rows["tix"].to_numpy()] = last_rows["done"].to_numpy()
-    final_class = np.full(n, "new", dtype=object)
-    final_class[last_rows["tix"].to_numpy()] = last_rows["status_class"].to_numpy()
-    final_since = created.copy()
-    final_since[last_rows["tix"].to_numpy()] = last_rows["at_us"].to_numpy()
-    replies = ev[(ev["event"] == "agent_reply") & ev["public"].fillna(False).astype(bool)
-                 & (ev["actor"] != "customer")]  # fmt: skip
-    first_reply = _per_ticket_min(replies[["tix", "at_us"]], n)
-    reopen_count = np.bincount(st.loc[st["reopen"], "tix"], minlength=n)
-    replies_before_res = np.bincount(
-        replies["tix"][replies["at_us"].to_numpy() <= first_entry[replies["tix"].to_numpy()]],
-        minlength=n,
-    )
+    final_done[tl.tix[last_rows]] = tl.done[last_rows]
+    final_cls = np.full(n, CLASS_CODE["new"], dtype=np.int8)
+    final_cls[tl.tix[last_rows]] = tl.cls[last_rows]
+    final_since = p.created.copy()
+    final_since[tl.tix[last_rows]] = tl.at[last_rows]
+    rkeep = (p.rp_at <= as_of_us) & in_scope[p.rp_tix]
+    rp_tix, rp_at = p.rp_tix[rkeep], p.rp_at[rkeep]
+    first_reply = np.full(n, NAT, dtype=np.int64)
+    first_reply[rp_tix[_group_first(rp_tix)]] = rp_at[_group_first(rp_tix)]
+    reopen_count = np.bincount(tl.tix[tl.reopen], minlength=n)
+    before_res = (first_entry[rp_tix] == NAT) | (rp_at <= first_entry[rp_tix])
+    replies_before_res = np.bincount(rp_tix[before_res], minlength=n)
 
-    t["kind"] = assign_kinds(t, policy).to_numpy()
-    if policy.target_priority == "at_start":
-        t["priority"] = _priority_at_start(t, events, key)
-    rule = match_targets(t, policy)
     stops = {
         "first_response": _earliest(first_reply, first_entry),
         "resolution": first_entry if policy.clock("resolution").reopen == "first"
@@ -132,45 +212,47 @@ def compute_clocks(
         targets = np.array(
             [getattr(r, clock) if getattr(r, clock) is not None else -1 for r in policy.targets]
             + [-1], dtype=np.int64,
-        )[rule]  # fmt: skip
-        source_due = np.zeros(len(t), dtype=bool)
+        )[p.rule]  # fmt: skip
+        source_due = np.zeros(n, dtype=bool)
         if clock == "resolution":
             flags = np.array([r.resolution_due_from_source for r in policy.targets] + [False])
-            source_due = flags[rule]
-            due_known = t["due_at"].notna().to_numpy() if "due_at" in t else np.zeros(len(t), bool)
+            source_due = flags[p.rule]
+            due_known = p.tickets["due_at"].notna().to_numpy()
             targets = np.where(source_due, np.where(due_known, 0, -1), targets)
-        has = targets >= 0
-        untargeted[clock] = int((~has).sum())
+        has = (targets >= 0) & in_scope
+        untargeted[clock] = int((~has & in_scope).sum())
         pause = set(spec.pause_on)
         if clock == "resolution" and spec.reopen == "resume":
             pause |= set(DONE_CLASSES)  # time between a resolution and its reopen
+        pause_codes = np.array([CLASS_CODE[c] for c in pause], dtype=np.int8)
         frames.append(
             _clock_frame(
-                t, st, clock, stops[clock], targets, has, rule, pause, as_of_us, policy, source_due
+                p, tl, clock, stops[clock], targets, has, pause_codes, as_of_us, policy, source_due
             )  # fmt: skip
         )
     clocks = pd.concat(frames, ignore_index=True)
-    t["status_class_at"] = final_class
+    t = p.tickets.copy()
+    t["status_class_at"] = CLASS_NAMES[final_cls]
     t["status_since"] = from_us(final_since)
     t["first_resolved_at"] = from_us(first_entry)
     t["last_resolved_at"] = from_us(np.where(final_done, last_entry, NAT))
     t["reopen_count"] = reopen_count
     t["replies_before_resolution"] = replies_before_res
-    t["has_reply_events"] = np.bincount(replies["tix"], minlength=n) > 0
+    t["has_reply_events"] = np.bincount(rp_tix, minlength=n) > 0
+    t = t[in_scope].reset_index(drop=True)
     return ClockResult(clocks, t, as_of, untargeted)
 
 
-def _priority_at_start(t: pd.DataFrame, events: pd.DataFrame, key: pd.MultiIndex) -> pd.Series:
+def _priority_at_start(t: pd.DataFrame, events: pd.DataFrame, ev_tix: np.ndarray,
+                       ev_at: np.ndarray, created: np.ndarray) -> pd.Series:  # fmt: skip
     """The priority recorded at creation: the last `priority` event at or before created_at.
 
     Without such an event the last known priority stands (an export that records only changes
     cannot tell the original value otherwise).
     """
-    pe = events[events["event"] == "priority"]
-    tix = key.get_indexer(pd.MultiIndex.from_arrays([pe["source"].astype(str),
-                                                     pe["ticket_id"].astype(str)]))  # fmt: skip
-    pe = pe.assign(tix=tix)[tix >= 0]
-    pe = pe[to_us(pe["at"]) <= to_us(t["created_at"])[pe["tix"].to_numpy()]]
+    sel = (events["event"].to_numpy() == "priority") & (ev_at <= created[ev_tix])
+    pe = pd.DataFrame({"tix": ev_tix[sel], "at": ev_at[sel], "seq": events["seq"].to_numpy()[sel],
+                       "value": events["value"].to_numpy()[sel]})  # fmt: skip
     at_start = pe.sort_values(["tix", "at", "seq"]).groupby("tix")["value"].last()
     return at_start.reindex(t["tix"]).set_axis(t.index).fillna(t["priority"])
 
@@ -180,65 +262,55 @@ def _earliest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(a == NAT, b, np.where(b == NAT, a, np.minimum(a, b)))
 
 
-def _per_ticket_min(df: pd.DataFrame, n: int) -> np.ndarray:
-    out = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(out, df["tix"].to_numpy(), df["at_us"].to_numpy())
-    return np.where(out == np.iinfo(np.int64).max, NAT, out)
-
-
-def _per_ticket_max(df: pd.DataFrame, n: int) -> np.ndarray:
-    out = np.full(n, NAT, dtype=np.int64)
-    np.maximum.at(out, df["tix"].to_numpy(), df["at_us"].to_numpy())
-    return out
-
-
 def _clock_frame(
-    t: pd.DataFrame,
-    st: pd.DataFrame,
+    p: PreparedLog,
+    tl: Timeline,
     clock: str,
     stop: np.ndarray,
     targets: np.ndarray,
     has: np.ndarray,
-    rule: np.ndarray,
-    pause: set[str],
+    pause: np.ndarray,
     as_of_us: int,
     policy: Policy,
     source_due: np.ndarray,
 ) -> pd.DataFrame:
-    start = to_us(t["created_at"])
+    start = p.created
+    n = len(start)
     targets = targets.copy()
-    if source_due.any():
+    due_at_us = to_us(p.tickets["due_at"]) if source_due.any() else None
+    if due_at_us is not None:
         # the working time from creation to the recorded due_at becomes the target, per calendar
-        due_wall_s = np.maximum((to_us(t["due_at"]) - start) // US, 0)
-        targets = np.where(source_due & has, due_wall_s, targets)
+        targets = np.where(source_due & has, np.maximum((due_at_us - start) // US, 0), targets)
     stopped = stop != NAT
     bound = np.where(stopped, stop, as_of_us)
-    active = ~st["status_class"].isin(pause).to_numpy()
-    stix = st["tix"].to_numpy()
-    keep = active & has[stix]
-    seg_tix = stix[keep]
-    seg_s = np.maximum(st["at_us"].to_numpy()[keep], start[seg_tix])
-    seg_e = np.minimum(st["next_at"].to_numpy()[keep], bound[seg_tix])
+    active = ~np.isin(tl.cls, pause)
+    keep = active & has[tl.tix]
+    seg_tix = tl.tix[keep]
+    seg_s = np.maximum(tl.at[keep], start[seg_tix])
+    seg_e = np.minimum(tl.next_at[keep], bound[seg_tix])
     real = seg_e > seg_s
     seg_tix, seg_s, seg_e = seg_tix[real], seg_s[real], seg_e[real]
     # the clock's state where it ends: a stopped clock continues hypothetically (for due_at of
     # met clocks); a running one continues only if it is not paused at as_of
-    last = st[st["last"].to_numpy()]
-    active_at_end = np.zeros(len(t), dtype=bool)
-    active_at_end[last["tix"].to_numpy()] = ~last["status_class"].isin(pause).to_numpy()
-    tail = has & (stopped | active_at_end)
-    tail_tix = np.nonzero(tail)[0]
-    seg = pd.DataFrame({
-        "tix": np.concatenate([seg_tix, tail_tix]),
-        "s": np.concatenate([seg_s, bound[tail_tix]]),
-        "e": np.concatenate([seg_e, np.full(len(tail_tix), FAR, dtype=np.int64)]),
-        "tail": np.concatenate([np.zeros(len(seg_tix), bool), np.ones(len(tail_tix), bool)]),
-    }).sort_values(["tix", "s"], kind="stable")  # fmt: skip
+    last = np.flatnonzero(tl.last)
+    active_at_end = np.zeros(n, dtype=bool)
+    active_at_end[tl.tix[last]] = active[last]
+    tail_tix = np.flatnonzero(has & (stopped | active_at_end))
+    # segments end before their clock's bound and a tail starts at it, so a stable sort by
+    # ticket keeps every ticket's pieces in time order
+    all_tix = np.concatenate([seg_tix, tail_tix])
+    order = np.argsort(all_tix, kind="stable")
+    seg_tix = all_tix[order]
+    seg_s = np.concatenate([seg_s, bound[tail_tix]])[order]
+    seg_e = np.concatenate([seg_e, np.full(len(tail_tix), FAR, dtype=np.int64)])[order]
+    is_tail = np.concatenate([np.zeros(len(order) - len(tail_tix), bool),
+                              np.ones(len(tail_tix), bool)])[order]  # fmt: skip
 
-    elapsed = np.zeros(len(t), dtype=np.int64)
-    span = np.zeros(len(t), dtype=np.int64)
-    due = np.full(len(t), NAT, dtype=np.int64)
-    calendar_name = np.array([r.calendar for r in policy.targets] + [""], dtype=object)[rule]
+    elapsed = np.zeros(n, dtype=np.int64)
+    span = np.zeros(n, dtype=np.int64)
+    due = np.full(n, NAT, dtype=np.int64)
+    cal_of_rule = np.array([r.calendar for r in policy.targets] + [""], dtype=object)
+    calendar_name = cal_of_rule[p.rule]
     for name, cal in policy.calendars.items():  # a few calendars, each vectorized
         in_cal = has & (calendar_name == name)
         if not in_cal.any():
@@ -247,46 +319,56 @@ def _clock_frame(
                                 int(bound[in_cal].max()), int(targets[in_cal].max()) * US)  # fmt: skip
         from_source = in_cal & source_due
         if from_source.any():
-            due_us = to_us(t["due_at"])[from_source]
-            targets[from_source] = wt.between(start[from_source], due_us) // US
-        sel = seg[in_cal[seg["tix"].to_numpy()]]
-        _measure(wt, sel, targets * US, elapsed, due)
+            targets[from_source] = wt.between(start[from_source], due_at_us[from_source]) // US
+        sel = in_cal[seg_tix]
+        _measure(wt, seg_tix[sel], seg_s[sel], seg_e[sel], is_tail[sel], targets * US, elapsed, due)
         span[in_cal] = wt.between(start[in_cal], bound[in_cal])
     target_us = targets * US
     outcome = np.where(
         stopped, np.where(elapsed <= target_us, "met", "breached"),
         np.where(elapsed > target_us, "breached", "running"),
     )  # fmt: skip
+    rows = np.flatnonzero(has)
+    t = p.tickets
     out = pd.DataFrame({
-        "source": t["source"].to_numpy(), "ticket_id": t["ticket_id"].to_numpy(),
-        "clock": clock, "priority": t["priority"].to_numpy(), "kind": t["kind"].to_numpy(),
-        "calendar": calendar_name, "target_s": targets.astype(float),
-        "started_at": t["created_at"].to_numpy(), "stopped_at": from_us(stop),
-        "elapsed_s": elapsed / US, "paused_s": (span - elapsed) / US,
-        "due_at": from_us(due), "outcome": outcome, "tix": t["tix"].to_numpy(),
+        "source": t["source"].array.take(rows), "ticket_id": t["ticket_id"].array.take(rows),
+        "clock": clock, "priority": t["priority"].array.take(rows),
+        "kind": t["kind"].array.take(rows), "calendar": calendar_name[rows],
+        "target_s": targets[rows].astype(float), "started_at": from_us(start[rows]),
+        "stopped_at": from_us(stop[rows]), "elapsed_s": elapsed[rows] / US,
+        "paused_s": (span[rows] - elapsed[rows]) / US, "due_at": from_us(due[rows]),
+        "outcome": outcome[rows], "tix": rows,
     })  # fmt: skip
-    return out[has].reset_index(drop=True)
+    return out
 
 
 def _measure(
-    wt: WorkingTime, seg: pd.DataFrame, target_us: np.ndarray, elapsed: np.ndarray, due: np.ndarray
+    wt: WorkingTime,
+    tix: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    tail: np.ndarray,
+    target_us: np.ndarray,
+    elapsed: np.ndarray,
+    due: np.ndarray,
 ) -> None:
-    """Fill elapsed working time (excluding tails) and the instant each target is reached."""
-    if not len(seg):
+    """Fill elapsed working time (excluding tails) and the instant each target is reached.
+
+    Pieces come sorted by ticket and time; running sums restart at each ticket's first piece.
+    """
+    if not len(tix):
         return
-    tix = seg["tix"].to_numpy()
-    s = seg["s"].to_numpy()
-    e = seg["e"].to_numpy()
     ms = wt.measure(s)
     length = np.maximum(wt.measure(e) - ms, 0)
-    tail = seg["tail"].to_numpy()
     np.add.at(elapsed, tix[~tail], length[~tail])
-    cum_after = pd.Series(length).groupby(tix).cumsum().to_numpy()
+    firsts = _group_first(tix)
+    total = np.cumsum(length)
+    sizes = np.diff(np.append(firsts, len(tix)))
+    cum_after = total - np.repeat(total[firsts] - length[firsts], sizes)
     cum_before = cum_after - length
     tgt = target_us[tix]
-    crossing = (cum_before < tgt) & (cum_after >= tgt)
-    first = crossing & ~pd.Series(crossing).groupby(tix).cumsum().gt(1).to_numpy()
-    idx = np.nonzero(first)[0]
-    due[tix[idx]] = wt.instant_at(ms[idx] + (tgt[idx] - cum_before[idx]))
-    zero = np.unique(tix[tgt == 0])
-    due[zero] = np.minimum.reduceat(s, np.searchsorted(tix, zero)) if len(zero) else due[zero]
+    crossing = np.flatnonzero((cum_before < tgt) & (cum_after >= tgt))
+    first = crossing[_group_first(tix[crossing])]
+    due[tix[first]] = wt.instant_at(ms[first] + (tgt[first] - cum_before[first]))
+    zero = tgt[firsts] == 0  # a zero target is due when the clock first runs
+    due[tix[firsts[zero]]] = s[firsts[zero]]

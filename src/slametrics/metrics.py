@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from slametrics.clocks import ClockResult, compute_clocks
+from slametrics.clocks import ClockResult, PreparedLog, compute_clocks, prepare_log
 from slametrics.eventlog import EventLog
 from slametrics.periods import Period
 from slametrics.policy import CLOCK_NAMES, Policy, Threshold
@@ -76,10 +76,14 @@ def counted_clocks(clocks: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 
 def period_figures(
-    log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp
+    log: EventLog,
+    policy: Policy,
+    period: Period,
+    as_of: pd.Timestamp,
+    prepared: PreparedLog | None = None,
 ) -> PeriodFigures:
     """Compute the clocks at `as_of` and the headline metrics of one period."""
-    state = compute_clocks(log.tickets, log.events, policy, as_of)
+    state = compute_clocks(log.tickets, log.events, policy, as_of, prepared)
     t = state.tickets
     counted = counted_clocks(state.clocks, period)
     met = int((counted["outcome"] == "met").sum())
@@ -151,7 +155,7 @@ def _slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[Sl
     counted = counted.assign(_key=counted[field].astype("string").fillna("(none)"))
     running = running.assign(_key=running[field].astype("string").fillna("(none)"))
     out = []
-    keys = sorted(set(counted["_key"]) | set(running["_key"]))
+    keys = sorted(set(counted["_key"].unique()) | set(running["_key"].unique()))
     for clock in CLOCK_NAMES:  # two clocks x a handful of keys, each a vectorized selection
         c = counted[counted["clock"] == clock]
         r = running[running["clock"] == clock]
@@ -219,7 +223,8 @@ def compute_metrics(
 ) -> MetricsResult:
     """All metrics of `period` at `as_of`, with breakdowns, lists, trend and threshold values."""
     as_of = resolve_as_of(log, period, as_of)
-    fig = period_figures(log, policy, period, as_of)
+    prepared = prepare_log(log.tickets, log.events, policy)
+    fig = period_figures(log, policy, period, as_of, prepared)
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
     counted = fig.counted
@@ -275,7 +280,7 @@ def compute_metrics(
                     elapsed_s=risky["elapsed_s"].to_numpy(), target_s=risky["target_s"].to_numpy(),
                     due_at=risky["due_at"].to_numpy(), used_share=risky["used"].round(4).to_numpy())  # fmt: skip
 
-    trend = _trend(log, policy, period, as_of, fig)
+    trend = _trend(log, policy, period, as_of, fig, prepared)
     directions = _directions(trend)
     return MetricsResult(
         policy=policy.name,
@@ -356,13 +361,15 @@ def _work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
 
 
 def _trend(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
-           fig: PeriodFigures) -> list[TrendPoint]:  # fmt: skip
+           fig: PeriodFigures, prepared: PreparedLog) -> list[TrendPoint]:  # fmt: skip
     points = []
     first_data = log.tickets["created_at"].min() if len(log.tickets) else None
     for p in period.previous(policy.trend_periods):
         if first_data is None or p.end <= first_data:
             continue
-        f = period_figures(log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)))
+        f = period_figures(
+            log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)), prepared
+        )
         points.append(_point(p, f))
     points.append(_point(period, fig))
     return points
