@@ -16,17 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from slametrics.errors import UserError
+from slametrics.frames import isin
 from slametrics.schema import (
     EVENT_KEY,
-    EVENTS_SCHEMA,
     TICKET_KEY,
-    TICKETS_SCHEMA,
-    empty_frame,
     validate_events,
     validate_tickets,
 )
@@ -141,29 +140,50 @@ class MergeStats:
     events_duplicate: int
 
 
+def _ticket_keys(df: pd.DataFrame) -> pd.Series:
+    return df["source"].astype("string") + "\x1f" + df["ticket_id"].astype("string")
+
+
+def _order_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events by source, ticket, time and seq: integer codes sorted with numpy, not strings."""
+    src, _ = pd.factorize(events["source"], sort=True)
+    tid, _ = pd.factorize(events["ticket_id"], sort=True)
+    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+    order = np.lexsort((events["seq"].to_numpy(), at, tid, src))
+    if (order == np.arange(len(order))).all():
+        return events.reset_index(drop=True)
+    return events.take(order).reset_index(drop=True)
+
+
 def merge_into_log(path: str | Path, tickets: pd.DataFrame, events: pd.DataFrame) -> MergeStats:
-    """Validate and merge frames into the log: tickets upserted, each source event stored once."""
+    """Validate and merge frames into the log: tickets upserted, each source event stored once.
+
+    Only the events of tickets already in the log can duplicate stored ones (within one import,
+    `seq` tells equal-looking events apart), so deduplication looks at those alone.
+    """
     p = Path(path)
-    new_t = validate_tickets(tickets).to_pandas()
-    new_e = validate_events(events).to_pandas()
     with locked(p):
-        old = (
-            read_log(p)
-            if is_event_log(p)
-            else EventLog(empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA))
-        )
-        old_keys = old.tickets.set_index(TICKET_KEY).index
-        new_keys = new_t.set_index(TICKET_KEY).index
-        updated = int(new_keys.isin(old_keys).sum())
-        all_t = pd.concat([old.tickets.assign(_new=0), new_t.assign(_new=1)], ignore_index=True)
+        if not is_event_log(p):
+            all_t = tickets.sort_values(TICKET_KEY, kind="stable")
+            all_e = _order_events(events)
+            _write_snapshot(p, validate_tickets(all_t), validate_events(all_e))
+            return MergeStats(len(tickets), 0, len(events), 0)
+        old = read_log(p)
+        old_keys = _ticket_keys(old.tickets)
+        new_keys = _ticket_keys(tickets)
+        overlap = isin(new_keys, old_keys)
+        updated = int(overlap.sum())
+        all_t = pd.concat([old.tickets.assign(_new=0), tickets.assign(_new=1)], ignore_index=True)
         # the newest knowledge wins: later updated_at, and on a tie the later import
         all_t = all_t.sort_values(["updated_at", "_new"], na_position="first", kind="stable")
         all_t = all_t.drop_duplicates(TICKET_KEY, keep="last").drop(columns="_new")
         all_t = all_t.sort_values(TICKET_KEY, kind="stable")
-        all_e = pd.concat([old.events, new_e], ignore_index=True)
-        before = len(all_e)
-        all_e = all_e.drop_duplicates(EVENT_KEY, keep="first")
-        dup = before - len(all_e)
-        all_e = all_e.sort_values(["source", "ticket_id", "at", "seq"], kind="stable")
-        _write_snapshot(p, validate_tickets(all_t), validate_events(all_e))
-    return MergeStats(len(new_t) - updated, updated, len(new_e) - dup, dup)
+        shared = new_keys[overlap]
+        old_shared = isin(_ticket_keys(old.events), shared)
+        new_shared = isin(_ticket_keys(events), shared)
+        both = pd.concat([old.events[old_shared], events[new_shared]], ignore_index=True)
+        kept = both[~both.duplicated(EVENT_KEY, keep="first")]
+        dup = len(both) - len(kept)
+        all_e = pd.concat([old.events[~old_shared], kept, events[~new_shared]], ignore_index=True)
+        _write_snapshot(p, validate_tickets(all_t), validate_events(_order_events(all_e)))
+    return MergeStats(len(tickets) - updated, updated, len(events) - dup, dup)

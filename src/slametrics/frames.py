@@ -26,6 +26,38 @@ def isin(values: pd.Series, candidates: pd.Series | pd.Index | np.ndarray | list
         return np.zeros(0, dtype=bool)
     left = _arrow(values)
     right = _arrow(candidates)
-    if not pa.types.is_string(left.type) or not pa.types.is_string(right.type):
+    if not (_stringy(left.type) and _stringy(right.type)):
         return values.isin(candidates).to_numpy()
-    return pc.is_in(left, value_set=pc.unique(right)).to_numpy(zero_copy_only=False).astype(bool)
+    left = pc.cast(left, pa.large_string())
+    right = pc.unique(pc.cast(right, pa.large_string()))
+    return pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _stringy(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def index_in(values: pd.Series, candidates: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each value in `candidates` (-1 when absent), hashed in Arrow."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    left = _arrow(values)
+    right = _arrow(candidates)
+    if not (_stringy(left.type) and _stringy(right.type)):
+        return pd.Index(candidates).get_indexer(values)
+    idx = pc.index_in(pc.cast(left, pa.large_string()), value_set=pc.cast(right, pa.large_string()))
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def group_first(keys: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each run of equal keys in a sorted array."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+
+
+def group_last(keys: np.ndarray) -> np.ndarray:
+    """Positions of the last row of each run of equal keys in a sorted array."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([keys[1:] != keys[:-1], [True]]))

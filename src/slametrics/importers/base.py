@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from slametrics.frames import isin
+from slametrics.frames import group_first, group_last, index_in, isin
 from slametrics.importers.io import InputFile
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
@@ -398,36 +398,69 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
             "public": False,
         })  # fmt: skip
         events = pd.concat([created, events], ignore_index=True)
-    events["_order"] = np.arange(len(events))
-    events["_created_first"] = (events["event"] != "created").astype(int)
-    events = events.sort_values(["ticket_id", "at", "_created_first", "_order"], kind="stable")
-    events["seq"] = events.groupby(["ticket_id", "at"], sort=False).cumcount()
-    events = events.drop(columns=["_order", "_created_first"]).reset_index(drop=True)
+    events, code, uniques = _sorted_events(events)
+    n_codes = len(uniques)
+    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+    event = events["event"].to_numpy()
+    cls = events["status_class"].to_numpy()
 
-    g = events.groupby("ticket_id", sort=False)
-    derived = pd.DataFrame({"updated_at": g["at"].max()})
-    replies = events[(events["event"] == "agent_reply") & events["public"]]
-    derived["first_response_at"] = replies.groupby("ticket_id")["at"].min()
-    derived["agent_replies"] = replies.groupby("ticket_id").size()
-    derived["reopens"] = events[events["event"] == "reopened"].groupby("ticket_id").size()
-    statuses = events[events["status_class"].notna()]
-    last = statuses.groupby("ticket_id").tail(1).set_index("ticket_id")
-    derived["status_class"] = last["status_class"]
-    derived["status"] = last["value"]
-    done_entries = statuses[statuses["status_class"].isin(DONE_CLASSES)]
-    derived["resolved_at"] = (
-        done_entries[done_entries["status_class"] != "closed"].groupby("ticket_id")["at"].max()
-    )
-    derived["closed_at"] = (
-        done_entries[done_entries["status_class"] == "closed"].groupby("ticket_id")["at"].max()
-    )
-    derived.loc[~derived["status_class"].isin(["resolved", "closed"]), "resolved_at"] = pd.NaT
-    derived = derived.reindex(tickets["ticket_id"])
-    derived.index = tickets.index
-    for col in derived.columns:
+    def last_at(mask: np.ndarray) -> np.ndarray:
+        out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+        rows = np.flatnonzero(mask)
+        pick = rows[group_last(code[rows])]
+        out[code[pick]] = at[pick].view("datetime64[us]")
+        return out
+
+    replies = (event == "agent_reply") & events["public"].to_numpy(dtype=bool)
+    reply_rows = np.flatnonzero(replies)
+    first_reply = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+    pick = reply_rows[group_first(code[reply_rows])]
+    first_reply[code[pick]] = at[pick].view("datetime64[us]")
+    status_rows = np.flatnonzero(pd.notna(cls))
+    last_status = status_rows[group_last(code[status_rows])]
+    final_cls = np.full(n_codes, None, dtype=object)
+    final_cls[code[last_status]] = cls[last_status]
+    final_value = np.full(n_codes, None, dtype=object)
+    final_value[code[last_status]] = events["value"].to_numpy()[last_status]
+    resolved_at = last_at(cls == "resolved")
+    resolved_at[~np.isin(final_cls, ["resolved", "closed"])] = np.datetime64("NaT")
+    derived = {
+        "updated_at": last_at(np.ones(len(events), dtype=bool)),
+        "first_response_at": first_reply,
+        "agent_replies": np.bincount(code[replies], minlength=n_codes),
+        "reopens": np.bincount(code[event == "reopened"], minlength=n_codes),
+        "status_class": final_cls,
+        "status": final_value,
+        "resolved_at": resolved_at,
+        "closed_at": last_at(cls == "closed"),
+    }
+    pos = index_in(tickets["ticket_id"], uniques)
+    found = pos >= 0
+    for col, values in derived.items():
+        series = pd.Series(values[np.where(found, pos, 0)], index=tickets.index)
+        if values.dtype.kind == "M":
+            series = series.dt.tz_localize("UTC")
+        series = series.where(found)
         if col not in tickets:
-            tickets[col] = derived[col]
+            tickets[col] = series
         else:
-            tickets[col] = tickets[col].where(tickets[col].notna(), derived[col])
+            tickets[col] = tickets[col].where(tickets[col].notna(), series)
     tickets["updated_at"] = tickets[["updated_at", "created_at"]].max(axis=1)
     return tickets, events
+
+
+def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
+    """Events ordered by ticket, time, created-first and source order, with `seq` set.
+
+    Sorting integer codes with numpy instead of strings with pandas: this runs on every event.
+    """
+    code, uniques = pd.factorize(events["ticket_id"], sort=True)
+    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+    not_created = (events["event"].to_numpy() != "created").astype(np.int8)
+    order = np.lexsort((np.arange(len(events)), not_created, at, code))
+    events = events.take(order).reset_index(drop=True)
+    code, at = code[order], at[order]
+    new_run = np.concatenate([[True], (code[1:] != code[:-1]) | (at[1:] != at[:-1])])[: len(code)]
+    starts = np.flatnonzero(new_run)
+    events["seq"] = np.arange(len(code)) - starts[np.cumsum(new_run) - 1]
+    return events, code, pd.Index(uniques)
