@@ -23,7 +23,7 @@ from slametrics.periods import Period, parse_instant, parse_period, whole_span
 from slametrics.policy import Policy, load_policy
 from slametrics.problems import Problem, ProblemReport
 from slametrics.results import CheckResult, MetricsResult
-from slametrics.schema import validate_events, validate_tickets
+from slametrics.schema import EVENT_COLUMNS, TICKET_COLUMNS, validate_events, validate_tickets
 
 IMPORTS_FILE = "imports.jsonl"
 Progress = Callable[[str, int, int], None]
@@ -138,8 +138,13 @@ def load_source(
     format: str | None = None,
     mapping: Path | None = None,
     tz: str | None = None,
+    event_values: bool = True,
 ) -> Loaded:
-    """SOURCE as an event log: a log directory, or export files imported in memory."""
+    """SOURCE as an event log: a log directory, or export files imported in memory.
+
+    From a log directory only the columns the metrics use are read: not the tickets' `extra` and
+    `tags`, and not the events' `value` unless `event_values` (it is the widest column).
+    """
     if not sources:
         raise UserError("no SOURCE given: an event-log directory or export files")
     if len(sources) == 1 and Path(sources[0]).is_dir():
@@ -147,7 +152,9 @@ def load_source(
             raise UserError(
                 f"{sources[0]} is a directory but not an event log (no CURRENT snapshot pointer)"
             )
-        log = read_log(sources[0])
+        tickets = [c for c in TICKET_COLUMNS if c not in ("extra", "tags")]
+        events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
+        log = read_log(sources[0], columns={"tickets": tickets, "events": events})
         rejected, problems = _import_history(Path(sources[0]))
         return Loaded(log, rejected, problems)
     t, e, summary = read_exports(sources, format=format, mapping=mapping, tz=tz)
@@ -199,7 +206,8 @@ class Query:
 
     def prepare(self) -> tuple[Loaded, Policy, Period, pd.Timestamp | None]:
         policy = load_policy(self.policy)
-        loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz)
+        loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz,
+                             event_values=policy.target_priority == "at_start")  # fmt: skip
         as_of = parse_instant(self.as_of) if self.as_of else None
         period = resolve_period(self.period, policy, loaded.log, self.now, as_of)
         return loaded, policy, period, as_of

@@ -82,17 +82,23 @@ class PreparedLog:
 def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | pa.Array:
     native = getattr(s.array, "_pa_array", None)
     arr = native if native is not None else pa.array(s.astype(object), from_pandas=True)
-    return pc.cast(arr, pa.string())
+    return pc.cast(arr, pa.large_string())
 
 
 def ticket_index(tickets: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     """Row of each event's ticket in `tickets` (-1 when unknown), by source and ticket id."""
-    sep = "\x1f"
+    sep = pa.scalar("\x1f", pa.large_string())
     tkey = pc.binary_join_element_wise(_arrow_strings(tickets["source"]),
                                        _arrow_strings(tickets["ticket_id"]), sep)  # fmt: skip
     ekey = pc.binary_join_element_wise(_arrow_strings(events["source"]),
                                        _arrow_strings(events["ticket_id"]), sep)  # fmt: skip
     idx = pc.index_in(ekey, value_set=tkey)
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _codes(s: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """Position of each cell in `values` (-1 for others and nulls), computed in Arrow."""
+    idx = pc.index_in(_arrow_strings(s), value_set=pa.array(list(values), pa.large_string()))
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -108,18 +114,21 @@ def prepare_log(tickets: pd.DataFrame, events: pd.DataFrame, policy: Policy) -> 
     # an event stamped before creation counts at creation (clocks never start before it)
     ev_at = np.maximum(to_us(events["at"])[known], created[ev_tix])
     ev_seq = events["seq"].to_numpy()[known].astype(np.int64)
-    cls = events["status_class"].astype(object).to_numpy()[known]
-    has_cls = pd.notna(cls)
-    codes = pd.Categorical(cls[has_cls], categories=list(STATUS_CLASSES)).codes.astype(np.int8)
+    # comparisons in Arrow: converting 10M strings to Python objects would cost gigabytes
+    cls_code = _codes(events["status_class"], STATUS_CLASSES)[known]
+    has_cls = cls_code >= 0
+    codes = cls_code[has_cls].astype(np.int8)
     st_tix = np.concatenate([np.arange(n), ev_tix[has_cls]])
     st_at = np.concatenate([created, ev_at[has_cls]])
     st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), ev_seq[has_cls]])
     st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes])
     order = np.lexsort((st_seq, st_at, st_tix))
-    event = events["event"].to_numpy()[known]
     public = events["public"].fillna(False).to_numpy(dtype=bool)[known]
-    actor = events["actor"].to_numpy()[known]
-    is_reply = (event == "agent_reply") & public & (actor != "customer")
+    is_reply = (
+        (_codes(events["event"], ("agent_reply",))[known] == 0)
+        & public
+        & (_codes(events["actor"], ("customer",))[known] != 0)
+    )
     rp_order = np.lexsort((ev_at[is_reply], ev_tix[is_reply]))
     t["kind"] = assign_kinds(t, policy).to_numpy()
     if policy.target_priority == "at_start":

@@ -75,7 +75,8 @@ def read_log(path: str | Path, columns: dict[str, list[str]] | None = None) -> E
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas()
+    # self_destruct frees each Arrow column once converted: the log is not held twice
+    return table.to_pandas(self_destruct=True, split_blocks=True)
 
 
 @contextlib.contextmanager
