@@ -262,6 +262,7 @@ def compute_metrics(
     repeat_groups = _repeat_groups(t[t["kind"] == "incident"], policy, period)
 
     waiting_t = t[t["status_class_at"] == "waiting_customer"].copy()
+    waiting_total = len(waiting_t)
     waiting_t["hours"] = (as_of - waiting_t["status_since"]).dt.total_seconds() / 3600
     waiting_t = waiting_t.sort_values(["hours", "ticket_id"], ascending=[False, True]).head(
         LIST_LIMIT
@@ -270,6 +271,7 @@ def compute_metrics(
                     waiting_hours=waiting_t["hours"].round(2).to_numpy())  # fmt: skip
 
     risky = running.assign(used=running["elapsed_s"] / running["target_s"].replace(0, np.nan))
+    at_risk_total = int((risky["used"] >= RISK_SHARE).sum())
     risky = (
         risky[risky["used"] >= RISK_SHARE]
         .sort_values(["used", "ticket_id"], ascending=[False, True])
@@ -298,7 +300,10 @@ def compute_metrics(
         critical_incidents=critical,
         repeat_groups=repeat_groups,
         waiting=waiting,
+        waiting_total=waiting_total,
         at_risk=at_risk,
+        at_risk_total=at_risk_total,
+        priority_order=_priority_order(policy),
         trend=trend,
         directions=directions,
         thresholds=evaluate_thresholds(policy, fig),
@@ -343,6 +348,16 @@ def _volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
     g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
     g = g[(g > 0).any(axis=1)].reset_index()
     return [VolumeRow(**r) for r in g.to_dict("records")]
+
+
+def _priority_order(policy: Policy) -> list[str]:
+    """Priorities named by the target rules, in rule order: the contract's own ranking."""
+    seen: list[str] = []
+    for rule in policy.targets:
+        for value in rule.match_values().get("priority", []):
+            if value not in seen:
+                seen.append(value)
+    return seen
 
 
 def _work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:

@@ -154,7 +154,12 @@ class MetricsResult(BaseModel):
     critical_incidents: list[TicketLine] = Field(default_factory=list)
     repeat_groups: list[RepeatGroup] = Field(default_factory=list)
     waiting: list[TicketLine] = Field(default_factory=list)
+    waiting_total: int = 0
     at_risk: list[TicketLine] = Field(default_factory=list)
+    at_risk_total: int = 0
+    priority_order: list[str] = Field(
+        default_factory=list, description="Priorities as the policy's target rules list them"
+    )
     trend: list[TrendPoint] = Field(default_factory=list)
     directions: list[TrendDirection] = Field(default_factory=list)
     thresholds: list[ThresholdValue] = Field(default_factory=list)

@@ -18,7 +18,6 @@ EN: dict[str, str] = {
     "timezone": "time zone",
     "full_lists": "Full lists of tickets and clocks:",
     "more": "… and {n} more",
-    "more_at_least": "… and at least {n} more",
     "none": "—",
     # verdict
     "s.verdict": "Verdict",
@@ -178,7 +177,6 @@ RU: dict[str, str] = {
     "timezone": "часовой пояс",
     "full_lists": "Полные списки заявок и таймеров:",
     "more": "… и ещё {n}",
-    "more_at_least": "… и ещё не менее {n}",
     "none": "—",
     "s.verdict": "Итог",
     "verdict.all_met": "Все пороги договора выполнены",

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from slametrics.metrics import LIST_LIMIT, RISK_SHARE
+from slametrics.metrics import RISK_SHARE
 from slametrics.render import charts
 from slametrics.render.i18n import Texts
 from slametrics.results import MetricsResult, MetricValue, SliceStats, ThresholdValue
@@ -119,10 +119,13 @@ def _cut(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def priority_key(name: str) -> tuple[int, str]:
+def priority_key(name: str, policy_order: list[str] | None = None) -> tuple[int, int, str]:
+    """Sort key: the policy's own order of priorities first, then the common names' ranking."""
     low = name.strip().lower()
+    order = [p.strip().lower() for p in policy_order or []]
+    first = order.index(low) if low in order else len(order)
     rank = PRIORITY_RANK.index(low) if low in PRIORITY_RANK else len(PRIORITY_RANK)
-    return rank, low
+    return first, rank, low
 
 
 def kind_key(name: str) -> tuple[int, str]:
@@ -161,10 +164,10 @@ class _View:
 
     # --- formatting helpers ---------------------------------------------------------------
 
-    def more(self, shown: int, total: int, capped: bool = False) -> str:
+    def more(self, shown: int, total: int) -> str:
         if total <= shown:
             return ""
-        return self.t("more_at_least" if capped else "more", n=self.t.integer(total - shown))
+        return self.t("more", n=self.t.integer(total - shown))
 
     def org(self, name: str | None) -> str:
         if not name:
@@ -400,7 +403,7 @@ class _View:
         by: dict[str, dict[str, SliceStats]] = {}
         for s in r.by_priority:
             by.setdefault(s.key, {})[s.clock] = s
-        keys = sorted(by, key=priority_key)
+        keys = sorted(by, key=lambda k: priority_key(k, self.r.priority_order))
         rows = []
         bars = []
         for key in keys[: self.caps["priorities"]]:
@@ -447,7 +450,7 @@ class _View:
             acc[0] += v.created
             acc[1] += v.resolved
             acc[2] += v.open_at_end
-        keys = sorted(by, key=priority_key)
+        keys = sorted(by, key=lambda k: priority_key(k, self.r.priority_order))
         rows = [{"priority": self.priority(k), "created": t.integer(by[k][0]),
                  "resolved": t.integer(by[k][1]), "open": t.integer(by[k][2])}
                 for k in keys[: self.caps["priorities"]]]  # fmt: skip
@@ -575,7 +578,6 @@ class _View:
                 "subject": _cut(x.subject, SUBJECT_CHARS),
                 "used": t.percent(x.used_share, 0), "due": t.datetime(x.due_at, self.tz),
             })  # fmt: skip
-        capped = len(r.at_risk) >= LIST_LIMIT
         worse = [
             t("risks.worse_item", metric=self.metric(d.metric), n=t.integer(d.worse_streak))
             for d in sorted(r.directions, key=lambda d: -d.worse_streak) if d.worse_streak >= 2
@@ -585,8 +587,8 @@ class _View:
         return {
             "rows": rows,
             "summary": t("risks.summary", share=t.percent(RISK_SHARE, 0),
-                         n=t.integer(len(r.at_risk)) + ("+" if capped else "")),
-            "more": self.more(len(rows), len(r.at_risk), capped),
+                         n=t.integer(r.at_risk_total)),
+            "more": self.more(len(rows), r.at_risk_total),
             "worse": t("risks.worse", items="; ".join(worse)) if worse else "",
         }  # fmt: skip
 
