@@ -71,7 +71,9 @@ def test_case(case: Path) -> None:
         result = compute_metrics(log, policy, period, as_of)
         for name, want in expect.get("metrics", {}).items():
             m = result.metrics[name]
-            if isinstance(want, list):
+            if want is None:
+                assert m.value is None, (name, m)
+            elif isinstance(want, list):
                 assert (m.numerator, m.denominator) == tuple(want), (name, m)
             else:
                 assert m.value == pytest.approx(want), (name, m)

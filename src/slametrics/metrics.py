@@ -98,6 +98,10 @@ def period_figures(
     replies = np.where(snapshot, recorded_replies, t["replies_before_resolution"].to_numpy())
     reopened = (t["reopen_count"] > 0) | (snapshot & (t["reopens"].fillna(0) > 0))
     ok = (replies <= fcr.max_agent_replies) & (~reopened if fcr.exclude_reopened else True)
+    # a source that records no replies at all (a status-only process log) cannot show FCR
+    with_replies = t.loc[t["has_reply_events"], "source"].unique()
+    known = np.where(snapshot, t["agent_replies"].notna(), t["source"].isin(with_replies))
+    first_res = first_res & known
     m["first_contact_resolution"] = _share(int((first_res & ok).sum()), int(first_res.sum()))
 
     incidents = t[t["kind"] == "incident"]

@@ -428,7 +428,7 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
         "updated_at": last_at(np.ones(len(events), dtype=bool)),
         "first_response_at": first_reply,
         "agent_replies": np.bincount(code[replies], minlength=n_codes),
-        "reopens": np.bincount(code[event == "reopened"], minlength=n_codes),
+        "reopens": _reopens(code, cls, status_rows, n_codes),
         "status_class": final_cls,
         "status": final_value,
         "resolved_at": resolved_at,
@@ -447,6 +447,15 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
             tickets[col] = tickets[col].where(tickets[col].notna(), series)
     tickets["updated_at"] = tickets[["updated_at", "created_at"]].max(axis=1)
     return tickets, events
+
+
+def _reopens(code: np.ndarray, cls: np.ndarray, status_rows: np.ndarray, n: int) -> np.ndarray:
+    """Per ticket, how often its status left resolved/closed/canceled for an active class."""
+    c = code[status_rows]
+    done = np.isin(cls[status_rows], DONE_CLASSES)
+    same = np.concatenate([[False], c[1:] == c[:-1]])[: len(c)]
+    prev_done = np.concatenate([[False], done[:-1]])[: len(c)]
+    return np.bincount(c[same & prev_done & ~done], minlength=n)
 
 
 def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
