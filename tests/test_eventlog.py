@@ -129,3 +129,27 @@ def test_import_killed_midway_leaves_log_as_before(tmp_path: Path) -> None:
     import_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"], log)  # the next run recovers
     assert len(read_log(log).tickets) == 401
     assert not list(log.glob(".tmp-*"))
+
+
+def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
+    """A week's metrics from a pruned read equal those from the whole log, with fewer tickets read."""
+    from slametrics import api
+    from slametrics.metrics import compute_metrics
+    from slametrics.periods import parse_period
+    from slametrics.policy import load_policy
+    from slametrics.sample import write_sample_csv
+
+    from conftest import POLICIES
+
+    paths = write_sample_csv(tmp_path / "csv", 3000, seed=5, start="2026-01-05", weeks=40)
+    api.import_exports(list(paths), tmp_path / "log")
+    policy = load_policy(POLICIES / "ru-contract.yaml")
+    period = parse_period("2026-W38", policy.timezone)
+    since = api._active_since(period, policy, None)
+    full = api.load_source([tmp_path / "log"])
+    pruned = api.load_source([tmp_path / "log"], active_since=since)
+    assert len(pruned.log.tickets) < len(full.log.tickets) / 2
+    assert len(pruned.log.events) < len(full.log.events) / 2
+    a = compute_metrics(full.log, policy, period).model_dump(mode="json")
+    b = compute_metrics(pruned.log, policy, period).model_dump(mode="json")
+    assert a == b

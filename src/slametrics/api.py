@@ -139,6 +139,7 @@ def load_source(
     mapping: Path | None = None,
     tz: str | None = None,
     event_values: bool = True,
+    active_since: pd.Timestamp | None = None,
 ) -> Loaded:
     """SOURCE as an event log: a log directory, or export files imported in memory.
 
@@ -154,7 +155,8 @@ def load_source(
             )
         tickets = [c for c in TICKET_COLUMNS if c not in ("extra", "tags")]
         events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
-        log = read_log(sources[0], columns={"tickets": tickets, "events": events})
+        log = read_log(sources[0], columns={"tickets": tickets, "events": events},
+                       active_since=active_since)  # fmt: skip
         rejected, problems = _import_history(Path(sources[0]))
         return Loaded(log, rejected, problems)
     t, e, summary = read_exports(sources, format=format, mapping=mapping, tz=tz)
@@ -206,11 +208,26 @@ class Query:
 
     def prepare(self) -> tuple[Loaded, Policy, Period, pd.Timestamp | None]:
         policy = load_policy(self.policy)
-        loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz,
-                             event_values=policy.target_priority == "at_start")  # fmt: skip
         as_of = parse_instant(self.as_of) if self.as_of else None
-        period = resolve_period(self.period, policy, loaded.log, self.now, as_of)
+        named = parse_period(self.period, policy.timezone, self.now) if self.period else None
+        loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz,
+                             event_values=policy.target_priority == "at_start",
+                             active_since=_active_since(named, policy, as_of))  # fmt: skip
+        period = named or resolve_period(None, policy, loaded.log, self.now, as_of)
         return loaded, policy, period, as_of
+
+
+def _active_since(period: Period | None, policy: Policy, as_of: pd.Timestamp | None):
+    """The earliest instant a named period's metrics and trend can depend on (None: all data).
+
+    The trend reaches back `trend_periods`, and a repeat incident looks one window further.
+    """
+    if period is None:
+        return None
+    earliest = (period.previous(policy.trend_periods) or [period])[0].start
+    if as_of is not None and as_of < earliest:
+        return None
+    return earliest - pd.Timedelta(seconds=policy.repeat_incidents.window)
 
 
 def metrics(q: Query, by: str | None = None) -> MetricsResult:

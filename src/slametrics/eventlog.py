@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from slametrics.errors import UserError
 from slametrics.frames import isin
 from slametrics.schema import (
+    DONE_CLASSES,
     EVENT_KEY,
     TICKET_KEY,
     validate_events,
@@ -62,13 +64,31 @@ def snapshot_dir(path: str | Path) -> Path:
     return p / name
 
 
-def read_log(path: str | Path, columns: dict[str, list[str]] | None = None) -> EventLog:
-    """Read an event-log directory (optionally only some columns of each table)."""
+def read_log(
+    path: str | Path,
+    columns: dict[str, list[str]] | None = None,
+    active_since: pd.Timestamp | None = None,
+) -> EventLog:
+    """Read an event-log directory, optionally only some columns of each table.
+
+    With `active_since`, tickets whose last change came before it and that were finished by then
+    are left out with their events: every one of their clocks stopped earlier, so no period from
+    `active_since` on can count them. The filters run inside the Parquet reader, batch by batch.
+    """
     snap = snapshot_dir(path)
     cols = columns or {}
     try:
-        tickets = pq.read_table(snap / TICKETS_FILE, columns=cols.get("tickets"))
-        events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"))
+        tfilter = efilter = None
+        if active_since is not None:
+            since = pa.scalar(active_since.to_pydatetime(), pa.timestamp("us", tz="UTC"))
+            tfilter = (pc.field("updated_at") >= since) | ~pc.field("status_class").isin(
+                list(DONE_CLASSES)
+            )
+        tickets = pq.read_table(snap / TICKETS_FILE, columns=cols.get("tickets"), filters=tfilter)
+        if active_since is not None:
+            kept = pc.unique(tickets.column("ticket_id"))
+            efilter = pc.field("ticket_id").isin(kept)
+        events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"), filters=efilter)
     except (OSError, pa.ArrowException) as exc:
         raise UserError(f"cannot read event log {path}: {exc}") from None
     return EventLog(_to_pandas(tickets), _to_pandas(events))

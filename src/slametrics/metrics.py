@@ -311,7 +311,7 @@ def compute_metrics(
         trend=trend,
         directions=directions,
         thresholds=evaluate_thresholds(policy, fig),
-        data_quality=_data_quality(t, clocks, rows_rejected, problems),
+        data_quality=_data_quality(_touched(t, period), fig.counted, rows_rejected, problems),
     )
 
 
@@ -427,6 +427,12 @@ def _directions(trend: list[TrendPoint]) -> list[TrendDirection]:
         out.append(TrendDirection(metric=metric, direction=direction, better=better,
                                   worse_streak=streak))  # fmt: skip
     return out
+
+
+def _touched(t: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Tickets the period saw: changed during or after its start, or still open at as_of."""
+    open_now = ~t["status_class_at"].isin(["resolved", "closed", "canceled"])
+    return t[(t["updated_at"] >= period.start) | open_now]
 
 
 def _data_quality(t: pd.DataFrame, clocks: pd.DataFrame, rows_rejected: int,
