@@ -133,13 +133,12 @@ def test_import_killed_midway_leaves_log_as_before(tmp_path: Path) -> None:
 
 def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
     """A week's metrics from a pruned read equal those from the whole log, with fewer tickets read."""
+    from conftest import POLICIES
     from slametrics import api
     from slametrics.metrics import compute_metrics
     from slametrics.periods import parse_period
     from slametrics.policy import load_policy
     from slametrics.sample import write_sample_csv
-
-    from conftest import POLICIES
 
     paths = write_sample_csv(tmp_path / "csv", 3000, seed=5, start="2026-01-05", weeks=40)
     api.import_exports(list(paths), tmp_path / "log")
