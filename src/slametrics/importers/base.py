@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from slametrics.errors import UserError
 from slametrics.frames import group_first, group_last, index_in, isin
-from slametrics.importers.io import InputFile
+from slametrics.importers.io import CsvTable, InputFile, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
-from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
+from slametrics.schema import (
+    DONE_CLASSES,
+    EVENTS_SCHEMA,
+    STATUS_CLASSES,
+    TICKET_COLUMNS,
+    TICKETS_SCHEMA,
+    empty_frame,
+)
 
 NULL_TOKENS = ("", "?", "null", "NULL", "None", "none", "NaN", "nan", "N/A", "n/a", "-", "#N/A")
 MIN_TS = pd.Timestamp("1970-01-01", tz="UTC")
@@ -190,7 +200,12 @@ def _to_datetime(values: pd.Series, fmt: str | None, dayfirst: bool, utc: bool) 
         res = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=utc)
         if res.isna().mean() > 0.5:
             try:
-                alt = pd.to_datetime(values, errors="coerce", utc=utc, dayfirst=dayfirst)
+                with warnings.catch_warnings():
+                    # garbage cells leave pandas no format to infer: expected here, not news
+                    warnings.filterwarnings(
+                        "ignore", message="Could not infer format", category=UserWarning
+                    )
+                    alt = pd.to_datetime(values, errors="coerce", utc=utc, dayfirst=dayfirst)
             except (ValueError, TypeError):
                 alt = res
             if alt.notna().sum() > res.notna().sum():
@@ -259,6 +274,230 @@ def parse_booleans(
     bad = key.notna() & out.isna()
     return out, problems_from_mask(
         frame.assign(**{column: key}), bad, code="bad-boolean", column=column, file=file
+    )
+
+
+# --------------------------------------------------------------------------- columns and rows
+
+
+def norm_header(name: str) -> str:
+    """A header label compared loosely: BOM and outer blanks removed, blanks collapsed, lower case."""
+    return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()
+
+
+def resolve_columns(columns: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Canonical field -> the file's column, for the fields whose label (or an alias) is present."""
+    present = {}
+    for c in columns:
+        present.setdefault(norm_header(c), c)
+    out = {}
+    for fld, labels in aliases.items():
+        for label in labels:
+            if norm_header(label) in present:
+                out[fld] = present[norm_header(label)]
+                break
+    return out
+
+
+def require_columns(
+    cols: dict[str, str],
+    required: tuple[str, ...],
+    aliases: dict[str, tuple[str, ...]],
+    *,
+    file: str,
+    found: list[str],
+    what: str,
+) -> None:
+    """UserError naming the first missing required column, its accepted labels and the header."""
+    for fld in required:
+        if fld not in cols:
+            labels = aliases[fld]
+            alt = f" (or {', '.join(repr(a) for a in labels[1:5])})" if len(labels) > 1 else ""
+            shown = ", ".join(repr(c) for c in found[:40] if not c.startswith("_"))
+            more = f" ... ({len(found)} in all)" if len(found) > 40 else ""
+            raise UserError(
+                f"{file}: {what} needs column {labels[0]!r}{alt}, which is missing; "
+                f"columns found: {shown}{more}"
+            )
+
+
+def read_translated_csv(
+    f: InputFile,
+    report: ProblemReport,
+    aliases: dict[str, tuple[str, ...]],
+    required: dict[str, str],
+    *,
+    what: str,
+) -> tuple[CsvTable, dict[str, str]]:
+    """A vendor CSV export (English, Russian or German headers) and its resolved columns.
+
+    Its rows and malformed-row problems are counted in `report`; a missing required field is a
+    UserError naming the field's English label (`required` maps field -> label).
+    """
+    table = read_csv(f)
+    report.problems += table.problems
+    report.rows_read += table.rows_read
+    report.rows_rejected += table.rows_read - len(table.frame)
+    cols = resolve_columns(table.columns, aliases)
+    for fld, label in required.items():
+        if fld not in cols:
+            raise UserError(
+                f"{f.name}: missing required column {label!r} (or its Russian/German "
+                f"translation) for {what}; columns found: "
+                f"{', '.join(table.header[:40])}"
+            )
+    return table, cols
+
+
+def text_series(values: list) -> pd.Series:
+    """Python values (JSON scalars or None) as a cleaned string column."""
+    return clean_strings(pd.Series(values, dtype="object").astype("string"))
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """Cells that are missing, empty or a null token."""
+    return clean_strings(values.astype("object").astype("string")).isna()
+
+
+def extra_map(df: pd.DataFrame) -> pd.Series:
+    """Each row's non-empty cells as a list of (column, value) pairs, built with Arrow, not a loop."""
+    if df.shape[1] == 0 or len(df) == 0:
+        return pd.Series([[] for _ in range(len(df))], index=df.index, dtype=object)
+    strings = df.astype("string")
+    mask = (strings.notna() & (strings != "")).fillna(False).to_numpy(dtype=bool)
+    values = strings.to_numpy(dtype=object, na_value=None)
+    keys = np.broadcast_to(np.array(df.columns, dtype=object), values.shape)
+    offsets = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int32)
+    arr = pa.MapArray.from_arrays(
+        pa.array(offsets, pa.int32()),
+        pa.array(keys[mask], pa.string()),
+        pa.array(values[mask], pa.string()),
+    )
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=df.index, dtype=object)
+
+
+_DATE_START = re.compile(r"^(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}")
+
+
+def guess_dayfirst(raw: pd.Series, default: bool = False) -> bool:
+    """Whether `01.02.2026`-style cells put the day first: dots always do; with slashes or
+    dashes, a first part above 12 says day-first and a second part above 12 month-first."""
+    parts = clean_strings(raw.head(5000)).str.extract(_DATE_START).dropna()
+    if parts.empty:
+        return default
+    if (parts[1] == ".").any():
+        return True
+    if (pd.to_numeric(parts[0]) > 12).any():
+        return True
+    if (pd.to_numeric(parts[2]) > 12).any():
+        return False
+    return default
+
+
+def reject_missing(
+    out: pd.DataFrame, raw: pd.DataFrame, cols: dict[str, str], file: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Rows to reject: no `ticket_id` or no usable `created_at` in `out` (parsed from `raw`).
+
+    An empty id cell, and an empty creation cell of a row with an id, are `missing-value`
+    problems showing `raw`'s cell in its column `cols["ticket_id"]` / `cols["created_at"]`; an
+    unparseable time already has its own problem.
+    """
+    id_col, created_col = cols["ticket_id"], cols["created_at"]
+    missing_id = out["ticket_id"].isna()
+    no_created = is_blank(raw[created_col]) & ~missing_id
+    problems = problems_from_mask(raw, missing_id, code="missing-value", column=id_col, file=file)
+    problems += problems_from_mask(
+        raw, no_created, code="missing-value", column=created_col, file=file
+    )
+    return missing_id | out["created_at"].isna(), problems
+
+
+def reject_unusable(
+    out: pd.DataFrame, raw: pd.DataFrame, cols: dict[str, str], file: str, problems: list[Problem]
+) -> tuple[pd.DataFrame, ProblemReport]:
+    """Rows without an id or a usable creation time are rejected (each with its problem); a
+    resolution before creation is an error and dropped. Problems show the cleaned cells."""
+    id_col, created_col = cols["ticket_id"], cols["created_at"]
+    shown = raw.assign(**{id_col: out["ticket_id"], created_col: clean_strings(raw[created_col])})
+    reject, probs = reject_missing(out, shown, cols, file)
+    problems += probs
+    if "resolved_at" in out and cols.get("resolved_at") in raw:
+        before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"]) & ~reject
+        col = cols["resolved_at"]
+        problems += problems_from_mask(raw.assign(**{col: clean_strings(raw[col])}), before,
+                                       code="resolved-before-created", column=col, file=file)  # fmt: skip
+        out.loc[before, "resolved_at"] = pd.NaT
+    kept = out[~reject]
+    return kept, ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
+                               problems=problems)  # fmt: skip
+
+
+def drop_resolved_before_created(out: pd.DataFrame, file: str, column: str) -> list[Problem]:
+    """A resolution stamped before creation is a warning showing the parsed time, and dropped
+    (the ticket is kept)."""
+    if "resolved_at" not in out:
+        return []
+    before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
+    shown = out.assign(**{column: out["resolved_at"].astype("string")})
+    problems = problems_from_mask(
+        shown, before, code="resolved-before-created", column=column, file=file, severity="warning"
+    )
+    out.loc[before, "resolved_at"] = pd.NaT
+    return problems
+
+
+def duplicate_rows(tickets: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
+    """Rows whose ticket id comes again later (the last row wins), each a warning citing the row's
+    `_file` and its id column `_id_col`."""
+    dup = tickets.duplicated("ticket_id", keep="last")
+    if not dup.any():
+        return dup, []
+    problems = problems_from_mask(
+        tickets, dup, code="duplicate-ticket", column="ticket_id", file="", severity="warning"
+    )
+    where = tickets.loc[dup, ["_file", "_id_col"]].itertuples(index=False)
+    for p, (file, col) in zip(problems, where, strict=True):
+        p.file, p.column = file, col
+    return dup, problems
+
+
+def dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """One row per ticket id: the last row (in input order) wins, earlier ones become warnings."""
+    dup = tickets.duplicated("ticket_id", keep="last")
+    problems = []
+    if dup.any():
+        bad = tickets.loc[dup, ["_file", "_line", "ticket_id"]]
+        problems = [
+            Problem(code="duplicate-ticket", file=f, line=int(ln), column="ticket_id", value=t,
+                    message="the same ticket id appears more than once; the last row wins",
+                    severity="warning")
+            for f, ln, t in bad.itertuples(index=False, name=None)
+        ]  # fmt: skip
+    return tickets[~dup].reset_index(drop=True), problems
+
+
+def empty_result(report: ProblemReport, importer: str) -> ImportResult:
+    """The result of an import in which no row survived (every row is in the report)."""
+    return ImportResult(empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), report, importer)
+
+
+def transition_events(
+    ticket_ids: pd.Series, classes: pd.Series, prev_class: pd.Series
+) -> np.ndarray:
+    """Event names for status changes in time order per ticket: resolved / closed / reopened /
+    status, by transition; `prev_class` stands in for the class before a ticket's first one."""
+    prev = classes.groupby(ticket_ids).shift().fillna(prev_class)
+    done_now = classes.isin(DONE_CLASSES)
+    done_before = prev.isin(DONE_CLASSES)
+    return np.select(
+        [
+            (classes == "closed").to_numpy(),
+            (done_now & ~done_before).to_numpy(),
+            (~done_now & done_before).to_numpy(),
+        ],
+        ["closed", "resolved", "reopened"],
+        "status",
     )
 
 
@@ -473,3 +712,22 @@ def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.I
     starts = np.flatnonzero(new_run)
     events["seq"] = np.arange(len(code)) - starts[np.cumsum(new_run) - 1]
     return events, code, pd.Index(uniques)
+
+
+def finalize_mixed(
+    tickets: pd.DataFrame, events: pd.DataFrame, *, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`finalize` for importers whose tickets have history or are snapshots, ticket by ticket.
+
+    Only canonical ticket columns and no `_`-prefixed event columns are kept; a ticket with
+    history that had no reply or reopen counts 0 of them, a snapshot one stays unknown.
+    """
+    tickets = tickets[[c for c in tickets.columns if c in TICKET_COLUMNS]]
+    events = events[[c for c in events.columns if not c.startswith("_")]]
+    tickets, events = finalize(
+        tickets.reset_index(drop=True), events, source=source, fidelity="snapshot"
+    )
+    known = tickets["fidelity"] == "history"
+    for col in ("agent_replies", "reopens"):
+        tickets[col] = tickets[col].mask(known & tickets[col].isna(), 0)
+    return tickets, events

@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from slametrics.errors import UserError
 from slametrics.importers.base import (
@@ -14,17 +13,25 @@ from slametrics.importers.base import (
     ImportOptions,
     ImportResult,
     clean_strings,
+    dedupe_tickets,
+    empty_result,
+    extra_map,
     finalize,
+    guess_dayfirst,
     map_status_classes,
+    norm_header,
     parse_booleans,
     parse_numbers,
     parse_timestamps,
+    reject_unusable,
+    require_columns,
+    resolve_columns,
     snapshot_events,
 )
-from slametrics.importers.generic_csv import load_mapping
+from slametrics.importers.generic_csv import status_overrides
 from slametrics.importers.io import InputFile, first_record, read_csv, read_json_records
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
-from slametrics.schema import DONE_CLASSES, EVENTS_SCHEMA, TICKETS_SCHEMA, empty_frame
+from slametrics.schema import DONE_CLASSES
 
 # Canonical field -> header labels, matched case- and whitespace-insensitively; the first label
 # present wins. English labels are Freshdesk's own export code [V]; the Spanish and Russian ones
@@ -144,82 +151,6 @@ API_SOURCE = {1: "Email", 2: "Portal", 3: "Phone", 4: "Forum", 5: "Twitter", 6: 
 API_KEYS = ("fr_due_by", "fr_escalated", "nr_due_by", "nr_escalated", "responder_id")
 
 
-def norm_header(name: str) -> str:
-    """A header label compared loosely: BOM and outer blanks removed, blanks collapsed, lower case."""
-    return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()
-
-
-def resolve_columns(columns: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Canonical field -> the file's column, for the fields whose label (or an alias) is present."""
-    present = {}
-    for c in columns:
-        present.setdefault(norm_header(c), c)
-    out = {}
-    for field, labels in aliases.items():
-        for label in labels:
-            if norm_header(label) in present:
-                out[field] = present[norm_header(label)]
-                break
-    return out
-
-
-def require_columns(
-    cols: dict[str, str],
-    required: tuple[str, ...],
-    aliases: dict[str, tuple[str, ...]],
-    *,
-    file: str,
-    found: list[str],
-    what: str,
-) -> None:
-    """UserError naming the first missing required column, its accepted labels and the header."""
-    for field in required:
-        if field not in cols:
-            labels = aliases[field]
-            alt = f" (or {', '.join(repr(a) for a in labels[1:5])})" if len(labels) > 1 else ""
-            shown = ", ".join(repr(c) for c in found[:40] if not c.startswith("_"))
-            more = f" ... ({len(found)} in all)" if len(found) > 40 else ""
-            raise UserError(
-                f"{file}: {what} needs column {labels[0]!r}{alt}, which is missing; "
-                f"columns found: {shown}{more}"
-            )
-
-
-def extra_map(df: pd.DataFrame) -> pd.Series:
-    """Each row's non-empty cells as a list of (column, value) pairs, built with Arrow, not a loop."""
-    if df.shape[1] == 0 or len(df) == 0:
-        return pd.Series([[] for _ in range(len(df))], index=df.index, dtype=object)
-    strings = df.astype("string")
-    mask = (strings.notna() & (strings != "")).fillna(False).to_numpy(dtype=bool)
-    values = strings.to_numpy(dtype=object, na_value=None)
-    keys = np.broadcast_to(np.array(df.columns, dtype=object), values.shape)
-    offsets = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int32)
-    arr = pa.MapArray.from_arrays(
-        pa.array(offsets, pa.int32()),
-        pa.array(keys[mask], pa.string()),
-        pa.array(values[mask], pa.string()),
-    )
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=df.index, dtype=object)
-
-
-_DATE_START = re.compile(r"^(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}")
-
-
-def guess_dayfirst(raw: pd.Series, default: bool = False) -> bool:
-    """Whether `01.02.2026`-style cells put the day first: dots always do; with slashes or
-    dashes, a first part above 12 says day-first and a second part above 12 month-first."""
-    parts = clean_strings(raw.head(5000)).str.extract(_DATE_START).dropna()
-    if parts.empty:
-        return default
-    if (parts[1] == ".").any():
-        return True
-    if (pd.to_numeric(parts[0]) > 12).any():
-        return True
-    if (pd.to_numeric(parts[2]) > 12).any():
-        return False
-    return default
-
-
 _HMS = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d))?$")
 
 
@@ -240,34 +171,6 @@ def parse_durations(frame: pd.DataFrame, column: str, *, file: str) -> tuple[pd.
     return seconds, problems_from_mask(
         frame.assign(**{column: raw}), bad, code="bad-duration", column=column, file=file
     )
-
-
-def status_overrides(options: ImportOptions) -> tuple[dict[str, str], str | None]:
-    """Status-to-class overrides and timezone from a --mapping file, if one was given."""
-    if options.mapping is None:
-        return {}, None
-    mapping = load_mapping(options.mapping)
-    return dict(mapping.statuses), mapping.timezone
-
-
-def dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """One row per ticket id: the last row (in input order) wins, earlier ones become warnings."""
-    dup = tickets.duplicated("ticket_id", keep="last")
-    problems = []
-    if dup.any():
-        bad = tickets.loc[dup, ["_file", "_line", "ticket_id"]]
-        problems = [
-            Problem(code="duplicate-ticket", file=f, line=int(ln), column="ticket_id", value=t,
-                    message="the same ticket id appears more than once; the last row wins",
-                    severity="warning")
-            for f, ln, t in bad.itertuples(index=False, name=None)
-        ]  # fmt: skip
-    return tickets[~dup].reset_index(drop=True), problems
-
-
-def empty_result(report: ProblemReport, importer: str) -> ImportResult:
-    """The result of an import in which no row survived (every row is in the report)."""
-    return ImportResult(empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), report, importer)
 
 
 def _verdicts(frame: pd.DataFrame, column: str, *, file: str) -> tuple[pd.Series, list]:
@@ -400,36 +303,10 @@ def _read_csv_export(
     used = set(cols.values()) - {cols.get(k) for k in unused}
     rest = [c for c in table.columns if c not in used]
     out["extra"] = extra_map(pd.concat([df[rest].apply(clean_strings), derived], axis=1))
-    out, rep = _reject_unusable(out, df, cols, f.name, problems)
+    out, rep = reject_unusable(out, df, cols, f.name, problems)
     rep.rows_read = table.rows_read
     rep.rows_rejected += table.rows_read - len(df)
     return out, rep
-
-
-def _reject_unusable(
-    out: pd.DataFrame, raw: pd.DataFrame, cols: dict[str, str], file: str, problems: list[Problem]
-) -> tuple[pd.DataFrame, ProblemReport]:
-    """Rows without an id or a usable creation time are rejected (each with its problem)."""
-    id_col, created_col = cols["ticket_id"], cols["created_at"]
-    missing_id = out["ticket_id"].isna()
-    problems += problems_from_mask(raw.assign(**{id_col: out["ticket_id"]}), missing_id,
-                                   code="missing-value", column=id_col, file=file)  # fmt: skip
-    raw_created = clean_strings(raw[created_col])
-    no_created = out["created_at"].isna() & ~missing_id
-    problems += problems_from_mask(
-        raw.assign(**{created_col: raw_created}), no_created & raw_created.isna(),
-        code="missing-value", column=created_col, file=file,
-    )  # fmt: skip
-    reject = missing_id | no_created
-    if "resolved_at" in out and cols.get("resolved_at") in raw:
-        before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"]) & ~reject
-        col = cols["resolved_at"]
-        problems += problems_from_mask(raw.assign(**{col: clean_strings(raw[col])}), before,
-                                       code="resolved-before-created", column=col, file=file)  # fmt: skip
-        out.loc[before, "resolved_at"] = pd.NaT
-    kept = out[~reject]
-    return kept, ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
-                               problems=problems)  # fmt: skip
 
 
 def _codes(series: pd.Series | None, names: dict[int, str], index: pd.Index) -> pd.Series:
@@ -530,7 +407,7 @@ def _read_api_json(
     out["extra"] = extra_map(strings[rest].apply(clean_strings))
     replies = _conversations(df, out, tz, f.name, problems)
     cols = {"ticket_id": "id", "created_at": "created_at", "resolved_at": "stats.resolved_at"}
-    out, rep = _reject_unusable(out, strings, cols, f.name, problems)
+    out, rep = reject_unusable(out, strings, cols, f.name, problems)
     rep.rows_read = rows_read
     rep.rows_rejected += malformed
     return out, replies, rep

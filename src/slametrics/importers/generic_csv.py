@@ -18,6 +18,7 @@ from slametrics.importers.base import (
     ImportOptions,
     ImportResult,
     clean_strings,
+    extra_map,
     finalize,
     map_status_classes,
     parse_booleans,
@@ -88,6 +89,26 @@ def load_mapping(path: Path) -> ColumnMapping:
             f"allowed: {', '.join(TICKET_COLUMNS)}"
         )
     return mapping
+
+
+def status_overrides(options: ImportOptions) -> tuple[dict[str, str], str | None]:
+    """Status-to-class overrides and timezone from a --mapping file, if one was given."""
+    if options.mapping is None:
+        return {}, None
+    mapping = load_mapping(options.mapping)
+    return dict(mapping.statuses), mapping.timezone
+
+
+def mapping_options(
+    options: ImportOptions, *, statuses: dict[str, str], default_tz: str, default_source: str
+) -> tuple[str, dict[str, str], str]:
+    """(timezone, status classes, source name): the command line's, else the --mapping file's,
+    else the importer's; the mapping's statuses override the importer's `statuses`."""
+    mapping = load_mapping(options.mapping) if options.mapping else None
+    tz = options.tz or (mapping.timezone if mapping else None) or default_tz
+    overrides = {**statuses, **(mapping.statuses if mapping else {})}
+    source = options.source or (mapping.source if mapping and mapping.source else default_source)
+    return tz, overrides, source
 
 
 def _role(header: list[str]) -> str | None:
@@ -233,7 +254,7 @@ def _read_tickets(
     mapped_cols = {c for c in cols.values() if c}
     extra_cols = [c for c in table.columns if c not in mapped_cols]
     if extra_cols and mapping is not None:
-        out["extra"] = _extra_maps(df[extra_cols])
+        out["extra"] = extra_map(df[extra_cols])
     missing_id = out["ticket_id"].isna()
     problems += problems_from_mask(out, missing_id, code="missing-value", column="ticket_id",
                                    file=file, label=cols["ticket_id"])  # fmt: skip
@@ -268,11 +289,6 @@ def _rename_columns(problems: list[Problem], cols: dict[str, str | None]) -> lis
         if p.column in cols and cols[p.column]:
             p.column = cols[p.column]
     return problems
-
-
-def _extra_maps(df: pd.DataFrame) -> list:
-    records = df.astype("object").where(df.notna(), None).to_dict("records")
-    return [[(k, v) for k, v in r.items() if v not in (None, "")] for r in records]
 
 
 def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, ProblemReport]:

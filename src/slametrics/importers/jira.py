@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -17,28 +16,35 @@ from slametrics.importers.base import (
     ImportOptions,
     ImportResult,
     clean_strings,
-    finalize,
+    drop_resolved_before_created,
+    duplicate_rows,
+    empty_result,
+    extra_map,
+    finalize_mixed,
     map_status_classes,
+    norm_header,
     parse_numbers,
     parse_timestamps,
+    read_translated_csv,
+    reject_missing,
+    resolve_columns,
     snapshot_events,
+    text_series,
+    transition_events,
 )
-from slametrics.importers.generic_csv import load_mapping
+from slametrics.importers.generic_csv import mapping_options
 from slametrics.importers.io import (
-    MAX_JSON_DOCUMENT_BYTES,
     CsvTable,
     InputFile,
     first_record,
-    read_csv,
+    is_json,
+    json_list,
+    json_path,
+    json_text,
+    load_json,
 )
-from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
-from slametrics.schema import (
-    DONE_CLASSES,
-    EVENTS_SCHEMA,
-    TICKET_COLUMNS,
-    TICKETS_SCHEMA,
-    empty_frame,
-)
+from slametrics.problems import Problem, ProblemReport, problems_from_mask
+from slametrics.schema import DONE_CLASSES
 
 # Jira / JSM workflow statuses (default workflows) in English, Russian and German.
 STATUS_CLASSES: dict[str, str] = {
@@ -258,26 +264,25 @@ class JiraImporter(Importer):
         if f.suffix not in (".csv", ".tsv", ".txt", ""):
             return 0
         header = first_record(f)
-        lower = {_norm(h) for h in header}
+        lower = {norm_header(h) for h in header}
         if {"ticket_id", "created_at"} <= lower:
             return 0  # the canonical generic CSV
-        found = _resolve(header, CSV_ALIASES)
+        found = resolve_columns(header, CSV_ALIASES)
         if not all(k in found for k in CSV_REQUIRED):
             return 0
         markers = len(lower & set(CSV_MARKERS)) + any(CUSTOM_FIELD.match(h) for h in lower)
         return min(95, 70 + 5 * markers)
 
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
-        mapping = load_mapping(options.mapping) if options.mapping else None
-        tz = options.tz or (mapping.timezone if mapping else None) or self.default_tz
-        overrides = {**STATUS_CLASSES, **(mapping.statuses if mapping else {})}
-        source = options.source or (mapping.source if mapping and mapping.source else "jira")
+        tz, overrides, source = mapping_options(
+            options, statuses=STATUS_CLASSES, default_tz=self.default_tz, default_source="jira"
+        )
         report = ProblemReport()
         rejected: set[tuple[str, int]] = set()
         json_parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         csv_parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         for f in files:
-            if f.suffix in (".json", ".ndjson", ".jsonl") or f.head(1 << 12).lstrip()[:1] in "{[":
+            if is_json(f):
                 part = _read_json(f, tz, overrides, report, rejected)
                 if part is not None:
                     json_parts.append(part)
@@ -287,53 +292,17 @@ class JiraImporter(Importer):
         report.rows_imported = report.rows_read - report.rows_rejected
         tickets, events = _combine(json_parts, csv_parts, report)
         if not len(tickets):
-            return ImportResult(
-                empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), report, self.name
-            )
-        tickets = tickets[[c for c in tickets.columns if c in TICKET_COLUMNS]]
-        events = events[[c for c in events.columns if not c.startswith("_")]]
-        tickets, events = finalize(
-            tickets.reset_index(drop=True), events, source=source, fidelity="snapshot"
-        )
-        known = tickets["fidelity"] == "history"
-        tickets["reopens"] = tickets["reopens"].mask(known & tickets["reopens"].isna(), 0)
-        tickets["agent_replies"] = (
-            tickets["agent_replies"].fillna(0).where(known | tickets["agent_replies"].notna())
-        )
+            return empty_result(report, self.name)
+        tickets, events = finalize_mixed(tickets, events, source=source)
         return ImportResult(tickets, events, report, self.name)
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _norm(header: str) -> str:
-    return re.sub(r"\s+", " ", header.replace("\ufeff", "").strip().lower())
-
-
 def _base(name: str) -> str:
     """A header without the `.N` suffix that made a repeated header unique."""
-    return re.sub(r"\.\d+$", "", _norm(name))
-
-
-def _resolve(columns: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    by_norm: dict[str, str] = {}
-    for c in columns:
-        by_norm.setdefault(_norm(c), c)
-    out = {}
-    for fld, names in aliases.items():
-        for n in names:
-            if n in by_norm:
-                out[fld] = by_norm[n]
-                break
-    return out
-
-
-def _get(rec: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(rec, dict):
-            return None
-        rec = rec.get(key)
-    return rec
+    return re.sub(r"\.\d+$", "", norm_header(name))
 
 
 def _user(u: Any) -> str | None:
@@ -350,23 +319,6 @@ def _display(u: Any) -> str | None:
     if not isinstance(u, dict):
         return None if u is None else str(u)
     return u.get("displayName") or _user(u)
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    """A scalar as text; containers (a malformed export) as missing."""
-    return None if value is None or isinstance(value, (dict, list)) else str(value)
-
-
-def _str_series(values: list[Any]) -> pd.Series:
-    return clean_strings(pd.Series(values, dtype="object").astype("string"))
-
-
-def _blank(values: pd.Series) -> pd.Series:
-    return clean_strings(values.astype("object").astype("string")).isna()
 
 
 def _classify(
@@ -395,46 +347,6 @@ def _classify(
             if cls and cls != "open":
                 p.message = p.message.replace("mapped to open", f"classed {cls} by its category")
     return classes, problems
-
-
-def _transition_events(st: pd.DataFrame, classes: pd.Series, prev_raw_class: pd.Series):
-    """Event names for status changes: resolved / closed / reopened / status, by transition."""
-    prev = classes.groupby(st["ticket_id"]).shift().fillna(prev_raw_class)
-    done_now = classes.isin(DONE_CLASSES)
-    done_before = prev.isin(DONE_CLASSES)
-    return np.select(
-        [
-            (classes == "closed").to_numpy(),
-            (done_now & ~done_before).to_numpy(),
-            (~done_now & done_before).to_numpy(),
-        ],
-        ["closed", "resolved", "reopened"],
-        "status",
-    )
-
-
-def _extra_maps(df: pd.DataFrame, cols: list[str], names: list[str]) -> list:
-    """Non-empty cells of `cols` per row as map entries keyed by `names`, built through Arrow."""
-    if not cols or not len(df):
-        return [[] for _ in range(len(df))]
-    values = df[cols].astype("string").to_numpy(dtype=object, na_value=None)
-    filled = pd.notna(values) & (values != "")
-    rows, colidx = np.nonzero(filled)
-    offsets = np.concatenate([[0], np.cumsum(filled.sum(axis=1))]).astype(np.int32)
-    keys = pa.array(np.asarray(names, dtype=object)[colidx], type=pa.string())
-    items = pa.array(values[rows, colidx], type=pa.string())
-    return pa.MapArray.from_arrays(pa.array(offsets), keys, items).to_pandas().tolist()
-
-
-def _resolved_before_created(out: pd.DataFrame, file: str, column: str) -> list[Problem]:
-    """A resolution stamped before creation is reported and dropped (the issue is kept)."""
-    before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
-    shown = out.assign(**{column: out["resolved_at"].astype("string")})
-    problems = problems_from_mask(
-        shown, before, code="resolved-before-created", column=column, file=file, severity="warning"
-    )
-    out.loc[before, "resolved_at"] = pd.NaT
-    return problems
 
 
 def _reject(rejected: set, frame: pd.DataFrame, mask: pd.Series, file: str) -> None:
@@ -479,19 +391,10 @@ def _english_month(name: str) -> str | None:
 def _read_csv(
     f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport, rejected: set
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    table = read_csv(f)
-    report.problems += table.problems
-    report.rows_read += table.rows_read
-    report.rows_rejected += table.rows_read - len(table.frame)
+    table, cols = read_translated_csv(
+        f, report, CSV_ALIASES, CSV_REQUIRED, what="a Jira CSV export"
+    )
     df = table.frame
-    cols = _resolve(table.columns, CSV_ALIASES)
-    for fld, label in CSV_REQUIRED.items():
-        if fld not in cols:
-            raise UserError(
-                f"{f.name}: missing required column {label!r} (or its Russian/German "
-                f"translation) for a Jira CSV export; columns found: "
-                f"{', '.join(table.header[:40])}"
-            )
     custom = _custom_columns(table)
     problems: list[Problem] = []
     out = pd.DataFrame({"_line": df["_line"], "_file": f.name, "_id_col": cols["ticket_id"]})
@@ -568,19 +471,12 @@ def _read_csv(
         out["vendor_first_response_met" if kind == "first" else "vendor_resolution_met"] = met
     used = set(cols.values()) | set(custom.get("used", ()))
     rest = [c for c in table.columns if c not in used and c not in labels]
-    out["extra"] = _extra_maps(df, rest, rest)
+    out["extra"] = extra_map(df[rest])
     if "resolved_at" in cols:
-        problems += _resolved_before_created(out, f.name, cols["resolved_at"])
+        problems += drop_resolved_before_created(out, f.name, cols["resolved_at"])
     report.problems += problems
-    missing_id = out["ticket_id"].isna()
-    no_created = _blank(df[cols["created_at"]]) & ~missing_id
-    report.problems += problems_from_mask(
-        df, missing_id, code="missing-value", column=cols["ticket_id"], file=f.name
-    )
-    report.problems += problems_from_mask(
-        df, no_created, code="missing-value", column=cols["created_at"], file=f.name
-    )
-    bad = missing_id | out["created_at"].isna()
+    bad, probs = reject_missing(out, df, cols, f.name)
+    report.problems += probs
     _reject(rejected, out, bad, f.name)
     kept = out[~bad]
     comments = comments[comments["ticket_id"].isin(kept["ticket_id"])]
@@ -591,7 +487,7 @@ def _custom_columns(table: CsvTable) -> dict[str, Any]:
     """SLA, first-response date and text custom fields among the CSV's `Custom field (...)`."""
     out: dict[str, Any] = {"sla": {}, "text": {}, "used": []}
     for col in table.columns:
-        m = CUSTOM_FIELD.match(_norm(col))
+        m = CUSTOM_FIELD.match(norm_header(col))
         if not m:
             continue
         inner = m.group(1).strip()
@@ -679,64 +575,10 @@ def _csv_sla(df: pd.DataFrame, col: str, file: str) -> tuple[pd.Series, list[Pro
 # --------------------------------------------------------------------------- JSON
 
 
-def _load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
-    """A JSON document, or NDJSON records with their line numbers; broken JSON -> UserError."""
-    text = f.text()
-    stripped = text.lstrip()
-    if not stripped:
-        raise UserError(f"{f.name}: empty file")
-    lines = text.splitlines()
-    first = next(i for i, ln in enumerate(lines) if ln.strip())
-    if len(f.data) > MAX_JSON_DOCUMENT_BYTES and len(lines) - first < 2:
-        raise UserError(
-            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
-        )
-    try:
-        return json.loads(text), [], [], []
-    except json.JSONDecodeError as exc:
-        error = exc
-    except RecursionError:
-        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
-    try:
-        json.loads(lines[first])
-    except (json.JSONDecodeError, RecursionError):
-        raise UserError(
-            f"{f.name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    records, numbers, problems = [], [], []
-    for i, line in enumerate(lines[first:], start=first + 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(_malformed(f.name, i, line, exc.msg))
-            continue
-        except RecursionError:
-            problems.append(_malformed(f.name, i, line, "nested too deeply"))
-            continue
-        if isinstance(rec, dict):
-            records.append(rec)
-            numbers.append(i)
-        else:
-            problems.append(_malformed(f.name, i, line, "not a JSON object"))
-    return None, records, numbers, problems
-
-
-def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
-    return Problem(
-        code="malformed-json",
-        file=file,
-        line=line,
-        value=text[:200],
-        message=f"{PROBLEM_CODES['malformed-json']}: {msg}",
-    )
-
-
 def _read_json(
     f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport, rejected: set
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    doc, recs, lines, problems = _load_json(f)
+    doc, recs, lines, problems = load_json(f)
     report.problems += f.problems + problems
     report.rows_read += len(problems)
     report.rows_rejected += len(problems)
@@ -782,14 +624,14 @@ def _issues(
     raw = pd.DataFrame(
         {
             "_line": lines,
-            "key": [_text(r.get("key") or r.get("id")) for r in recs],
-            "fields.created": [_text(x.get("created")) for x in fields],
-            "fields.updated": [_text(x.get("updated")) for x in fields],
-            "fields.resolutiondate": [_text(x.get("resolutiondate")) for x in fields],
+            "key": [json_text(r.get("key") or r.get("id")) for r in recs],
+            "fields.created": [json_text(x.get("created")) for x in fields],
+            "fields.updated": [json_text(x.get("updated")) for x in fields],
+            "fields.resolutiondate": [json_text(x.get("resolutiondate")) for x in fields],
         }
     )
     out = pd.DataFrame({"_line": lines, "_file": file})
-    out["ticket_id"] = _str_series(raw["key"].tolist())
+    out["ticket_id"] = text_series(raw["key"].tolist())
     problems: list[Problem] = []
     for src, dst in (
         ("fields.created", "created_at"),
@@ -800,19 +642,19 @@ def _issues(
         problems += probs
     text = {
         "subject": [x.get("summary") for x in fields],
-        "type": [_get(x, "issuetype", "name") for x in fields],
-        "priority": [_get(x, "priority", "name") for x in fields],
-        "status": [_get(x, "status", "name") for x in fields],
-        "_category": [_get(x, "status", "statusCategory", "key") for x in fields],
+        "type": [json_path(x, "issuetype", "name") for x in fields],
+        "priority": [json_path(x, "priority", "name") for x in fields],
+        "status": [json_path(x, "status", "name") for x in fields],
+        "_category": [json_path(x, "status", "statusCategory", "key") for x in fields],
         "requester": [_display(x.get("reporter")) for x in fields],
         "_reporter_id": [_user(x.get("reporter")) for x in fields],
         "assignee": [_display(x.get("assignee")) for x in fields],
         "service": [_first_name(x.get("components")) for x in fields],
     }
     for col, values in text.items():
-        out[col] = _str_series([_text(v) for v in values])
+        out[col] = text_series([json_text(v) for v in values])
     out["tags"] = [
-        [str(t) for t in _list(x.get("labels")) if isinstance(t, (str, int))] or None
+        [str(t) for t in json_list(x.get("labels")) if isinstance(t, (str, int))] or None
         for x in fields
     ]
     issue_names = [
@@ -820,7 +662,7 @@ def _issues(
     ]
     custom = [_custom_values(x, n) for x, n in zip(fields, issue_names, strict=True)]
     for col in ("category", "organization"):
-        out[col] = _str_series([_text(c.get(col)) for c in custom])
+        out[col] = text_series([json_text(c.get(col)) for c in custom])
     out["csat"] = pd.to_numeric(
         pd.Series([c.get("csat") for c in custom], dtype="object"), errors="coerce"
     )
@@ -846,19 +688,14 @@ def _issues(
     )
     problems += probs
     out["extra"] = [_issue_extra(r, x) for r, x in zip(recs, fields, strict=True)]
-    problems += _resolved_before_created(out, file, "fields.resolutiondate")
+    problems += drop_resolved_before_created(out, file, "fields.resolutiondate")
     report.problems += problems
-    missing_id = out["ticket_id"].isna()
-    no_created = _blank(raw["fields.created"]) & ~missing_id
-    report.problems += problems_from_mask(
-        raw, missing_id, code="missing-value", column="key", file=file
+    bad, probs = reject_missing(
+        out, raw, {"ticket_id": "key", "created_at": "fields.created"}, file
     )
-    report.problems += problems_from_mask(
-        raw, no_created, code="missing-value", column="fields.created", file=file
-    )
-    bad = missing_id | out["created_at"].isna()
+    report.problems += probs
     _reject(rejected, out, bad, file)
-    has_log = pd.Series([isinstance(_get(r, "changelog", "histories"), list) for r in recs])
+    has_log = pd.Series([isinstance(json_path(r, "changelog", "histories"), list) for r in recs])
     out["fidelity"] = np.where(has_log, "history", "snapshot")
     ok = (~bad).to_numpy()
     events = _issue_events(
@@ -895,14 +732,14 @@ def _custom_values(fields: dict, names: dict[str, str]) -> dict[str, Any]:
                 out["resolution"] = value
         elif CUSTOM_TEXT.get(name) == "category":
             out["category"] = (
-                _get(value, "requestType", "name")
-                or _get(value, "name")
+                json_path(value, "requestType", "name")
+                or json_path(value, "name")
                 or (value if isinstance(value, str) else None)
             )
         elif CUSTOM_TEXT.get(name) == "organization":
-            out["organization"] = _first_name(value) or _get(value, "name")
+            out["organization"] = _first_name(value) or json_path(value, "name")
         elif name in ("satisfaction", "удовлетворенность", "zufriedenheit"):
-            out["csat"] = _get(value, "rating")
+            out["csat"] = json_path(value, "rating")
     return out
 
 
@@ -911,11 +748,13 @@ def _sla_verdict(sla: Any) -> tuple[bool | None, Any]:
     unbreached cycle = None; only completed unbreached cycles = True."""
     if not isinstance(sla, dict):
         return None, None
-    done = [c for c in _list(sla.get("completedCycles")) if isinstance(c, dict)]
+    done = [c for c in json_list(sla.get("completedCycles")) if isinstance(c, dict)]
     ongoing = sla.get("ongoingCycle") if isinstance(sla.get("ongoingCycle"), dict) else None
     cycles = done + ([ongoing] if ongoing else [])
     last = cycles[-1] if cycles else {}
-    breach = _get(last, "breachTime", "iso8601") or _get(last, "breachTime", "epochMillis")
+    breach = json_path(last, "breachTime", "iso8601") or json_path(
+        last, "breachTime", "epochMillis"
+    )
     if any(c.get("breached") is True for c in cycles):
         return False, breach
     if ongoing is not None or not done:
@@ -945,7 +784,7 @@ def _issue_extra(r: dict, fields: dict) -> list[tuple[str, str]]:
         if fields.get(key):
             pairs.append((key, str(fields[key])))
     for key, path in (("resolution", ("resolution", "name")), ("project", ("project", "key"))):
-        value = _get(fields, *path)
+        value = json_path(fields, *path)
         if value:
             pairs.append((key, str(value)))
     return pairs
@@ -966,10 +805,10 @@ def _issue_events(
     ids = tickets["ticket_id"].to_numpy()
     line = tickets["_line"].to_numpy()
     comments = [
-        (i, _user(c.get("author")), _text(c.get("created")), _public(c))
+        (i, _user(c.get("author")), json_text(c.get("created")), _public(c))
         for i, r in enumerate(recs)
         if ok[i]
-        for c in _list(_get(r, "fields", "comment", "comments"))
+        for c in json_list(json_path(r, "fields", "comment", "comments"))
         if isinstance(c, dict)
     ]
     cm = pd.DataFrame(
@@ -1000,18 +839,18 @@ def _issue_events(
     changes = [
         (
             i,
-            _text(h.get("created")),
+            json_text(h.get("created")),
             _user(h.get("author")),
-            _get(h, "author", "accountType"),
+            json_path(h, "author", "accountType"),
             item.get("field") or item.get("fieldId"),
-            _text(item.get("fromString")),
-            _text(item.get("toString")),
+            json_text(item.get("fromString")),
+            json_text(item.get("toString")),
         )
         for i, r in enumerate(recs)
         if history[i]
-        for h in _list(_get(r, "changelog", "histories"))
+        for h in json_list(json_path(r, "changelog", "histories"))
         if isinstance(h, dict)
-        for item in _list(h.get("items"))
+        for item in json_list(h.get("items"))
         if isinstance(item, dict)
         and (item.get("field") or item.get("fieldId")) in ("status", "assignee", "priority")
     ]
@@ -1081,7 +920,7 @@ def _issue_events(
         overrides=overrides,
         categories=st["from"].str.lower().map(cat_of),
     )
-    event = _transition_events(st, classes, prev_raw.where(st["from"].notna()))
+    event = transition_events(st["ticket_id"], classes, prev_raw.where(st["from"].notna()))
     event = np.where(st["_init"].to_numpy(dtype=bool), "status", event)
     parts.append(
         pd.DataFrame(
@@ -1123,7 +962,7 @@ def _public(comment: dict) -> bool | None:
         return comment["jsdPublic"]
     for prop in comment.get("properties") or []:
         if isinstance(prop, dict) and prop.get("key") == "sd.public.comment":
-            return not bool(_get(prop, "value", "internal"))
+            return not bool(json_path(prop, "value", "internal"))
     return None
 
 
@@ -1144,14 +983,8 @@ def _combine(json_parts, csv_parts, report: ProblemReport) -> tuple[pd.DataFrame
         for col in ("first_response_at", "agent_replies"):
             js_t[col] = np.nan
     if cs_t is not None:
-        dup = cs_t.duplicated("ticket_id", keep="last")
+        dup, probs = duplicate_rows(cs_t)
         if dup.any():
-            probs = problems_from_mask(
-                cs_t, dup, code="duplicate-ticket", column="ticket_id", file="", severity="warning"
-            )
-            where = cs_t.loc[dup, ["_file", "_id_col"]].itertuples(index=False)
-            for p, (file, col) in zip(probs, where, strict=True):
-                p.file, p.column = file, col
             report.problems += probs
             last_line = cs_t[~dup].set_index("ticket_id")["_line"]
             cs_e = cs_e[cs_e["_line"].to_numpy() == cs_e["ticket_id"].map(last_line).to_numpy()]

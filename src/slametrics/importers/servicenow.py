@@ -13,22 +13,21 @@ from slametrics.importers.base import (
     ImportOptions,
     ImportResult,
     clean_strings,
+    dedupe_tickets,
+    empty_result,
+    extra_map,
     finalize,
+    guess_dayfirst,
     map_status_classes,
     parse_booleans,
     parse_numbers,
     parse_timestamps,
-    snapshot_events,
-)
-from slametrics.importers.freshdesk import (
-    dedupe_tickets,
-    empty_result,
-    extra_map,
-    guess_dayfirst,
+    reject_unusable,
     require_columns,
     resolve_columns,
-    status_overrides,
+    snapshot_events,
 )
+from slametrics.importers.generic_csv import status_overrides
 from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import DONE_CLASSES
@@ -533,28 +532,10 @@ def _read_list(
     used = set(cols.values()) - {cols.get("hold_reason")}
     rest = [c for c in table.columns if c not in used]
     out["extra"] = extra_map(df[rest].apply(clean_strings))
-    missing_id = out["ticket_id"].isna()
-    problems += problems_from_mask(df.assign(**{cols["ticket_id"]: out["ticket_id"]}), missing_id,
-                                   code="missing-value", column=cols["ticket_id"], file=file)  # fmt: skip
-    raw_created = clean_strings(df[cols["created_at"]])
-    no_created = out["created_at"].isna() & ~missing_id
-    problems += problems_from_mask(
-        df.assign(**{cols["created_at"]: raw_created}), no_created & raw_created.isna(),
-        code="missing-value", column=cols["created_at"], file=file,
-    )  # fmt: skip
-    reject = missing_id | no_created
-    if "resolved_at" in out:
-        before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"]) & ~reject
-        col = cols["resolved_at"]
-        problems += problems_from_mask(df.assign(**{col: clean_strings(df[col])}), before,
-                                       code="resolved-before-created", column=col, file=file)  # fmt: skip
-        out.loc[before, "resolved_at"] = pd.NaT
-    kept = out[~reject].copy()
-    kept["_file"] = file
-    kept["fidelity"] = "snapshot"
-    rep = ProblemReport(rows_read=table.rows_read, rows_imported=len(kept),
-                        rows_rejected=int(reject.sum()) + table.rows_read - len(df),
-                        problems=problems)  # fmt: skip
+    kept, rep = reject_unusable(out, df, cols, file, problems)
+    kept = kept.assign(_file=file, fidelity="snapshot")
+    rep.rows_read = table.rows_read
+    rep.rows_rejected += table.rows_read - len(df)
     return kept, rep
 
 

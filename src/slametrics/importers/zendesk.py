@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from slametrics.errors import UserError
 from slametrics.importers.base import (
@@ -16,22 +14,33 @@ from slametrics.importers.base import (
     ImportOptions,
     ImportResult,
     clean_strings,
-    finalize,
+    drop_resolved_before_created,
+    duplicate_rows,
+    empty_result,
+    extra_map,
+    finalize_mixed,
     map_status_classes,
     parse_numbers,
     parse_timestamps,
+    read_translated_csv,
+    reject_missing,
+    resolve_columns,
     snapshot_events,
+    text_series,
+    transition_events,
 )
-from slametrics.importers.generic_csv import load_mapping
-from slametrics.importers.io import MAX_JSON_DOCUMENT_BYTES, InputFile, first_record, read_csv
-from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
-from slametrics.schema import (
-    DONE_CLASSES,
-    EVENTS_SCHEMA,
-    TICKET_COLUMNS,
-    TICKETS_SCHEMA,
-    empty_frame,
+from slametrics.importers.generic_csv import mapping_options
+from slametrics.importers.io import (
+    InputFile,
+    first_record,
+    is_json,
+    json_list,
+    json_path,
+    json_text,
+    load_json,
 )
+from slametrics.problems import Problem, ProblemReport, problems_from_mask
+from slametrics.schema import DONE_CLASSES
 
 # Zendesk's six statuses (plus `deleted`, which the incremental export carries) and the labels
 # the agent interface shows in Russian and German, since the admin CSV follows the UI language.
@@ -213,20 +222,19 @@ class ZendeskImporter(Importer):
         lower = {h.strip().lower() for h in header}
         if {"ticket_id", "created_at"} <= lower:
             return 0  # the canonical generic CSV
-        found = _resolve(header, CSV_ALIASES)
+        found = resolve_columns(header, CSV_ALIASES)
         if not all(k in found for k in CSV_REQUIRED):
             return 0
         markers = sum(m in found for m in CSV_MARKERS)
         return min(95, 60 + 8 * markers) if markers else 0
 
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
-        mapping = load_mapping(options.mapping) if options.mapping else None
-        tz = options.tz or (mapping.timezone if mapping else None) or self.default_tz
-        overrides = {**STATUS_CLASSES, **(mapping.statuses if mapping else {})}
-        source = options.source or (mapping.source if mapping and mapping.source else "zendesk")
+        tz, overrides, source = mapping_options(
+            options, statuses=STATUS_CLASSES, default_tz=self.default_tz, default_source="zendesk"
+        )
         acc = _Accumulator()
         for f in files:
-            if _is_json(f):
+            if is_json(f):
                 _read_json_file(f, acc, tz, overrides)
             else:
                 _read_csv_file(f, acc, tz, overrides)
@@ -236,131 +244,9 @@ class ZendeskImporter(Importer):
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _is_json(f: InputFile) -> bool:
-    return f.suffix in (".json", ".ndjson", ".jsonl") or f.head(1 << 12).lstrip()[:1] in "{["
-
-
-def _resolved_before_created(out: pd.DataFrame, file: str, column: str) -> list[Problem]:
-    """A resolution stamped before creation is reported and dropped (the ticket is kept)."""
-    if "resolved_at" not in out:
-        return []
-    before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"])
-    shown = out.assign(**{column: out["resolved_at"].astype("string")})
-    problems = problems_from_mask(
-        shown, before, code="resolved-before-created", column=column, file=file, severity="warning"
-    )
-    out.loc[before, "resolved_at"] = pd.NaT
-    return problems
-
-
-def _norm(header: str) -> str:
-    return re.sub(r"\s+", " ", header.replace("\ufeff", "").strip().lower())
-
-
-def _resolve(columns: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Canonical field -> the first column whose normalized header is one of its aliases."""
-    by_norm: dict[str, str] = {}
-    for c in columns:
-        by_norm.setdefault(_norm(c), c)
-    out = {}
-    for fld, names in aliases.items():
-        for n in names:
-            if n in by_norm:
-                out[fld] = by_norm[n]
-                break
-    return out
-
-
-def _load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
-    """A JSON document, or NDJSON records with their line numbers; broken JSON -> UserError.
-
-    NDJSON is recognized by its first non-blank line being a whole JSON value; then each bad line
-    is a `malformed-json` problem. Returns (document or None, records, lines, problems).
-    """
-    text = f.text()
-    stripped = text.lstrip()
-    if not stripped:
-        raise UserError(f"{f.name}: empty file")
-    lines = text.splitlines()
-    first = next(i for i, ln in enumerate(lines) if ln.strip())
-    if len(f.data) > MAX_JSON_DOCUMENT_BYTES and len(lines) - first < 2:
-        raise UserError(
-            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
-        )
-    try:
-        return json.loads(text), [], [], []
-    except json.JSONDecodeError as exc:
-        error = exc
-    except RecursionError:
-        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
-    try:
-        json.loads(lines[first])
-    except (json.JSONDecodeError, RecursionError):
-        raise UserError(
-            f"{f.name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    records, numbers, problems = [], [], []
-    for i, line in enumerate(lines[first:], start=first + 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(_malformed(f.name, i, line, exc.msg))
-            continue
-        except RecursionError:
-            problems.append(_malformed(f.name, i, line, "nested too deeply"))
-            continue
-        if isinstance(rec, dict):
-            records.append(rec)
-            numbers.append(i)
-        else:
-            problems.append(_malformed(f.name, i, line, "not a JSON object"))
-    return None, records, numbers, problems
-
-
-def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
-    return Problem(
-        code="malformed-json",
-        file=file,
-        line=line,
-        value=text[:200],
-        message=f"{PROBLEM_CODES['malformed-json']}: {msg}",
-    )
-
-
-def _blank(values: pd.Series) -> pd.Series:
-    return clean_strings(values.astype("object").astype("string")).isna()
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _get(rec: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(rec, dict):
-            return None
-        rec = rec.get(key)
-    return rec
-
-
 def _texts(values: list[Any]) -> list[str | None]:
-    """Scalars as text (ids as `35436`, not `35436.0`); containers (malformed input) missing."""
-    return [None if v is None or isinstance(v, (dict, list)) else str(v) for v in values]
-
-
-def _extra_maps(df: pd.DataFrame, cols: list[str]) -> list:
-    """The non-empty cells of `cols` per row as map entries, built column-wise through Arrow."""
-    if not cols or not len(df):
-        return [[] for _ in range(len(df))]
-    values = df[cols].astype("string").to_numpy(dtype=object, na_value=None)
-    filled = pd.notna(df[cols]).to_numpy() & (values != "")
-    rows, colidx = np.nonzero(filled)
-    offsets = np.concatenate([[0], np.cumsum(filled.sum(axis=1))]).astype(np.int32)
-    keys = pa.array(np.asarray(cols, dtype=object)[colidx], type=pa.string())
-    items = pa.array(values[rows, colidx], type=pa.string())
-    return pa.MapArray.from_arrays(pa.array(offsets), keys, items).to_pandas().tolist()
+    """Scalars as text; containers (malformed input) missing."""
+    return [json_text(v) for v in values]
 
 
 # --------------------------------------------------------------------------- accumulation
@@ -416,9 +302,7 @@ class _Accumulator:
         rep.rows_rejected += len(self.rejected)
         rep.rows_imported = rep.rows_read - rep.rows_rejected
         if not len(tickets):
-            return ImportResult(
-                empty_frame(TICKETS_SCHEMA), empty_frame(EVENTS_SCHEMA), rep, importer
-            )
+            return empty_result(rep, importer)
         history_ids = set(events["ticket_id"]) if events is not None else set()
         history = tickets["ticket_id"].isin(history_ids)
         tickets["fidelity"] = np.where(history, "history", "snapshot")
@@ -433,14 +317,7 @@ class _Accumulator:
             parts.append(events)
         tickets = pd.concat([tickets[history], snap]) if len(snap) else tickets
         ev = pd.concat(parts, ignore_index=True)
-        tickets = tickets[[c for c in tickets.columns if c in TICKET_COLUMNS]]
-        ev = ev[[c for c in ev.columns if not c.startswith("_")]]
-        tickets, ev = finalize(
-            tickets.reset_index(drop=True), ev, source=source, fidelity="snapshot"
-        )
-        known = tickets["fidelity"] == "history"
-        for col in ("agent_replies", "reopens"):
-            tickets[col] = tickets[col].mask(known & tickets[col].isna(), 0)
+        tickets, ev = finalize_mixed(tickets, ev, source=source)
         return ImportResult(tickets, ev, rep, importer)
 
     def _tickets(self) -> pd.DataFrame | None:
@@ -461,21 +338,9 @@ class _Accumulator:
         cs = None
         if self.csv_tickets:
             cs = pd.concat(self.csv_tickets, ignore_index=True)
-            dup = cs.duplicated("ticket_id", keep="last")
-            if dup.any():
-                probs = problems_from_mask(
-                    cs,
-                    dup,
-                    code="duplicate-ticket",
-                    column="ticket_id",
-                    file="",
-                    severity="warning",
-                )
-                where = cs.loc[dup, ["_file", "_id_col"]].itertuples(index=False)
-                for p, (file, col) in zip(probs, where, strict=True):
-                    p.file, p.column = file, col
-                self.report.problems += probs
-                cs = cs[~dup]
+            dup, probs = duplicate_rows(cs)
+            self.report.problems += probs
+            cs = cs[~dup]
         if js is None:
             return cs.reset_index(drop=True) if cs is not None else None
         if cs is None:
@@ -499,19 +364,10 @@ class _Accumulator:
 
 
 def _read_csv_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str, str]) -> None:
-    table = read_csv(f)
-    acc.report.problems += table.problems
-    acc.report.rows_read += table.rows_read
-    acc.report.rows_rejected += table.rows_read - len(table.frame)
+    table, cols = read_translated_csv(
+        f, acc.report, CSV_ALIASES, CSV_REQUIRED, what="a Zendesk admin export"
+    )
     df = table.frame
-    cols = _resolve(table.columns, CSV_ALIASES)
-    for fld, label in CSV_REQUIRED.items():
-        if fld not in cols:
-            raise UserError(
-                f"{f.name}: missing required column {label!r} (or its Russian/German "
-                f"translation) for a Zendesk admin export; columns found: "
-                f"{', '.join(table.header[:40])}"
-            )
     out = pd.DataFrame(index=df.index)
     out["_line"] = df["_line"]
     out["_file"] = f.name
@@ -540,29 +396,12 @@ def _read_csv_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str
     )
     problems += probs
     used = set(cols.values())
-    out["extra"] = _extra_maps(df, [c for c in table.columns if c not in used])
+    out["extra"] = extra_map(df[[c for c in table.columns if c not in used]])
     if "resolved_at" in cols:
-        problems += _resolved_before_created(out, f.name, cols["resolved_at"])
+        problems += drop_resolved_before_created(out, f.name, cols["resolved_at"])
     acc.report.problems += problems
-    missing_id = out["ticket_id"].isna()
-    raw_created = clean_strings(df[cols["created_at"]])
-    no_created = raw_created.isna() & ~missing_id
-    acc.reject(
-        problems_from_mask(
-            df, missing_id, code="missing-value", column=cols["ticket_id"], file=f.name
-        ),
-        missing_id,
-        out,
-    )
-    acc.reject(
-        problems_from_mask(
-            df, no_created, code="missing-value", column=cols["created_at"], file=f.name
-        ),
-        no_created,
-        out,
-    )
-    bad = missing_id | out["created_at"].isna()
-    acc.reject([], bad, out)
+    bad, probs = reject_missing(out, df, cols, f.name)
+    acc.reject(probs, bad, out)
     acc.csv_tickets.append(out[~bad])
 
 
@@ -575,7 +414,7 @@ def _csat(raw: pd.Series) -> pd.Series:
 
 
 def _read_json_file(f: InputFile, acc: _Accumulator, tz: str, overrides: dict[str, str]) -> None:
-    doc, records, lines, problems = _load_json(f)
+    doc, records, lines, problems = load_json(f)
     acc.report.problems += f.problems + problems
     acc.report.rows_read += len(problems)
     acc.report.rows_rejected += len(problems)
@@ -699,14 +538,14 @@ def _json_tickets(
         "subject": _texts([r.get("subject") or r.get("raw_subject") for r in recs]),
         "type": _texts([r.get("type") for r in recs]),
         "priority": _texts([r.get("priority") for r in recs]),
-        "channel": _texts([_get(r, "via", "channel") for r in recs]),
+        "channel": _texts([json_path(r, "via", "channel") for r in recs]),
         "organization": _texts([r.get("organization_id") for r in recs]),
         "requester": _texts([r.get("requester_id") for r in recs]),
         "assignee": _texts([r.get("assignee_id") for r in recs]),
         "group": _texts([r.get("group_id") for r in recs]),
     }
     for col, values in text.items():
-        out[col] = clean_strings(pd.Series(values, dtype="object").astype("string"))
+        out[col] = text_series(values)
     out["_requester_id"] = out["requester"]
     out["status"] = clean_strings(raw["status"])
     out["status_class"], probs = map_status_classes(
@@ -715,28 +554,17 @@ def _json_tickets(
     problems += probs
     out["csat"] = _csat(
         pd.Series(
-            _texts([_get(r, "satisfaction_rating", "score") for r in recs]), dtype="object"
+            _texts([json_path(r, "satisfaction_rating", "score") for r in recs]), dtype="object"
         ).astype("string")
     )
     out["tags"] = [
-        [str(t) for t in _list(r.get("tags")) if isinstance(t, (str, int))] or None for r in recs
+        [str(t) for t in json_list(r.get("tags")) if isinstance(t, (str, int))] or None
+        for r in recs
     ]
     out["extra"] = [_ticket_extra(r) for r in recs]
     acc.report.problems += problems
-    missing_id = out["ticket_id"].isna()
-    no_created = _blank(raw["created_at"]) & ~missing_id
-    acc.reject(
-        problems_from_mask(raw, missing_id, code="missing-value", column="id", file=f.name),
-        missing_id,
-        out,
-    )
-    acc.reject(
-        problems_from_mask(raw, no_created, code="missing-value", column="created_at", file=f.name),
-        no_created,
-        out,
-    )
-    bad = missing_id | out["created_at"].isna()
-    acc.reject([], bad, out)
+    bad, probs = reject_missing(out, raw, {"ticket_id": "id", "created_at": "created_at"}, f.name)
+    acc.reject(probs, bad, out)
     acc.json_tickets.append(out[~bad])
     metric_sets = [
         (dict(r["metric_set"], ticket_id=r.get("id")), n)
@@ -764,7 +592,7 @@ def _ticket_extra(r: dict) -> list[tuple[str, str]]:
     ]
     pairs += [
         (f"custom_field_{c.get('id')}", str(c.get("value")))
-        for c in _list(r.get("custom_fields"))
+        for c in json_list(r.get("custom_fields"))
         if isinstance(c, dict) and c.get("value") not in (None, "")
     ]
     return pairs
@@ -779,7 +607,9 @@ def _metrics_frame(recs: list[dict], lines: list[int], file: str) -> pd.DataFram
             "solved_at": _texts([r.get("solved_at") for r in recs]),
             "reopens": _texts([r.get("reopens") for r in recs]),
             "replies": _texts([r.get("replies") for r in recs]),
-            "reply_minutes": _texts([_get(r, "reply_time_in_minutes", "calendar") for r in recs]),
+            "reply_minutes": _texts(
+                [json_path(r, "reply_time_in_minutes", "calendar") for r in recs]
+            ),
         }
     )
 
@@ -821,26 +651,17 @@ def _json_metric_events(
                 pd.Series([_sla_target(r) for r in recs], dtype="object"), errors="coerce"
             ),
             "business_hours": [
-                b if isinstance(b := _get(r, "sla", "business_hours"), bool) else None for r in recs
+                b if isinstance(b := json_path(r, "sla", "business_hours"), bool) else None
+                for r in recs
             ],
         }
     )
     parsed, probs = parse_timestamps(frame, "time", file=f.name, tz=tz)
-    acc.reject(probs, parsed.isna(), frame)
-    missing = frame["ticket_id"].isna()
-    acc.reject(
-        problems_from_mask(frame, missing, code="missing-value", column="ticket_id", file=f.name),
-        missing,
-        frame,
-    )
-    no_time = _blank(frame["time"]) & ~missing
-    acc.reject(
-        problems_from_mask(frame, no_time, code="missing-value", column="time", file=f.name),
-        no_time,
-        frame,
-    )
+    keys = {"ticket_id": "ticket_id", "created_at": "time"}
+    bad, missing = reject_missing(frame.assign(created_at=parsed), frame, keys, f.name)
+    acc.reject(probs + missing, bad, frame)
     frame["time"] = parsed
-    acc.metric_events.append(frame[frame["time"].notna() & ~missing])
+    acc.metric_events.append(frame[~bad])
 
 
 def _sla_target(r: dict) -> float | None:
@@ -876,29 +697,17 @@ def _json_activity(
         stamps = pd.to_datetime(audits.loc[from_unix, "timestamp"], unit="s", utc=True)
         audits.loc[from_unix, "created_at"] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     at, probs = parse_timestamps(audits, "created_at", file=f.name, tz=tz)
-    acc.reject(probs, at.isna() & audits["created_at"].notna(), audits)
-    missing = audits["ticket_id"].isna()
-    acc.reject(
-        problems_from_mask(audits, missing, code="missing-value", column="ticket_id", file=f.name),
-        missing,
-        audits,
-    )
-    no_at = _blank(audits["created_at"]) & ~missing
-    acc.reject(
-        problems_from_mask(audits, no_at, code="missing-value", column="created_at", file=f.name),
-        no_at,
-        audits,
-    )
+    keys = {"ticket_id": "ticket_id", "created_at": "created_at"}
+    bad, missing = reject_missing(audits.assign(created_at=at), audits, keys, f.name)
+    acc.reject(probs + missing, bad, audits)
     audits["at"] = at
-    acc.activity_records.append(
-        audits.loc[audits["at"].notna() & ~missing, ["_file", "_line", "ticket_id"]]
-    )
-    keep = (audits["at"].notna() & ~missing).tolist()
+    acc.activity_records.append(audits.loc[~bad, ["_file", "_line", "ticket_id"]])
+    keep = (~bad).tolist()
     children = [
         (i, *_child(c))
         for i, r in enumerate(recs)
         if keep[i]
-        for c in _list(r.get(child_key))
+        for c in json_list(r.get(child_key))
         if isinstance(c, dict)
     ]
     cols = ["_row", "src", "kind", "field", "value", "previous", "public", "author"]
@@ -1026,22 +835,13 @@ def _activity_events(
         )
         classes.loc[grp.index] = cls
         rep.problems += probs
-    prev = classes.groupby(st["ticket_id"]).shift()
     prev_raw, _ = map_status_classes(
         st["previous"], st, column="previous", file="", overrides=overrides
     )
-    prev = prev.fillna(prev_raw.where(st["previous"].notna()))
-    done_now = classes.isin(DONE_CLASSES)
-    done_before = prev.isin(DONE_CLASSES)
-    event = np.select(
-        [
-            st["kind"].eq("Create").to_numpy(),
-            (classes == "closed").to_numpy(),
-            (done_now & ~done_before).to_numpy(),
-            (~done_now & done_before).to_numpy(),
-        ],
-        ["status", "closed", "resolved", "reopened"],
+    event = np.where(
+        st["kind"].eq("Create").to_numpy(),
         "status",
+        transition_events(st["ticket_id"], classes, prev_raw.where(st["previous"].notna())),
     )
     s_actor = pd.Series(actor, index=act.index)[st.index]
     parts.append(

@@ -66,7 +66,9 @@ def _describe(t: ThresholdValue) -> str:
 
 
 def check_text(result: CheckResult) -> str:
-    lines = [f"{result.policy}: period {result.period.label}, as of {result.as_of.isoformat(timespec='seconds')}"]
+    lines = [
+        f"{result.policy}: period {result.period.label}, as of {result.as_of.isoformat(timespec='seconds')}"
+    ]
     for t in result.thresholds:
         status = "PASS" if t.passed else "FAIL"
         note = f" [{t.note}]" if t.note else ""
