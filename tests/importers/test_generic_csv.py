@@ -171,3 +171,31 @@ def test_record_lines_match_the_csv_module(rows: list[list[str]]) -> None:
         expected.append(line)
         line = reader.line_num + 1
     assert _record_lines(data).tolist() == expected
+
+
+def test_parse_timestamps_fast_and_general_paths_keep_rows_aligned() -> None:
+    import pandas as pd
+
+    from slametrics.importers.base import parse_timestamps
+
+    iso = pd.DataFrame(
+        {"at": ["2026-11-16T08:30:39Z", "", "2026-11-17T10:00:00+03:00"], "_line": [2, 3, 4]}
+    )
+    got, problems = parse_timestamps(iso, "at", file="f")
+    assert [str(x) for x in got] == [
+        "2026-11-16 08:30:39+00:00",
+        "NaT",
+        "2026-11-17 07:00:00+00:00",
+    ]
+    mixed = pd.DataFrame(
+        {"at": ["2026-11-16 11:30", "", "soon", "2026-10-25 02:30"], "_line": [2, 3, 4, 5]}
+    )
+    got, problems = parse_timestamps(mixed, "at", file="f", tz="Europe/Berlin")
+    # 02:30 on 2026-10-25 happens twice in Berlin: the first (summer time) occurrence is taken
+    assert [str(x) for x in got] == [
+        "2026-11-16 10:30:00+00:00",
+        "NaT",
+        "NaT",
+        "2026-10-25 00:30:00+00:00",
+    ]
+    assert [(p.code, p.line, p.value) for p in problems] == [("unparseable-timestamp", 4, "soon")]

@@ -11,9 +11,10 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from slametrics.errors import UserError
-from slametrics.frames import group_first, group_last, index_in, isin
+from slametrics.frames import codes_in, group_first, group_last, index_in, isin, map_values
 from slametrics.importers.io import CsvTable, InputFile, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import (
@@ -166,6 +167,11 @@ def parse_timestamps(
     if not present.any():
         return out, []
     values = raw[present]
+    if fmt is None:
+        fast = _iso_utc(values)
+        if fast is not None:
+            out.loc[values.index] = fast
+            return _check_range(out, frame, raw, column, file, [])
     aware = (
         values.str.contains(_TZ_SUFFIX, na=False) if fmt is None else pd.Series(False, values.index)
     )
@@ -183,6 +189,13 @@ def parse_timestamps(
     problems = problems_from_mask(
         frame.assign(**{column: raw}), bad, code="unparseable-timestamp", column=column, file=file
     )
+    return _check_range(out, frame, raw, column, file, problems)
+
+
+def _check_range(
+    out: pd.Series, frame: pd.DataFrame, raw: pd.Series, column: str, file: str,
+    problems: list[Problem],
+) -> tuple[pd.Series, list[Problem]]:  # fmt: skip
     out_of_range = out.notna() & ((out < MIN_TS) | (out >= MAX_TS))
     if out_of_range.any():
         problems += problems_from_mask(
@@ -191,6 +204,22 @@ def parse_timestamps(
         )  # fmt: skip
         out = out.mask(out_of_range)
     return out, problems
+
+
+def _iso_utc(values: pd.Series) -> pd.Series | None:
+    """All cells as ISO 8601 instants with `Z` or an offset, parsed by Arrow; None if any is not.
+
+    Exports written by machines (and canonical files) are all like that, and Arrow parses them
+    far faster than pandas; anything else takes the general path.
+    """
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None:
+        return None
+    try:
+        parsed = pc.cast(arr, pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return parsed.to_pandas().set_axis(values.index).astype("datetime64[us, UTC]")
 
 
 def _to_datetime(values: pd.Series, fmt: str | None, dayfirst: bool, utc: bool) -> pd.Series:
@@ -227,7 +256,7 @@ def map_status_classes(
     table = dict(DEFAULT_STATUS_CLASSES)
     table.update({k.strip().lower(): v for k, v in (overrides or {}).items()})
     key = raw.astype("string").str.strip().str.lower()
-    classes = key.map(table)
+    classes = map_values(key, table)
     unknown = key.notna() & classes.isna()
     problems = []
     if unknown.any():
@@ -619,12 +648,12 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     for col in ("status_class", "value", "public", "actor"):
         if col not in events:
             events[col] = None
-    implied = events["event"].map(_EVENT_CLASSES)
+    implied = map_values(events["event"], _EVENT_CLASSES)
     events["status_class"] = events["status_class"].astype("object").fillna(implied)
     events["public"] = events["public"].astype("boolean").fillna(False)
     events["actor"] = (
         events["actor"]
-        .fillna(events["event"].map({"agent_reply": "agent", "customer_reply": "customer"}))
+        .fillna(map_values(events["event"], {"agent_reply": "agent", "customer_reply": "customer"}))
         .fillna("system")
     )
 
@@ -640,8 +669,10 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     events, code, uniques = _sorted_events(events)
     n_codes = len(uniques)
     at = events["at"].to_numpy("datetime64[us]").view(np.int64)
-    event = events["event"].to_numpy()
-    cls = events["status_class"].to_numpy()
+    # codes, not Python strings: these columns have one row per event
+    ev_code = codes_in(events["event"], ("agent_reply",))
+    cls_code = codes_in(events["status_class"], STATUS_CLASSES)
+    cls_names = np.array([*STATUS_CLASSES, None], dtype=object)  # code -1 -> None
 
     def last_at(mask: np.ndarray) -> np.ndarray:
         out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
@@ -650,28 +681,28 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
         out[code[pick]] = at[pick].view("datetime64[us]")
         return out
 
-    replies = (event == "agent_reply") & events["public"].to_numpy(dtype=bool)
+    replies = (ev_code == 0) & events["public"].to_numpy(dtype=bool)
     reply_rows = np.flatnonzero(replies)
     first_reply = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
     pick = reply_rows[group_first(code[reply_rows])]
     first_reply[code[pick]] = at[pick].view("datetime64[us]")
-    status_rows = np.flatnonzero(pd.notna(cls))
+    status_rows = np.flatnonzero(cls_code >= 0)
     last_status = status_rows[group_last(code[status_rows])]
     final_cls = np.full(n_codes, None, dtype=object)
-    final_cls[code[last_status]] = cls[last_status]
+    final_cls[code[last_status]] = cls_names[cls_code[last_status]]
     final_value = np.full(n_codes, None, dtype=object)
-    final_value[code[last_status]] = events["value"].to_numpy()[last_status]
-    resolved_at = last_at(cls == "resolved")
+    final_value[code[last_status]] = events["value"].take(last_status).to_numpy(dtype=object)
+    resolved_at = last_at(cls_code == STATUS_CLASSES.index("resolved"))
     resolved_at[~np.isin(final_cls, ["resolved", "closed"])] = np.datetime64("NaT")
     derived = {
         "updated_at": last_at(np.ones(len(events), dtype=bool)),
         "first_response_at": first_reply,
         "agent_replies": np.bincount(code[replies], minlength=n_codes),
-        "reopens": _reopens(code, cls, status_rows, n_codes),
+        "reopens": _reopens(code, cls_code, status_rows, n_codes),
         "status_class": final_cls,
         "status": final_value,
         "resolved_at": resolved_at,
-        "closed_at": last_at(cls == "closed"),
+        "closed_at": last_at(cls_code == STATUS_CLASSES.index("closed")),
     }
     pos = index_in(tickets["ticket_id"], uniques)
     found = pos >= 0
@@ -688,10 +719,10 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     return tickets, events
 
 
-def _reopens(code: np.ndarray, cls: np.ndarray, status_rows: np.ndarray, n: int) -> np.ndarray:
+def _reopens(code: np.ndarray, cls_code: np.ndarray, status_rows: np.ndarray, n: int) -> np.ndarray:
     """Per ticket, how often its status left resolved/closed/canceled for an active class."""
     c = code[status_rows]
-    done = np.isin(cls[status_rows], DONE_CLASSES)
+    done = np.isin(cls_code[status_rows], [STATUS_CLASSES.index(x) for x in DONE_CLASSES])
     same = np.concatenate([[False], c[1:] == c[:-1]])[: len(c)]
     prev_done = np.concatenate([[False], done[:-1]])[: len(c)]
     return np.bincount(c[same & prev_done & ~done], minlength=n)
@@ -704,7 +735,7 @@ def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.I
     """
     code, uniques = pd.factorize(events["ticket_id"], sort=True)
     at = events["at"].to_numpy("datetime64[us]").view(np.int64)
-    not_created = (events["event"].to_numpy() != "created").astype(np.int8)
+    not_created = (codes_in(events["event"], ("created",)) != 0).astype(np.int8)
     order = np.lexsort((np.arange(len(events)), not_created, at, code))
     events = events.take(order).reset_index(drop=True)
     code, at = code[order], at[order]
