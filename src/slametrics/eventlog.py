@@ -165,8 +165,40 @@ def _ticket_keys(df: pd.DataFrame) -> pd.Series:
     return df["source"].astype("string") + "\x1f" + df["ticket_id"].astype("string")
 
 
+def _is_ordered(events: pd.DataFrame) -> bool:
+    """Whether events already run by source, ticket, time and seq (an importer's usual output).
+
+    Neighbouring rows are compared in Arrow, which costs far less than sorting to find out.
+    """
+    if len(events) < 2:
+        return True
+    keys = []
+    for col in ("source", "ticket_id"):
+        arr = getattr(events[col].array, "_pa_array", None)
+        if arr is None:
+            return False
+        keys.append(pc.cast(arr, pa.large_string()))
+    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+    seq = events["seq"].to_numpy()
+    # lexicographic (source, ticket, at, seq) <= next row, column by column
+    later = np.zeros(len(at) - 1, dtype=bool)
+    tie = np.ones(len(at) - 1, dtype=bool)
+    for arr in keys:
+        a, b = arr.slice(0, len(at) - 1), arr.slice(1)
+        lt = pc.less(a, b).to_numpy(zero_copy_only=False)
+        eq = pc.equal(a, b).to_numpy(zero_copy_only=False)
+        later |= tie & lt
+        tie &= eq
+    later |= tie & (at[:-1] < at[1:])
+    tie &= at[:-1] == at[1:]
+    later |= tie & (seq[:-1] < seq[1:])
+    return bool(later.all())
+
+
 def _order_events(events: pd.DataFrame) -> pd.DataFrame:
     """Events by source, ticket, time and seq: integer codes sorted with numpy, not strings."""
+    if _is_ordered(events):
+        return events.reset_index(drop=True)
     src, _ = pd.factorize(events["source"], sort=True)
     tid, _ = pd.factorize(events["ticket_id"], sort=True)
     at = events["at"].to_numpy("datetime64[us]").view(np.int64)
