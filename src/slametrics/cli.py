@@ -63,6 +63,16 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
+def _emit_frame(frame, format: TableFormat, output: Path | None) -> None:
+    """A table of rows as JSON records, CSV (also whenever --output is given) or a rich table."""
+    if format is TableFormat.json:
+        _emit(machine.frame_to_json(frame), output)
+    elif format is TableFormat.csv or output:
+        _emit(machine.frame_to_csv(frame), output)
+    else:
+        _console().print(terminal.frame_table(frame))
+
+
 class CheckFormat(StrEnum):
     text = "text"
     json = "json"
@@ -176,9 +186,7 @@ def metrics(
     result = api.metrics(_query(sources, policy, period, as_of, importer, mapping, tz), by=by)
     if format is TableFormat.json:
         _emit(machine.render_json(result), output)
-    elif format is TableFormat.csv:
-        _emit(machine.frame_to_csv(machine.metrics_frame(result)), output)
-    elif output:
+    elif format is TableFormat.csv or output:
         _emit(machine.frame_to_csv(machine.metrics_frame(result)), output)
     else:
         _console().print(terminal.metrics_tables(result))
@@ -204,12 +212,7 @@ def tickets(
     frame = api.tickets(
         _query(sources, policy, period, as_of, importer, mapping, tz), outcome=outcome
     )
-    if format is TableFormat.json:
-        _emit(machine.frame_to_json(frame), output)
-    elif format is TableFormat.csv or output:
-        _emit(machine.frame_to_csv(frame), output)
-    else:
-        _console().print(terminal.frame_table(frame))
+    _emit_frame(frame, format, output)
 
 
 @app.command()
