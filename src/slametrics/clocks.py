@@ -305,15 +305,14 @@ def _clock_frame(
     active_at_end = np.zeros(n, dtype=bool)
     active_at_end[tl.tix[last]] = active[last]
     tail_tix = np.flatnonzero(has & (stopped | active_at_end))
-    # segments end before their clock's bound and a tail starts at it, so a stable sort by
-    # ticket keeps every ticket's pieces in time order
-    all_tix = np.concatenate([seg_tix, tail_tix])
-    order = np.argsort(all_tix, kind="stable")
-    seg_tix = all_tix[order]
-    seg_s = np.concatenate([seg_s, bound[tail_tix]])[order]
-    seg_e = np.concatenate([seg_e, np.full(len(tail_tix), FAR, dtype=np.int64)])[order]
-    is_tail = np.concatenate([np.zeros(len(order) - len(tail_tix), bool),
-                              np.ones(len(tail_tix), bool)])[order]  # fmt: skip
+    # segments (sorted by ticket and time) end before their clock's bound and a tail starts at
+    # it, so each tail goes right after its ticket's last segment: a merge, not a sort
+    tail_pos = np.searchsorted(seg_tix, tail_tix, side="right") + np.arange(len(tail_tix))
+    is_tail = np.zeros(len(seg_tix) + len(tail_tix), dtype=bool)
+    is_tail[tail_pos] = True
+    seg_tix = _place(seg_tix, tail_tix, is_tail)
+    seg_s = _place(seg_s, bound[tail_tix], is_tail)
+    seg_e = _place(seg_e, np.full(len(tail_tix), FAR, dtype=np.int64), is_tail)
 
     elapsed = np.zeros(n, dtype=np.int64)
     span = np.zeros(n, dtype=np.int64)
@@ -348,6 +347,13 @@ def _clock_frame(
         "paused_s": (span[rows] - elapsed[rows]) / US, "due_at": from_us(due[rows]),
         "outcome": outcome[rows], "tix": rows,
     })  # fmt: skip
+    return out
+
+
+def _place(pieces: np.ndarray, tails: np.ndarray, is_tail: np.ndarray) -> np.ndarray:
+    out = np.empty(len(is_tail), dtype=pieces.dtype)
+    out[~is_tail] = pieces
+    out[is_tail] = tails
     return out
 
 
