@@ -728,6 +728,18 @@ def _reopens(code: np.ndarray, cls_code: np.ndarray, status_rows: np.ndarray, n:
     return np.bincount(c[same & prev_done & ~done], minlength=n)
 
 
+def _in_order(code: np.ndarray, at: np.ndarray, not_created: np.ndarray) -> bool:
+    """Whether rows already run by (code, at, not_created): a stable sort would not move them."""
+    if len(code) < 2:
+        return True
+    dc = code[1:] - code[:-1]
+    da = at[1:] - at[:-1]
+    later = (dc > 0) | (
+        (dc == 0) & ((da > 0) | ((da == 0) & (not_created[1:] >= not_created[:-1])))
+    )
+    return bool(later.all())
+
+
 def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
     """Events ordered by ticket, time, created-first and source order, with `seq` set.
 
@@ -736,9 +748,12 @@ def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.I
     code, uniques = pd.factorize(events["ticket_id"], sort=True)
     at = events["at"].to_numpy("datetime64[us]").view(np.int64)
     not_created = (codes_in(events["event"], ("created",)) != 0).astype(np.int8)
-    order = np.lexsort((np.arange(len(events)), not_created, at, code))
-    events = events.take(order).reset_index(drop=True)
-    code, at = code[order], at[order]
+    if not _in_order(code, at, not_created):  # exports usually come sorted: check, then sort
+        order = np.lexsort((np.arange(len(events)), not_created, at, code))
+        events = events.take(order).reset_index(drop=True)
+        code, at = code[order], at[order]
+    else:
+        events = events.reset_index(drop=True)
     new_run = np.concatenate([[True], (code[1:] != code[:-1]) | (at[1:] != at[:-1])])[: len(code)]
     starts = np.flatnonzero(new_run)
     events["seq"] = np.arange(len(code)) - starts[np.cumsum(new_run) - 1]
