@@ -76,17 +76,18 @@ def read_exports(
     if format is not None and format not in IMPORTERS:
         get_importer(format)  # raises UnknownImporter listing the valid names
     check_timezone(tz)
-    inputs: list[InputFile] = [f for p in paths for f in open_inputs(p)]
     groups: dict[str, list[InputFile]] = {}
-    for f in inputs:
+    for f in (f for p in paths for f in open_inputs(p)):
         name = format or ("csv" if mapping else detect_importer(f))
         groups.setdefault(name, []).append(f)
     summary = ImportSummary()
     tickets, events = [], []
     options = ImportOptions(tz=tz, mapping=mapping)
-    for i, (name, files) in enumerate(sorted(groups.items())):
+    n_groups = len(groups)
+    for i, name in enumerate(sorted(groups)):
         if progress:
-            progress(name, i, len(groups))
+            progress(name, i, n_groups)
+        files = groups.pop(name)  # the raw bytes are freed once this group is read
         result = get_importer(name)().read(files, options)
         rep: ProblemReport = result.report
         summary.groups.append(FileSummary(
@@ -94,10 +95,12 @@ def read_exports(
             rows_imported=rep.rows_imported, rows_rejected=rep.rows_rejected,
         ))  # fmt: skip
         summary.problems += rep.problems
+        del files
         tickets.append(validate_tickets(result.tickets).to_pandas())
         events.append(validate_events(result.events).to_pandas())
+        del result
     if progress:
-        progress("done", len(groups), len(groups))
+        progress("done", n_groups, n_groups)
     t = pd.concat(tickets, ignore_index=True)
     e = pd.concat(events, ignore_index=True)
     summary.tickets, summary.events = len(t), len(e)
