@@ -639,8 +639,8 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     Summary fields the source did not give (first response, resolution, reply and reopen counts,
     last status class) are derived from the events, all with grouped vectorized operations.
     """
-    tickets = tickets.copy()
-    events = events.copy()
+    tickets = tickets.copy(deep=False)  # copy-on-write: our column changes stay ours
+    events = events.copy(deep=False)
     tickets["source"] = source
     events["source"] = source
     if "fidelity" not in tickets or tickets["fidelity"].isna().all():

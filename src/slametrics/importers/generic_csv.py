@@ -160,13 +160,16 @@ class GenericCsvImporter(Importer):
             rep.rows_read = table.rows_read
             rep.rows_rejected += table.rows_read - len(table.frame)
             report = report.merge(rep)
+            del table  # the raw string columns are not needed past this point
         if not ticket_parts:
             raise UserError("events.csv given without tickets.csv: the tickets file is required")
         tickets = pd.concat(ticket_parts, ignore_index=True)
         tickets, dup_problems = _dedupe_tickets(tickets)
         report.problems += dup_problems
         history = bool(event_parts)
-        events = pd.concat(event_parts, ignore_index=True) if history else snapshot_events(tickets)
+        events = _concat(event_parts) if history else snapshot_events(tickets)
+        event_parts.clear()
+        frame = None  # the loop's last reference to a part, so it can be freed
         events, orphan_problems, orphans = _drop_orphans(events, tickets)
         report.problems += orphan_problems
         report.rows_imported -= orphans
@@ -177,6 +180,13 @@ class GenericCsvImporter(Importer):
             tickets, events, source=source, fidelity="history" if history else "snapshot"
         )
         return ImportResult(tickets, events, report, self.name)
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame from parts; a single part is used as is (no copy of millions of events)."""
+    return (
+        parts[0].reset_index(drop=True) if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    )
 
 
 def _column_for(table: CsvTable, field: str, mapping: ColumnMapping | None) -> str | None:
