@@ -39,3 +39,17 @@ def invoke(
     out, err = capsys.readouterr()
     assert code == expect_code, f"exit {code} != {expect_code}\nstdout:\n{out}\nstderr:\n{err}"
     return out, err
+
+
+def run_importer(importer_cls, *paths, **options):
+    """Read export files with one importer; check the schema and the row accounting."""
+    from slametrics.importers.base import ImportOptions
+    from slametrics.importers.io import open_inputs
+    from slametrics.schema import validate_events, validate_tickets
+
+    files = [f for p in paths for f in open_inputs(p)]
+    result = importer_cls().read(files, ImportOptions(**options))
+    validate_tickets(result.tickets)
+    validate_events(result.events)
+    assert result.report.balanced
+    return result

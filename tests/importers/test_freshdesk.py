@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import run_importer
 from slametrics.errors import UserError
 from slametrics.importers import detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
@@ -23,13 +24,8 @@ JSON_SAMPLE = SAMPLES / "tickets_api.json"
 PROBLEM = ["code", "line", "column", "value"]
 
 
-def load(*paths: Path, **options):
-    files = [f for p in paths for f in open_inputs(p)]
-    result = FreshdeskImporter().read(files, ImportOptions(**options))
-    validate_tickets(result.tickets)
-    validate_events(result.events)
-    assert result.report.balanced
-    return result
+def load(*paths, **options):
+    return run_importer(FreshdeskImporter, *paths, **options)
 
 
 def ts(value: str) -> pd.Timestamp:

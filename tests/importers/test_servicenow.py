@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import run_importer
 from slametrics.errors import UserError
 from slametrics.importers import detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
@@ -34,13 +35,8 @@ REAL_LOG = (
 PROBLEM = ["code", "line", "column", "value"]
 
 
-def load(*paths: Path, **options):
-    files = [f for p in paths for f in open_inputs(p)]
-    result = ServiceNowImporter().read(files, ImportOptions(**options))
-    validate_tickets(result.tickets)
-    validate_events(result.events)
-    assert result.report.balanced
-    return result
+def load(*paths, **options):
+    return run_importer(ServiceNowImporter, *paths, **options)
 
 
 def ts(value: str) -> pd.Timestamp:

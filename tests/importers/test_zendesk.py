@@ -9,13 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import run_importer
 from slametrics.errors import UserError
 from slametrics.importers import detect_importer, get_importer
-from slametrics.importers.base import ImportOptions
 from slametrics.importers.generic_csv import GenericCsvImporter
 from slametrics.importers.io import open_inputs
 from slametrics.importers.zendesk import ZendeskImporter
-from slametrics.schema import validate_events, validate_tickets
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "zendesk"
@@ -27,12 +26,7 @@ CSV = SAMPLE / "admin_export.csv"
 
 
 def load(*paths, **options):
-    files = [f for p in paths for f in open_inputs(p)]
-    result = ZendeskImporter().read(files, ImportOptions(**options))
-    validate_tickets(result.tickets)
-    validate_events(result.events)
-    assert result.report.balanced
-    return result
+    return run_importer(ZendeskImporter, *paths, **options)
 
 
 def ts(text: str) -> pd.Timestamp:
