@@ -24,6 +24,12 @@ CLOCK_COLUMNS = [
     "stopped_at", "elapsed_s", "paused_s", "due_at", "outcome",
 ]  # fmt: skip
 OUTCOMES = ("met", "breached", "running")
+OUTCOME_NAMES = np.array(OUTCOMES, dtype=object)
+# what the headline figures of a period need (the trend computes only these)
+LEAN_CLOCK_COLUMNS = ("clock", "stopped_at", "outcome", "tix")
+LEAN_TICKET_COLUMNS = (
+    "tix", "source", "created_at", "fidelity", "kind", "agent_replies", "reopens",
+)  # fmt: skip
 
 
 @dataclass
@@ -34,12 +40,16 @@ class ClockResult:
     tickets: pd.DataFrame  # the tickets created by as_of, with kind, state and summary columns
     as_of: pd.Timestamp
     untargeted: dict[str, int]
+    reply_sources: frozenset[str]  # sources with any agent reply by as_of (FCR is judgeable)
 
 
 def assign_kinds(tickets: pd.DataFrame, policy: Policy) -> pd.Series:
     """Kind per ticket: the policy's mapping of raw types, else the importer's kind, else other."""
     lookup = {raw.strip().lower(): kind for kind, raws in policy.kinds.items() for raw in raws}
-    by_type = tickets["type"].astype("string").str.strip().str.lower().map(lookup)
+    # through the distinct types: a handful of values over a million tickets
+    codes, uniques = pd.factorize(tickets["type"].astype("string"))
+    mapped = np.array([lookup.get(str(u).strip().lower()) for u in uniques] + [None], dtype=object)
+    by_type = pd.Series(mapped[codes], index=tickets.index, dtype="string")
     existing = tickets["kind"].astype("string") if "kind" in tickets else None
     kinds = by_type if existing is None else by_type.fillna(existing)
     return kinds.fillna("other").astype(str)
@@ -77,6 +87,8 @@ class PreparedLog:
     st_cls: np.ndarray  # int8 codes into STATUS_CLASSES
     rp_tix: np.ndarray  # public agent replies, sorted by ticket and time
     rp_at: np.ndarray
+    settled_at: np.ndarray  # us after which nothing about the ticket changes (FAR while not done)
+    repeat: np.ndarray  # incident with an earlier one of the same key within the policy's window
 
 
 def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | pa.Array:
@@ -87,6 +99,13 @@ def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | pa.Array:
 
 def ticket_index(tickets: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     """Row of each event's ticket in `tickets` (-1 when unknown), by source and ticket id."""
+    sources = pc.unique(_arrow_strings(tickets["source"]))
+    ev_sources = pc.unique(_arrow_strings(events["source"]))
+    if len(sources) == 1 and ev_sources.equals(sources):
+        # one source (the usual log): ticket ids alone are the key, no joined strings needed
+        idx = pc.index_in(_arrow_strings(events["ticket_id"]),
+                          value_set=_arrow_strings(tickets["ticket_id"]))  # fmt: skip
+        return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     sep = pa.scalar("\x1f", pa.large_string())
     tkey = pc.binary_join_element_wise(_arrow_strings(tickets["source"]),
                                        _arrow_strings(tickets["ticket_id"]), sep)  # fmt: skip
@@ -122,22 +141,122 @@ def prepare_log(tickets: pd.DataFrame, events: pd.DataFrame, policy: Policy) -> 
     st_at = np.concatenate([created, ev_at[has_cls]])
     st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), ev_seq[has_cls]])
     st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes])
-    order = np.lexsort((st_seq, st_at, st_tix))
+    order = _timeline_order(st_tix, st_at, st_seq, n)
     public = events["public"].fillna(False).to_numpy(dtype=bool)[known]
     is_reply = (
         (_codes(events["event"], ("agent_reply",))[known] == 0)
         & public
         & (_codes(events["actor"], ("customer",))[known] != 0)
     )
-    rp_order = np.lexsort((ev_at[is_reply], ev_tix[is_reply]))
+    rp_tix, rp_at = ev_tix[is_reply], ev_at[is_reply]
+    if not _ascending(rp_tix, rp_at):
+        rp_order = np.lexsort((rp_at, rp_tix))
+        rp_tix, rp_at = rp_tix[rp_order], rp_at[rp_order]
     t["kind"] = assign_kinds(t, policy).to_numpy()
     if policy.target_priority == "at_start":
         t["priority"] = _priority_at_start(t, events[known], ev_tix, ev_at, created)
+    st_tix, st_at, st_cls = st_tix[order], st_at[order], st_cls[order]
     return PreparedLog(
         tickets=t, created=created, rule=match_targets(t, policy),
-        st_tix=st_tix[order], st_at=st_at[order], st_cls=st_cls[order],
-        rp_tix=ev_tix[is_reply][rp_order], rp_at=ev_at[is_reply][rp_order],
+        st_tix=st_tix, st_at=st_at, st_cls=st_cls, rp_tix=rp_tix, rp_at=rp_at,
+        settled_at=_settled_at(t, created, st_tix, st_at, st_cls, rp_tix, rp_at),
+        repeat=repeat_flags(t, policy),
     )  # fmt: skip
+
+
+def _ascending(*keys: np.ndarray) -> bool:
+    """Whether rows are already ordered by `keys` (first key most significant)."""
+    if len(keys[0]) < 2:
+        return True
+    later = np.zeros(len(keys[0]) - 1, dtype=bool)
+    tied = np.ones(len(keys[0]) - 1, dtype=bool)
+    for k in keys:
+        d = k[1:] - k[:-1]
+        if (tied & (d < 0)).any():
+            return False
+        later |= tied & (d > 0)
+        tied &= d == 0
+    return True
+
+
+def _timeline_order(
+    st_tix: np.ndarray, st_at: np.ndarray, st_seq: np.ndarray, n: int
+) -> np.ndarray:
+    """Order of the status timeline: n creation rows first, then the events' status rows.
+
+    The log stores events sorted by ticket, time and seq, so usually the creation rows only
+    need merging in, each before its ticket's first event (events never precede creation
+    here and creation rows have seq -1); otherwise a full sort.
+    """
+    ev_tix, ev_at, ev_seq = st_tix[n:], st_at[n:], st_seq[n:]
+    if not _ascending(ev_tix, ev_at, ev_seq):
+        return np.lexsort((st_seq, st_at, st_tix))
+    created_pos = np.searchsorted(ev_tix, np.arange(n), side="left") + np.arange(n)
+    order = np.empty(len(st_tix), dtype=np.int64)
+    is_created = np.zeros(len(st_tix), dtype=bool)
+    is_created[created_pos] = True
+    order[created_pos] = np.arange(n)
+    order[~is_created] = np.arange(n, len(st_tix))
+    return order
+
+
+def repeat_flags(t: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """True for an incident with an earlier one of the same key created within the window.
+
+    Earlier incidents only: so the flags hold at any as_of, and are computed once per log.
+    """
+    incident = (t["kind"] == "incident").to_numpy()
+    flags = np.zeros(len(t), dtype=bool)
+    rows = np.flatnonzero(incident)
+    if not len(rows):
+        return flags
+    group = np.zeros(len(rows), dtype=np.int64)
+    complete = np.ones(len(rows), dtype=bool)
+    for field in policy.repeat_incidents.key:
+        code = normalized_codes(t[field].take(rows))
+        complete &= code >= 0
+        # renumbered after each key, so the combined code never overflows
+        group = pd.factorize(group * (int(code.max(initial=0)) + 1) + np.maximum(code, 0))[0]
+    rows, group = rows[complete], group[complete]
+    if not len(rows):
+        return flags
+    created = to_us(t["created_at"])[rows]
+    order = np.lexsort((created, group))
+    group, created, rows = group[order], created[order], rows[order]
+    same = np.concatenate([[False], group[1:] == group[:-1]])
+    gap = np.concatenate([[0], created[1:] - created[:-1]])
+    flags[rows[same & (gap <= policy.repeat_incidents.window * US)]] = True
+    return flags
+
+
+def normalized_codes(values: pd.Series) -> np.ndarray:
+    """Group code per cell by its stripped, lower-cased text; -1 for missing or blank."""
+    codes, uniques = pd.factorize(values.astype("string"))
+    norm = [str(u).strip().lower() for u in uniques]
+    distinct = {v: i for i, v in enumerate(dict.fromkeys(v for v in norm if v))}
+    lookup = np.array([distinct.get(v, -1) for v in norm] + [-1], dtype=np.int64)
+    return lookup[codes]
+
+
+def _settled_at(t: pd.DataFrame, created: np.ndarray, st_tix: np.ndarray, st_at: np.ndarray,
+                st_cls: np.ndarray, rp_tix: np.ndarray, rp_at: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Per ticket, the instant of its last change if it ends done, else FAR (never settled).
+
+    A ticket settled before a period starts has every clock stopped, its resolutions and
+    creation before the period and a done status throughout it: it cannot count in the period.
+    """
+    n = len(created)
+    last = _group_last(st_tix)
+    final_done = np.zeros(n, dtype=bool)
+    final_done[st_tix[last]] = np.isin(st_cls[last], DONE_CODES)
+    settled = created.copy()
+    settled[st_tix[last]] = np.maximum(settled[st_tix[last]], st_at[last])
+    if len(rp_tix):
+        np.maximum.at(settled, rp_tix, rp_at)
+    if "updated_at" in t:
+        updated = to_us(t["updated_at"])
+        settled = np.maximum(settled, np.where(updated == NAT, settled, updated))
+    return np.where(final_done, settled, FAR)
 
 
 def _group_first(tix: np.ndarray) -> np.ndarray:
@@ -181,12 +300,23 @@ def compute_clocks(
     policy: Policy,
     as_of: pd.Timestamp,
     prepared: PreparedLog | None = None,
+    since: pd.Timestamp | None = None,
+    lean: bool = False,
 ) -> ClockResult:
-    """Recompute every SLA clock of every ticket created by `as_of`, ignoring later events."""
+    """Recompute every SLA clock of every ticket created by `as_of`, ignoring later events.
+
+    With `since`, tickets settled (done, no change) before it are left out: a period starting
+    at `since` cannot count them, and the trend's periods each see only a slice of a long log.
+    `untargeted` still counts every ticket created by `as_of`. `lean` keeps only what the
+    headline figures need (LEAN_CLOCK_COLUMNS, LEAN_TICKET_COLUMNS), as the trend does.
+    """
     p = prepared or prepare_log(tickets, events, policy)
     as_of_us = int(to_us(pd.DatetimeIndex([as_of]))[0])
     n = len(p.tickets)
-    in_scope = p.created <= as_of_us
+    created_by = p.created <= as_of_us
+    in_scope = created_by
+    if since is not None:
+        in_scope = created_by & (p.settled_at >= int(to_us(pd.DatetimeIndex([since]))[0]))
     tl = _timeline(p, as_of_us, in_scope)
 
     entries = np.flatnonzero(tl.entry)
@@ -229,27 +359,41 @@ def compute_clocks(
             due_known = p.tickets["due_at"].notna().to_numpy()
             targets = np.where(source_due, np.where(due_known, 0, -1), targets)
         has = (targets >= 0) & in_scope
-        untargeted[clock] = int((~has & in_scope).sum())
+        untargeted[clock] = int(((targets < 0) & created_by).sum())
         pause = set(spec.pause_on)
         if clock == "resolution" and spec.reopen == "resume":
             pause |= set(DONE_CLASSES)  # time between a resolution and its reopen
         pause_codes = np.array([CLASS_CODE[c] for c in pause], dtype=np.int8)
         frames.append(
             _clock_frame(
-                p, tl, clock, stops[clock], targets, has, pause_codes, as_of_us, policy, source_due
+                p,
+                tl,
+                clock,
+                stops[clock],
+                targets,
+                has,
+                pause_codes,
+                as_of_us,
+                policy,
+                source_due,
+                lean,
             )  # fmt: skip
         )
     clocks = pd.concat(frames, ignore_index=True)
-    t = p.tickets.copy()
-    t["status_class_at"] = CLASS_NAMES[final_cls]
-    t["status_since"] = from_us(final_since)
-    t["first_resolved_at"] = from_us(first_entry)
-    t["last_resolved_at"] = from_us(np.where(final_done, last_entry, NAT))
-    t["reopen_count"] = reopen_count
-    t["replies_before_resolution"] = replies_before_res
-    t["has_reply_events"] = np.bincount(rp_tix, minlength=n) > 0
-    t = t[in_scope].reset_index(drop=True)
-    return ClockResult(clocks, t, as_of, untargeted)
+    rows = np.flatnonzero(in_scope)
+    t = p.tickets[list(LEAN_TICKET_COLUMNS)] if lean else p.tickets
+    t = t.take(rows).reset_index(drop=True)
+    t["status_class_at"] = CLASS_NAMES[final_cls[rows]]
+    t["status_since"] = from_us(final_since[rows])
+    t["first_resolved_at"] = from_us(first_entry[rows])
+    t["last_resolved_at"] = from_us(np.where(final_done, last_entry, NAT)[rows])
+    t["reopen_count"] = reopen_count[rows]
+    t["replies_before_resolution"] = replies_before_res[rows]
+    t["has_reply_events"] = (np.bincount(rp_tix, minlength=n) > 0)[rows]
+    replied = np.zeros(n, dtype=bool)
+    replied[p.rp_tix[(p.rp_at <= as_of_us) & created_by[p.rp_tix]]] = True
+    reply_sources = frozenset(map(str, p.tickets["source"][replied].unique()))
+    return ClockResult(clocks, t, as_of, untargeted, reply_sources)
 
 
 def _priority_at_start(t: pd.DataFrame, events: pd.DataFrame, ev_tix: np.ndarray,
@@ -282,6 +426,7 @@ def _clock_frame(
     as_of_us: int,
     policy: Policy,
     source_due: np.ndarray,
+    lean: bool,
 ) -> pd.DataFrame:
     start = p.created
     n = len(start)
@@ -332,11 +477,14 @@ def _clock_frame(
         _measure(wt, seg_tix[sel], seg_s[sel], seg_e[sel], is_tail[sel], targets * US, elapsed, due)
         span[in_cal] = wt.between(start[in_cal], bound[in_cal])
     target_us = targets * US
-    outcome = np.where(
-        stopped, np.where(elapsed <= target_us, "met", "breached"),
-        np.where(elapsed > target_us, "breached", "running"),
+    outcome_code = np.where(
+        stopped, np.where(elapsed <= target_us, 0, 1), np.where(elapsed > target_us, 1, 2)
     )  # fmt: skip
     rows = np.flatnonzero(has)
+    outcome = OUTCOME_NAMES[outcome_code[rows]]  # objects: numpy's fixed-width text converts slowly
+    if lean:
+        return pd.DataFrame({"clock": clock, "stopped_at": from_us(stop[rows]),
+                             "outcome": outcome, "tix": rows})  # fmt: skip
     t = p.tickets
     out = pd.DataFrame({
         "source": t["source"].array.take(rows), "ticket_id": t["ticket_id"].array.take(rows),
@@ -345,7 +493,7 @@ def _clock_frame(
         "target_s": targets[rows].astype(float), "started_at": from_us(start[rows]),
         "stopped_at": from_us(stop[rows]), "elapsed_s": elapsed[rows] / US,
         "paused_s": (span[rows] - elapsed[rows]) / US, "due_at": from_us(due[rows]),
-        "outcome": outcome[rows], "tix": rows,
+        "outcome": outcome, "tix": rows,
     })  # fmt: skip
     return out
 

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from slametrics.clocks import ClockResult, PreparedLog, compute_clocks, prepare_log
+from slametrics.clocks import (
+    ClockResult,
+    PreparedLog,
+    compute_clocks,
+    normalized_codes,
+    prepare_log,
+)
 from slametrics.eventlog import EventLog
 from slametrics.periods import Period
 from slametrics.policy import CLOCK_NAMES, Policy, Threshold
@@ -81,9 +87,16 @@ def period_figures(
     period: Period,
     as_of: pd.Timestamp,
     prepared: PreparedLog | None = None,
+    lean: bool = False,
 ) -> PeriodFigures:
-    """Compute the clocks at `as_of` and the headline metrics of one period."""
-    state = compute_clocks(log.tickets, log.events, policy, as_of, prepared)
+    """Compute the clocks at `as_of` and the headline metrics of one period.
+
+    Only tickets not settled before the period starts are computed (see `compute_clocks`);
+    `lean` keeps just the columns the figures need.
+    """
+    prepared = prepared or prepare_log(log.tickets, log.events, policy)
+    state = compute_clocks(log.tickets, log.events, policy, as_of, prepared, since=period.start,
+                           lean=lean)  # fmt: skip
     t = state.tickets
     counted = counted_clocks(state.clocks, period)
     met = int((counted["outcome"] == "met").sum())
@@ -99,15 +112,16 @@ def period_figures(
     reopened = (t["reopen_count"] > 0) | (snapshot & (t["reopens"].fillna(0) > 0))
     ok = (replies <= fcr.max_agent_replies) & (~reopened if fcr.exclude_reopened else True)
     # a source that records no replies at all (a status-only process log) cannot show FCR
-    with_replies = t.loc[t["has_reply_events"], "source"].unique()
-    known = np.where(snapshot, t["agent_replies"].notna(), t["source"].isin(with_replies))
+    known = np.where(snapshot, t["agent_replies"].notna(), t["source"].isin(state.reply_sources))
     first_res = first_res & known
     m["first_contact_resolution"] = _share(int((first_res & ok).sum()), int(first_res.sum()))
 
-    incidents = t[t["kind"] == "incident"]
-    repeat = repeat_flags(incidents, policy)
-    created_in = _in(incidents["created_at"], period)
-    m["repeat_incident_rate"] = _share(int((repeat & created_in).sum()), int(created_in.sum()))
+    # repeats look back across the window, beyond the tickets computed for the period
+    pt = prepared.tickets
+    created_in = (_in(pt["created_at"], period) & (pt["created_at"] <= as_of)).to_numpy()
+    incident_in = created_in & (pt["kind"] == "incident").to_numpy()
+    m["repeat_incident_rate"] = _share(int((prepared.repeat & incident_in).sum()),
+                                       int(incident_in.sum()))  # fmt: skip
 
     resolved_in = resolved_in_period(t, period)
     m["reopen_rate"] = _share(int((resolved_in & reopened).sum()), int(resolved_in.sum()))
@@ -124,21 +138,6 @@ def period_figures(
 def resolved_in_period(t: pd.DataFrame, period: Period) -> pd.Series:
     """Tickets first resolved in the period, or whose final resolution (as of now) falls in it."""
     return _in(t["last_resolved_at"], period) | _in(t["first_resolved_at"], period)
-
-
-def repeat_flags(incidents: pd.DataFrame, policy: Policy) -> pd.Series:
-    """True for an incident with an earlier one of the same key created within the window."""
-    key = policy.repeat_incidents.key
-    if not len(incidents):
-        return pd.Series(False, index=incidents.index)
-    keys = incidents[key].astype("string").apply(lambda c: c.str.strip().str.lower())
-    complete = keys.notna().all(axis=1) & (keys != "").all(axis=1)
-    df = keys.assign(created_at=incidents["created_at"])[complete]
-    df = df.sort_values([*key, "created_at"], kind="stable")
-    prev = df.groupby(key, sort=False)["created_at"].shift(1)
-    gap = (df["created_at"] - prev).dt.total_seconds()
-    flags = gap.notna() & (gap <= policy.repeat_incidents.window)
-    return flags.reindex(incidents.index, fill_value=False)
 
 
 def _stats(rows: pd.DataFrame) -> dict[str, float | int | None]:
@@ -263,7 +262,10 @@ def compute_metrics(
                      elapsed_s=r["elapsed_s"].to_numpy(), target_s=r["target_s"].to_numpy(),
                      due_at=r["due_at"].to_numpy(), stopped_at=r["stopped_at"].to_numpy())  # fmt: skip
 
-    repeat_groups = _repeat_groups(t[t["kind"] == "incident"], policy, period)
+    pt = prepared.tickets
+    created_by = (pt["created_at"] <= as_of).to_numpy()
+    incident = np.flatnonzero(created_by & (pt["kind"] == "incident").to_numpy())
+    repeat_groups = _repeat_groups(pt, incident, prepared.repeat, policy, period)
 
     waiting_t = t[t["status_class_at"] == "waiting_customer"].copy()
     waiting_total = len(waiting_t)
@@ -315,28 +317,45 @@ def compute_metrics(
     )
 
 
-def _repeat_groups(incidents: pd.DataFrame, policy: Policy, period: Period) -> list[RepeatGroup]:
-    """Key groups with a repeat incident created in the period, largest first, with members."""
+def _repeat_groups(t: pd.DataFrame, rows: np.ndarray, flags: np.ndarray, policy: Policy,
+                   period: Period) -> list[RepeatGroup]:  # fmt: skip
+    """Key groups with a repeat incident created in the period, largest first, with members.
+
+    `rows` are the incidents among `t`; groups are numbered by first appearance, which breaks
+    ties in size before the list is cut.
+    """
     key = policy.repeat_incidents.key
-    flags = repeat_flags(incidents, policy)
-    rep = flags & _in(incidents["created_at"], period)
+    created = t["created_at"].take(rows).reset_index(drop=True)
+    rep = flags[rows] & _in(created, period).to_numpy()
     if not rep.any():
         return []
-    lower = incidents[key].astype("string").apply(lambda c: c.str.strip().str.lower())
-    gid = lower.groupby(key, dropna=True, sort=False).ngroup()
+    gid = np.zeros(len(rows), dtype=np.int64)
+    complete = np.ones(len(rows), dtype=bool)
+    for field in key:
+        code = normalized_codes(t[field].take(rows))
+        complete &= code >= 0
+        gid = pd.factorize(gid * (int(code.max(initial=0)) + 1) + np.maximum(code, 0))[0]
+    gid = np.where(complete, gid, -1)
+    gid[complete] = pd.factorize(gid[complete])[0]
     # members: the group's incidents from one window before the period to its end
     since = period.start - pd.Timedelta(seconds=policy.repeat_incidents.window)
-    members = incidents[gid.isin(gid[rep]) & (incidents["created_at"] < period.end)
-                        & (incidents["created_at"] >= since)]  # fmt: skip
-    members = members.assign(_g=gid[members.index]).sort_values(["_g", "created_at", "ticket_id"])
-    grouped = members.groupby("_g", sort=False)
-    sizes = grouped.size().sort_values(ascending=False, kind="stable").head(LIST_LIMIT)
-    ids = grouped["ticket_id"].agg(list)
-    first = grouped.head(1).set_index("_g")
-    groups = [
-        RepeatGroup(key={k: str(first.loc[g, k]) for k in key}, tickets=[str(x) for x in ids[g]])
-        for g in sizes.index
-    ]  # one model per group shown, at most LIST_LIMIT
+    window = ((created < period.end) & (created >= since)).to_numpy()
+    member = complete & window & np.isin(gid, np.unique(gid[rep]))
+    sizes = np.bincount(gid[member], minlength=int(gid.max()) + 1)
+    shown = np.lexsort((np.arange(len(sizes)), -sizes))[:LIST_LIMIT]
+    shown = shown[sizes[shown] > 0]
+    pick = np.flatnonzero(member & np.isin(gid, shown))
+    members = (
+        t[["ticket_id", *key]]
+        .take(rows[pick])
+        .assign(created_at=created.take(pick).to_numpy(), _g=gid[pick])
+    )
+    members = members.sort_values(["_g", "created_at", "ticket_id"])
+    groups = []
+    for _, g in members.groupby("_g", sort=False):  # at most LIST_LIMIT groups
+        first = g.iloc[0]
+        groups.append(RepeatGroup(key={k: str(first[k]) for k in key},
+                                  tickets=[str(x) for x in g["ticket_id"]]))  # fmt: skip
     groups.sort(key=lambda g: (-len(g.tickets), sorted(g.key.items())))
     return groups
 
@@ -387,7 +406,7 @@ def _trend(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
         if first_data is None or p.end <= first_data:
             continue
         f = period_figures(
-            log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)), prepared
+            log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)), prepared, lean=True
         )
         points.append(_point(p, f))
     points.append(_point(period, fig))

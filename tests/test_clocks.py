@@ -1,0 +1,128 @@
+"""Clock engine internals against slow, obvious versions: ordering, repeat flags, period scoping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slametrics import api, metrics
+from slametrics.clocks import _timeline_order, compute_clocks, repeat_flags
+from slametrics.periods import parse_period
+from slametrics.policy import load_policy, parse_policy
+from slametrics.sample import write_sample_csv
+
+POLICIES = Path(__file__).resolve().parents[1] / "policies"
+
+
+@st.composite
+def timelines(draw, sorted_events: bool):
+    n = draw(st.integers(1, 6))
+    created = np.array(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)), dtype=np.int64)
+    rows = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 30)), max_size=25))
+    tix = np.array([r[0] for r in rows], dtype=np.int64)
+    at = np.array([created[r[0]] + r[1] for r in rows], dtype=np.int64)  # never before creation
+    seq = np.arange(len(rows), dtype=np.int64)  # distinct, as (ticket, at, seq) is in the log
+    if sorted_events:
+        order = np.lexsort((seq, at, tix))
+        tix, at, seq = tix[order], at[order], seq[order]
+    st_tix = np.concatenate([np.arange(n), tix])
+    st_at = np.concatenate([created, at])
+    st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), seq])
+    return st_tix, st_at, st_seq, n
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_timeline_order_equals_full_sort(data) -> None:
+    """Merging creation rows into sorted events orders exactly like a lexsort (sorted or not)."""
+    st_tix, st_at, st_seq, n = data.draw(timelines(sorted_events=data.draw(st.booleans())))
+    got = _timeline_order(st_tix, st_at, st_seq, n)
+    want = np.lexsort((st_seq, st_at, st_tix))
+    assert sorted(got.tolist()) == list(range(len(st_tix)))  # a permutation
+    for key in (st_tix, st_at, st_seq):
+        assert key[got].tolist() == key[want].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["incident", "request"]),
+            st.sampled_from(["Acme", " acme", "ACME ", "Birch", "", None]),
+            st.sampled_from(["mail", "Mail", "vpn", None]),
+            st.integers(0, 20),  # days
+        ),
+        max_size=30,
+    ),
+    window_days=st.integers(0, 10),
+)
+def test_repeat_flags_equal_brute_force(rows, window_days) -> None:
+    """An incident repeats when an earlier incident (same trimmed, case-folded key) is within the window."""
+    t = pd.DataFrame(rows, columns=["kind", "organization", "category", "day"])
+    t["organization"] = t["organization"].astype("string")
+    t["category"] = t["category"].astype("string")
+    t["created_at"] = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(t["day"], unit="D")
+    policy = parse_policy({"repeat_incidents": {"key": ["organization", "category"],
+                                                "window": f"{window_days}d"}})  # fmt: skip
+    got = repeat_flags(t, policy)
+
+    def norm(v):
+        return None if v is None or pd.isna(v) or not v.strip() else v.strip().lower()
+
+    want = []
+    for i, (kind, org, cat, day) in enumerate(rows):
+        key = (norm(org), norm(cat))
+        earlier = [
+            d for j, (k2, o2, c2, d) in enumerate(rows)
+            if k2 == "incident" and (norm(o2), norm(c2)) == key
+            and (d < day or (d == day and j < i))
+        ]  # fmt: skip
+        want.append(kind == "incident" and None not in key
+                    and any(day - d <= window_days for d in earlier))  # fmt: skip
+    assert got.tolist() == want
+
+
+@pytest.fixture(scope="module")
+def sample_log(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("scoped")
+    paths = write_sample_csv(tmp / "csv", 2500, seed=11, start="2026-03-02", weeks=14)
+    api.import_exports(list(paths), tmp / "log")
+    return api.load_source([tmp / "log"]).log
+
+
+@pytest.mark.parametrize("policy_name", ["ru-contract", "business-hours", "24x7"])
+def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name, monkeypatch):
+    """Leaving out tickets settled before a period changes none of its figures, lean or not."""
+    policy = load_policy(POLICIES / f"{policy_name}.yaml")
+    prepared = metrics.prepare_log(sample_log.tickets, sample_log.events, policy)
+    weeks = [parse_period(f"2026-W{w:02d}", policy.timezone) for w in range(10, 25, 2)]
+    scoped_sizes = []
+    for period in weeks:
+        for as_of in (period.end - pd.Timedelta(microseconds=1), period.start + pd.Timedelta("3D")):
+            scoped = metrics.period_figures(sample_log, policy, period, as_of, prepared, lean=True)
+            full_state = compute_clocks(sample_log.tickets, sample_log.events, policy, as_of,
+                                        prepared)  # fmt: skip
+            with monkeypatch.context() as m:
+                m.setattr(metrics, "compute_clocks", lambda *a, **k: full_state)
+                full = metrics.period_figures(sample_log, policy, period, as_of, prepared)
+            assert {k: v.model_dump() for k, v in scoped.metrics.items()} == {
+                k: v.model_dump() for k, v in full.metrics.items()
+            }, (period.label, as_of)
+            key = ["ticket_id", "clock"]
+            want = full.counted.sort_values(key)[["ticket_id", "clock", "outcome", "stopped_at"]]
+            got = scoped.counted.assign(ticket_id=prepared.tickets["ticket_id"].to_numpy()[
+                scoped.counted["tix"].to_numpy()])  # fmt: skip
+            got = got.sort_values(key)[["ticket_id", "clock", "outcome", "stopped_at"]]
+            assert (
+                want.reset_index(drop=True)
+                .astype(str)
+                .equals(got.reset_index(drop=True).astype(str))
+            )
+            assert scoped.state.untargeted == full.state.untargeted
+            scoped_sizes.append(len(scoped.state.tickets) / len(full.state.tickets))
+    assert max(scoped_sizes[4:]) < 0.6  # later weeks really compute a slice of the log
