@@ -108,7 +108,7 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
             full_state = compute_clocks(sample_log.tickets, sample_log.events, policy, as_of,
                                         prepared)  # fmt: skip
             with monkeypatch.context() as m:
-                m.setattr(metrics, "compute_clocks", lambda *a, **k: full_state)
+                m.setattr(metrics, "compute_clocks", lambda *a, s=full_state, **k: s)
                 full = metrics.period_figures(sample_log, policy, period, as_of, prepared)
             assert {k: v.model_dump() for k, v in scoped.metrics.items()} == {
                 k: v.model_dump() for k, v in full.metrics.items()
