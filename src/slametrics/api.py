@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from slametrics.check import check_thresholds
@@ -23,7 +24,14 @@ from slametrics.periods import Period, parse_instant, parse_period, whole_span
 from slametrics.policy import Policy, load_policy
 from slametrics.problems import Problem, ProblemReport
 from slametrics.results import CheckResult, MetricsResult
-from slametrics.schema import EVENT_COLUMNS, TICKET_COLUMNS, validate_events, validate_tickets
+from slametrics.schema import (
+    EVENT_COLUMNS,
+    EVENTS_SCHEMA,
+    TICKET_COLUMNS,
+    TICKETS_SCHEMA,
+    validate_events,
+    validate_tickets,
+)
 
 IMPORTS_FILE = "imports.jsonl"
 Progress = Callable[[str, int, int], None]
@@ -73,6 +81,20 @@ def read_exports(
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, ImportSummary]:
     """Read export files with their importers (named or detected) into canonical frames."""
+    t, e, summary = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
+                                       progress=progress)  # fmt: skip
+    return t.to_pandas(), e.to_pandas(), summary
+
+
+def read_export_tables(
+    paths: list[Path],
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[pa.Table, pa.Table, ImportSummary]:
+    """`read_exports` as validated Arrow tables, as the event log stores them."""
     if format is not None and format not in IMPORTERS:
         get_importer(format)  # raises UnknownImporter listing the valid names
     check_timezone(tz)
@@ -96,14 +118,15 @@ def read_exports(
         ))  # fmt: skip
         summary.problems += rep.problems
         del files
-        tickets.append(validate_tickets(result.tickets).to_pandas())
-        events.append(validate_events(result.events).to_pandas())
+        tickets.append(validate_tickets(result.tickets))
+        result.tickets = None  # each frame is freed once it is an Arrow table
+        events.append(validate_events(result.events))
         del result
     if progress:
         progress("done", n_groups, n_groups)
-    t = pd.concat(tickets, ignore_index=True)
-    e = pd.concat(events, ignore_index=True)
-    summary.tickets, summary.events = len(t), len(e)
+    t = pa.concat_tables(tickets) if tickets else TICKETS_SCHEMA.empty_table()
+    e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
+    summary.tickets, summary.events = t.num_rows, e.num_rows
     return t, e, summary
 
 
@@ -118,7 +141,8 @@ def import_exports(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import exports into the event log at `log_dir` (created if missing); idempotent."""
-    t, e, summary = read_exports(paths, format=format, mapping=mapping, tz=tz, progress=progress)
+    t, e, summary = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
+                                       progress=progress)  # fmt: skip
     summary.log = str(log_dir)
     if strict and summary.rows_rejected:
         return summary  # --strict: nothing is written when any row was rejected

@@ -165,7 +165,7 @@ def _ticket_keys(df: pd.DataFrame) -> pd.Series:
     return df["source"].astype("string") + "\x1f" + df["ticket_id"].astype("string")
 
 
-def _is_ordered(events: pd.DataFrame) -> bool:
+def _is_ordered(events: pd.DataFrame | pa.Table) -> bool:
     """Whether events already run by source, ticket, time and seq (an importer's usual output).
 
     Neighbouring rows are compared in Arrow, which costs far less than sorting to find out.
@@ -174,12 +174,20 @@ def _is_ordered(events: pd.DataFrame) -> bool:
         return True
     keys = []
     for col in ("source", "ticket_id"):
-        arr = getattr(events[col].array, "_pa_array", None)
+        arr = (
+            events[col]
+            if isinstance(events, pa.Table)
+            else getattr(events[col].array, "_pa_array", None)
+        )
         if arr is None:
             return False
         keys.append(pc.cast(arr, pa.large_string()))
-    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
-    seq = events["seq"].to_numpy()
+    if isinstance(events, pa.Table):
+        at = pc.cast(events["at"], pa.int64()).to_numpy()
+        seq = events["seq"].to_numpy()
+    else:
+        at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+        seq = events["seq"].to_numpy()
     # lexicographic (source, ticket, at, seq) <= next row, column by column
     later = np.zeros(len(at) - 1, dtype=bool)
     tie = np.ones(len(at) - 1, dtype=bool)
@@ -208,19 +216,52 @@ def _order_events(events: pd.DataFrame) -> pd.DataFrame:
     return events.take(order).reset_index(drop=True)
 
 
-def merge_into_log(path: str | Path, tickets: pd.DataFrame, events: pd.DataFrame) -> MergeStats:
+def _sorted_table(table: pa.Table, keys: list[str], ordered: bool) -> pa.Table:
+    """`table` in `keys` order (Arrow's sort is stable), untouched when already `ordered`."""
+    if ordered:
+        return table
+    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
+
+
+def _tickets_ordered(tickets: pa.Table) -> bool:
+    if tickets.num_rows < 2:
+        return True
+    later = np.zeros(tickets.num_rows - 1, dtype=bool)
+    tie = np.ones(tickets.num_rows - 1, dtype=bool)
+    for col in TICKET_KEY:
+        arr = pc.cast(tickets[col], pa.large_string())
+        a, b = arr.slice(0, len(arr) - 1), arr.slice(1)
+        later |= tie & pc.less(a, b).to_numpy(zero_copy_only=False)
+        tie &= pc.equal(a, b).to_numpy(zero_copy_only=False)
+    return bool((later | tie).all())
+
+
+def merge_into_log(
+    path: str | Path, tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table
+) -> MergeStats:
     """Validate and merge frames into the log: tickets upserted, each source event stored once.
 
     Only the events of tickets already in the log can duplicate stored ones (within one import,
-    `seq` tells equal-looking events apart), so deduplication looks at those alone.
+    `seq` tells equal-looking events apart), so deduplication looks at those alone. Arrow tables
+    are taken as validated already (`read_export_tables`); a new log is written from them as is.
     """
     p = Path(path)
     with locked(p):
         if not is_event_log(p):
+            if isinstance(tickets, pa.Table) and isinstance(events, pa.Table):
+                all_t = _sorted_table(tickets, TICKET_KEY, _tickets_ordered(tickets))
+                all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"],
+                                      _is_ordered(events))  # fmt: skip
+                _write_snapshot(p, all_t, all_e)
+                return MergeStats(tickets.num_rows, 0, events.num_rows, 0)
             all_t = tickets.sort_values(TICKET_KEY, kind="stable")
             all_e = _order_events(events)
             _write_snapshot(p, validate_tickets(all_t), validate_events(all_e))
             return MergeStats(len(tickets), 0, len(events), 0)
+        if isinstance(tickets, pa.Table):
+            tickets = _to_pandas(tickets)
+        if isinstance(events, pa.Table):
+            events = _to_pandas(events)
         old = read_log(p)
         old_keys = _ticket_keys(old.tickets)
         new_keys = _ticket_keys(tickets)

@@ -286,8 +286,19 @@ def parse_numbers(
     )
 
 
-_TRUE = {"true", "yes", "y", "1", "t", "да", "met", "ontime", "within sla", "achieved"}
-_FALSE = {"false", "no", "n", "0", "f", "нет", "breached", "overdue", "sla violated", "violated"}
+BOOL_TRUE = {"true", "yes", "y", "1", "t", "да", "met", "ontime", "within sla", "achieved"}
+BOOL_FALSE = {
+    "false",
+    "no",
+    "n",
+    "0",
+    "f",
+    "нет",
+    "breached",
+    "overdue",
+    "sla violated",
+    "violated",
+}
 
 
 def parse_booleans(
@@ -298,8 +309,8 @@ def parse_booleans(
         return pd.Series(pd.NA, index=frame.index, dtype="boolean"), []
     key = clean_strings(frame[column]).str.lower()
     out = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-    out[key.isin(_TRUE).fillna(False)] = True
-    out[key.isin(_FALSE).fillna(False)] = False
+    out[key.isin(BOOL_TRUE).fillna(False)] = True
+    out[key.isin(BOOL_FALSE).fillna(False)] = False
     bad = key.notna() & out.isna()
     return out, problems_from_mask(
         frame.assign(**{column: key}), bad, code="bad-boolean", column=column, file=file
@@ -366,7 +377,7 @@ def read_translated_csv(
     table = read_csv(f)
     report.problems += table.problems
     report.rows_read += table.rows_read
-    report.rows_rejected += table.rows_read - len(table.frame)
+    report.rows_rejected += table.rows_read - table.rows
     cols = resolve_columns(table.columns, aliases)
     for fld, label in required.items():
         if fld not in cols:

@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -210,14 +211,26 @@ def _single_line_records(data: bytes, records: int) -> bool:
 
 @dataclass
 class CsvTable:
-    """A CSV file read as strings, with `_line` holding each row's source line."""
+    """A CSV file read as strings: the Arrow table, each row's source line, and (built on first
+    use) a pandas frame with `_line` holding that line."""
 
-    frame: pd.DataFrame
+    arrow: pa.Table
+    lines: np.ndarray
     columns: list[str]
     header: list[str]
     delimiter: str
     problems: list[Problem]
     rows_read: int
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        frame = self.arrow.to_pandas(types_mapper=None)
+        frame["_line"] = self.lines
+        return frame
+
+    @property
+    def rows(self) -> int:
+        return self.arrow.num_rows
 
 
 def read_csv(f: InputFile) -> CsvTable:
@@ -269,19 +282,18 @@ def read_csv(f: InputFile) -> CsvTable:
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         raise UserError(f"{f.name}: cannot parse as CSV ({exc})") from None
-    frame = table.to_pandas(types_mapper=None)
-    total = len(frame) + len(bad_rows) + 1
+    rows = table.num_rows
+    total = rows + len(bad_rows) + 1
     if _single_line_records(f.data, total):
         lines = np.arange(2, total + 1)
     else:
         lines = _record_lines(f.data)[1:]
-    if bad_rows and len(lines) == len(frame) + len(bad_rows):
+    if bad_rows and len(lines) == rows + len(bad_rows):
         # pyarrow numbers invalid rows by physical line, so drop those lines from the map
         lines = lines[~np.isin(lines, np.array(bad_rows))]
-    if len(lines) != len(frame):
-        lines = np.arange(2, len(frame) + 2)  # fall back to record numbers (header = line 1)
-    frame["_line"] = lines
-    return CsvTable(frame, names, header, delim, problems, len(frame) + len(bad_rows))
+    if len(lines) != rows:
+        lines = np.arange(2, rows + 2)  # fall back to record numbers (header = line 1)
+    return CsvTable(table, lines, names, header, delim, problems, rows + len(bad_rows))
 
 
 def _objects(

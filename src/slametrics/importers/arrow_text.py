@@ -1,0 +1,62 @@
+"""Arrow text columns for the large-export path: cleaning, coding by distinct value, decoding.
+
+A column of millions of cells usually holds a few hundred distinct values (event types,
+statuses, actors); each step here works on those distinct values and numpy codes, not per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TextArray = pa.Array | pa.ChunkedArray
+
+
+def clean_text(values: TextArray, null_tokens: tuple[str, ...]) -> pa.ChunkedArray:
+    """Strip cells and turn null tokens into nulls (as `clean_strings`), cell by cell in Arrow."""
+    trimmed = pc.utf8_trim_whitespace(values)
+    is_null = pc.is_in(trimmed, value_set=pa.array(list(null_tokens), trimmed.type))
+    return pc.if_else(is_null, pa.scalar(None, trimmed.type), trimmed)
+
+
+def text_codes(
+    values: TextArray,
+    null_tokens: tuple[str, ...],
+    transform: Callable[[pa.Array], pa.Array] | None = None,
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(codes, names, raw_codes): cells cleaned as `clean_text` (then `transform`ed), coded.
+
+    `codes` index `names` (-1 for null); `raw_codes` index the distinct raw cells, so the first
+    row of a distinct raw value can be found for a problem record.
+    """
+    arr = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+    if arr.num_chunks == 0 or len(arr) == 0:
+        return np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.int64)
+    enc = pc.dictionary_encode(arr).combine_chunks()
+    raw_codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    cleaned = pc.utf8_trim_whitespace(enc.dictionary)
+    null = pc.is_in(cleaned, value_set=pa.array(list(null_tokens), cleaned.type)).to_pylist()
+    if transform is not None:
+        cleaned = transform(cleaned)
+    names: dict[str, int] = {}
+    remap = [-1 if is_null else names.setdefault(v, len(names))  # per distinct value
+             for v, is_null in zip(cleaned.to_pylist(), null, strict=True)]  # fmt: skip
+    lookup = np.array([*remap, -1], dtype=np.int64)  # raw code -1 (null) -> -1
+    return lookup[raw_codes], list(names), raw_codes
+
+
+def decode(codes: np.ndarray, names: list[str]) -> pa.Array:
+    """The string array for `codes` into `names` (-1 -> null)."""
+    dictionary = pa.array(names, pa.string())
+    indices = pa.array(np.where(codes < 0, 0, codes).astype(np.int32), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+
+
+def to_series(values: TextArray, index: pd.Index | None = None) -> pd.Series:
+    """A pandas `string` Series over an Arrow string array (nulls as <NA>)."""
+    arr = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, dtype=pd.StringDtype("pyarrow"))
