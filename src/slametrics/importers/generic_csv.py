@@ -147,6 +147,7 @@ class GenericCsvImporter(Importer):
         ticket_parts, event_parts = [], []
         for f in files:
             table = read_csv(f)
+            f.release()
             report.problems += table.problems
             if mapping is not None and mapping.layout == "events":
                 tickets, events, rep = _read_event_layout(table, f.name, mapping, tz)

@@ -45,6 +45,10 @@ class InputFile:
     def text(self) -> str:
         return self.data.decode(self.encoding, errors="replace")
 
+    def release(self) -> None:
+        """Drop the raw bytes once parsed: a large export is not held twice in memory."""
+        self.data = b""
+
 
 def open_inputs(path: str | Path) -> list[InputFile]:
     """The input files in `path`: itself, its gunzipped content, or each member of a zip."""
