@@ -77,3 +77,38 @@ def map_values(values: pd.Series, mapping: dict) -> pd.Series:
 def codes_in(values: pd.Series, choices: tuple[str, ...] | list[str]) -> np.ndarray:
     """Position of each value in `choices` (-1 for anything else or missing), hashed in Arrow."""
     return index_in(values, pd.Series(list(choices), dtype="string"))
+
+
+def distinct_codes(values: pd.Series) -> tuple[np.ndarray, list]:
+    """(codes, distinct values) of a column, hashed in Arrow; code -1 for missing cells."""
+    arr = _arrow(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
+    if pa.types.is_null(arr.type):
+        return np.full(len(arr), -1, dtype=np.int64), []
+    enc = pc.dictionary_encode(arr)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
+def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
+                default: str | None = None) -> pd.Series:  # fmt: skip
+    """`values` where present, else `mapping[key]`, else `default`, as a `string` column.
+
+    Worked out per distinct value and applied with numpy codes: these are event columns with
+    millions of rows and a handful of distinct values.
+    """
+    v_codes, v_names = distinct_codes(values)
+    k_codes, k_names = distinct_codes(key)
+    names = list(dict.fromkeys([*map(str, v_names), *mapping.values(),
+                                *([default] if default is not None else [])]))  # fmt: skip
+    pos = {n: i for i, n in enumerate(names)}
+    fallback = pos[default] if default is not None else -1
+    v_map = np.array([pos[str(n)] for n in v_names] + [-1], dtype=np.int64)
+    k_map = np.array([pos[mapping[n]] if n in mapping else fallback for n in k_names]
+                     + [fallback], dtype=np.int64)  # fmt: skip
+    codes = np.where(v_codes >= 0, v_map[v_codes], k_map[k_codes])
+    indices = pa.array(np.maximum(codes, 0).astype(np.int32), mask=codes < 0)
+    decoded = pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string()))
+    arr = pd.arrays.ArrowStringArray(pa.chunked_array([decoded.cast(pa.large_string())]))
+    return pd.Series(arr, index=values.index, dtype=pd.StringDtype("pyarrow"))

@@ -14,7 +14,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.errors import UserError
-from slametrics.frames import codes_in, group_first, group_last, index_in, isin, map_values
+from slametrics.frames import (
+    codes_in,
+    fill_by_key,
+    group_first,
+    group_last,
+    index_in,
+    isin,
+    map_values,
+)
 from slametrics.importers.io import CsvTable, InputFile, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import (
@@ -659,14 +667,11 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     for col in ("status_class", "value", "public", "actor"):
         if col not in events:
             events[col] = None
-    implied = map_values(events["event"], _EVENT_CLASSES)
-    events["status_class"] = events["status_class"].astype("object").fillna(implied)
+    events["status_class"] = fill_by_key(events["status_class"], events["event"], _EVENT_CLASSES)
     events["public"] = events["public"].astype("boolean").fillna(False)
-    events["actor"] = (
-        events["actor"]
-        .fillna(map_values(events["event"], {"agent_reply": "agent", "customer_reply": "customer"}))
-        .fillna("system")
-    )
+    events["actor"] = fill_by_key(events["actor"], events["event"],
+                                  {"agent_reply": "agent", "customer_reply": "customer"},
+                                  default="system")  # fmt: skip
 
     has_created = events.loc[events["event"] == "created", "ticket_id"].unique()
     missing = tickets[~isin(tickets["ticket_id"], has_created)]
