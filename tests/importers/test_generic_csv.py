@@ -199,3 +199,39 @@ def test_parse_timestamps_fast_and_general_paths_keep_rows_aligned() -> None:
         "2026-10-25 00:30:00+00:00",
     ]
     assert [(p.code, p.line, p.value) for p in problems] == [("unparseable-timestamp", 4, "soon")]
+
+
+EVENTS_MESSY = """ticket_id,at,event,value,actor,public
+ 1 ,2026-11-02T09:30:00Z, Agent_Reply ,,agent, TRUE
+1,2026-11-02T10:00:00Z,status,In Limbo,agent,false
+1,2026-11-02T10:05:00Z,status,in limbo ,agent,maybe
+null,2026-11-02T10:10:00Z,status,open,agent,false
+1,2150-01-01T00:00:00Z,status,open,agent,false
+1,2026-11-02T11:00:00Z,status, Waiting Customer ,agent,-
+"""
+
+
+def test_canonical_events_are_cleaned_and_checked_cell_by_cell(tmp_path: Path) -> None:
+    """Events cells are trimmed, case-folded where the schema says so, and every bad one cited."""
+    tickets = "ticket_id,created_at\n1,2026-11-02T09:00:00Z\n"
+    t, e, s = read_exports(
+        [write(tmp_path, "tickets.csv", tickets), write(tmp_path, "events.csv", EVENTS_MESSY)]
+    )
+    found = [(p.code, p.line, p.column, p.value, p.severity) for p in s.problems]
+    assert found == [
+        ("timestamp-out-of-range", 6, "at", "2150-01-01T00:00:00Z", "error"),
+        ("bad-boolean", 4, "public", "maybe", "error"),
+        ("unknown-status", 3, "value", "In Limbo", "warning"),
+        ("missing-value", 5, "ticket_id", None, "error"),
+    ]
+    assert "2 row(s)" in s.problems[2].message  # one warning for both spellings
+    rows = e[e["event"] != "created"].sort_values("at")
+    cells = rows[["ticket_id", "event", "value", "status_class"]].astype(object)
+    assert cells.where(cells.notna(), None).values.tolist() == [
+        ["1", "agent_reply", None, None],
+        ["1", "status", "In Limbo", "open"],
+        ["1", "status", "in limbo", "open"],
+        ["1", "status", "Waiting Customer", "waiting_customer"],
+    ]
+    assert rows["public"].tolist() == [True, False, False, False]  # unknown -> not public
+    assert (s.groups[0].rows_read, s.groups[0].rows_rejected) == (7, 2)

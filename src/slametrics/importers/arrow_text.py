@@ -27,17 +27,16 @@ def text_codes(
     values: TextArray,
     null_tokens: tuple[str, ...],
     transform: Callable[[pa.Array], pa.Array] | None = None,
-) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """(codes, names, raw_codes): cells cleaned as `clean_text` (then `transform`ed), coded.
+) -> tuple[np.ndarray, list[str]]:
+    """(codes, names): cells cleaned as `clean_text` (then `transform`ed), coded by value.
 
-    `codes` index `names` (-1 for null); `raw_codes` index the distinct raw cells, so the first
-    row of a distinct raw value can be found for a problem record.
+    `codes` (int32, one per cell) index `names`; -1 for null.
     """
     arr = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
     if arr.num_chunks == 0 or len(arr) == 0:
-        return np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), []
     enc = pc.dictionary_encode(arr).combine_chunks()
-    raw_codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    raw_codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
     cleaned = pc.utf8_trim_whitespace(enc.dictionary)
     null = pc.is_in(cleaned, value_set=pa.array(list(null_tokens), cleaned.type)).to_pylist()
     if transform is not None:
@@ -45,8 +44,8 @@ def text_codes(
     names: dict[str, int] = {}
     remap = [-1 if is_null else names.setdefault(v, len(names))  # per distinct value
              for v, is_null in zip(cleaned.to_pylist(), null, strict=True)]  # fmt: skip
-    lookup = np.array([*remap, -1], dtype=np.int64)  # raw code -1 (null) -> -1
-    return lookup[raw_codes], list(names), raw_codes
+    lookup = np.array([*remap, -1], dtype=np.int32)  # raw code -1 (null) -> -1
+    return lookup[raw_codes], list(names)
 
 
 def decode(codes: np.ndarray, names: list[str]) -> pa.Array:

@@ -329,7 +329,7 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
                                       pc.utf8_lower if lowered else None)  # fmt: skip
     at, probs = _event_times(arrow[lower["at"]], lines, file, tz)
     problems += probs
-    ev_codes, ev_names, _ = coded["event"]
+    ev_codes, ev_names = coded["event"]
     if "public" in coded:
         public, probs = _event_booleans(coded["public"], lines, file)
         problems += probs
@@ -337,7 +337,7 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
     cls_codes, cls_names, probs = _status_classes(coded.get("value"), status_like, lines, file, n)
     problems += probs
     if "status_class" in coded:  # a class the file states wins over one derived from the value
-        sc_codes, sc_names, _ = coded["status_class"]
+        sc_codes, sc_names = coded["status_class"]
         extra = [c for c in sc_names if c not in cls_names]
         cls_names = [*cls_names, *extra]
         to_cls = np.array([cls_names.index(c) for c in sc_names] + [-1], dtype=np.int64)
@@ -360,7 +360,7 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
     )
     for field in ("value", "actor"):
         if field in coded:
-            codes, names, _ = coded[field]
+            codes, names = coded[field]
             out[field] = to_series(decode(codes[keep], names))
     out["at"] = pd.Series(at[keep], dtype="datetime64[us]").dt.tz_localize("UTC")
     if "public" in coded:
@@ -411,7 +411,7 @@ def _event_times(raw: pa.ChunkedArray, lines: np.ndarray, file: str,
 
 def _event_booleans(coded, lines: np.ndarray, file: str) -> tuple[np.ndarray, list[Problem]]:
     """`public` as True/False/None per row (as `parse_booleans`), decided per distinct value."""
-    codes, names, _ = coded
+    codes, names = coded
     truth = [1 if v in BOOL_TRUE else 0 if v in BOOL_FALSE else -1 for v in names]
     values = np.array([*truth, -1], dtype=np.int8)[codes]  # 1 true, 0 false, -1 unknown
     bad = np.array([t < 0 for t in truth] + [False])[codes]
@@ -426,7 +426,7 @@ def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str
     names_out = list(STATUS_CLASSES)
     if coded is None:
         return np.full(n, -1, dtype=np.int64), names_out, []
-    codes, names, _ = coded
+    codes, names = coded
     table = dict(DEFAULT_STATUS_CLASSES)
     mapped = [table.get(v.lower()) for v in names]
     to_cls = np.array([names_out.index(m) if m else -1 for m in mapped] + [-1], dtype=np.int64)
