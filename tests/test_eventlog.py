@@ -91,15 +91,13 @@ import sys, time
 import slametrics.eventlog as el
 from slametrics.api import import_exports
 from pathlib import Path
-real = el.pq.write_table
-calls = []
-def slow_write(*a, **k):
-    calls.append(1)
-    real(*a, **k)
-    if len(calls) == 2:  # both files of the new snapshot written, CURRENT not yet replaced
+real = el._fsync_dir
+def slow_fsync(path):
+    real(path)
+    if path.name.startswith(".tmp-"):  # every file of the new snapshot written, CURRENT not yet replaced
         print("written", flush=True)
         time.sleep(60)
-el.pq.write_table = slow_write
+el._fsync_dir = slow_fsync
 import_exports([Path(sys.argv[1]), Path(sys.argv[2])], Path(sys.argv[3]))
 """
 
@@ -152,3 +150,31 @@ def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
     a = compute_metrics(full.log, policy, period).model_dump(mode="json")
     b = compute_metrics(pruned.log, policy, period).model_dump(mode="json")
     assert a == b
+
+
+def test_event_codes_give_the_same_metrics_as_the_events(tmp_path: Path) -> None:
+    """A snapshot's codes.parquet stands in for the events table, whole or pruned to a period."""
+    from conftest import POLICIES
+    from slametrics import api
+    from slametrics.eventlog import CODES_FILE
+    from slametrics.metrics import compute_metrics
+    from slametrics.periods import parse_period
+    from slametrics.policy import load_policy
+    from slametrics.sample import write_sample_csv
+
+    paths = write_sample_csv(tmp_path / "csv", 1500, seed=3, start="2026-01-05", weeks=20)
+    api.import_exports(list(paths), tmp_path / "log")
+    policy = load_policy(POLICIES / "business-hours.yaml")
+    period = parse_period("2026-W15", policy.timezone)
+    since = api._active_since(period, policy, None)
+    with_codes = [api.load_source([tmp_path / "log"], active_since=s).log for s in (None, since)]
+    results = []
+    for log in with_codes:
+        assert log.codes is not None
+        results.append(compute_metrics(log, policy, period).model_dump(mode="json"))
+        assert log._events is None  # the events table was never decoded
+    (snapshot_dir(tmp_path / "log") / CODES_FILE).unlink()  # a log written before codes existed
+    for s, want in zip((None, since), results, strict=True):
+        log = api.load_source([tmp_path / "log"], active_since=s).log
+        assert log.codes is None
+        assert compute_metrics(log, policy, period).model_dump(mode="json") == want

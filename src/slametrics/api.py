@@ -19,7 +19,7 @@ from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.io import InputFile, open_inputs
-from slametrics.metrics import compute_metrics, counted_clocks, resolve_as_of
+from slametrics.metrics import compute_metrics, counted_clocks, prepare, resolve_as_of
 from slametrics.periods import Period, parse_instant, parse_period, whole_span
 from slametrics.policy import Policy, load_policy
 from slametrics.problems import Problem, ProblemReport
@@ -280,7 +280,7 @@ def tickets(q: Query, outcome: str | None = None) -> pd.DataFrame:
     """One row per ticket and clock that counts in the period, plus clocks running at as_of."""
     loaded, policy, period, as_of = q.prepare()
     as_of = resolve_as_of(loaded.log, period, as_of)
-    state = compute_clocks(loaded.log.tickets, loaded.log.events, policy, as_of)
+    state = compute_clocks(loaded.log.tickets, None, policy, as_of, prepare(loaded.log, policy))
     c = state.clocks
     counted = counted_clocks(c, period)
     rows = c[c.index.isin(counted.index) | (c["outcome"] == "running")]
@@ -326,7 +326,7 @@ def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame
 
     loaded, policy, period, as_of = q.prepare()
     as_of = resolve_as_of(loaded.log, period, as_of)
-    state = compute_clocks(loaded.log.tickets, loaded.log.events, policy, as_of)
+    state = compute_clocks(loaded.log.tickets, None, policy, as_of, prepare(loaded.log, policy))
     counted = counted_clocks(state.clocks, period)
     t = state.tickets.set_index("tix")
     parts = []

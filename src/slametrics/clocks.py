@@ -24,6 +24,7 @@ CLOCK_COLUMNS = [
     "stopped_at", "elapsed_s", "paused_s", "due_at", "outcome",
 ]  # fmt: skip
 OUTCOMES = ("met", "breached", "running")
+TICKET_KEY_COLUMNS = ("source", "ticket_id")
 OUTCOME_NAMES = np.array(OUTCOMES, dtype=object)
 # what the headline figures of a period need (the trend computes only these)
 LEAN_CLOCK_COLUMNS = ("clock", "stopped_at", "outcome", "tix")
@@ -91,13 +92,15 @@ class PreparedLog:
     repeat: np.ndarray  # incident with an earlier one of the same key within the policy's window
 
 
-def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | pa.Array:
+def _arrow_strings(s: pd.Series | pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    if isinstance(s, pa.ChunkedArray | pa.Array):
+        return pc.cast(s, pa.large_string())
     native = getattr(s.array, "_pa_array", None)
     arr = native if native is not None else pa.array(s.astype(object), from_pandas=True)
     return pc.cast(arr, pa.large_string())
 
 
-def ticket_index(tickets: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
+def ticket_index(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table) -> np.ndarray:
     """Row of each event's ticket in `tickets` (-1 when unknown), by source and ticket id."""
     sources = pc.unique(_arrow_strings(tickets["source"]))
     ev_sources = pc.unique(_arrow_strings(events["source"]))
@@ -115,46 +118,125 @@ def ticket_index(tickets: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _codes(s: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+def _codes(s: pd.Series | pa.ChunkedArray, values: tuple[str, ...]) -> np.ndarray:
     """Position of each cell in `values` (-1 for others and nulls), computed in Arrow."""
     idx = pc.index_in(_arrow_strings(s), value_set=pa.array(list(values), pa.large_string()))
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def prepare_log(tickets: pd.DataFrame, events: pd.DataFrame, policy: Policy) -> PreparedLog:
-    """The as_of-independent part of the clock computation, vectorized over the whole log."""
+def _us(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        us = pc.cast(pc.cast(values, pa.timestamp("us", tz="UTC")), pa.int64())
+        return pc.fill_null(us, NAT).to_numpy(zero_copy_only=False)
+    return to_us(values)
+
+
+def _flags(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
+@dataclass
+class EventCodes:
+    """Every event of known tickets as numbers: what the clocks read, without any strings.
+
+    Derived from the canonical tables (`code_events`); the event log stores it beside each
+    snapshot so that queries need not decode the events table at all.
+    """
+
+    tix: np.ndarray  # row of the ticket in the tickets table
+    at: np.ndarray  # us
+    seq: np.ndarray
+    cls: np.ndarray  # int8 code into STATUS_CLASSES, -1 when the event sets no status
+    reply: np.ndarray  # a public agent reply
+
+    def take(self, rows: np.ndarray) -> EventCodes:
+        return EventCodes(self.tix[rows], self.at[rows], self.seq[rows], self.cls[rows],
+                          self.reply[rows])  # fmt: skip
+
+
+def _run_index(tickets: pa.Table, events: pa.Table) -> np.ndarray | None:
+    """Ticket rows of events when both tables run in the same key order and every ticket has
+    events (as in a stored snapshot): counting runs, no hashing. None when they do not."""
+    keys = [(_arrow_strings(tickets[c]), _arrow_strings(events[c])) for c in TICKET_KEY_COLUMNS]
+    n = len(events)
+    new_run = np.zeros(n, dtype=bool)
+    new_run[0] = True
+    for _, ev in keys:
+        new_run[1:] |= pc.not_equal(ev.slice(0, n - 1), ev.slice(1)).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(new_run)
+    if len(starts) != len(tickets):
+        return None
+    for tk, ev in keys:
+        if not pc.all(pc.equal(tk, ev.take(pa.array(starts)))).as_py():
+            return None
+    return np.cumsum(new_run) - 1
+
+
+def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table) -> EventCodes:
+    """The events of `tickets` (pandas frames or Arrow tables) as `EventCodes`, in their order."""
+    if not len(events):
+        empty = np.zeros(0, dtype=np.int64)
+        return EventCodes(empty, empty, empty, empty.astype(np.int8), empty.astype(bool))
+    tix = None
+    if isinstance(tickets, pa.Table) and isinstance(events, pa.Table):
+        tix = _run_index(tickets, events)
+    if tix is None:
+        tix = ticket_index(tickets, events)
+    known = np.flatnonzero(tix >= 0)
+    # comparisons in Arrow: converting 10M strings to Python objects would cost gigabytes
+    reply = (
+        (_codes(events["event"], ("agent_reply",)) == 0)
+        & _flags(events["public"])
+        & (_codes(events["actor"], ("customer",)) != 0)
+    )
+    seq = events["seq"].to_numpy() if isinstance(events, pa.Table) else events["seq"].to_numpy()
+    return EventCodes(
+        tix=tix[known], at=_us(events["at"])[known], seq=np.asarray(seq)[known].astype(np.int64),
+        cls=_codes(events["status_class"], STATUS_CLASSES)[known].astype(np.int8),
+        reply=reply[known],
+    )  # fmt: skip
+
+
+def prepare_log(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame | None,
+    policy: Policy,
+    codes: EventCodes | None = None,
+) -> PreparedLog:
+    """The as_of-independent part of the clock computation, vectorized over the whole log.
+
+    `codes` (as stored beside the log) spare decoding `events`, which is then needed only for
+    a policy that takes the priority at the start.
+    """
     t = tickets.reset_index(drop=True).copy()
     n = len(t)
     t["tix"] = np.arange(n)
     created = to_us(t["created_at"])
-    tix = ticket_index(t, events) if len(events) else np.zeros(0, dtype=np.int64)
-    known = tix >= 0
-    ev_tix = tix[known]
+    if codes is None:
+        codes = code_events(t, events)
+    ev_tix = codes.tix
     # an event stamped before creation counts at creation (clocks never start before it)
-    ev_at = np.maximum(to_us(events["at"])[known], created[ev_tix])
-    ev_seq = events["seq"].to_numpy()[known].astype(np.int64)
-    # comparisons in Arrow: converting 10M strings to Python objects would cost gigabytes
-    cls_code = _codes(events["status_class"], STATUS_CLASSES)[known]
-    has_cls = cls_code >= 0
-    codes = cls_code[has_cls].astype(np.int8)
+    ev_at = np.maximum(codes.at, created[ev_tix])
+    has_cls = codes.cls >= 0
     st_tix = np.concatenate([np.arange(n), ev_tix[has_cls]])
     st_at = np.concatenate([created, ev_at[has_cls]])
-    st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), ev_seq[has_cls]])
-    st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes])
+    st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), codes.seq[has_cls]])
+    st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes.cls[has_cls]])
     order = _timeline_order(st_tix, st_at, st_seq, n)
-    public = events["public"].fillna(False).to_numpy(dtype=bool)[known]
-    is_reply = (
-        (_codes(events["event"], ("agent_reply",))[known] == 0)
-        & public
-        & (_codes(events["actor"], ("customer",))[known] != 0)
-    )
-    rp_tix, rp_at = ev_tix[is_reply], ev_at[is_reply]
+    rp_tix, rp_at = ev_tix[codes.reply], ev_at[codes.reply]
     if not _ascending(rp_tix, rp_at):
         rp_order = np.lexsort((rp_at, rp_tix))
         rp_tix, rp_at = rp_tix[rp_order], rp_at[rp_order]
     t["kind"] = assign_kinds(t, policy).to_numpy()
     if policy.target_priority == "at_start":
-        t["priority"] = _priority_at_start(t, events[known], ev_tix, ev_at, created)
+        if events is None:
+            raise ValueError("target_priority: at_start needs the events")
+        tix = ticket_index(t, events)
+        known = tix >= 0
+        at = np.maximum(to_us(events["at"])[known], created[tix[known]])
+        t["priority"] = _priority_at_start(t, events[known], tix[known], at, created)
     st_tix, st_at, st_cls = st_tix[order], st_at[order], st_cls[order]
     return PreparedLog(
         tickets=t, created=created, rule=match_targets(t, policy),
@@ -296,7 +378,7 @@ def _timeline(p: PreparedLog, as_of_us: int, in_scope: np.ndarray) -> Timeline:
 
 def compute_clocks(
     tickets: pd.DataFrame,
-    events: pd.DataFrame,
+    events: pd.DataFrame | None,
     policy: Policy,
     as_of: pd.Timestamp,
     prepared: PreparedLog | None = None,

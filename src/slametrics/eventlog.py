@@ -12,7 +12,8 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from slametrics.clocks import EventCodes, code_events
 from slametrics.errors import UserError
 from slametrics.frames import isin
 from slametrics.schema import (
@@ -34,16 +36,46 @@ from slametrics.schema import (
 
 TICKETS_FILE = "tickets.parquet"
 EVENTS_FILE = "events.parquet"
+CODES_FILE = "codes.parquet"  # derived from the two above (clocks.EventCodes), read first
 LOCK_FILE = ".slametrics.lock"
 CURRENT_FILE = "CURRENT"
 
 
-@dataclass
 class EventLog:
-    """Tickets and events as pandas frames with the canonical dtypes."""
+    """Tickets and events as pandas frames with the canonical dtypes.
 
-    tickets: pd.DataFrame
-    events: pd.DataFrame
+    Read from a log directory, `codes` (the events as numbers, stored beside the snapshot) come
+    first and the events table is decoded only when something asks for `events`.
+    """
+
+    def __init__(
+        self,
+        tickets: pd.DataFrame,
+        events: pd.DataFrame | None = None,
+        *,
+        codes: EventCodes | None = None,
+        load_events: Callable[[], pd.DataFrame] | None = None,
+    ) -> None:
+        if events is None and load_events is None:
+            raise ValueError("EventLog needs events or a way to load them")
+        self.tickets = tickets
+        self._events = events
+        self._load_events = load_events
+        self.codes = codes
+
+    @property
+    def events(self) -> pd.DataFrame:
+        if self._events is None:
+            self._events = self._load_events()
+        return self._events
+
+    def latest_event_at(self) -> pd.Timestamp | None:
+        """The latest event time, from the codes when the events table is not loaded."""
+        if self._events is None and self.codes is not None:
+            if not len(self.codes.at):
+                return None
+            return pd.Timestamp(int(self.codes.at.max()), unit="us", tz="UTC")
+        return self.events["at"].max() if len(self.events) else None
 
 
 def is_event_log(path: Path) -> bool:
@@ -73,25 +105,88 @@ def read_log(
 
     With `active_since`, tickets whose last change came before it and that were finished by then
     are left out with their events: every one of their clocks stopped earlier, so no period from
-    `active_since` on can count them. The filters run inside the Parquet reader, batch by batch.
+    `active_since` on can count them. The events table is read only when first used; the clocks
+    work from the snapshot's event codes (`codes.parquet`) when it has them.
     """
     snap = snapshot_dir(path)
     cols = columns or {}
+    tfilter = None
+    if active_since is not None:
+        since = pa.scalar(active_since.to_pydatetime(), pa.timestamp("us", tz="UTC"))
+        tfilter = (pc.field("updated_at") >= since) | ~pc.field("status_class").isin(
+            list(DONE_CLASSES)
+        )
+    has_codes = (snap / CODES_FILE).exists()
     try:
-        tfilter = efilter = None
-        if active_since is not None:
-            since = pa.scalar(active_since.to_pydatetime(), pa.timestamp("us", tz="UTC"))
-            tfilter = (pc.field("updated_at") >= since) | ~pc.field("status_class").isin(
-                list(DONE_CLASSES)
-            )
-        tickets = pq.read_table(snap / TICKETS_FILE, columns=cols.get("tickets"), filters=tfilter)
-        if active_since is not None:
-            kept = pc.unique(tickets.column("ticket_id"))
-            efilter = pc.field("ticket_id").isin(kept)
-        events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"), filters=efilter)
+        tcols = cols.get("tickets")
+        if has_codes and tfilter is not None:
+            # the kept rows' positions renumber the codes, so filter after reading
+            need = None if tcols is None else list(dict.fromkeys([*tcols, "updated_at",
+                                                                  "status_class"]))  # fmt: skip
+            full = pq.read_table(snap / TICKETS_FILE, columns=need)
+            full = full.append_column("__row", pa.array(np.arange(full.num_rows)))
+            tickets = full.filter(tfilter)
+            rows = tickets.column("__row").to_numpy()
+            tickets = tickets.select(tcols) if tcols is not None else tickets.drop(["__row"])
+            n_all = full.num_rows
+            del full
+        else:
+            tickets = pq.read_table(snap / TICKETS_FILE, columns=tcols, filters=tfilter)
+            rows, n_all = None, tickets.num_rows
+        codes = _read_codes(snap, rows, n_all) if has_codes else None
     except (OSError, pa.ArrowException) as exc:
         raise UserError(f"cannot read event log {path}: {exc}") from None
-    return EventLog(_to_pandas(tickets), _to_pandas(events))
+    kept = pc.unique(tickets.column("ticket_id")) if active_since is not None else None
+
+    def load_events() -> pd.DataFrame:
+        efilter = pc.field("ticket_id").isin(kept) if kept is not None else None
+        try:
+            events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"), filters=efilter)
+        except (OSError, pa.ArrowException) as exc:
+            raise UserError(f"cannot read event log {path}: {exc}") from None
+        return _to_pandas(events)
+
+    if codes is None:
+        return EventLog(_to_pandas(tickets), load_events())
+    return EventLog(_to_pandas(tickets), codes=codes, load_events=load_events)
+
+
+def _read_codes(snap: Path, rows: np.ndarray | None, n_all: int) -> EventCodes:
+    """The snapshot's event codes; with `rows` (the tickets kept), only theirs, renumbered."""
+    table = pq.read_table(snap / CODES_FILE)
+    codes = EventCodes(
+        tix=table.column("tix").to_numpy().astype(np.int64),
+        at=table.column("at").to_numpy(),
+        seq=np.arange(table.num_rows),  # stored in log order: position orders equal times
+        cls=table.column("cls").to_numpy(),
+        reply=table.column("reply").to_numpy(zero_copy_only=False),
+    )  # fmt: skip
+    if rows is None:
+        return codes
+    renumber = np.full(n_all, -1, dtype=np.int64)
+    renumber[rows] = np.arange(len(rows))
+    new_tix = renumber[codes.tix]
+    codes = codes.take(np.flatnonzero(new_tix >= 0))
+    codes.tix = renumber[codes.tix]
+    return codes
+
+
+def write_codes(path: Path, tickets: pa.Table, events: pa.Table) -> None:
+    """Store the events' codes (see `EventCodes`) for a snapshot's tickets and events tables.
+
+    Kept: status changes, replies and each ticket's last event (the log's latest instant);
+    in log order, so `seq` is the row position.
+    """
+    codes = code_events(tickets, events)
+    last = np.ones(len(codes.tix), dtype=bool)
+    last[:-1] = codes.tix[1:] != codes.tix[:-1]
+    codes = codes.take(np.flatnonzero((codes.cls >= 0) | codes.reply | last))
+    table = pa.table({
+        "tix": pa.array(codes.tix.astype(np.int32)), "at": pa.array(codes.at),
+        "cls": pa.array(codes.cls), "reply": pa.array(codes.reply),
+    })  # fmt: skip
+    pq.write_table(table, path, compression="zstd", row_group_size=1 << 22, use_dictionary=False,
+                   column_encoding={"tix": "DELTA_BINARY_PACKED", "at": "DELTA_BINARY_PACKED"})  # fmt: skip
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -130,8 +225,17 @@ def _write_snapshot(path: Path, tickets: pa.Table, events: pa.Table) -> None:
     name = f"v{version:06d}"
     tmp = path / f".tmp-{name}"
     tmp.mkdir()
-    pq.write_table(tickets, tmp / TICKETS_FILE, compression="zstd", row_group_size=1 << 20)
-    pq.write_table(events, tmp / EVENTS_FILE, compression="zstd", row_group_size=1 << 20)
+    # the Parquet writers and Arrow kernels release the GIL: the three files use both cores
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = [
+            pool.submit(write_codes, tmp / CODES_FILE, tickets, events),
+            pool.submit(pq.write_table, events, tmp / EVENTS_FILE, compression="zstd",
+                        row_group_size=1 << 20),
+            pool.submit(pq.write_table, tickets, tmp / TICKETS_FILE, compression="zstd",
+                        row_group_size=1 << 20),
+        ]  # fmt: skip
+        for job in jobs:
+            job.result()  # re-raises a writer's error here
     _fsync_dir(tmp)
     os.replace(tmp, path / name)
     pointer = path / f".tmp-{CURRENT_FILE}"

@@ -51,9 +51,16 @@ class PeriodFigures:
     state: ClockResult
 
 
+def prepare(log: EventLog, policy: Policy) -> PreparedLog:
+    """`prepare_log` for an event log, from its stored event codes when it has them."""
+    need_events = log.codes is None or policy.target_priority == "at_start"
+    return prepare_log(log.tickets, log.events if need_events else None, policy, codes=log.codes)
+
+
 def latest_timestamp(log: EventLog) -> pd.Timestamp:
     """The latest instant in the log (events and tickets)."""
-    candidates = [log.events["at"].max() if len(log.events) else pd.NaT,
+    latest_event = log.latest_event_at()
+    candidates = [latest_event if latest_event is not None else pd.NaT,
                   log.tickets["updated_at"].max() if len(log.tickets) else pd.NaT,
                   log.tickets["created_at"].max() if len(log.tickets) else pd.NaT]  # fmt: skip
     valid = [c for c in candidates if pd.notna(c)]
@@ -94,8 +101,8 @@ def period_figures(
     Only tickets not settled before the period starts are computed (see `compute_clocks`);
     `lean` keeps just the columns the figures need.
     """
-    prepared = prepared or prepare_log(log.tickets, log.events, policy)
-    state = compute_clocks(log.tickets, log.events, policy, as_of, prepared, since=period.start,
+    prepared = prepared or prepare(log, policy)
+    state = compute_clocks(log.tickets, None, policy, as_of, prepared, since=period.start,
                            lean=lean)  # fmt: skip
     t = state.tickets
     counted = counted_clocks(state.clocks, period)
@@ -226,7 +233,7 @@ def compute_metrics(
 ) -> MetricsResult:
     """All metrics of `period` at `as_of`, with breakdowns, lists, trend and threshold values."""
     as_of = resolve_as_of(log, period, as_of)
-    prepared = prepare_log(log.tickets, log.events, policy)
+    prepared = prepare(log, policy)
     fig = period_figures(log, policy, period, as_of, prepared)
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
