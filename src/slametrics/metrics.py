@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,6 +235,10 @@ def compute_metrics(
     """All metrics of `period` at `as_of`, with breakdowns, lists, trend and threshold values."""
     as_of = resolve_as_of(log, period, as_of)
     prepared = prepare(log, policy)
+    # the trend's periods are independent of the rest: computed meanwhile on the other core
+    # (numpy and Arrow release the GIL for the heavy parts)
+    pool = ThreadPoolExecutor(max_workers=1)
+    earlier = pool.submit(_earlier_points, log, policy, period, as_of, prepared)
     fig = period_figures(log, policy, period, as_of, prepared)
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
@@ -295,7 +300,8 @@ def compute_metrics(
                     elapsed_s=risky["elapsed_s"].to_numpy(), target_s=risky["target_s"].to_numpy(),
                     due_at=risky["due_at"].to_numpy(), used_share=risky["used"].round(4).to_numpy())  # fmt: skip
 
-    trend = _trend(log, policy, period, as_of, fig, prepared)
+    trend = [*earlier.result(), _point(period, fig)]
+    pool.shutdown()
     directions = _directions(trend)
     return MetricsResult(
         policy=policy.name,
@@ -405,8 +411,9 @@ def _work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
     return [WorkStatusRow(**r) for r in g.to_dict("records")]
 
 
-def _trend(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
-           fig: PeriodFigures, prepared: PreparedLog) -> list[TrendPoint]:  # fmt: skip
+def _earlier_points(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
+                    prepared: PreparedLog) -> list[TrendPoint]:  # fmt: skip
+    """The trend's points before `period` (those that have data), oldest first."""
     points = []
     first_data = log.tickets["created_at"].min() if len(log.tickets) else None
     for p in period.previous(policy.trend_periods):
@@ -416,7 +423,6 @@ def _trend(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
             log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)), prepared, lean=True
         )
         points.append(_point(p, f))
-    points.append(_point(period, fig))
     return points
 
 
