@@ -126,3 +126,17 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
             assert scoped.state.untargeted == full.state.untargeted
             scoped_sizes.append(len(scoped.state.tickets) / len(full.state.tickets))
     assert max(scoped_sizes[4:]) < 0.6  # later weeks really compute a slice of the log
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "b", "Я"]), min_size=0, max_size=20),
+       presorted=st.booleans())  # fmt: skip
+def test_ticket_codes_equal_sorted_factorize(ids, presorted) -> None:
+    """The neighbour-comparison shortcut for ordered ticket ids agrees with pandas' factorize."""
+    from slametrics.importers.base import _ticket_codes
+
+    values = pd.Series(sorted(ids) if presorted else ids, dtype="string")
+    code, uniques = _ticket_codes(values)
+    want_code, want_uniques = pd.factorize(values, sort=True)
+    assert list(code) == list(want_code)
+    assert list(uniques) == list(want_uniques)

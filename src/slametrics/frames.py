@@ -95,20 +95,21 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
                 default: str | None = None) -> pd.Series:  # fmt: skip
     """`values` where present, else `mapping[key]`, else `default`, as a `string` column.
 
-    Worked out per distinct value and applied with numpy codes: these are event columns with
-    millions of rows and a handful of distinct values.
+    Only the missing cells are looked at, through their distinct keys: these are event columns
+    with millions of rows and a handful of distinct values.
     """
-    v_codes, v_names = distinct_codes(values)
-    k_codes, k_names = distinct_codes(key)
-    names = list(dict.fromkeys([*map(str, v_names), *mapping.values(),
-                                *([default] if default is not None else [])]))  # fmt: skip
-    pos = {n: i for i, n in enumerate(names)}
-    fallback = pos[default] if default is not None else -1
-    v_map = np.array([pos[str(n)] for n in v_names] + [-1], dtype=np.int64)
-    k_map = np.array([pos[mapping[n]] if n in mapping else fallback for n in k_names]
-                     + [fallback], dtype=np.int64)  # fmt: skip
-    codes = np.where(v_codes >= 0, v_map[v_codes], k_map[k_codes])
-    indices = pa.array(np.maximum(codes, 0).astype(np.int32), mask=codes < 0)
-    decoded = pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string()))
-    arr = pd.arrays.ArrowStringArray(pa.chunked_array([decoded.cast(pa.large_string())]))
-    return pd.Series(arr, index=values.index, dtype=pd.StringDtype("pyarrow"))
+    arr = _arrow(values)
+    if not _stringy(arr.type):
+        arr = pc.cast(arr, pa.large_string())
+    arr = pc.cast(arr, pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
+    missing = pc.is_null(arr).to_numpy(zero_copy_only=False)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        k_codes, k_names = distinct_codes(key.iloc[rows])
+        fills = np.array([mapping.get(n, default) for n in k_names] + [default], dtype=object)
+        filled = fills[k_codes]
+        arr = pc.replace_with_mask(arr, pa.array(missing), pa.array(filled, pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr])), index=values.index,
+                     dtype=pd.StringDtype("pyarrow"))  # fmt: skip
