@@ -49,10 +49,10 @@ def text_codes(
 
 
 def decode(codes: np.ndarray, names: list[str]) -> pa.Array:
-    """The string array for `codes` into `names` (-1 -> null)."""
+    """The (large, as pandas keeps them) string array for `codes` into `names` (-1 -> null)."""
     dictionary = pa.array(names, pa.string())
     indices = pa.array(np.where(codes < 0, 0, codes).astype(np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
 
 
 def to_series(values: TextArray, index: pd.Index | None = None) -> pd.Series:
