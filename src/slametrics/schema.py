@@ -34,26 +34,29 @@ ACTORS = ("agent", "customer", "system")
 FIDELITIES = ("history", "snapshot")
 
 TS = pa.timestamp("us", tz="UTC")
+# large strings: pandas keeps text columns as large_string, so the log's tables convert to and
+# from pandas without copying every cell (Parquet stores both string types the same way)
+TEXT = pa.large_string()
 
 # One row per source + ticket_id, latest known attributes (DESIGN §3).
 TICKET_FIELDS: list[tuple[str, pa.DataType, str]] = [
-    ("source", pa.string(), "Name of the helpdesk or export the ticket came from"),
-    ("ticket_id", pa.string(), "Ticket identifier in the source system"),
+    ("source", TEXT, "Name of the helpdesk or export the ticket came from"),
+    ("ticket_id", TEXT, "Ticket identifier in the source system"),
     ("created_at", TS, "When the ticket was created (clock start)"),
     ("updated_at", TS, "Latest change known for the ticket; decides which import wins"),
-    ("subject", pa.string(), "Ticket subject / summary"),
-    ("type", pa.string(), "Raw ticket type as the source names it"),
-    ("kind", pa.string(), "incident, consultation, change, improvement or other"),
-    ("priority", pa.string(), "Priority as last known (raw value)"),
-    ("channel", pa.string(), "Channel the ticket came in through"),
-    ("organization", pa.string(), "Customer organization"),
-    ("requester", pa.string(), "Requester name or address"),
-    ("assignee", pa.string(), "Assigned agent"),
-    ("group", pa.string(), "Assigned group / team"),
-    ("category", pa.string(), "Category"),
-    ("service", pa.string(), "Service / configuration item"),
-    ("status", pa.string(), "Raw status as last known"),
-    ("status_class", pa.string(), "Status class of the last known status"),
+    ("subject", TEXT, "Ticket subject / summary"),
+    ("type", TEXT, "Raw ticket type as the source names it"),
+    ("kind", TEXT, "incident, consultation, change, improvement or other"),
+    ("priority", TEXT, "Priority as last known (raw value)"),
+    ("channel", TEXT, "Channel the ticket came in through"),
+    ("organization", TEXT, "Customer organization"),
+    ("requester", TEXT, "Requester name or address"),
+    ("assignee", TEXT, "Assigned agent"),
+    ("group", TEXT, "Assigned group / team"),
+    ("category", TEXT, "Category"),
+    ("service", TEXT, "Service / configuration item"),
+    ("status", TEXT, "Raw status as last known"),
+    ("status_class", TEXT, "Status class of the last known status"),
     ("first_response_at", TS, "First public agent reply as recorded by the source"),
     ("resolved_at", TS, "Resolution time as recorded by the source"),
     ("closed_at", TS, "Closing time as recorded by the source"),
@@ -63,7 +66,7 @@ TICKET_FIELDS: list[tuple[str, pa.DataType, str]] = [
     ("due_at", TS, "Resolution due time as recorded by the source"),
     ("vendor_first_response_met", pa.bool_(), "The source's own first-response SLA verdict"),
     ("vendor_resolution_met", pa.bool_(), "The source's own resolution SLA verdict"),
-    ("fidelity", pa.string(), "history (status/reply history known) or snapshot"),
+    ("fidelity", TEXT, "history (status/reply history known) or snapshot"),
     ("time_spent_s", pa.float64(), "Time spent by agents, seconds"),
     ("tags", pa.list_(pa.string()), "Tags"),
     ("extra", pa.map_(pa.string(), pa.string()), "Remaining source columns"),
@@ -73,13 +76,13 @@ TICKET_FIELDS: list[tuple[str, pa.DataType, str]] = [
 # the class is resolved at import time so that the engine never needs the vendor mapping,
 # and `seq` keeps the source order of events that share a timestamp.
 EVENT_FIELDS: list[tuple[str, pa.DataType, str]] = [
-    ("source", pa.string(), "Name of the helpdesk or export"),
-    ("ticket_id", pa.string(), "Ticket identifier in the source system"),
+    ("source", TEXT, "Name of the helpdesk or export"),
+    ("ticket_id", TEXT, "Ticket identifier in the source system"),
     ("at", TS, "When the change happened"),
-    ("event", pa.string(), "One of EVENT_TYPES"),
-    ("value", pa.string(), "New status / priority / assignee (raw)"),
-    ("status_class", pa.string(), "Status class after a status-changing event, else null"),
-    ("actor", pa.string(), "agent, customer or system"),
+    ("event", TEXT, "One of EVENT_TYPES"),
+    ("value", TEXT, "New status / priority / assignee (raw)"),
+    ("status_class", TEXT, "Status class after a status-changing event, else null"),
+    ("actor", TEXT, "agent, customer or system"),
     ("public", pa.bool_(), "Whether a reply or note was visible to the customer"),
     ("seq", pa.int64(), "Source order among events of one ticket with the same timestamp"),
 ]
