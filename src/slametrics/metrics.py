@@ -235,10 +235,11 @@ def compute_metrics(
     """All metrics of `period` at `as_of`, with breakdowns, lists, trend and threshold values."""
     as_of = resolve_as_of(log, period, as_of)
     prepared = prepare(log, policy)
-    # the trend's periods are independent of the rest: computed meanwhile on the other core
+    # the trend's periods are independent of the rest: computed meanwhile on other threads
     # (numpy and Arrow release the GIL for the heavy parts)
-    pool = ThreadPoolExecutor(max_workers=1)
-    earlier = pool.submit(_earlier_points, log, policy, period, as_of, prepared)
+    pool = ThreadPoolExecutor(max_workers=2)
+    earlier = [pool.submit(_trend_point, log, policy, p, as_of, prepared)
+               for p in _earlier_periods(log, policy, period)]  # fmt: skip
     fig = period_figures(log, policy, period, as_of, prepared)
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
@@ -300,7 +301,7 @@ def compute_metrics(
                     elapsed_s=risky["elapsed_s"].to_numpy(), target_s=risky["target_s"].to_numpy(),
                     due_at=risky["due_at"].to_numpy(), used_share=risky["used"].round(4).to_numpy())  # fmt: skip
 
-    trend = [*earlier.result(), _point(period, fig)]
+    trend = [*(job.result() for job in earlier), _point(period, fig)]
     pool.shutdown()
     directions = _directions(trend)
     return MetricsResult(
@@ -361,14 +362,18 @@ def _repeat_groups(t: pd.DataFrame, rows: np.ndarray, flags: np.ndarray, policy:
     members = (
         t[["ticket_id", *key]]
         .take(rows[pick])
-        .assign(created_at=created.take(pick).to_numpy(), _g=gid[pick])
+        .reset_index(drop=True)
+        .assign(created_at=created.take(pick).array, _g=gid[pick])
     )
     members = members.sort_values(["_g", "created_at", "ticket_id"])
-    groups = []
-    for _, g in members.groupby("_g", sort=False):  # at most LIST_LIMIT groups
-        first = g.iloc[0]
-        groups.append(RepeatGroup(key={k: str(first[k]) for k in key},
-                                  tickets=[str(x) for x in g["ticket_id"]]))  # fmt: skip
+    ids = members["ticket_id"].astype(str).tolist()
+    firsts = np.flatnonzero(np.diff(members["_g"].to_numpy(), prepend=-1) != 0)
+    bounds = [*firsts.tolist(), len(members)]
+    first_keys = members[key].iloc[firsts].astype(str).to_dict("records")
+    groups = [  # at most LIST_LIMIT groups
+        RepeatGroup(key=first_keys[i], tickets=ids[bounds[i] : bounds[i + 1]])
+        for i in range(len(firsts))
+    ]
     groups.sort(key=lambda g: (-len(g.tickets), sorted(g.key.items())))
     return groups
 
@@ -411,19 +416,18 @@ def _work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
     return [WorkStatusRow(**r) for r in g.to_dict("records")]
 
 
-def _earlier_points(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp,
-                    prepared: PreparedLog) -> list[TrendPoint]:  # fmt: skip
-    """The trend's points before `period` (those that have data), oldest first."""
-    points = []
-    first_data = log.tickets["created_at"].min() if len(log.tickets) else None
-    for p in period.previous(policy.trend_periods):
-        if first_data is None or p.end <= first_data:
-            continue
-        f = period_figures(
-            log, policy, p, min(as_of, p.end - pd.Timedelta(microseconds=1)), prepared, lean=True
-        )
-        points.append(_point(p, f))
-    return points
+def _earlier_periods(log: EventLog, policy: Policy, period: Period) -> list[Period]:
+    """The trend's periods before `period` that have data, oldest first."""
+    if not len(log.tickets):
+        return []
+    first_data = log.tickets["created_at"].min()
+    return [p for p in period.previous(policy.trend_periods) if p.end > first_data]
+
+
+def _trend_point(log: EventLog, policy: Policy, p: Period, as_of: pd.Timestamp,
+                 prepared: PreparedLog) -> TrendPoint:  # fmt: skip
+    as_of = min(as_of, p.end - pd.Timedelta(microseconds=1))
+    return _point(p, period_figures(log, policy, p, as_of, prepared, lean=True))
 
 
 def _point(p: Period, f: PeriodFigures) -> TrendPoint:
