@@ -116,3 +116,20 @@ def test_named_importer_on_a_foreign_file_is_a_clear_error(fmt: str, tmp_path: P
         read_exports([p], format=fmt)
     except UserError as exc:
         assert str(exc).strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    data=st.binary(max_size=64)
+    | st.text(max_size=32).map(lambda t: t.encode("utf-8", "surrogatepass"))
+)
+def test_utf8_check_agrees_with_python(data: bytes) -> None:
+    """The allocation-free UTF-8 check accepts exactly what Python's decoder accepts."""
+    from slametrics.importers.io import _is_utf8
+
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert _is_utf8(data) == valid

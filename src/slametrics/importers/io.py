@@ -111,9 +111,11 @@ def _decoded(name: str, raw: bytes) -> InputFile:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = raw.decode("utf-16")
         return InputFile(name, text.encode("utf-8"), "utf-8")
+    if _is_utf8(raw):
+        return InputFile(name, raw, "utf-8")
     try:
         raw.decode("utf-8")
-        return InputFile(name, raw, "utf-8")
+        bad_at = 0  # not reached: Arrow and Python agree on what UTF-8 is
     except UnicodeDecodeError as exc:
         bad_at = exc.start
     encoding = _guess_single_byte(raw)
@@ -128,6 +130,18 @@ def _decoded(name: str, raw: bytes) -> InputFile:
     )
     text = raw.decode(encoding, errors="replace")
     return InputFile(name, text.encode("utf-8"), "utf-8", [problem])
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether `raw` is valid UTF-8, checked without building a Python string of it."""
+    if raw.isascii():
+        return True
+    offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(raw)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _guess_single_byte(raw: bytes) -> str:
