@@ -20,7 +20,6 @@ from slametrics.frames import (
     group_first,
     group_last,
     index_in,
-    isin,
     map_values,
 )
 from slametrics.importers.arrow_text import clean_text, to_series
@@ -684,8 +683,13 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
                                   {"agent_reply": "agent", "customer_reply": "customer"},
                                   default="system")  # fmt: skip
 
-    has_created = events.loc[events["event"] == "created", "ticket_id"].unique()
-    missing = tickets[~isin(tickets["ticket_id"], has_created)]
+    # which tickets lack a created event: through ticket codes, which the sort needs anyway
+    code, uniques = _ticket_codes(events["ticket_id"])
+    is_created = codes_in(events["event"], ("created",)) == 0
+    pos = index_in(tickets["ticket_id"], uniques)
+    has_created = np.zeros(len(uniques) + 1, dtype=bool)  # the extra slot: tickets without events
+    has_created[code[is_created]] = True
+    missing = tickets[~has_created[np.where(pos >= 0, pos, len(uniques))]]
     if len(missing):
         created = pd.DataFrame({
             "source": source, "ticket_id": missing["ticket_id"], "at": missing["created_at"],
@@ -693,7 +697,10 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
             "public": False,
         })  # fmt: skip
         events = pd.concat([created, events], ignore_index=True)
-    events, code, uniques = _sorted_events(events)
+        events, code, uniques = _sorted_events(events)
+        pos = index_in(tickets["ticket_id"], uniques)
+    else:
+        events, code, uniques = _sorted_events(events, code, uniques, ~is_created)
     n_codes = len(uniques)
     at = events["at"].to_numpy("datetime64[us]").view(np.int64)
     # codes, not Python strings: these columns have one row per event
@@ -731,7 +738,6 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
         "resolved_at": resolved_at,
         "closed_at": last_at(cls_code == STATUS_CLASSES.index("closed")),
     }
-    pos = index_in(tickets["ticket_id"], uniques)
     found = pos >= 0
     for col, values in derived.items():
         series = pd.Series(values[np.where(found, pos, 0)], index=tickets.index)
@@ -785,14 +791,23 @@ def _ticket_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     return pd.factorize(ids, sort=True)
 
 
-def _sorted_events(events: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
+def _sorted_events(
+    events: pd.DataFrame,
+    code: np.ndarray | None = None,
+    uniques: pd.Index | None = None,
+    not_created: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
     """Events ordered by ticket, time, created-first and source order, with `seq` set.
 
     Sorting integer codes with numpy instead of strings with pandas: this runs on every event.
+    `code`/`uniques` (`_ticket_codes`) and `not_created` are computed unless given.
     """
-    code, uniques = _ticket_codes(events["ticket_id"])
+    if code is None:
+        code, uniques = _ticket_codes(events["ticket_id"])
     at = events["at"].to_numpy("datetime64[us]").view(np.int64)
-    not_created = (codes_in(events["event"], ("created",)) != 0).astype(np.int8)
+    if not_created is None:
+        not_created = codes_in(events["event"], ("created",)) != 0
+    not_created = not_created.astype(np.int8)
     if not _in_order(code, at, not_created):  # exports usually come sorted: check, then sort
         order = np.lexsort((np.arange(len(events)), not_created, at, code))
         events = events.take(order).reset_index(drop=True)
