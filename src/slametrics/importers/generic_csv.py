@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -320,14 +321,18 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
     lower = {c.strip().lower(): c for c in table.columns}
     n = arrow.num_rows
     problems: list[Problem] = []
-    ticket_id = clean_text(arrow[lower["ticket_id"]], NULL_TOKENS)
-    coded = {}
-    for field in ("event", "value", "actor", "status_class", "public"):
-        if field in lower:
-            lowered = field in ("event", "public")
-            coded[field] = text_codes(arrow[lower[field]], NULL_TOKENS,
-                                      pc.utf8_lower if lowered else None)  # fmt: skip
-    at, probs = _event_times(arrow[lower["at"]], lines, file, tz)
+    # column by column on two threads: Arrow's kernels release the GIL
+    pool = ThreadPoolExecutor(max_workers=2)
+    ticket_job = pool.submit(clean_text, arrow[lower["ticket_id"]], NULL_TOKENS)
+    at_job = pool.submit(_event_times, arrow[lower["at"]], lines, file, tz)
+    code_jobs = {
+        field: pool.submit(text_codes, arrow[lower[field]], NULL_TOKENS,
+                           pc.utf8_lower if field in ("event", "public") else None)
+        for field in ("event", "value", "actor", "status_class", "public") if field in lower
+    }  # fmt: skip
+    coded = {field: job.result() for field, job in code_jobs.items()}
+    ticket_id = ticket_job.result()
+    at, probs = at_job.result()
     problems += probs
     ev_codes, ev_names = coded["event"]
     if "public" in coded:
@@ -350,23 +355,27 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
                               code="missing-value", column="ticket_id", file=file)  # fmt: skip
     reject = missing_id | bad_event | np.isnat(at) | (ev_codes < 0)
     keep = np.flatnonzero(~reject)
+    all_kept = len(keep) == n
+    texts = {"event": (ev_codes, ev_names), "status_class": (cls_codes, cls_names)}
+    texts |= {f: coded[f] for f in ("value", "actor") if f in coded}
+    decoded = {f: pool.submit(lambda c, names: to_series(decode(c if all_kept else c[keep], names)),
+                              *cn) for f, cn in texts.items()}  # fmt: skip
     out = pd.DataFrame(
         {
             "_line": lines[keep],
             "_file": pd.Categorical.from_codes(np.zeros(len(keep), dtype=np.int8), [file]),
-            "ticket_id": to_series(ticket_id.take(pa.array(keep))),
-            "event": to_series(decode(ev_codes[keep], ev_names)),
+            "ticket_id": to_series(ticket_id if all_kept else ticket_id.take(pa.array(keep))),
         }
     )
-    for field in ("value", "actor"):
-        if field in coded:
-            codes, names = coded[field]
-            out[field] = to_series(decode(codes[keep], names))
+    for field in ("event", "value", "actor"):
+        if field in decoded:
+            out[field] = decoded[field].result()
     out["at"] = pd.Series(at[keep], dtype="datetime64[us]").dt.tz_localize("UTC")
     if "public" in coded:
         known = public[keep] >= 0
         out["public"] = pd.arrays.BooleanArray(public[keep] == 1, ~known)
-    out["status_class"] = to_series(decode(cls_codes[keep], cls_names))
+    out["status_class"] = decoded["status_class"].result()
+    pool.shutdown()
     return out, ProblemReport(rows_imported=len(keep), rows_rejected=int(reject.sum()),
                               problems=problems)  # fmt: skip
 
