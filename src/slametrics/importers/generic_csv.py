@@ -244,16 +244,18 @@ def _read_tickets(
                 if field in BOOL_FIELDS
                 else mapped.where(mapped.notna(), key)
             )
-    for field in TEXT_FIELDS:
-        if field in renamed:
-            out[field] = clean_strings(renamed[field], nulls)
     fmt = mapping.timestamp_format if mapping else None
     dayfirst = mapping.dayfirst if mapping else False
-    for field in TIMESTAMP_FIELDS:
-        if field in renamed:
-            out[field], probs = parse_timestamps(
-                renamed, field, file=file, tz=tz, fmt=fmt, dayfirst=dayfirst, null_tokens=nulls
-            )
+    with ThreadPoolExecutor(max_workers=2) as pool:  # columns are independent; Arrow frees the GIL
+        texts = {f: pool.submit(clean_strings, renamed[f], nulls)
+                 for f in TEXT_FIELDS if f in renamed}  # fmt: skip
+        times = {f: pool.submit(parse_timestamps, renamed, f, file=file, tz=tz, fmt=fmt,
+                                dayfirst=dayfirst, null_tokens=nulls)
+                 for f in TIMESTAMP_FIELDS if f in renamed}  # fmt: skip
+        for field, job in texts.items():
+            out[field] = job.result()
+        for field, job in times.items():
+            out[field], probs = job.result()
             problems += _rename_columns(probs, cols)
     for field in NUMBER_FIELDS:
         if field in renamed:
