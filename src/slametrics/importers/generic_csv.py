@@ -146,31 +146,35 @@ class GenericCsvImporter(Importer):
         source = options.source or (mapping.source if mapping and mapping.source else "csv")
         report = ProblemReport()
         ticket_parts, event_parts = [], []
-        for f in files:
-            table = read_csv(f)
-            f.release()
-            report.problems += table.problems
-            if mapping is not None and mapping.layout == "events":
-                tickets, events, rep = _read_event_layout(table, f.name, mapping, tz)
-                ticket_parts.append(tickets)
-                event_parts.append(events)
-            else:
-                role = "tickets" if mapping is not None else _role(table.header)
-                if role is None:
-                    raise UserError(
-                        f"{f.name}: not a canonical tickets.csv or events.csv (needs columns "
-                        "ticket_id, created_at / ticket_id, at, event); give --mapping FILE"
-                    )
-                if role == "tickets":
-                    frame, rep = _read_tickets(table, f.name, mapping, tz)
-                    ticket_parts.append(frame)
+        # the next file is parsed (Arrow, GIL released) while this one is cleaned
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            upcoming = reader.submit(read_csv, files[0]) if files else None
+            for i, f in enumerate(files):
+                table = upcoming.result()
+                f.release()
+                upcoming = reader.submit(read_csv, files[i + 1]) if i + 1 < len(files) else None
+                report.problems += table.problems
+                if mapping is not None and mapping.layout == "events":
+                    tickets, events, rep = _read_event_layout(table, f.name, mapping, tz)
+                    ticket_parts.append(tickets)
+                    event_parts.append(events)
                 else:
-                    frame, rep = _read_events(table, f.name, tz)
-                    event_parts.append(frame)
-            rep.rows_read = table.rows_read
-            rep.rows_rejected += table.rows_read - table.rows
-            report = report.merge(rep)
-            del table  # the raw string columns are not needed past this point
+                    role = "tickets" if mapping is not None else _role(table.header)
+                    if role is None:
+                        raise UserError(
+                            f"{f.name}: not a canonical tickets.csv or events.csv (needs columns "
+                            "ticket_id, created_at / ticket_id, at, event); give --mapping FILE"
+                        )
+                    if role == "tickets":
+                        frame, rep = _read_tickets(table, f.name, mapping, tz)
+                        ticket_parts.append(frame)
+                    else:
+                        frame, rep = _read_events(table, f.name, tz)
+                        event_parts.append(frame)
+                rep.rows_read = table.rows_read
+                rep.rows_rejected += table.rows_read - table.rows
+                report = report.merge(rep)
+                del table  # the raw string columns are not needed past this point
         if not ticket_parts:
             raise UserError("events.csv given without tickets.csv: the tickets file is required")
         tickets = pd.concat(ticket_parts, ignore_index=True)
