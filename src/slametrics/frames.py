@@ -105,6 +105,10 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
     missing = pc.is_null(arr).to_numpy(zero_copy_only=False)
+    if default is None and missing.any():
+        # often no missing cell has a key in `mapping` (importers fill what they know)
+        keyed = codes_in(key, tuple(mapping)) >= 0
+        missing &= keyed
     if missing.any():
         rows = np.flatnonzero(missing)
         k_codes, k_names = distinct_codes(key.iloc[rows])

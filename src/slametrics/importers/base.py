@@ -659,7 +659,8 @@ def _last_known(t: pd.DataFrame) -> pd.Series:
     return t[cols].max(axis=1)
 
 
-_EVENT_CLASSES = {"created": "new", "resolved": "resolved", "closed": "closed", "reopened": "open"}
+# the status class an event type implies when the event states none
+IMPLIED_CLASSES = {"created": "new", "resolved": "resolved", "closed": "closed", "reopened": "open"}
 
 
 def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str):
@@ -677,7 +678,7 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     for col in ("status_class", "value", "public", "actor"):
         if col not in events:
             events[col] = None
-    events["status_class"] = fill_by_key(events["status_class"], events["event"], _EVENT_CLASSES)
+    events["status_class"] = fill_by_key(events["status_class"], events["event"], IMPLIED_CLASSES)
     events["public"] = events["public"].astype("boolean").fillna(False)
     events["actor"] = fill_by_key(events["actor"], events["event"],
                                   {"agent_reply": "agent", "customer_reply": "customer"},

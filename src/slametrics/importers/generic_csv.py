@@ -20,6 +20,7 @@ from slametrics.importers.base import (
     BOOL_FALSE,
     BOOL_TRUE,
     DEFAULT_STATUS_CLASSES,
+    IMPLIED_CLASSES,
     MAX_TS,
     MIN_TS,
     NULL_TOKENS,
@@ -353,6 +354,11 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
         cls_names = [*cls_names, *extra]
         to_cls = np.array([cls_names.index(c) for c in sc_names] + [-1], dtype=np.int64)
         cls_codes = np.where(sc_codes >= 0, to_cls[sc_codes], cls_codes)
+    # the class an event type implies (created -> new ...) where the value gave none
+    implied = [cls_names.index(IMPLIED_CLASSES[e]) if e in IMPLIED_CLASSES else -1
+               for e in ev_names]  # fmt: skip
+    implied_codes = np.array([*implied, -1], dtype=np.int64)[ev_codes]
+    cls_codes = np.where(cls_codes >= 0, cls_codes, implied_codes)
     bad_event = _lookup(ev_codes, [e not in EVENT_TYPES for e in ev_names])
     problems += _row_problems(bad_event, lines, lambda rows: np.array(ev_names)[ev_codes[rows]],
                               code="unknown-event", column="event", file=file)  # fmt: skip
