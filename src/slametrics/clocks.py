@@ -229,7 +229,7 @@ def prepare_log(
     if not _ascending(rp_tix, rp_at):
         rp_order = np.lexsort((rp_at, rp_tix))
         rp_tix, rp_at = rp_tix[rp_order], rp_at[rp_order]
-    t["kind"] = assign_kinds(t, policy).to_numpy()
+    t["kind"] = assign_kinds(t, policy)
     if policy.target_priority == "at_start":
         if events is None:
             raise ValueError("target_priority: at_start needs the events")
@@ -397,8 +397,9 @@ def compute_clocks(
     n = len(p.tickets)
     created_by = p.created <= as_of_us
     in_scope = created_by
-    if since is not None:
-        in_scope = created_by & (p.settled_at >= int(to_us(pd.DatetimeIndex([since]))[0]))
+    since_us = None if since is None else int(to_us(pd.DatetimeIndex([since]))[0])
+    if since_us is not None:
+        in_scope = created_by & (p.settled_at >= since_us)
     tl = _timeline(p, as_of_us, in_scope)
 
     entries = np.flatnonzero(tl.entry)
@@ -441,6 +442,9 @@ def compute_clocks(
             due_known = p.tickets["due_at"].notna().to_numpy()
             targets = np.where(source_due, np.where(due_known, 0, -1), targets)
         has = (targets >= 0) & in_scope
+        if lean and since_us is not None:
+            # a period counts a clock that stops in it or still runs: skip the others' pieces
+            has &= (stops[clock] == NAT) | (stops[clock] >= since_us)
         untargeted[clock] = int(((targets < 0) & created_by).sum())
         pause = set(spec.pause_on)
         if clock == "resolution" and spec.reopen == "resume":
