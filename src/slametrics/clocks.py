@@ -8,6 +8,7 @@ policy's calendars and clocks.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,36 +215,53 @@ def prepare_log(
     n = len(t)
     t["tix"] = np.arange(n)
     created = to_us(t["created_at"])
-    if codes is None:
-        codes = code_events(t, events)
-    ev_tix = codes.tix
-    # an event stamped before creation counts at creation (clocks never start before it)
-    ev_at = np.maximum(codes.at, created[ev_tix])
-    has_cls = codes.cls >= 0
-    st_tix = np.concatenate([np.arange(n), ev_tix[has_cls]])
-    st_at = np.concatenate([created, ev_at[has_cls]])
-    st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), codes.seq[has_cls]])
-    st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes.cls[has_cls]])
-    order = _timeline_order(st_tix, st_at, st_seq, n)
-    rp_tix, rp_at = ev_tix[codes.reply], ev_at[codes.reply]
-    if not _ascending(rp_tix, rp_at):
-        rp_order = np.lexsort((rp_at, rp_tix))
-        rp_tix, rp_at = rp_tix[rp_order], rp_at[rp_order]
+    # the tickets' side (kinds, rules, repeats) runs on a second thread while the timeline is
+    # assembled here: pandas and numpy release the GIL for much of either
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ticket_side = pool.submit(_ticket_side, t, events, policy, created)
+        if codes is None:
+            codes = code_events(t, events)
+        ev_tix = codes.tix
+        # an event stamped before creation counts at creation (clocks never start before it)
+        ev_at = np.maximum(codes.at, created[ev_tix])
+        has_cls = codes.cls >= 0
+        st_tix = np.concatenate([np.arange(n), ev_tix[has_cls]])
+        st_at = np.concatenate([created, ev_at[has_cls]])
+        st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), codes.seq[has_cls]])
+        st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes.cls[has_cls]])
+        order = _timeline_order(st_tix, st_at, st_seq, n)
+        rp_tix, rp_at = ev_tix[codes.reply], ev_at[codes.reply]
+        if not _ascending(rp_tix, rp_at):
+            rp_order = np.lexsort((rp_at, rp_tix))
+            rp_tix, rp_at = rp_tix[rp_order], rp_at[rp_order]
+        st_tix, st_at, st_cls = st_tix[order], st_at[order], st_cls[order]
+        settled_at = _settled_at(t, created, st_tix, st_at, st_cls, rp_tix, rp_at)
+        kind, priority, rule, repeat = ticket_side.result()
+    t["kind"] = kind
+    if priority is not None:
+        t["priority"] = priority
+    return PreparedLog(
+        tickets=t, created=created, rule=rule,
+        st_tix=st_tix, st_at=st_at, st_cls=st_cls, rp_tix=rp_tix, rp_at=rp_at,
+        settled_at=settled_at, repeat=repeat,
+    )  # fmt: skip
+
+
+def _ticket_side(t: pd.DataFrame, events: pd.DataFrame | None, policy: Policy,
+                 created: np.ndarray) -> tuple:  # fmt: skip
+    """(kind, priority at start or None, target rule, repeat flags) per ticket; `t` unchanged."""
+    t = t.copy(deep=False)
     t["kind"] = assign_kinds(t, policy)
+    priority = None
     if policy.target_priority == "at_start":
         if events is None:
             raise ValueError("target_priority: at_start needs the events")
         tix = ticket_index(t, events)
         known = tix >= 0
         at = np.maximum(to_us(events["at"])[known], created[tix[known]])
-        t["priority"] = _priority_at_start(t, events[known], tix[known], at, created)
-    st_tix, st_at, st_cls = st_tix[order], st_at[order], st_cls[order]
-    return PreparedLog(
-        tickets=t, created=created, rule=match_targets(t, policy),
-        st_tix=st_tix, st_at=st_at, st_cls=st_cls, rp_tix=rp_tix, rp_at=rp_at,
-        settled_at=_settled_at(t, created, st_tix, st_at, st_cls, rp_tix, rp_at),
-        repeat=repeat_flags(t, policy),
-    )  # fmt: skip
+        priority = _priority_at_start(t, events[known], tix[known], at, created)
+        t["priority"] = priority
+    return t["kind"], priority, match_targets(t, policy), repeat_flags(t, policy)
 
 
 def _ascending(*keys: np.ndarray) -> bool:

@@ -125,27 +125,32 @@ def read_log(
     has_codes = (snap / CODES_FILE).exists()
     try:
         tcols = cols.get("tickets")
-        if has_codes and tfilter is not None:
-            # the kept rows' positions renumber the codes, so filter after reading
-            need = None if tcols is None else list(dict.fromkeys([*tcols, "updated_at",
-                                                                  "status_class"]))  # fmt: skip
-            full = pq.read_table(snap / TICKETS_FILE, columns=need)
-            full = full.append_column("__row", pa.array(np.arange(full.num_rows)))
-            tickets = full.filter(tfilter)
-            rows = tickets.column("__row").to_numpy()
-            tickets = tickets.select(tcols) if tcols is not None else tickets.drop(["__row"])
-            n_all = full.num_rows
-            del full
-        else:
-            tickets = pq.read_table(snap / TICKETS_FILE, columns=tcols, filters=tfilter)
-            rows, n_all = None, tickets.num_rows
-        codes = _read_codes(snap, rows, n_all) if has_codes else None
+        # the codes are read meanwhile (Parquet decoding releases the GIL)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            stored = pool.submit(pq.read_table, snap / CODES_FILE) if has_codes else None
+            if has_codes and tfilter is not None:
+                # the kept rows' positions renumber the codes, so filter after reading
+                need = None if tcols is None else list(dict.fromkeys([*tcols, "updated_at",
+                                                                      "status_class"]))  # fmt: skip
+                full = pq.read_table(snap / TICKETS_FILE, columns=need)
+                full = full.append_column("__row", pa.array(np.arange(full.num_rows)))
+                tickets = full.filter(tfilter)
+                rows = tickets.column("__row").to_numpy()
+                tickets = tickets.select(tcols) if tcols is not None else tickets.drop(["__row"])
+                n_all = full.num_rows
+                del full
+            else:
+                tickets = pq.read_table(snap / TICKETS_FILE, columns=tcols, filters=tfilter)
+                rows, n_all = None, tickets.num_rows
+            codes = _codes_of(stored.result(), rows, n_all) if stored is not None else None
     except (OSError, pa.ArrowException) as exc:
         raise UserError(f"cannot read event log {path}: {exc}") from None
-    kept = pc.unique(tickets.column("ticket_id")) if active_since is not None else None
+    ticket_ids = tickets.column("ticket_id") if active_since is not None else None
 
     def load_events() -> pd.DataFrame:
-        efilter = pc.field("ticket_id").isin(kept) if kept is not None else None
+        efilter = (
+            pc.field("ticket_id").isin(pc.unique(ticket_ids)) if ticket_ids is not None else None
+        )
         try:
             events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"), filters=efilter)
         except (OSError, pa.ArrowException) as exc:
@@ -157,9 +162,8 @@ def read_log(
     return EventLog(_to_pandas(tickets), codes=codes, load_events=load_events)
 
 
-def _read_codes(snap: Path, rows: np.ndarray | None, n_all: int) -> EventCodes:
-    """The snapshot's event codes; with `rows` (the tickets kept), only theirs, renumbered."""
-    table = pq.read_table(snap / CODES_FILE)
+def _codes_of(table: pa.Table, rows: np.ndarray | None, n_all: int) -> EventCodes:
+    """A snapshot's stored event codes; with `rows` (the tickets kept), only theirs, renumbered."""
     codes = EventCodes(
         tix=table.column("tix").to_numpy().astype(np.int64),
         at=table.column("at").to_numpy(),
