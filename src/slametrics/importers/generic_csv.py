@@ -324,19 +324,21 @@ STATUS_EVENTS = ("status", "created", "reopened", "resolved", "closed")
 def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, ProblemReport]:
     """Canonical events.csv rows, cleaned in Arrow: text columns are coded by distinct value,
     so ten million rows cost a few vectorized passes (the pandas string path took seconds)."""
-    arrow, lines = table.arrow, table.lines
+    lines = table.lines
     lower = {c.strip().lower(): c for c in table.columns}
-    n = arrow.num_rows
+    n = table.rows
+    raw = table.take_columns()  # each raw column is freed once coded
     problems: list[Problem] = []
     # column by column on two threads: Arrow's kernels release the GIL
     pool = ThreadPoolExecutor(max_workers=2)
-    ticket_job = pool.submit(clean_text, arrow[lower["ticket_id"]], NULL_TOKENS)
-    at_job = pool.submit(_event_times, arrow[lower["at"]], lines, file, tz)
+    ticket_job = pool.submit(clean_text, raw.pop(lower["ticket_id"]), NULL_TOKENS)
+    at_job = pool.submit(_event_times, raw.pop(lower["at"]), lines, file, tz)
     code_jobs = {
-        field: pool.submit(text_codes, arrow[lower[field]], NULL_TOKENS,
+        field: pool.submit(text_codes, raw.pop(lower[field]), NULL_TOKENS,
                            pc.utf8_lower if field in ("event", "public") else None)
         for field in ("event", "value", "actor", "status_class", "public") if field in lower
     }  # fmt: skip
+    del raw
     coded = {field: job.result() for field, job in code_jobs.items()}
     ticket_id = ticket_job.result()
     at, probs = at_job.result()

@@ -248,7 +248,14 @@ class CsvTable:
 
     @property
     def rows(self) -> int:
-        return self.arrow.num_rows
+        return len(self.lines)
+
+    def take_columns(self) -> dict[str, pa.ChunkedArray]:
+        """The Arrow columns by name, handed over: the table lets go of them (and of the memory
+        they hold once the caller drops them too)."""
+        columns = dict(zip(self.arrow.column_names, self.arrow.columns, strict=True))
+        self.arrow = None
+        return columns
 
 
 def read_csv(f: InputFile) -> CsvTable:
