@@ -51,8 +51,9 @@ def phase_noop(p: dict[str, Any]) -> dict[str, Any]:
 def phase_generate(p: dict[str, Any]) -> dict[str, Any]:
     from slametrics.sample import write_sample_csv
 
+    span = {k: p[k] for k in ("start", "weeks") if k in p}
     t0 = time.perf_counter()
-    tickets, events = write_sample_csv(Path(p["data"]), p["size"], seed=p["seed"])
+    tickets, events = write_sample_csv(Path(p["data"]), p["size"], seed=p["seed"], **span)
     wall = time.perf_counter() - t0
     return {"wall_s": wall, "bytes": tickets.stat().st_size + events.stat().st_size}
 
@@ -133,6 +134,7 @@ def phase_metrics(p: dict[str, Any]) -> dict[str, Any]:
         "load_s": t1 - t0,
         "wall_s": t2 - t1,
         "period": result.period.label,
+        "tickets_read": len(loaded.log.tickets),
         "on_time_share": result.metrics["on_time_share"].value,
         "trend_points": len(result.trend),
     }
@@ -149,7 +151,7 @@ def phase_report(p: dict[str, Any]) -> dict[str, Any]:
         return {"skipped": "slametrics.render.report does not exist"}
     from slametrics import api
 
-    q = api.Query([Path(p["log"])], POLICY, period=p["period"])
+    q = api.Query([Path(p["log"])], POLICY, period=p.get("period"))
     t0 = time.perf_counter()
     text = api.report(q, fmt="md", now=dt.datetime.fromisoformat(REPORT_NOW))
     wall = time.perf_counter() - t0
@@ -672,6 +674,43 @@ SIZE_PHASES = [
 ]
 
 
+# A year-long log of the target size: what a one-week read costs against the whole span when
+# most tickets were settled long before the week (the 8-week logs above cannot show that).
+LONG_START, LONG_WEEKS = "2025-11-24", 52
+LONG_PHASES = [
+    ("generate", f"generate CSV, {LONG_WEEKS} weeks"),
+    ("import", "import CSV -> Parquet"),
+    ("metrics_span", "metrics whole span"),
+    ("metrics_week", f"metrics {WEEK}"),
+    ("report_span", "report md whole span"),
+    ("report", f"report md {WEEK}"),
+]
+
+
+def run_long(size: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    data = out / "data" / f"long{size}"
+    common = {"data": str(data), "log": str(data / "log"), "size": size, "seed": args.seed,
+              "start": LONG_START, "weeks": LONG_WEEKS}  # fmt: skip
+    phases: dict[str, Any] = {}
+    for name, _ in LONG_PHASES:
+        params = dict(common, period=WEEK if name in ("metrics_week", "report") else None)
+        phases[name] = run_phase("report" if name == "report_span" else name, params, out)
+        _progress(f"  long n={size:,} {name}: {_brief(phases[name])}")
+        if "error" in phases[name]:
+            break
+    if not args.keep_data:
+        shutil.rmtree(data, ignore_errors=True)
+    for ph in phases.values():
+        if "wall_s" in ph:
+            ph["total_s"] = ph["wall_s"] + ph.get("load_s", 0.0)
+    out_: dict[str, Any] = {"tickets": phases.get("import", {}).get("tickets"),
+                            "events": phases.get("import", {}).get("events"), "phases": phases}  # fmt: skip
+    for week, span in (("metrics_week", "metrics_span"), ("report", "report_span")):
+        if phases.get(week, {}).get("total_s") and phases.get(span, {}).get("total_s"):
+            out_[f"{week}_over_span"] = phases[week]["total_s"] / phases[span]["total_s"]
+    return out_
+
+
 def run_size(size: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     data = out / "data" / f"n{size}"
     log = data / "log"
@@ -772,6 +811,25 @@ def _verdict(ok: bool) -> str:
     return "MET" if ok else "MISSED"
 
 
+def _render_long(long: dict[str, Any]) -> list[str]:
+    lines = ["", f"period pruning: {long.get('tickets') or 0:,} tickets / "
+                 f"{long.get('events') or 0:,} events over {LONG_WEEKS} weeks from {LONG_START}"]  # fmt: skip
+    rows = []
+    for name, label in LONG_PHASES:
+        ph = long["phases"].get(name)
+        if ph is None or "error" in ph:
+            rows.append([label, "FAILED" if ph else "-", "", ""])
+            continue
+        rows.append([label, _num(ph.get("load_s"), ".2f") if "load_s" in ph else "",
+                     _num(ph["wall_s"], ".2f"), _num(ph["peak_rss_bytes"] / MIB)])  # fmt: skip
+    lines.append(_table(["phase", "load s", "wall s", "peak RSS MiB"], rows, "lrrr"))
+    for key, what in (("metrics_week_over_span", "metrics"), ("report_over_span", "report")):
+        if key in long:
+            lines.append(f"{what} {WEEK} costs {long[key]:.0%} of the whole-span {what} "
+                         "(load included)")  # fmt: skip
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -829,6 +887,8 @@ def render(results: dict[str, Any]) -> str:
         for name, ph in s["phases"].items():
             if "error" in ph:
                 lines.append(f"{name} FAILED ({ph['error']}):\n{ph['log_tail']}")
+    if results.get("long"):
+        lines += _render_long(results["long"])
     bt = results.get("business_time")
     if bt and "error" not in bt:
         sl, bd = bt["slametrics"], bt["businesstimedelta"]
@@ -979,6 +1039,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--skip-business-time", action="store_true")
     ap.add_argument("--skip-correctness", action="store_true")
     ap.add_argument(
+        "--long-size",
+        type=lambda t: _sizes(t)[0],
+        default=TARGET_SIZE,
+        help=f"tickets in the {LONG_WEEKS}-week log for period pruning (0 skips it; "
+        f"default {TARGET_SIZE:,})",
+    )
+    ap.add_argument(
         "--profile",
         type=lambda s: [x for x in s.split(",") if x],
         default=[],
@@ -1030,6 +1097,10 @@ def main(argv: list[str] | None = None) -> int:
         _progress(f"size {size:,}")
         results["sizes"][str(size)] = run_size(size, args, out)
         save()
+    if args.long_size:
+        _progress(f"period pruning: {args.long_size:,} tickets over {LONG_WEEKS} weeks")
+        results["long"] = run_long(args.long_size, args, out)
+        save()
     common = {"intervals": args.intervals, "seed": args.seed, "bdt_sample": args.bdt_sample,
               "alt_sample": args.alt_sample, "oracle_sample": args.oracle_sample}  # fmt: skip
     if not args.skip_business_time:
@@ -1048,6 +1119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nresults: {out / 'results.json'}")
     failed = [k for k, v in results["sizes"].items() for p in v["phases"].values() if "error" in p]
     failed += [k for k in ("business_time", "correctness") if "error" in results.get(k, {})]
+    failed += [n for n, p in results.get("long", {}).get("phases", {}).items() if "error" in p]
     return 1 if failed else 0
 
 

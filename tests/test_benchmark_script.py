@@ -27,7 +27,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
     run = _load_script()
     code = run.main(["--sizes", "2000", "--out", str(out), "--intervals", "20000",
-                     "--bdt-sample", "200", "--alt-sample", "200", "--oracle-sample", "30"])  # fmt: skip
+                     "--bdt-sample", "200", "--alt-sample", "200", "--oracle-sample", "30",
+                     "--long-size", "3000"])  # fmt: skip
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert code == 0, json.dumps(data, indent=1)[:4000]
     assert (out / "results.txt").exists()
@@ -94,3 +95,16 @@ def test_correctness_against_oracle(results):
     assert naive["differ"] == naive["crossing_dst"]
     for key in ("cbh_utc_as_stored", "cbh_local_default_inclusive", "cbh_local_inclusive_left"):
         assert m[key]["intervals"] == co["sample_business_hours"]
+
+
+def test_week_of_a_long_log_reads_a_slice(results):
+    """On the year-long log a week's metrics read far fewer tickets than the whole span's."""
+    long = results["long"]
+    assert long["tickets"] == 3000
+    phases = long["phases"]
+    for name in ("import", "metrics_span", "metrics_week", "report_span", "report"):
+        assert "error" not in phases[name], phases[name]
+        assert phases[name]["wall_s"] > 0
+    assert phases["metrics_span"]["tickets_read"] == 3000
+    assert phases["metrics_week"]["tickets_read"] < 3000 / 3
+    assert long["metrics_week_over_span"] > 0 and long["report_over_span"] > 0
