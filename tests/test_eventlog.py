@@ -178,3 +178,32 @@ def test_event_codes_give_the_same_metrics_as_the_events(tmp_path: Path) -> None
         log = api.load_source([tmp_path / "log"], active_since=s).log
         assert log.codes is None
         assert compute_metrics(log, policy, period).model_dump(mode="json") == want
+
+
+def test_codes_of_a_merged_multi_source_log_match_its_events(tmp_path: Path) -> None:
+    """Codes written after merges of several sources give the metrics the events give."""
+    from conftest import POLICIES
+    from slametrics import api
+    from slametrics.eventlog import CODES_FILE
+    from slametrics.metrics import compute_metrics
+    from slametrics.periods import parse_period
+    from slametrics.policy import load_policy
+
+    log_dir = tmp_path / "log"
+    t, e, _ = read_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"])
+    half = t["ticket_id"].isin(t["ticket_id"].iloc[::2])
+    merge_into_log(log_dir, t[half], e[e["ticket_id"].isin(t.loc[half, "ticket_id"])])
+    zendesk = [SAMPLE / "zendesk" / n for n in ("incremental_tickets.json", "ticket_audits.json")]
+    api.import_exports(zendesk, log_dir)  # a second source between the halves
+    api.import_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"], log_dir)
+    policy = load_policy(POLICIES / "business-hours.yaml")
+    loaded = api.load_source([log_dir])
+    assert loaded.log.codes is not None and loaded.log.tickets["source"].nunique() == 2
+    periods = [parse_period(p, policy.timezone) for p in ("2026-W45", "2026-11")]
+    with_codes = [compute_metrics(loaded.log, policy, p).model_dump(mode="json") for p in periods]
+    (snapshot_dir(log_dir) / CODES_FILE).unlink()
+    plain = api.load_source([log_dir]).log
+    assert plain.codes is None
+    assert [
+        compute_metrics(plain, policy, p).model_dump(mode="json") for p in periods
+    ] == with_codes
