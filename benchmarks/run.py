@@ -104,13 +104,14 @@ def phase_import(p: dict[str, Any]) -> dict[str, Any]:
 def phase_clocks(p: dict[str, Any]) -> dict[str, Any]:
     from slametrics.api import Query
     from slametrics.clocks import compute_clocks
-    from slametrics.metrics import resolve_as_of
+    from slametrics.metrics import prepare, resolve_as_of
 
     t0 = time.perf_counter()
     loaded, policy, period, as_of = Query([Path(p["log"])], POLICY).prepare()
     as_of = resolve_as_of(loaded.log, period, as_of)
     t1 = time.perf_counter()
-    state = compute_clocks(loaded.log.tickets, loaded.log.events, policy, as_of)
+    # as `slametrics tickets` does: prepared from the log's stored event codes, then every clock
+    state = compute_clocks(loaded.log.tickets, None, policy, as_of, prepare(loaded.log, policy))
     t2 = time.perf_counter()
     return {
         "load_s": t1 - t0,

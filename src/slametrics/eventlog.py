@@ -1,8 +1,11 @@
 """The Parquet event log on disk: versioned snapshots, a lock against concurrent imports, idempotent merge.
 
 Layout: `DIR/CURRENT` names the current snapshot directory (`DIR/v000007/`), which holds
-`tickets.parquet` and `events.parquet`. An import writes a complete new snapshot and then
-replaces `CURRENT` atomically, so a crash at any point leaves the log as it was before.
+`tickets.parquet` and `events.parquet`, plus `codes.parquet`: the events as numbers (ticket row,
+time, status class, reply flag; see `clocks.EventCodes`), derived from the two at write time so
+that queries need not decode the events table. An import writes a complete new snapshot and then
+replaces `CURRENT` atomically, so a crash at any point leaves the log as it was before. A snapshot
+without `codes.parquet` (written by an older version) is read from its events.
 """
 
 from __future__ import annotations
