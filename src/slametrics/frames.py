@@ -98,10 +98,7 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
     Only the missing cells are looked at, through their distinct keys: these are event columns
     with millions of rows and a handful of distinct values.
     """
-    arr = _arrow(values)
-    if not _stringy(arr.type):
-        arr = pc.cast(arr, pa.large_string())
-    arr = pc.cast(arr, pa.large_string())
+    arr = pc.cast(_arrow(values), pa.large_string())  # also an all-None object column
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
     missing = pc.is_null(arr).to_numpy(zero_copy_only=False)
