@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from slametrics.clocks import (
+    OUTCOMES,
     ClockResult,
     PreparedLog,
     compute_clocks,
@@ -16,6 +17,7 @@ from slametrics.clocks import (
     prepare_log,
 )
 from slametrics.eventlog import EventLog
+from slametrics.frames import codes_in
 from slametrics.periods import Period
 from slametrics.policy import CLOCK_NAMES, Policy, Threshold
 from slametrics.results import (
@@ -149,10 +151,20 @@ def resolved_in_period(t: pd.DataFrame, period: Period) -> pd.Series:
 
 
 def _stats(rows: pd.DataFrame) -> dict[str, float | int | None]:
-    met = int((rows["outcome"] == "met").sum())
-    breached = int((rows["outcome"] == "breached").sum())
-    stopped = rows.loc[rows["stopped_at"].notna(), "elapsed_s"].to_numpy()
-    pct = np.percentile(stopped, [50, 90, 95]) if len(stopped) else [None] * 3
+    return _stats_of(
+        codes_in(rows["outcome"], OUTCOMES),
+        rows["stopped_at"].notna().to_numpy(),
+        rows["elapsed_s"].to_numpy(dtype=float),
+    )
+
+
+def _stats_of(outcome: np.ndarray, stopped: np.ndarray,
+              elapsed: np.ndarray) -> dict[str, float | int | None]:  # fmt: skip
+    """Counts and percentiles of clock rows; `outcome` holds codes into OUTCOMES."""
+    met = int((outcome == OUTCOMES.index("met")).sum())
+    breached = int((outcome == OUTCOMES.index("breached")).sum())
+    done = elapsed[stopped]
+    pct = np.percentile(done, [50, 90, 95]) if len(done) else [None] * 3
     return {"met": met, "breached": breached,
             "on_time_share": met / (met + breached) if met + breached else None,
             "p50_s": _f(pct[0]), "p90_s": _f(pct[1]), "p95_s": _f(pct[2])}  # fmt: skip
@@ -163,20 +175,32 @@ def _f(x: object) -> float | None:
 
 
 def _slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[SliceStats]:
-    counted = counted.assign(_key=counted[field].astype("string").fillna("(none)"))
-    running = running.assign(_key=running[field].astype("string").fillna("(none)"))
+    """Per value of `field` and clock: counted outcomes and percentiles, running clocks.
+
+    Rows are grouped once by (clock, value) codes and split with numpy: a breakdown of the
+    whole span has millions of clock rows.
+    """
+    c_key = counted[field].astype("string").fillna("(none)")
+    r_key = running[field].astype("string").fillna("(none)")
+    keys = sorted(set(c_key.unique()) | set(r_key.unique()))
+    c_code, r_code = codes_in(c_key, keys), codes_in(r_key, keys)
+    c_clock = codes_in(counted["clock"], CLOCK_NAMES)
+    r_clock = codes_in(running["clock"], CLOCK_NAMES)
+    outcome = codes_in(counted["outcome"], OUTCOMES)
+    stopped = counted["stopped_at"].notna().to_numpy()
+    elapsed = counted["elapsed_s"].to_numpy(dtype=float)
     out = []
-    keys = sorted(set(counted["_key"].unique()) | set(running["_key"].unique()))
-    for clock in CLOCK_NAMES:  # two clocks x a handful of keys, each a vectorized selection
-        c = counted[counted["clock"] == clock]
-        r = running[running["clock"] == clock]
-        for key in keys:
-            rows = c[c["_key"] == key]
-            run = int((r["_key"] == key).sum())
-            if not len(rows) and not run:
+    for n, clock in enumerate(CLOCK_NAMES):
+        rows = np.flatnonzero(c_clock == n)
+        rows = rows[np.argsort(c_code[rows], kind="stable")]
+        bounds = np.searchsorted(c_code[rows], np.arange(len(keys) + 1))
+        runs = np.bincount(r_code[r_clock == n], minlength=len(keys))
+        for i, key in enumerate(keys):  # a handful of values of the field
+            part = rows[bounds[i] : bounds[i + 1]]
+            if not len(part) and not runs[i]:
                 continue
-            out.append(SliceStats(dimension=field, key=str(key), clock=clock,
-                                  running=run, **_stats(rows)))  # fmt: skip
+            out.append(SliceStats(dimension=field, key=str(key), clock=clock, running=int(runs[i]),
+                                  **_stats_of(outcome[part], stopped[part], elapsed[part])))  # fmt: skip
     return out
 
 
@@ -208,19 +232,18 @@ def evaluate_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdVal
 
 
 def _line(t: pd.DataFrame, **extra: object) -> list[TicketLine]:
-    cols = ["ticket_id", "subject", "priority", "kind", "organization", "requester", "created_at"]
-    base = (
-        t[[c for c in cols if c in t]]
-        .astype(object)
-        .where(t[[c for c in cols if c in t]].notna(), None)
-    )
-    records = base.to_dict("records")
-    lines = []
-    for i, rec in enumerate(records):
-        rec = {k: (str(v) if k != "created_at" and v is not None else v) for k, v in rec.items()}
-        more = {k: (None if pd.isna(v[i]) else v[i]) for k, v in extra.items()}
-        lines.append(TicketLine(**rec, **more))
-    return lines
+    """Ticket lines for a list in the result; `extra` holds per-line columns (clock figures)."""
+    cols = [c for c in ("ticket_id", "subject", "priority", "kind", "organization", "requester",
+                        "created_at") if c in t]  # fmt: skip
+    frame = t[cols].reset_index(drop=True)
+    text = [c for c in cols if c != "created_at"]
+    frame[text] = frame[text].astype("string")
+    for name, values in extra.items():
+        frame[name] = list(values) if not isinstance(values, np.ndarray) else values
+    # column lists zipped into rows: far cheaper than DataFrame.to_dict for thousands of lines
+    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame]
+    names = list(frame.columns)
+    return [TicketLine(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)]
 
 
 def compute_metrics(
