@@ -256,11 +256,17 @@ def compute_metrics(
     problems: int = 0,
 ) -> MetricsResult:
     """All metrics of `period` at `as_of`, with breakdowns, lists, trend and threshold values."""
-    as_of = resolve_as_of(log, period, as_of)
-    prepared = prepare(log, policy)
     # the trend's periods are independent of the rest: computed meanwhile on other threads
     # (numpy and Arrow release the GIL for the heavy parts)
-    pool = ThreadPoolExecutor(max_workers=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return _compute_metrics(log, policy, period, as_of, by, rows_rejected, problems, pool)
+
+
+def _compute_metrics(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp | None,
+                     by: str | None, rows_rejected: int, problems: int,
+                     pool: ThreadPoolExecutor) -> MetricsResult:  # fmt: skip
+    as_of = resolve_as_of(log, period, as_of)
+    prepared = prepare(log, policy)
     earlier = [pool.submit(_trend_point, log, policy, p, as_of, prepared)
                for p in _earlier_periods(log, policy, period)]  # fmt: skip
     fig = period_figures(log, policy, period, as_of, prepared)
@@ -325,7 +331,6 @@ def compute_metrics(
                     due_at=risky["due_at"].to_numpy(), used_share=risky["used"].round(4).to_numpy())  # fmt: skip
 
     trend = [*(job.result() for job in earlier), _point(period, fig)]
-    pool.shutdown()
     directions = _directions(trend)
     return MetricsResult(
         policy=policy.name,

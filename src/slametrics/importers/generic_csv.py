@@ -324,13 +324,18 @@ STATUS_EVENTS = ("status", "created", "reopened", "resolved", "closed")
 def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, ProblemReport]:
     """Canonical events.csv rows, cleaned in Arrow: text columns are coded by distinct value,
     so ten million rows cost a few vectorized passes (the pandas string path took seconds)."""
+    # column by column on two threads: Arrow's kernels release the GIL
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return _clean_events(table, file, tz, pool)
+
+
+def _clean_events(table: CsvTable, file: str, tz: str,
+                  pool: ThreadPoolExecutor) -> tuple[pd.DataFrame, ProblemReport]:  # fmt: skip
     lines = table.lines
     lower = {c.strip().lower(): c for c in table.columns}
     n = table.rows
     raw = table.take_columns()  # each raw column is freed once coded
     problems: list[Problem] = []
-    # column by column on two threads: Arrow's kernels release the GIL
-    pool = ThreadPoolExecutor(max_workers=2)
     ticket_job = pool.submit(clean_text, raw.pop(lower["ticket_id"]), NULL_TOKENS)
     at_job = pool.submit(_event_times, raw.pop(lower["at"]), lines, file, tz)
     code_jobs = {
@@ -389,7 +394,6 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
         known = public[keep] >= 0
         out["public"] = pd.arrays.BooleanArray(public[keep] == 1, ~known)
     out["status_class"] = decoded["status_class"].result()
-    pool.shutdown()
     return out, ProblemReport(rows_imported=len(keep), rows_rejected=int(reject.sum()),
                               problems=problems)  # fmt: skip
 
