@@ -116,7 +116,7 @@ def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
     Raises UserError (an importer bug, not a data problem) when a required column has nulls or a
     categorical column holds a value outside its enumeration.
     """
-    df = df.copy()
+    df = df.copy(deep=False)  # only columns are added: the caller's frame stays as it was
     for field in schema:
         if field.name not in df.columns:
             df[field.name] = None
