@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.calendar import FAR, NAT, US, WorkingTime, build_working_time, from_us, to_us
+from slametrics.frames import ascending
 from slametrics.policy import CLOCK_NAMES, Policy
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
@@ -231,7 +232,7 @@ def prepare_log(
         st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes.cls[has_cls]])
         order = _timeline_order(st_tix, st_at, st_seq, n)
         rp_tix, rp_at = ev_tix[codes.reply], ev_at[codes.reply]
-        if not _ascending(rp_tix, rp_at):
+        if not ascending(rp_tix, rp_at):
             rp_order = np.lexsort((rp_at, rp_tix))
             rp_tix, rp_at = rp_tix[rp_order], rp_at[rp_order]
         st_tix, st_at, st_cls = st_tix[order], st_at[order], st_cls[order]
@@ -264,21 +265,6 @@ def _ticket_side(t: pd.DataFrame, events: pd.DataFrame | None, policy: Policy,
     return t["kind"], priority, match_targets(t, policy), repeat_flags(t, policy)
 
 
-def _ascending(*keys: np.ndarray) -> bool:
-    """Whether rows are already ordered by `keys` (first key most significant)."""
-    if len(keys[0]) < 2:
-        return True
-    later = np.zeros(len(keys[0]) - 1, dtype=bool)
-    tied = np.ones(len(keys[0]) - 1, dtype=bool)
-    for k in keys:
-        d = k[1:] - k[:-1]
-        if (tied & (d < 0)).any():
-            return False
-        later |= tied & (d > 0)
-        tied &= d == 0
-    return True
-
-
 def _timeline_order(
     st_tix: np.ndarray, st_at: np.ndarray, st_seq: np.ndarray, n: int
 ) -> np.ndarray:
@@ -289,7 +275,7 @@ def _timeline_order(
     here and creation rows have seq -1); otherwise a full sort.
     """
     ev_tix, ev_at, ev_seq = st_tix[n:], st_at[n:], st_seq[n:]
-    if not _ascending(ev_tix, ev_at, ev_seq):
+    if not ascending(ev_tix, ev_at, ev_seq):
         return np.lexsort((st_seq, st_at, st_tix))
     created_pos = np.searchsorted(ev_tix, np.arange(n), side="left") + np.arange(n)
     order = np.empty(len(st_tix), dtype=np.int64)
@@ -310,13 +296,8 @@ def repeat_flags(t: pd.DataFrame, policy: Policy) -> np.ndarray:
     rows = np.flatnonzero(incident)
     if not len(rows):
         return flags
-    group = np.zeros(len(rows), dtype=np.int64)
-    complete = np.ones(len(rows), dtype=bool)
-    for field in policy.repeat_incidents.key:
-        code = normalized_codes(t[field].take(rows))
-        complete &= code >= 0
-        # renumbered after each key, so the combined code never overflows
-        group = pd.factorize(group * (int(code.max(initial=0)) + 1) + np.maximum(code, 0))[0]
+    group = key_groups(t, rows, policy.repeat_incidents.key)
+    complete = group >= 0
     rows, group = rows[complete], group[complete]
     if not len(rows):
         return flags
@@ -327,6 +308,21 @@ def repeat_flags(t: pd.DataFrame, policy: Policy) -> np.ndarray:
     gap = np.concatenate([[0], created[1:] - created[:-1]])
     flags[rows[same & (gap <= policy.repeat_incidents.window * US)]] = True
     return flags
+
+
+def key_groups(t: pd.DataFrame, rows: np.ndarray, fields: list[str]) -> np.ndarray:
+    """Group number of each of `t`'s `rows` by its `fields` (trimmed, case-folded), numbered by
+    first appearance; -1 where a field is missing or blank."""
+    group = np.zeros(len(rows), dtype=np.int64)
+    complete = np.ones(len(rows), dtype=bool)
+    for field in fields:
+        code = normalized_codes(t[field].take(rows))
+        complete &= code >= 0
+        # renumbered after each key, so the combined code never overflows
+        group = pd.factorize(group * (int(code.max(initial=0)) + 1) + np.maximum(code, 0))[0]
+    out = np.full(len(rows), -1, dtype=np.int64)
+    out[complete] = pd.factorize(group[complete])[0]
+    return out
 
 
 def normalized_codes(values: pd.Series) -> np.ndarray:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from slametrics.clocks import EventCodes, code_events
 from slametrics.errors import UserError
-from slametrics.frames import isin
+from slametrics.frames import ascending, isin
 from slametrics.schema import (
     DONE_CLASSES,
     EVENT_KEY,
@@ -283,12 +283,7 @@ def _ticket_keys(df: pd.DataFrame) -> pd.Series:
 
 
 def _is_ordered(events: pd.DataFrame | pa.Table) -> bool:
-    """Whether events already run by source, ticket, time and seq (an importer's usual output).
-
-    Neighbouring rows are compared in Arrow, which costs far less than sorting to find out.
-    """
-    if len(events) < 2:
-        return True
+    """Whether events already run by source, ticket, time and seq (an importer's usual output)."""
     keys = []
     for col in ("source", "ticket_id"):
         arr = (
@@ -301,23 +296,9 @@ def _is_ordered(events: pd.DataFrame | pa.Table) -> bool:
         keys.append(pc.cast(arr, pa.large_string()))
     if isinstance(events, pa.Table):
         at = pc.cast(events["at"], pa.int64()).to_numpy()
-        seq = events["seq"].to_numpy()
     else:
         at = events["at"].to_numpy("datetime64[us]").view(np.int64)
-        seq = events["seq"].to_numpy()
-    # lexicographic (source, ticket, at, seq) <= next row, column by column
-    later = np.zeros(len(at) - 1, dtype=bool)
-    tie = np.ones(len(at) - 1, dtype=bool)
-    for arr in keys:
-        a, b = arr.slice(0, len(at) - 1), arr.slice(1)
-        lt = pc.less(a, b).to_numpy(zero_copy_only=False)
-        eq = pc.equal(a, b).to_numpy(zero_copy_only=False)
-        later |= tie & lt
-        tie &= eq
-    later |= tie & (at[:-1] < at[1:])
-    tie &= at[:-1] == at[1:]
-    later |= tie & (seq[:-1] < seq[1:])
-    return bool(later.all())
+    return ascending(*keys, at, np.asarray(events["seq"].to_numpy()), strict=True)
 
 
 def _order_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -340,19 +321,6 @@ def _sorted_table(table: pa.Table, keys: list[str], ordered: bool) -> pa.Table:
     return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
 
 
-def _tickets_ordered(tickets: pa.Table) -> bool:
-    if tickets.num_rows < 2:
-        return True
-    later = np.zeros(tickets.num_rows - 1, dtype=bool)
-    tie = np.ones(tickets.num_rows - 1, dtype=bool)
-    for col in TICKET_KEY:
-        arr = pc.cast(tickets[col], pa.large_string())
-        a, b = arr.slice(0, len(arr) - 1), arr.slice(1)
-        later |= tie & pc.less(a, b).to_numpy(zero_copy_only=False)
-        tie &= pc.equal(a, b).to_numpy(zero_copy_only=False)
-    return bool((later | tie).all())
-
-
 def merge_into_log(
     path: str | Path, tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table
 ) -> MergeStats:
@@ -366,7 +334,11 @@ def merge_into_log(
     with locked(p):
         if not is_event_log(p):
             if isinstance(tickets, pa.Table) and isinstance(events, pa.Table):
-                all_t = _sorted_table(tickets, TICKET_KEY, _tickets_ordered(tickets))
+                all_t = _sorted_table(
+                    tickets,
+                    TICKET_KEY,
+                    ascending(*(pc.cast(tickets[c], pa.large_string()) for c in TICKET_KEY)),
+                )
                 all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"],
                                       _is_ordered(events))  # fmt: skip
                 _write_snapshot(p, all_t, all_e)

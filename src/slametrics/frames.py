@@ -79,16 +79,16 @@ def codes_in(values: pd.Series, choices: tuple[str, ...] | list[str]) -> np.ndar
     return index_in(values, pd.Series(list(choices), dtype="string"))
 
 
-def distinct_codes(values: pd.Series) -> tuple[np.ndarray, list]:
-    """(codes, distinct values) of a column, hashed in Arrow; code -1 for missing cells."""
-    arr = _arrow(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.string())
-    if pa.types.is_null(arr.type):
-        return np.full(len(arr), -1, dtype=np.int64), []
-    enc = pc.dictionary_encode(arr)
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, enc.dictionary.to_pylist()
+def distinct_codes(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(codes, distinct values) of a column, hashed in Arrow; int32 codes, -1 for missing cells."""
+    arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else _arrow(values)
+    if pa.types.is_null(arr.type) or not len(arr):
+        empty = pa.array([], pa.large_string() if pa.types.is_null(arr.type) else arr.type)
+        return np.full(len(arr), -1, dtype=np.int32), empty
+    enc = pc.dictionary_encode(arr)  # chunks share one dictionary: combining them is cheap
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), enc.dictionary
 
 
 def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
@@ -109,8 +109,35 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
     if missing.any():
         rows = np.flatnonzero(missing)
         k_codes, k_names = distinct_codes(key.iloc[rows])
-        fills = np.array([mapping.get(n, default) for n in k_names] + [default], dtype=object)
+        fills = np.array([mapping.get(n, default) for n in k_names.to_pylist()] + [default],
+                         dtype=object)  # fmt: skip
         filled = fills[k_codes]
         arr = pc.replace_with_mask(arr, pa.array(missing), pa.array(filled, pa.large_string()))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr])), index=values.index,
                      dtype=pd.StringDtype("pyarrow"))  # fmt: skip
+
+
+def ascending(*keys: np.ndarray | pa.Array | pa.ChunkedArray, strict: bool = False) -> bool:
+    """Whether rows already run in the order of `keys` (the first most significant), so that a
+    stable sort would not move them; with `strict`, no two rows may tie on every key.
+
+    Neighbours are compared, numpy arrays in numpy and Arrow (string) arrays in Arrow: far
+    cheaper than sorting to find out, and exports and stored logs usually come ordered.
+    """
+    n = len(keys[0])
+    if n < 2:
+        return True
+    later = np.zeros(n - 1, dtype=bool)
+    tied = np.ones(n - 1, dtype=bool)
+    for key in keys:
+        if isinstance(key, pa.Array | pa.ChunkedArray):
+            a, b = key.slice(0, n - 1), key.slice(1)
+            lt = pc.less(a, b).to_numpy(zero_copy_only=False).astype(bool)
+            eq = pc.equal(a, b).to_numpy(zero_copy_only=False).astype(bool)
+        else:
+            lt, eq = key[:-1] < key[1:], key[:-1] == key[1:]
+        if (tied & ~lt & ~eq).any():
+            return False
+        later |= tied & lt
+        tied &= eq
+    return not (strict and tied.any())

@@ -13,7 +13,7 @@ from slametrics.clocks import (
     ClockResult,
     PreparedLog,
     compute_clocks,
-    normalized_codes,
+    key_groups,
     prepare_log,
 )
 from slametrics.eventlog import EventLog
@@ -371,14 +371,8 @@ def _repeat_groups(t: pd.DataFrame, rows: np.ndarray, flags: np.ndarray, policy:
     rep = flags[rows] & _in(created, period).to_numpy()
     if not rep.any():
         return []
-    gid = np.zeros(len(rows), dtype=np.int64)
-    complete = np.ones(len(rows), dtype=bool)
-    for field in key:
-        code = normalized_codes(t[field].take(rows))
-        complete &= code >= 0
-        gid = pd.factorize(gid * (int(code.max(initial=0)) + 1) + np.maximum(code, 0))[0]
-    gid = np.where(complete, gid, -1)
-    gid[complete] = pd.factorize(gid[complete])[0]
+    gid = key_groups(t, rows, key)
+    complete = gid >= 0
     # members: the group's incidents from one window before the period to its end
     since = period.start - pd.Timedelta(seconds=policy.repeat_incidents.window)
     window = ((created < period.end) & (created >= since)).to_numpy()

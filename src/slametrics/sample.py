@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
+from slametrics.schema import ACTORS, EVENTS_SCHEMA, STATUS_CLASSES, TICKETS_SCHEMA
 
 SOURCE = "sample"
 
@@ -38,17 +38,9 @@ CSV_EVENT_COLUMNS = ["ticket_id", "at", "event", "value", "actor", "public"]
 
 # --- vocabularies -------------------------------------------------------------------------------
 
-STATUSES = (
-    "new",
-    "open",
-    "waiting_customer",
-    "waiting_third_party",
-    "on_hold",
-    "resolved",
-    "closed",
-)
+# the generator never cancels a ticket
+STATUSES = tuple(c for c in STATUS_CLASSES if c != "canceled")
 _ST = {name: i for i, name in enumerate(STATUSES)}
-ACTORS = ("agent", "customer", "system")
 _AC = {name: i for i, name in enumerate(ACTORS)}
 EVENTS = ("created", "status", "agent_reply", "customer_reply", "note", "assigned", "resolved",
           "reopened", "closed")  # fmt: skip

@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slametrics.frames import distinct_codes
+
 TextArray = pa.Array | pa.ChunkedArray
 
 
@@ -32,12 +34,10 @@ def text_codes(
 
     `codes` (int32, one per cell) index `names`; -1 for null.
     """
-    arr = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
-    if arr.num_chunks == 0 or len(arr) == 0:
+    raw_codes, dictionary = distinct_codes(values)
+    if not len(raw_codes):
         return np.zeros(0, dtype=np.int32), []
-    enc = pc.dictionary_encode(arr).combine_chunks()
-    raw_codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
-    cleaned = pc.utf8_trim_whitespace(enc.dictionary)
+    cleaned = pc.utf8_trim_whitespace(dictionary)
     null = pc.is_in(cleaned, value_set=pa.array(list(null_tokens), cleaned.type)).to_pylist()
     if transform is not None:
         cleaned = transform(cleaned)

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from slametrics.errors import UserError
 from slametrics.frames import (
+    ascending,
     codes_in,
     fill_by_key,
     group_first,
@@ -170,10 +171,14 @@ def parse_timestamps(
     times take their first occurrence, nonexistent ones move forward). Without `fmt`, ISO 8601 is
     tried first, then a format inferred from the data.
     """
-    raw = clean_strings(frame[column], null_tokens) if column in frame else None
     out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
-    if raw is None:
+    if column not in frame:
         return out, []
+    if fmt is None:
+        fast = _iso_utc(frame[column])  # clean instants as written: nothing to strip or null
+        if fast is not None:
+            return _check_range(fast, frame, frame[column], column, file, [])
+    raw = clean_strings(frame[column], null_tokens)
     present = raw.notna()
     if not present.any():
         return out, []
@@ -762,18 +767,6 @@ def _reopens(code: np.ndarray, cls_code: np.ndarray, status_rows: np.ndarray, n:
     return np.bincount(c[same & prev_done & ~done], minlength=n)
 
 
-def _in_order(code: np.ndarray, at: np.ndarray, not_created: np.ndarray) -> bool:
-    """Whether rows already run by (code, at, not_created): a stable sort would not move them."""
-    if len(code) < 2:
-        return True
-    dc = code[1:] - code[:-1]
-    da = at[1:] - at[:-1]
-    later = (dc > 0) | (
-        (dc == 0) & ((da > 0) | ((da == 0) & (not_created[1:] >= not_created[:-1])))
-    )
-    return bool(later.all())
-
-
 def _ticket_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     """Codes of ticket ids in sorted order (as `pd.factorize(sort=True)`).
 
@@ -809,7 +802,7 @@ def _sorted_events(
     if not_created is None:
         not_created = codes_in(events["event"], ("created",)) != 0
     not_created = not_created.astype(np.int8)
-    if not _in_order(code, at, not_created):  # exports usually come sorted: check, then sort
+    if not ascending(code, at, not_created):  # exports usually come sorted: check, then sort
         order = np.lexsort((np.arange(len(events)), not_created, at, code))
         events = events.take(order).reset_index(drop=True)
         code, at = code[order], at[order]

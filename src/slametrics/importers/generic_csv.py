@@ -21,8 +21,6 @@ from slametrics.importers.base import (
     BOOL_TRUE,
     DEFAULT_STATUS_CLASSES,
     IMPLIED_CLASSES,
-    MAX_TS,
-    MIN_TS,
     NULL_TOKENS,
     Importer,
     ImportOptions,
@@ -415,25 +413,9 @@ def _row_problems(mask: np.ndarray, lines: np.ndarray, values_at, **kw) -> list[
 def _event_times(raw: pa.ChunkedArray, lines: np.ndarray, file: str,
                  tz: str) -> tuple[np.ndarray, list[Problem]]:  # fmt: skip
     """UTC instants (datetime64[us], NaT when missing or bad) of the `at` column."""
-    parsed = None
-    for attempt in (raw, None):
-        try:
-            # machine-written exports: ISO 8601 with Z or an offset, parsed by Arrow directly
-            values = attempt if attempt is not None else clean_text(raw, NULL_TOKENS)
-            parsed = pc.cast(values, pa.timestamp("us", tz="UTC"))
-            break
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            continue
-    if parsed is None:
-        frame = pd.DataFrame({"_line": lines, "at": to_series(raw)})
-        at, problems = parse_timestamps(frame, "at", file=file, tz=tz)
-        return at.dt.tz_localize(None).to_numpy("datetime64[us]"), problems
-    at = parsed.to_numpy().astype("datetime64[us]")
-    bad = ~np.isnat(at) & ((at < MIN_TS.to_datetime64()) | (at >= MAX_TS.to_datetime64()))
-    problems = _row_problems(bad, lines, lambda rows: raw.take(pa.array(rows)).to_pylist(),
-                             code="timestamp-out-of-range", column="at", file=file)  # fmt: skip
-    at[bad] = np.datetime64("NaT")
-    return at, problems
+    frame = pd.DataFrame({"_line": lines, "at": to_series(raw)})
+    at, problems = parse_timestamps(frame, "at", file=file, tz=tz)
+    return at.dt.tz_localize(None).to_numpy("datetime64[us]"), problems
 
 
 def _event_booleans(coded, lines: np.ndarray, file: str) -> tuple[np.ndarray, list[Problem]]:
