@@ -207,3 +207,41 @@ def test_codes_of_a_merged_multi_source_log_match_its_events(tmp_path: Path) -> 
     assert [
         compute_metrics(plain, policy, p).model_dump(mode="json") for p in periods
     ] == with_codes
+
+
+def test_imported_text_columns_are_stored_as_dictionaries_and_read_as_text(
+    tmp_path: Path,
+) -> None:
+    """`import` keeps event text as codes up to the Parquet file; reading gives the same text
+    as reading the exports in memory, also with two events files and tickets whose events
+    lack a created event (both concatenate categorical columns)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from slametrics.api import import_exports
+
+    tickets = (SAMPLE / "tickets.csv").read_text(encoding="utf-8")
+    lines = (SAMPLE / "events.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], [r for r in lines[1:] if ",created," not in r or r.startswith("T-01")]
+    half = len(rows) // 2
+    files = [tmp_path / "tickets.csv", tmp_path / "events-a.csv", tmp_path / "events-b.csv"]
+    files[0].write_text(tickets, encoding="utf-8")
+    files[1].write_text("\n".join([header, *rows[:half]]) + "\n", encoding="utf-8")
+    # the second file spells its columns and values differently (case, spaces)
+    files[2].write_text("\n".join([header.upper(), *(r.replace(",agent,", ", Agent ,")
+                                                     for r in rows[half:])]) + "\n")  # fmt: skip
+    import_exports(files, tmp_path / "log")
+    schema = pq.read_schema(snapshot_dir(tmp_path / "log") / "events.parquet")
+    for col in ("event", "value", "status_class", "actor"):
+        assert pa.types.is_dictionary(schema.field(col).type), col
+    stored = read_log(tmp_path / "log").events
+    _, in_memory, _ = read_exports(files)
+    assert (stored["event"] == "created").sum() == in_memory["ticket_id"].nunique()
+    assert str(stored["event"].dtype) == "string"
+
+    def cells(df: pd.DataFrame) -> list[tuple]:
+        df = df.sort_values(["ticket_id", "at", "seq"]).astype(object)
+        return [tuple(None if pd.isna(x) else x for x in row) for row in df.itertuples(False)]
+
+    assert cells(stored) == cells(in_memory)
+    assert set(stored["actor"]) == {"agent", "customer", "system"}

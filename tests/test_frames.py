@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.frames import fill_by_key
+from slametrics.frames import codes_in, concat_frames, fill_by_key
 
 CELLS = st.sampled_from([None, "new", "open", "resolved", "Agent", ""])
 KEYS = st.sampled_from([None, "created", "resolved", "agent_reply", "status"])
@@ -31,3 +32,74 @@ def test_fill_by_key_equals_pandas_fillna_map(rows, default, object_dtype) -> No
     assert got.astype(object).where(got.notna(), None).tolist() == [
         None if pd.isna(x) else x for x in want.tolist()
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.tuples(CELLS, KEYS), max_size=30),
+    default=st.sampled_from([None, "system"]),
+    values_kind=st.sampled_from(["categorical", "empty-object"]),
+    key_categorical=st.booleans(),
+)
+def test_fill_by_key_on_categoricals_equals_the_string_path(
+    rows, default, values_kind, key_categorical
+) -> None:
+    """Categorical columns (as the csv importer keeps event text) fill like string ones."""
+    mapping = {"created": "new", "resolved": "resolved", "agent_reply": "agent"}
+    if values_kind == "categorical":
+        plain = pd.Series([v for v, _ in rows], dtype="string")
+        values = plain.astype("category")
+    else:
+        plain = pd.Series([None] * len(rows), dtype=object)
+        values = plain
+    key = pd.Series([k for _, k in rows], dtype="string")
+    got = fill_by_key(values, key.astype("category") if key_categorical else key, mapping,
+                      default)  # fmt: skip
+    want = fill_by_key(plain, key, mapping, default)
+    if values_kind == "categorical" or key_categorical:
+        assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert _cells(got) == _cells(want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(CELLS, max_size=30), choices=st.lists(CELLS.filter(bool), max_size=4))
+def test_codes_in_categorical_and_dictionary_equal_strings(cells, choices) -> None:
+    plain = pd.Series(cells, dtype="string")
+    want = codes_in(plain, choices).tolist()
+    assert codes_in(plain.astype("category"), choices).tolist() == want
+    dictionary = pa.chunked_array(
+        [pa.array(cells[:3], pa.large_string()).dictionary_encode(),
+         pa.array(cells[3:], pa.large_string()).dictionary_encode()]
+    )  # fmt: skip
+    assert codes_in(dictionary, choices).tolist() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(
+        st.tuples(st.lists(CELLS, max_size=6), st.sampled_from(["category", "string", "absent"])),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_concat_frames_keeps_categoricals_and_values(parts) -> None:
+    frames = []
+    for i, (cells, kind) in enumerate(parts):
+        frame = pd.DataFrame({"n": [i] * len(cells)})
+        if kind != "absent":
+            frame["x"] = pd.Series(cells, dtype="string").astype(
+                "category" if kind == "category" else "string"
+            )
+        frames.append(frame)
+    got = concat_frames(frames)
+    want = pd.concat([f.astype({"x": object}) if "x" in f else f for f in frames],
+                     ignore_index=True)  # fmt: skip
+    assert got["n"].tolist() == want["n"].tolist()
+    if "x" in want:
+        if any(kind == "category" for _, kind in parts):
+            assert isinstance(got["x"].dtype, pd.CategoricalDtype)
+        assert _cells(got["x"]) == _cells(want["x"])
+
+
+def _cells(s: pd.Series) -> list:
+    return [None if pd.isna(x) else str(x) for x in s.astype(object).tolist()]

@@ -26,9 +26,11 @@ from slametrics.problems import Problem, ProblemReport
 from slametrics.results import CheckResult, MetricsResult
 from slametrics.schema import (
     EVENT_COLUMNS,
+    EVENT_DTYPES,
     EVENTS_SCHEMA,
     TICKET_COLUMNS,
     TICKETS_SCHEMA,
+    plain_text,
     validate_events,
     validate_tickets,
 )
@@ -83,7 +85,7 @@ def read_exports(
     """Read export files with their importers (named or detected) into canonical frames."""
     t, e, summary = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
                                        progress=progress)  # fmt: skip
-    return t.to_pandas(), e.to_pandas(), summary
+    return t.to_pandas(), plain_text(e).to_pandas(types_mapper=EVENT_DTYPES.get), summary
 
 
 def read_export_tables(
@@ -125,6 +127,9 @@ def read_export_tables(
     if progress:
         progress("done", n_groups, n_groups)
     t = pa.concat_tables(tickets) if tickets else TICKETS_SCHEMA.empty_table()
+    # one importer's text columns may come dictionary-encoded: concatenation needs one schema
+    if len({table.schema.remove_metadata() for table in events}) > 1:
+        events = [plain_text(table) for table in events]
     e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
     summary.tickets, summary.events = t.num_rows, e.num_rows
     return t, e, summary

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.calendar import FAR, NAT, US, WorkingTime, build_working_time, from_us, to_us
-from slametrics.frames import ascending
+from slametrics.frames import ascending, codes_in, is_categorical
 from slametrics.policy import CLOCK_NAMES, Policy
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
@@ -122,6 +122,8 @@ def ticket_index(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tab
 
 def _codes(s: pd.Series | pa.ChunkedArray, values: tuple[str, ...]) -> np.ndarray:
     """Position of each cell in `values` (-1 for others and nulls), computed in Arrow."""
+    if is_categorical(s):  # looked up through the dictionary
+        return codes_in(s, values)
     idx = pc.index_in(_arrow_strings(s), value_set=pa.array(list(values), pa.large_string()))
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 

@@ -31,8 +31,11 @@ from slametrics.errors import UserError
 from slametrics.frames import ascending, isin
 from slametrics.schema import (
     DONE_CLASSES,
+    EVENT_DTYPES,
     EVENT_KEY,
+    EVENTS_SCHEMA,
     TICKET_KEY,
+    plain_text,
     validate_events,
     validate_tickets,
 )
@@ -155,10 +158,13 @@ def read_log(
             pc.field("ticket_id").isin(pc.unique(ticket_ids)) if ticket_ids is not None else None
         )
         try:
-            events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"), filters=efilter)
+            # the declared schema decodes dictionary-encoded text (as `import` writes it)
+            events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"),
+                                   filters=efilter, schema=EVENTS_SCHEMA)  # fmt: skip
         except (OSError, pa.ArrowException) as exc:
             raise UserError(f"cannot read event log {path}: {exc}") from None
-        return _to_pandas(events)
+        return events.to_pandas(self_destruct=True, split_blocks=True,
+                                types_mapper=EVENT_DTYPES.get)  # fmt: skip
 
     if codes is None:
         return EventLog(_to_pandas(tickets), load_events())
@@ -350,7 +356,7 @@ def merge_into_log(
         if isinstance(tickets, pa.Table):
             tickets = _to_pandas(tickets)
         if isinstance(events, pa.Table):
-            events = _to_pandas(events)
+            events = _to_pandas(plain_text(events))
         old = read_log(p)
         old_keys = _ticket_keys(old.tickets)
         new_keys = _ticket_keys(tickets)

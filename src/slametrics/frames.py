@@ -74,9 +74,58 @@ def map_values(values: pd.Series, mapping: dict) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
-def codes_in(values: pd.Series, choices: tuple[str, ...] | list[str]) -> np.ndarray:
-    """Position of each value in `choices` (-1 for anything else or missing), hashed in Arrow."""
+def codes_in(
+    values: pd.Series | pa.Array | pa.ChunkedArray, choices: tuple[str, ...] | list[str]
+) -> np.ndarray:
+    """Position of each value in `choices` (-1 for anything else or missing), hashed in Arrow;
+    a categorical (dictionary) column is looked up through its categories alone."""
+    coded = categories_of(values)
+    if coded is not None:
+        codes, names = coded
+        where: dict[str, int] = {}
+        for i, c in enumerate(choices):
+            where.setdefault(c, i)  # the first of equal choices, as Arrow's index_in
+        lookup = np.array([where.get(n, -1) for n in names] + [-1], dtype=np.int64)
+        return lookup[codes]  # code -1 (missing) takes the last slot
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values])
+                           if isinstance(values, pa.Array) else values))  # fmt: skip
     return index_in(values, pd.Series(list(choices), dtype="string"))
+
+
+def categories_of(
+    values: pd.Series | pa.Array | pa.ChunkedArray,
+) -> tuple[np.ndarray, list[str]] | None:
+    """(codes, categories) of a pandas categorical or Arrow dictionary column, codes -1 where
+    missing; None for any other column."""
+    if isinstance(values, pd.Series):
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            return None
+        return values.cat.codes.to_numpy(), list(values.cat.categories)
+    if not pa.types.is_dictionary(values.type):
+        return None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.unify_dictionaries()
+        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    return (
+        pc.fill_null(values.indices, -1).to_numpy(zero_copy_only=False),
+        values.dictionary.to_pylist(),
+    )
+
+
+def is_categorical(values: pd.Series | pa.Array | pa.ChunkedArray) -> bool:
+    """Whether `values` is a pandas categorical or an Arrow dictionary column."""
+    if isinstance(values, pd.Series):
+        return isinstance(values.dtype, pd.CategoricalDtype)
+    return pa.types.is_dictionary(values.type)
+
+
+def categorical(codes: np.ndarray, names: list[str], index: pd.Index | None = None) -> pd.Series:
+    """A categorical `Series` from codes into `names` (-1 missing): a text column of millions of
+    cells with a few distinct values, kept as codes until it is written."""
+    cats = pd.Index(names, dtype=str) if names else pd.Index([], dtype=str)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats),
+                                               validate=False), index=index)  # fmt: skip
 
 
 def distinct_codes(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -96,8 +145,13 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
     """`values` where present, else `mapping[key]`, else `default`, as a `string` column.
 
     Only the missing cells are looked at, through their distinct keys: these are event columns
-    with millions of rows and a handful of distinct values.
+    with millions of rows and a handful of distinct values. A categorical `values` (or an empty
+    one beside a categorical `key`) gives a categorical result, worked out on codes alone.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype) or (
+        isinstance(key.dtype, pd.CategoricalDtype) and not values.notna().any()
+    ):
+        return _fill_categorical(values, key, mapping, default)
     arr = pc.cast(_arrow(values), pa.large_string())  # also an all-None object column
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_string())
@@ -115,6 +169,59 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
         arr = pc.replace_with_mask(arr, pa.array(missing), pa.array(filled, pa.large_string()))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr])), index=values.index,
                      dtype=pd.StringDtype("pyarrow"))  # fmt: skip
+
+
+def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """`pd.concat(parts, ignore_index=True)` keeping categorical columns categorical.
+
+    pandas turns categoricals with differing categories (or beside plain text) into objects:
+    millions of Python strings. Here each such column is recoded to the union of categories.
+    """
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    cat_cols = {c for part in parts for c in part.columns
+                if isinstance(part[c].dtype, pd.CategoricalDtype)}  # fmt: skip
+    if cat_cols:
+        parts = [part.copy(deep=False) for part in parts]
+        for col in sorted(cat_cols):
+            union: dict[str, None] = {}
+            for part in parts:
+                if col not in part:
+                    part[col] = categorical(np.full(len(part), -1, np.int8), [], part.index)
+                values = part[col]
+                if isinstance(values.dtype, pd.CategoricalDtype):
+                    union |= dict.fromkeys(values.cat.categories)
+                else:
+                    union |= dict.fromkeys(values.dropna().unique())
+            dtype = pd.CategoricalDtype(pd.Index(list(union), dtype=str))
+            for part in parts:
+                part[col] = part[col].astype(dtype)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _fill_categorical(values: pd.Series, key: pd.Series, mapping: dict[str, str],
+                      default: str | None) -> pd.Series:  # fmt: skip
+    coded = categories_of(values)
+    v_codes, names = coded if coded is not None else (np.full(len(values), -1, np.int64), [])
+    k_codes, k_names = categories_of(key) or _codes_and_names(key)
+    names = list(names)
+    position: dict[str, int] = {}
+    for i, n in enumerate(names):
+        position.setdefault(n, i)
+    fills = []
+    for k in [*k_names, None]:  # per distinct key, the last slot for a missing key
+        fill = mapping.get(k, default) if k is not None else default
+        if fill is not None and fill not in position:
+            position[fill] = len(names)
+            names.append(fill)
+        fills.append(-1 if fill is None else position[fill])
+    out = np.where(v_codes >= 0, v_codes, np.array(fills, dtype=np.int64)[k_codes])
+    return categorical(out, names, values.index)
+
+
+def _codes_and_names(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    codes, names = distinct_codes(values)
+    return codes, names.to_pylist()
 
 
 def ascending(*keys: np.ndarray | pa.Array | pa.ChunkedArray, strict: bool = False) -> bool:

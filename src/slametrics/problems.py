@@ -15,6 +15,7 @@ PROBLEM_CODES: dict[str, str] = {
     "timestamp-out-of-range": "a timestamp is outside 1970..2100",
     "unknown-status": "a raw status has no status class (mapped to open)",
     "unknown-event": "an event type is not one of the canonical event types",
+    "unknown-value": "a cell is not one of its column's allowed values",
     "unknown-ticket": "an event refers to a ticket that is not in the tickets file",
     "bad-number": "a numeric cell could not be parsed",
     "bad-boolean": "a boolean cell could not be parsed",

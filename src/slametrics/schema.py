@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from slametrics.errors import UserError
 
@@ -121,7 +122,19 @@ def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
         if field.name not in df.columns:
             df[field.name] = None
     df = df[[f.name for f in schema]]
-    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False, safe=False)
+    # a text column held as a categorical stays dictionary-encoded: the Parquet writer stores
+    # it as is, and readers get plain text back (`read_log` reads with the declared schema)
+    fields = [
+        f.with_type(pa.dictionary(pa.int32(), f.type))
+        if f.type == pa.large_string()
+        and isinstance(df[f.name].dtype, pd.CategoricalDtype)
+        and pd.api.types.is_string_dtype(df[f.name].cat.categories)
+        else f
+        for f in schema
+    ]
+    table = pa.Table.from_pandas(
+        df, schema=pa.schema(fields, metadata=schema.metadata), preserve_index=False, safe=False
+    )
     for col in _REQUIRED[name]:
         nulls = table.column(col).null_count
         if nulls:
@@ -133,6 +146,20 @@ def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
             raise UserError(
                 f"{name}: column {col!r} has value(s) {bad}; allowed: {', '.join(allowed)}"
             )
+    return table
+
+
+# pandas dtypes of events made from Arrow, stated rather than taken from the table's pandas
+# metadata (which records how the writing frame held each column: text may have been codes)
+EVENT_DTYPES = {pa.large_string(): pd.StringDtype("pyarrow"), pa.bool_(): pd.BooleanDtype()}
+
+
+def plain_text(table: pa.Table) -> pa.Table:
+    """`table` with dictionary-encoded columns decoded to their value type (as declared)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            column = pc.cast(table.column(i), field.type.value_type)
+            table = table.set_column(i, field.with_type(field.type.value_type), column)
     return table
 
 

@@ -173,6 +173,37 @@ def test_record_lines_match_the_csv_module(rows: list[list[str]]) -> None:
     assert _record_lines(data).tolist() == expected
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.lists(st.text(alphabet="ab x", max_size=3), min_size=0, max_size=3),
+        min_size=1,
+        max_size=10,
+    ),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    final_eol=st.booleans(),
+)
+def test_rows_and_bad_rows_keep_their_source_lines(
+    lines: list[list[str]], eol: str, final_eol: bool
+) -> None:
+    """Rows and malformed rows keep their source line numbers past blank lines (an empty cell
+    list), and a bad row "a" is not found inside an earlier "aa" or "a,"."""
+    from slametrics.importers.io import InputFile, read_csv
+
+    text = eol.join(["h1,h2", *(",".join(cells) for cells in lines)]) + (eol if final_eol else "")
+    expected_rows, expected_bad = [], []
+    for number, cells in enumerate(lines, start=2):
+        if not cells or cells == [""]:
+            continue  # a blank line is no record
+        (expected_rows if len(cells) == 2 else expected_bad).append(number)
+    table = read_csv(InputFile("t.csv", text.encode()))
+    assert table.lines.tolist() == expected_rows
+    assert [(p.code, p.line) for p in table.problems] == [
+        ("malformed-row", n) for n in expected_bad
+    ]
+    assert table.rows_read == len(expected_rows) + len(expected_bad)
+
+
 def test_parse_timestamps_fast_and_general_paths_keep_rows_aligned() -> None:
     import pandas as pd
 
@@ -235,3 +266,34 @@ def test_canonical_events_are_cleaned_and_checked_cell_by_cell(tmp_path: Path) -
     ]
     assert rows["public"].tolist() == [True, False, False, False]  # unknown -> not public
     assert (s.groups[0].rows_read, s.groups[0].rows_rejected) == (7, 2)
+
+
+def test_canonical_events_actor_and_class_outside_the_schema_are_warnings(tmp_path: Path) -> None:
+    """An actor or stated class is case-folded; one outside the schema is a warning per distinct
+    value and left empty (actor from the event type, class from the value), not a failed import."""
+    tickets = "ticket_id,created_at\n1,2026-11-02T09:00:00Z\n"
+    events = (
+        "ticket_id,at,event,value,actor,status_class\n"
+        "1,2026-11-02T09:30:00Z,agent_reply,, Agent ,\n"
+        "1,2026-11-02T10:00:00Z,status,pending,robot,Waiting_Customer\n"
+        "1,2026-11-02T10:05:00Z,status,pending,ROBOT,limbo\n"
+        "1,2026-11-02T10:10:00Z,customer_reply,,,\n"
+    )
+    t, e, s = read_exports(
+        [write(tmp_path, "tickets.csv", tickets), write(tmp_path, "events.csv", events)]
+    )
+    found = [(p.code, p.line, p.column, p.value, p.severity) for p in s.problems]
+    assert found == [
+        ("unknown-value", 4, "status_class", "limbo", "warning"),
+        ("unknown-value", 3, "actor", "robot", "warning"),
+    ]
+    assert "2 row(s)" in s.problems[1].message
+    rows = e[e["event"] != "created"].sort_values("at")
+    cells = rows[["actor", "status_class"]].astype(object)
+    assert cells.where(cells.notna(), None).values.tolist() == [
+        ["agent", None],
+        ["system", "waiting_customer"],
+        ["system", "waiting_customer"],  # "pending" says waiting_customer by the default table
+        ["customer", None],
+    ]
+    assert s.groups[0].rows_rejected == 0

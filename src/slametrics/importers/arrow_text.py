@@ -1,4 +1,4 @@
-"""Arrow text columns for the large-export path: cleaning, coding by distinct value, decoding.
+"""Arrow text columns for the large-export path: cleaning and coding by distinct value.
 
 A column of millions of cells usually holds a few hundred distinct values (event types,
 statuses, actors); each step here works on those distinct values and numpy codes, not per cell.
@@ -46,13 +46,6 @@ def text_codes(
              for v, is_null in zip(cleaned.to_pylist(), null, strict=True)]  # fmt: skip
     lookup = np.array([*remap, -1], dtype=np.int32)  # raw code -1 (null) -> -1
     return lookup[raw_codes], list(names)
-
-
-def decode(codes: np.ndarray, names: list[str]) -> pa.Array:
-    """The (large, as pandas keeps them) string array for `codes` into `names` (-1 -> null)."""
-    dictionary = pa.array(names, pa.string())
-    indices = pa.array(np.where(codes < 0, 0, codes).astype(np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
 
 
 def to_series(values: TextArray, index: pd.Index | None = None) -> pd.Series:

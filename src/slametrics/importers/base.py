@@ -17,6 +17,7 @@ from slametrics.errors import UserError
 from slametrics.frames import (
     ascending,
     codes_in,
+    concat_frames,
     fill_by_key,
     group_first,
     group_last,
@@ -702,7 +703,7 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
             "event": "created", "value": "new", "status_class": "new", "actor": "system",
             "public": False,
         })  # fmt: skip
-        events = pd.concat([created, events], ignore_index=True)
+        events = concat_frames([created, events])
         events, code, uniques = _sorted_events(events)
         pos = index_in(tickets["ticket_id"], uniques)
     else:

@@ -14,8 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slametrics.errors import UserError, check_timezone
-from slametrics.frames import isin
-from slametrics.importers.arrow_text import clean_text, decode, text_codes, to_series
+from slametrics.frames import categorical, concat_frames, isin
+from slametrics.importers.arrow_text import clean_text, text_codes, to_series
 from slametrics.importers.base import (
     BOOL_FALSE,
     BOOL_TRUE,
@@ -36,7 +36,7 @@ from slametrics.importers.base import (
 )
 from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
-from slametrics.schema import EVENT_TYPES, STATUS_CLASSES, TICKET_COLUMNS
+from slametrics.schema import ACTORS, EVENT_TYPES, STATUS_CLASSES, TICKET_COLUMNS
 
 TIMESTAMP_FIELDS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
                     "due_at")  # fmt: skip
@@ -180,7 +180,7 @@ class GenericCsvImporter(Importer):
         tickets, dup_problems = _dedupe_tickets(tickets)
         report.problems += dup_problems
         history = bool(event_parts)
-        events = _concat(event_parts) if history else snapshot_events(tickets)
+        events = concat_frames(event_parts) if history else snapshot_events(tickets)
         event_parts.clear()
         frame = None  # the loop's last reference to a part, so it can be freed
         events, orphan_problems, orphans = _drop_orphans(events, tickets)
@@ -193,13 +193,6 @@ class GenericCsvImporter(Importer):
             tickets, events, source=source, fidelity="history" if history else "snapshot"
         )
         return ImportResult(tickets, events, report, self.name)
-
-
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """One frame from parts; a single part is used as is (no copy of millions of events)."""
-    return (
-        parts[0].reset_index(drop=True) if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    )
 
 
 def _column_for(table: CsvTable, field: str, mapping: ColumnMapping | None) -> str | None:
@@ -338,7 +331,7 @@ def _clean_events(table: CsvTable, file: str, tz: str,
     at_job = pool.submit(_event_times, raw.pop(lower["at"]), lines, file, tz)
     code_jobs = {
         field: pool.submit(text_codes, raw.pop(lower[field]), NULL_TOKENS,
-                           pc.utf8_lower if field in ("event", "public") else None)
+                           None if field == "value" else pc.utf8_lower)
         for field in ("event", "value", "actor", "status_class", "public") if field in lower
     }  # fmt: skip
     del raw
@@ -353,10 +346,13 @@ def _clean_events(table: CsvTable, file: str, tz: str,
     status_like = _lookup(ev_codes, [e in STATUS_EVENTS for e in ev_names])
     cls_codes, cls_names, probs = _status_classes(coded.get("value"), status_like, lines, file, n)
     problems += probs
+    # a class or actor outside the schema's is a warning and left empty (derived instead)
+    for field, allowed in (("status_class", STATUS_CLASSES), ("actor", ACTORS)):
+        if field in coded:
+            *coded[field], probs = _allowed_only(*coded[field], allowed, field, lines, file)
+            problems += probs
     if "status_class" in coded:  # a class the file states wins over one derived from the value
         sc_codes, sc_names = coded["status_class"]
-        extra = [c for c in sc_names if c not in cls_names]
-        cls_names = [*cls_names, *extra]
         to_cls = np.array([cls_names.index(c) for c in sc_names] + [-1], dtype=np.int64)
         cls_codes = np.where(sc_codes >= 0, to_cls[sc_codes], cls_codes)
     # the class an event type implies (created -> new ...) where the value gave none
@@ -375,8 +371,6 @@ def _clean_events(table: CsvTable, file: str, tz: str,
     all_kept = len(keep) == n
     texts = {"event": (ev_codes, ev_names), "status_class": (cls_codes, cls_names)}
     texts |= {f: coded[f] for f in ("value", "actor") if f in coded}
-    decoded = {f: pool.submit(lambda c, names: to_series(decode(c if all_kept else c[keep], names)),
-                              *cn) for f, cn in texts.items()}  # fmt: skip
     out = pd.DataFrame(
         {
             "_line": lines[keep],
@@ -384,14 +378,17 @@ def _clean_events(table: CsvTable, file: str, tz: str,
             "ticket_id": to_series(ticket_id if all_kept else ticket_id.take(pa.array(keep))),
         }
     )
+    # text columns stay codes (categoricals) up to the Parquet writer, which takes them as
+    # dictionaries: decoding ten million cells to strings and hashing them again costs seconds
     for field in ("event", "value", "actor"):
-        if field in decoded:
-            out[field] = decoded[field].result()
+        if field in texts:
+            codes, names = texts[field]
+            out[field] = categorical(codes if all_kept else codes[keep], names).array
     out["at"] = pd.Series(at[keep], dtype="datetime64[us]").dt.tz_localize("UTC")
     if "public" in coded:
         known = public[keep] >= 0
         out["public"] = pd.arrays.BooleanArray(public[keep] == 1, ~known)
-    out["status_class"] = decoded["status_class"].result()
+    out["status_class"] = categorical(cls_codes if all_kept else cls_codes[keep], cls_names).array
     return out, ProblemReport(rows_imported=len(keep), rows_rejected=int(reject.sum()),
                               problems=problems)  # fmt: skip
 
@@ -428,6 +425,43 @@ def _event_booleans(coded, lines: np.ndarray, file: str) -> tuple[np.ndarray, li
                                  code="bad-boolean", column="public", file=file)  # fmt: skip
 
 
+def _allowed_only(codes: np.ndarray, names: list[str], allowed: tuple[str, ...], column: str,
+                  lines: np.ndarray, file: str) -> tuple[np.ndarray, list[str], list[Problem]]:  # fmt: skip
+    """(codes, names, problems) with values outside `allowed` made missing, one warning each."""
+    bad = [n not in allowed for n in names]
+    if not any(bad):
+        return codes, names, []
+    kept = [n for n in names if n in allowed]
+    remap = np.array([-1 if b else kept.index(n) for n, b in zip(names, bad, strict=True)] + [-1],
+                     dtype=np.int64)  # fmt: skip
+    rows = np.flatnonzero(_lookup(codes, bad))
+    problems = _distinct_value_problems(rows, codes, names, lines, file, column, "unknown-value",
+                                        f"not one of {', '.join(allowed)}; left empty")  # fmt: skip
+    return remap[codes], kept, problems
+
+
+def _distinct_value_problems(rows: np.ndarray, codes: np.ndarray, names: list[str],
+                             lines: np.ndarray, file: str, column: str, code: str,
+                             note: str) -> list[Problem]:  # fmt: skip
+    """One warning per distinct value among `rows` (at its first row), not one per row."""
+    if not len(rows):
+        return []
+    key = np.array([v.lower() for v in names], dtype=object)[codes[rows]]
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    return [
+        Problem(
+            code=code,
+            file=file,
+            line=int(lines[rows[i]]),
+            column=column,
+            value=names[codes[rows[i]]][:200],
+            severity="warning",
+            message="; ".join(x for x in (PROBLEM_CODES[code], note, f"{int(c)} row(s)") if x),
+        )  # fmt: skip
+        for i, c in sorted(zip(first, counts, strict=True))
+    ]
+
+
 def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str,
                     n: int) -> tuple[np.ndarray, list[str], list[Problem]]:  # fmt: skip
     """(codes, names, problems): the status class of each status-like event, from its value
@@ -441,19 +475,10 @@ def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str
     to_cls = np.array([names_out.index(m) if m else -1 for m in mapped] + [-1], dtype=np.int64)
     cls = np.where(status_like, to_cls[codes], -1)
     unknown = status_like & (codes >= 0) & (to_cls[codes] < 0)
-    problems: list[Problem] = []
     rows = np.flatnonzero(unknown)
-    if len(rows):
-        # one problem per distinct unknown status (at its first row), not per row
-        key = np.array([v.lower() for v in names], dtype=object)[codes[rows]]
-        _, first, counts = np.unique(key, return_index=True, return_counts=True)
-        for i, c in sorted(zip(first, counts, strict=True)):
-            problems.append(Problem(
-                code="unknown-status", file=file, line=int(lines[rows[i]]), column="value",
-                value=names[codes[rows[i]]][:200], severity="warning",
-                message=f"{PROBLEM_CODES['unknown-status']}; {int(c)} row(s)",
-            ))  # fmt: skip
-        cls[rows] = names_out.index("open")
+    problems = _distinct_value_problems(rows, codes, names, lines, file, "value",
+                                        "unknown-status", "")  # fmt: skip
+    cls[rows] = names_out.index("open")
     return cls, names_out, problems
 
 

@@ -223,8 +223,30 @@ def _single_line_records(data: bytes, records: int) -> bool:
     Each record spans at least one line, and a blank line or a quoted newline adds a line
     without a record, so equal counts rule both out (no search through the data needed).
     """
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    lines = _count_newlines(data) + (0 if data.endswith(b"\n") else 1)
     return lines == records
+
+
+def _count_newlines(data: bytes, chunk: int = 1 << 24) -> int:
+    """`data.count(b"\n")` in numpy chunks: twice as fast, and it lets go of the GIL (the
+    next file is read on another thread meanwhile)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    return sum(int(np.count_nonzero(buf[i : i + chunk] == 0x0A)) for i in range(0, len(buf), chunk))
+
+
+def _find_record(data: bytes, text: bytes, start: int) -> int:
+    """Offset of `text` as a whole record (a line of its own) at or after `start`, or -1.
+
+    A bad row "a" must not be found inside an earlier "aa" or "a,": it starts after a newline
+    and ends at one (or at the end of the data).
+    """
+    at = data.find(b"\n" + text, max(start - 1, 0))
+    while at >= 0:
+        end = at + 1 + len(text)
+        if end == len(data) or data[end : end + 1] in (b"\n", b"\r"):
+            return at + 1
+        at = data.find(b"\n" + text, at + 1)
+    return -1
 
 
 @dataclass
@@ -274,9 +296,9 @@ def read_csv(f: InputFile) -> CsvTable:
         # pyarrow does not number rows when values may hold newlines: find the row's text
         line = row.number
         if line is None and row.text:
-            at = f.data.find(row.text.encode("utf-8"), search_from[0])
+            at = _find_record(f.data, row.text.encode("utf-8"), search_from[0])
             if at >= 0:
-                search_from[0] = at + 1
+                search_from[0] = at + len(row.text)
                 line = f.data.count(b"\n", 0, at) + 1
         bad_rows.append(line or 0)
         problems.append(
@@ -290,6 +312,9 @@ def read_csv(f: InputFile) -> CsvTable:
         )
         return "skip"
 
+    # a value can hold a newline only between quotes: without any, Arrow may split the file
+    # at every newline, which parses faster than tracking quotes across blocks
+    quoted = b'"' in f.data
     try:
         table = pacsv.read_csv(
             pa.BufferReader(f.data),
@@ -297,7 +322,7 @@ def read_csv(f: InputFile) -> CsvTable:
                 column_names=names, skip_rows=1, block_size=1 << 24, use_threads=True
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delim, newlines_in_values=quoted, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
