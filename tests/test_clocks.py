@@ -140,3 +140,32 @@ def test_ticket_codes_equal_sorted_factorize(ids, presorted) -> None:
     want_code, want_uniques = pd.factorize(values, sort=True)
     assert list(code) == list(want_code)
     assert list(uniques) == list(want_uniques)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["T-1", "T-2", "a"]), st.integers(0, 3),
+                  st.sampled_from(["created", "status", "agent_reply"])),
+        max_size=25,
+    ),
+    presorted=st.booleans(),
+)  # fmt: skip
+def test_sorted_events_order_and_seq_equal_pandas(rows, presorted) -> None:
+    """Events come out by ticket, time, created first, then source order; `seq` numbers the
+    events sharing a ticket and time (as pandas' sort and cumcount)."""
+    from slametrics.importers.base import _sorted_events
+
+    frame = pd.DataFrame(rows, columns=["ticket_id", "at", "event"])
+    frame["ticket_id"] = frame["ticket_id"].astype("string")
+    frame["at"] = pd.to_datetime(frame["at"], unit="h", utc=True).astype("datetime64[us, UTC]")
+    frame["n"] = np.arange(len(frame))
+    if presorted:
+        frame = frame.sort_values(["ticket_id", "at"], kind="stable").reset_index(drop=True)
+    got, _, _ = _sorted_events(frame.copy())
+    want = frame.assign(later=(frame["event"] != "created").astype(int)).sort_values(
+        ["ticket_id", "at", "later", "n"]
+    )
+    want["seq"] = want.groupby(["ticket_id", "at"]).cumcount()
+    assert got["n"].tolist() == want["n"].tolist()
+    assert got["seq"].tolist() == want["seq"].tolist()

@@ -93,6 +93,20 @@ def test_cp1251_semicolon_gzip_and_zip(tmp_path: Path) -> None:
     assert zs.problems[0].file.endswith("export.zip:tickets.csv")
 
 
+def test_file_read_lazily_still_reports_its_encoding(tmp_path: Path) -> None:
+    """A plain file is detected from its head and read later: a cp1251 row past the first
+    64 KiB is still decoded as cp1251 and reported, at its line."""
+    rows = [f"{i},2026-11-02T09:00:00Z,ascii subject,open" for i in range(1, 3001)]
+    text = "\n".join(
+        ["ticket_id,created_at,subject,status", *rows, "3001,2026-11-02T09:00:00Z,Почта,open"]
+    )
+    path = write(tmp_path, "tickets.csv", text + "\n", "cp1251")
+    assert path.stat().st_size > 65536 + 3
+    t, _, s = read_exports([path])
+    assert t["subject"].iloc[-1] == "Почта" and len(t) == 3001
+    assert [(p.code, p.line, p.value) for p in s.problems] == [("encoding-guessed", 3002, "cp1251")]
+
+
 def test_malformed_row_is_reported_and_skipped(tmp_path: Path) -> None:
     text = "ticket_id,created_at,status\n1,2026-11-02T09:00:00Z,open\n2,2026-11-02T09:00:00Z,open,extra,cells\n3,2026-11-02T09:00:00Z,open\n"
     t, _, s = read_exports([write(tmp_path, "tickets.csv", text)])

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from slametrics.errors import UserError
 from slametrics.frames import (
     ascending,
+    categories_of,
     codes_in,
     concat_frames,
     fill_by_key,
@@ -669,11 +670,38 @@ def _last_known(t: pd.DataFrame) -> pd.Series:
 IMPLIED_CLASSES = {"created": "new", "resolved": "resolved", "closed": "closed", "reopened": "open"}
 
 
-def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str):
+@dataclass
+class TicketLinks:
+    """How events refer to tickets, by codes of the events' distinct ticket ids (sorted)."""
+
+    code: np.ndarray  # per event, the code of its ticket id
+    uniques: pd.Index  # the distinct ticket ids of the events, sorted
+    pos: np.ndarray  # per ticket row, the code of its id (-1: the ticket has no events)
+    known: np.ndarray  # per code, whether a ticket has that id
+
+    def without(self, rows: np.ndarray) -> TicketLinks:
+        """The links with the events at `rows` (a boolean mask) dropped."""
+        return TicketLinks(self.code[~rows], self.uniques, self.pos, self.known)
+
+
+def link_events(events: pd.DataFrame, tickets: pd.DataFrame) -> TicketLinks:
+    """`TicketLinks` of events to tickets whose ids are unique: one hash lookup of the distinct
+    ids, where checking every event's id would hash ten million strings."""
+    code, uniques = _ticket_codes(events["ticket_id"])
+    row = index_in(pd.Series(uniques), tickets["ticket_id"])  # per code, the ticket's row
+    known = row >= 0
+    pos = np.full(len(tickets), -1, dtype=np.int64)
+    pos[row[known]] = np.flatnonzero(known)
+    return TicketLinks(code, pd.Index(uniques), pos, known)
+
+
+def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str,
+             links: TicketLinks | None = None):  # fmt: skip
     """Complete canonical frames: source, event classes, a created event, order, derived summaries.
 
     Summary fields the source did not give (first response, resolution, reply and reopen counts,
     last status class) are derived from the events, all with grouped vectorized operations.
+    `links` (`link_events`), when the caller has them, are for `tickets` with a default index.
     """
     tickets = tickets.copy(deep=False)  # copy-on-write: our column changes stay ours
     events = events.copy(deep=False)
@@ -691,9 +719,12 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
                                   default="system")  # fmt: skip
 
     # which tickets lack a created event: through ticket codes, which the sort needs anyway
-    code, uniques = _ticket_codes(events["ticket_id"])
+    if links is not None:
+        code, uniques, pos = links.code, links.uniques, links.pos
+    else:
+        code, uniques = _ticket_codes(events["ticket_id"])
+        pos = index_in(tickets["ticket_id"], uniques)
     is_created = codes_in(events["event"], ("created",)) == 0
-    pos = index_in(tickets["ticket_id"], uniques)
     has_created = np.zeros(len(uniques) + 1, dtype=bool)  # the extra slot: tickets without events
     has_created[code[is_created]] = True
     missing = tickets[~has_created[np.where(pos >= 0, pos, len(uniques))]]
@@ -732,7 +763,12 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
     final_cls = np.full(n_codes, None, dtype=object)
     final_cls[code[last_status]] = cls_names[cls_code[last_status]]
     final_value = np.full(n_codes, None, dtype=object)
-    final_value[code[last_status]] = events["value"].take(last_status).to_numpy(dtype=object)
+    values = categories_of(events["value"])  # as codes: the column is not decoded
+    if values is not None:
+        names = np.array([*values[1], None], dtype=object)
+        final_value[code[last_status]] = names[values[0][last_status]]
+    else:
+        final_value[code[last_status]] = events["value"].take(last_status).to_numpy(dtype=object)
     resolved_at = last_at(cls_code == STATUS_CLASSES.index("resolved"))
     resolved_at[~np.isin(final_cls, ["resolved", "closed"])] = np.datetime64("NaT")
     derived = {
@@ -746,8 +782,9 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
         "closed_at": last_at(cls_code == STATUS_CLASSES.index("closed")),
     }
     found = pos >= 0
+    ticket_code = np.where(found, pos, 0)
     for col, values in derived.items():
-        series = pd.Series(values[np.where(found, pos, 0)], index=tickets.index)
+        series = pd.Series(values[ticket_code], index=tickets.index)
         if values.dtype.kind == "M":
             series = series.dt.tz_localize("UTC")
         series = series.where(found)
@@ -809,9 +846,15 @@ def _sorted_events(
         code, at = code[order], at[order]
     else:
         events = events.reset_index(drop=True)
-    new_run = np.concatenate([[True], (code[1:] != code[:-1]) | (at[1:] != at[:-1])])[: len(code)]
-    starts = np.flatnonzero(new_run)
-    events["seq"] = np.arange(len(code)) - starts[np.cumsum(new_run) - 1]
+    # seq: the position within a run of equal ticket and time; only rows inside runs (ties,
+    # few) need it worked out, the rest are 0
+    tied = np.flatnonzero((code[1:] == code[:-1]) & (at[1:] == at[:-1])) + 1
+    seq = np.zeros(len(code), dtype=np.int64)
+    if len(tied):
+        first = np.diff(tied, prepend=-2) != 1  # the first tie of each run
+        run_start = tied[first] - 1  # the row the run starts at (seq 0)
+        seq[tied] = tied - run_start[np.cumsum(first) - 1]
+    events["seq"] = seq
     return events, code, pd.Index(uniques)
 
 

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slametrics.errors import UserError, check_timezone
-from slametrics.frames import categorical, concat_frames, isin
+from slametrics.frames import categorical, concat_frames
 from slametrics.importers.arrow_text import clean_text, text_codes, to_series
 from slametrics.importers.base import (
     BOOL_FALSE,
@@ -25,9 +25,11 @@ from slametrics.importers.base import (
     Importer,
     ImportOptions,
     ImportResult,
+    TicketLinks,
     clean_strings,
     extra_map,
     finalize,
+    link_events,
     map_status_classes,
     parse_booleans,
     parse_numbers,
@@ -183,15 +185,17 @@ class GenericCsvImporter(Importer):
         events = concat_frames(event_parts) if history else snapshot_events(tickets)
         event_parts.clear()
         frame = None  # the loop's last reference to a part, so it can be freed
-        events, orphan_problems, orphans = _drop_orphans(events, tickets)
+        links = link_events(events, tickets)
+        events, orphan_problems, links = _drop_orphans(events, links)
         report.problems += orphan_problems
-        report.rows_imported -= orphans
-        report.rows_rejected += orphans
+        report.rows_imported -= len(orphan_problems)
+        report.rows_rejected += len(orphan_problems)
         tickets = tickets.drop(columns=["_line", "_file"], errors="ignore")
         events = events.drop(columns=["_line", "_file"], errors="ignore")
         tickets, events = finalize(
-            tickets, events, source=source, fidelity="history" if history else "snapshot"
-        )
+            tickets, events, source=source, fidelity="history" if history else "snapshot",
+            links=links,
+        )  # fmt: skip
         return ImportResult(tickets, events, report, self.name)
 
 
@@ -553,12 +557,15 @@ def _dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]
     return tickets[~dup].reset_index(drop=True), problems
 
 
-def _drop_orphans(events: pd.DataFrame, tickets: pd.DataFrame):
-    orphan = pd.Series(~isin(events["ticket_id"], tickets["ticket_id"]), index=events.index)
+def _drop_orphans(events: pd.DataFrame, links: TicketLinks):
+    """Events of tickets not in the tickets file dropped, each a problem (when lines are known)."""
+    orphan = ~links.known[links.code]
+    if not orphan.any():
+        return events, [], links
     problems: list[Problem] = []
-    if orphan.any() and "_line" in events:
-        problems = problems_from_mask(events, orphan, code="unknown-ticket", column="ticket_id",
-                                      file="")  # fmt: skip
+    if "_line" in events:
+        problems = problems_from_mask(events, pd.Series(orphan, index=events.index),
+                                      code="unknown-ticket", column="ticket_id", file="")  # fmt: skip
         for p, f in zip(problems, events.loc[orphan, "_file"].tolist(), strict=True):
             p.file = f
-    return events[~orphan], problems, int(orphan.sum()) if "_line" in events else 0
+    return events[~orphan].reset_index(drop=True), problems, links.without(orphan)

@@ -7,7 +7,7 @@ import gzip
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,14 +25,44 @@ MAX_JSON_DOCUMENT_BYTES = 1024**3  # one JSON document is parsed whole; NDJSON h
 ENCODINGS = ("utf-8", "cp1251", "cp1252")
 
 
-@dataclass
 class InputFile:
-    """One export file's decoded bytes; `name` is what problems cite (zip members as zip:member)."""
+    """One export file's decoded bytes; `name` is what problems cite (zip members as zip:member).
 
-    name: str
-    data: bytes
-    encoding: str = "utf-8"
-    problems: list[Problem] = field(default_factory=list)
+    A plain file on disk (`path`) is read on first use of `data`: detection needs only its head,
+    so a large file is read while the one before it is being cleaned.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        data: bytes | None = None,
+        encoding: str = "utf-8",
+        problems: list[Problem] | None = None,
+        *,
+        path: Path | None = None,
+    ) -> None:
+        if data is None and path is None:
+            raise ValueError("InputFile needs data or a path")
+        self.name = name
+        self._data = data
+        self.encoding = encoding
+        self.problems = list(problems or [])
+        self._path = path
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._load()
+        return self._data
+
+    def _load(self) -> None:
+        try:
+            raw = self._path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"cannot read {self._path}: {exc.strerror}") from None
+        decoded = _decoded(self.name, raw)
+        self._data, self.encoding = decoded.data, decoded.encoding
+        self.problems += decoded.problems
 
     @property
     def suffix(self) -> str:
@@ -40,6 +70,15 @@ class InputFile:
         return PurePosixPath(name).suffix
 
     def head(self, n: int = 65536) -> str:
+        if self._data is None:
+            try:
+                with open(self._path, "rb") as fh:
+                    chunk = fh.read(n + 3)
+            except OSError as exc:
+                raise UserError(f"cannot read {self._path}: {exc.strerror}") from None
+            chunk = chunk[3:] if chunk[:3] == b"\xef\xbb\xbf" else chunk
+            if chunk.isascii():  # decodes the same whatever the whole file's encoding is
+                return chunk[:n].decode("ascii")
         return self.data[:n].decode(self.encoding, errors="replace")
 
     def text(self) -> str:
@@ -47,7 +86,7 @@ class InputFile:
 
     def release(self) -> None:
         """Drop the raw bytes once parsed: a large export is not held twice in memory."""
-        self.data = b""
+        self._data = b""
 
 
 def open_inputs(path: str | Path) -> list[InputFile]:
@@ -59,6 +98,13 @@ def open_inputs(path: str | Path) -> list[InputFile]:
         raise UserError(
             f"{p} is a directory; give export files, or an event-log directory as SOURCE"
         )
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise UserError(f"cannot read {p}: {exc.strerror}") from None
+    if magic[:2] != b"\x1f\x8b" and magic[:4] != b"PK\x03\x04":
+        return [InputFile(str(p), path=p)]  # read when first needed
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -282,6 +328,8 @@ class CsvTable:
 
 def read_csv(f: InputFile) -> CsvTable:
     """Read a CSV export as string columns; malformed rows become problems, never exceptions."""
+    if not f.data:  # reads the file now: decoding it may add an encoding problem
+        raise UserError(f"{f.name}: empty file or no header row")
     header = first_record(f)
     if not header or all(not h.strip() for h in header):
         raise UserError(f"{f.name}: empty file or no header row")
