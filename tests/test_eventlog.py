@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import SAMPLE
 from slametrics.api import read_exports
+from slametrics.clocks import code_events
 from slametrics.errors import UserError
 from slametrics.eventlog import locked, merge_into_log, read_log, snapshot_dir
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
@@ -245,3 +248,68 @@ def test_imported_text_columns_are_stored_as_dictionaries_and_read_as_text(
 
     assert cells(stored) == cells(in_memory)
     assert set(stored["actor"]) == {"agent", "customer", "system"}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tickets=st.lists(st.sampled_from(["T-2", "T-10", "a", "Я-1", "T-1"]), min_size=1, max_size=5,
+                     unique=True),
+    events=st.lists(
+        st.tuples(st.sampled_from(["T-2", "T-10", "a", "Я-1", "T-1", "orphan"]),
+                  st.integers(0, 4),
+                  st.sampled_from(["created", "status", "agent_reply", "customer_reply"]),
+                  st.sampled_from(["open", "resolved", "pending", ""]),
+                  st.sampled_from(["agent", "customer", ""]),
+                  st.sampled_from(["true", "false", ""])),
+        max_size=14,
+    ),
+)  # fmt: skip
+def test_event_codes_from_the_importer_equal_codes_from_the_tables(
+    tmp_path_factory, tickets, events
+) -> None:
+    """The codes the csv importer hands to the log equal `code_events` over the written tables:
+    tickets in any order, some without a created event, orphans, ties and customer replies."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from slametrics.api import import_exports
+    from slametrics.clocks import code_events
+    from slametrics.eventlog import CODES_FILE, EVENTS_FILE, TICKETS_FILE
+
+    tmp = tmp_path_factory.mktemp("codes")
+    (tmp / "tickets.csv").write_text(
+        "ticket_id,created_at\n" + "".join(f"{t},2026-11-02T09:00:00Z\n" for t in tickets)
+    )
+    (tmp / "events.csv").write_text(
+        "ticket_id,at,event,value,actor,public\n"
+        + "".join(
+            f"{t},2026-11-02T{9 + h:02d}:00:00Z,{e},{v},{a},{p}\n" for t, h, e, v, a, p in events
+        )  # fmt: skip
+    )
+    import_exports([tmp / "tickets.csv", tmp / "events.csv"], tmp / "log")
+    snap = snapshot_dir(tmp / "log")
+    t, e = pq.read_table(snap / TICKETS_FILE), pq.read_table(snap / EVENTS_FILE)
+    want = code_events(t, e)
+    last = np.ones(len(want.tix), dtype=bool)
+    last[:-1] = want.tix[1:] != want.tix[:-1]
+    want = want.take(np.flatnonzero((want.cls >= 0) | want.reply | last))
+    got = pq.read_table(snap / CODES_FILE)
+    assert got.column("tix").to_pylist() == want.tix.tolist()
+    assert got.column("at").to_pylist() == want.at.tolist()
+    assert got.column("cls").to_pylist() == want.cls.tolist()
+    assert got.column("reply").to_pylist() == want.reply.tolist()
+
+
+def test_csv_import_hands_its_event_codes_to_the_log(tmp_path: Path, monkeypatch) -> None:
+    """The shortcut is taken: importing canonical files does not code the events again."""
+    import slametrics.eventlog as el
+    from slametrics.api import import_exports
+
+    calls = []
+    monkeypatch.setattr(el, "code_events", lambda *a: calls.append(1) or code_events(*a))
+    import_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"], tmp_path / "log")
+    assert calls == []
+    import_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"], tmp_path / "log")
+    assert calls == [1]  # a merge into an existing log codes the merged tables

@@ -7,13 +7,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from slametrics.check import check_thresholds
-from slametrics.clocks import compute_clocks
+from slametrics.clocks import EventCodes, compute_clocks
 from slametrics.errors import UserError, check_timezone
 from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
@@ -83,9 +84,18 @@ def read_exports(
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, ImportSummary]:
     """Read export files with their importers (named or detected) into canonical frames."""
-    t, e, summary = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
-                                       progress=progress)  # fmt: skip
+    t, e, summary, _ = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
+                                          progress=progress)  # fmt: skip
     return t.to_pandas(), plain_text(e).to_pandas(types_mapper=EVENT_DTYPES.get), summary
+
+
+class ExportTables(NamedTuple):
+    """Validated Arrow tables of exports, with the events' codes when the importer gave them."""
+
+    tickets: pa.Table
+    events: pa.Table
+    summary: ImportSummary
+    codes: EventCodes | None  # as `clocks.code_events` gives them with tickets in id order
 
 
 def read_export_tables(
@@ -95,7 +105,7 @@ def read_export_tables(
     mapping: Path | None = None,
     tz: str | None = None,
     progress: Progress | None = None,
-) -> tuple[pa.Table, pa.Table, ImportSummary]:
+) -> ExportTables:
     """`read_exports` as validated Arrow tables, as the event log stores them."""
     if format is not None and format not in IMPORTERS:
         get_importer(format)  # raises UnknownImporter listing the valid names
@@ -106,6 +116,7 @@ def read_export_tables(
         groups.setdefault(name, []).append(f)
     summary = ImportSummary()
     tickets, events = [], []
+    codes = None
     options = ImportOptions(tz=tz, mapping=mapping)
     n_groups = len(groups)
     for i, name in enumerate(sorted(groups)):
@@ -123,6 +134,7 @@ def read_export_tables(
         tickets.append(validate_tickets(result.tickets))
         result.tickets = None  # each frame is freed once it is an Arrow table
         events.append(validate_events(result.events))
+        codes = result.codes if n_groups == 1 else None  # codes of one importer's tables only
         del result
     if progress:
         progress("done", n_groups, n_groups)
@@ -132,7 +144,7 @@ def read_export_tables(
         events = [plain_text(table) for table in events]
     e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
     summary.tickets, summary.events = t.num_rows, e.num_rows
-    return t, e, summary
+    return ExportTables(t, e, summary, codes if n_groups == 1 else None)
 
 
 def import_exports(
@@ -146,12 +158,12 @@ def import_exports(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import exports into the event log at `log_dir` (created if missing); idempotent."""
-    t, e, summary = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
-                                       progress=progress)  # fmt: skip
+    t, e, summary, codes = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
+                                              progress=progress)  # fmt: skip
     summary.log = str(log_dir)
     if strict and summary.rows_rejected:
         return summary  # --strict: nothing is written when any row was rejected
-    stats = merge_into_log(log_dir, t, e)
+    stats = merge_into_log(log_dir, t, e, codes=codes)
     summary.tickets_new, summary.tickets_updated = stats.tickets_new, stats.tickets_updated
     summary.events_new, summary.events_duplicate = stats.events_new, stats.events_duplicate
     record = {

@@ -190,13 +190,21 @@ def _codes_of(table: pa.Table, rows: np.ndarray | None, n_all: int) -> EventCode
     return codes
 
 
-def write_codes(path: Path, tickets: pa.Table, events: pa.Table) -> None:
-    """Store the events' codes (see `EventCodes`) for a snapshot's tickets and events tables.
+def write_codes(
+    path: Path, tickets: pa.Table, events: pa.Table, codes: EventCodes | None = None
+) -> None:
+    """Store the events' codes (see `EventCodes`) for a snapshot's tickets and events tables;
+    `codes` when the importer has them already (checked for shape), else worked out here.
 
     Kept: status changes, replies and each ticket's last event (the log's latest instant);
     in log order, so `seq` is the row position.
     """
-    codes = code_events(tickets, events)
+    if codes is None:
+        codes = code_events(tickets, events)
+    elif len(codes.tix) != events.num_rows or (
+        len(codes.tix) and codes.tix.max() >= tickets.num_rows
+    ):
+        raise ValueError("event codes do not fit the tables")  # an importer bug
     last = np.ones(len(codes.tix), dtype=bool)
     last[:-1] = codes.tix[1:] != codes.tix[:-1]
     codes = codes.take(np.flatnonzero((codes.cls >= 0) | codes.reply | last))
@@ -235,7 +243,9 @@ def locked(path: Path, timeout_s: float = 60.0) -> Iterator[None]:
         fh.close()
 
 
-def _write_snapshot(path: Path, tickets: pa.Table, events: pa.Table) -> None:
+def _write_snapshot(
+    path: Path, tickets: pa.Table, events: pa.Table, codes: EventCodes | None = None
+) -> None:
     """Write a new snapshot directory, then point CURRENT at it (one atomic rename)."""
     for stale in path.glob(".tmp-*"):  # left by an import that was killed
         shutil.rmtree(stale, ignore_errors=True)
@@ -247,7 +257,7 @@ def _write_snapshot(path: Path, tickets: pa.Table, events: pa.Table) -> None:
     # the Parquet writers and Arrow kernels release the GIL: the three files use both cores
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = [
-            pool.submit(write_codes, tmp / CODES_FILE, tickets, events),
+            pool.submit(write_codes, tmp / CODES_FILE, tickets, events, codes),
             pool.submit(pq.write_table, events, tmp / EVENTS_FILE, compression="zstd",
                         row_group_size=1 << 20, **EVENTS_WRITE_OPTIONS),
             pool.submit(pq.write_table, tickets, tmp / TICKETS_FILE, compression="zstd",
@@ -328,13 +338,18 @@ def _sorted_table(table: pa.Table, keys: list[str], ordered: bool) -> pa.Table:
 
 
 def merge_into_log(
-    path: str | Path, tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table
+    path: str | Path,
+    tickets: pd.DataFrame | pa.Table,
+    events: pd.DataFrame | pa.Table,
+    *,
+    codes: EventCodes | None = None,
 ) -> MergeStats:
     """Validate and merge frames into the log: tickets upserted, each source event stored once.
 
     Only the events of tickets already in the log can duplicate stored ones (within one import,
     `seq` tells equal-looking events apart), so deduplication looks at those alone. Arrow tables
-    are taken as validated already (`read_export_tables`); a new log is written from them as is.
+    are taken as validated already (`read_export_tables`); a new log is written from them as is,
+    with their `codes` (`ExportTables.codes`) when given and the events need no reordering.
     """
     p = Path(path)
     with locked(p):
@@ -345,9 +360,9 @@ def merge_into_log(
                     TICKET_KEY,
                     ascending(*(pc.cast(tickets[c], pa.large_string()) for c in TICKET_KEY)),
                 )
-                all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"],
-                                      _is_ordered(events))  # fmt: skip
-                _write_snapshot(p, all_t, all_e)
+                ordered = _is_ordered(events)
+                all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"], ordered)
+                _write_snapshot(p, all_t, all_e, codes if ordered else None)
                 return MergeStats(tickets.num_rows, 0, events.num_rows, 0)
             all_t = tickets.sort_values(TICKET_KEY, kind="stable")
             all_e = _order_events(events)

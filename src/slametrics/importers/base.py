@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slametrics.clocks import EventCodes
 from slametrics.errors import UserError
 from slametrics.frames import (
     ascending,
@@ -126,6 +127,7 @@ class ImportResult:
     events: pd.DataFrame
     report: ProblemReport = field(default_factory=ProblemReport)
     importer: str = ""
+    codes: EventCodes | None = None  # of `events` with `tickets` in id order, when known
 
 
 class Importer:
@@ -695,13 +697,31 @@ def link_events(events: pd.DataFrame, tickets: pd.DataFrame) -> TicketLinks:
     return TicketLinks(code, pd.Index(uniques), pos, known)
 
 
-def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str,
-             links: TicketLinks | None = None):  # fmt: skip
+def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str,
+             fidelity: str) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Complete canonical frames: source, event classes, a created event, order, derived summaries.
 
     Summary fields the source did not give (first response, resolution, reply and reopen counts,
     last status class) are derived from the events, all with grouped vectorized operations.
-    `links` (`link_events`), when the caller has them, are for `tickets` with a default index.
+    """
+    tickets, events, _ = finalize_with_codes(tickets, events, source=source, fidelity=fidelity)
+    return tickets, events
+
+
+def finalize_with_codes(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    source: str,
+    fidelity: str,
+    links: TicketLinks | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, EventCodes | None]:
+    """`finalize`, and the events' `EventCodes` for the log (as `clocks.code_events` would
+    give them for these tables with the tickets in id order), from the codes worked out here.
+
+    The codes are None unless every ticket has events and every event a ticket: only then is a
+    ticket's code its row in the tickets ordered by id. `links` (`link_events`), when the caller
+    has them, are for `tickets` with a default index.
     """
     tickets = tickets.copy(deep=False)  # copy-on-write: our column changes stay ours
     events = events.copy(deep=False)
@@ -793,7 +813,12 @@ def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fideli
         else:
             tickets[col] = tickets[col].where(tickets[col].notna(), series)
     tickets["updated_at"] = tickets[["updated_at", "created_at"]].max(axis=1)
-    return tickets, events
+    codes = None
+    if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
+        not_customer = codes_in(events["actor"], ("customer",)) != 0
+        codes = EventCodes(tix=code, at=at, seq=events["seq"].to_numpy(),
+                           cls=cls_code.astype(np.int8), reply=replies & not_customer)  # fmt: skip
+    return tickets, events, codes
 
 
 def _reopens(code: np.ndarray, cls_code: np.ndarray, status_rows: np.ndarray, n: int) -> np.ndarray:

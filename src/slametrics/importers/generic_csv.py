@@ -28,7 +28,7 @@ from slametrics.importers.base import (
     TicketLinks,
     clean_strings,
     extra_map,
-    finalize,
+    finalize_with_codes,
     link_events,
     map_status_classes,
     parse_booleans,
@@ -192,11 +192,11 @@ class GenericCsvImporter(Importer):
         report.rows_rejected += len(orphan_problems)
         tickets = tickets.drop(columns=["_line", "_file"], errors="ignore")
         events = events.drop(columns=["_line", "_file"], errors="ignore")
-        tickets, events = finalize(
+        tickets, events, codes = finalize_with_codes(
             tickets, events, source=source, fidelity="history" if history else "snapshot",
             links=links,
         )  # fmt: skip
-        return ImportResult(tickets, events, report, self.name)
+        return ImportResult(tickets, events, report, self.name, codes)
 
 
 def _column_for(table: CsvTable, field: str, mapping: ColumnMapping | None) -> str | None:
