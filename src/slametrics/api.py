@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -131,9 +132,11 @@ def read_export_tables(
         ))  # fmt: skip
         summary.problems += rep.problems
         del files
-        tickets.append(validate_tickets(result.tickets))
-        result.tickets = None  # each frame is freed once it is an Arrow table
-        events.append(validate_events(result.events))
+        with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
+            events_job = pool.submit(validate_events, result.events)
+            tickets.append(validate_tickets(result.tickets))
+            events.append(events_job.result())
+        result.tickets = result.events = None  # each frame is freed once it is an Arrow table
         codes = result.codes if n_groups == 1 else None  # codes of one importer's tables only
         del result
     if progress:

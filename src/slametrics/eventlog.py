@@ -47,6 +47,7 @@ EVENTS_FILE = "events.parquet"
 EVENTS_WRITE_OPTIONS = {
     "use_dictionary": ["source", "event", "value", "status_class", "actor", "public"],
     "write_statistics": ["source", "ticket_id", "at"],
+    "column_encoding": {"at": "DELTA_BINARY_PACKED"},  # times rise within a ticket: small deltas
 }
 CODES_FILE = "codes.parquet"  # derived from the two above (clocks.EventCodes), read first
 LOCK_FILE = ".slametrics.lock"
@@ -244,9 +245,15 @@ def locked(path: Path, timeout_s: float = 60.0) -> Iterator[None]:
 
 
 def _write_snapshot(
-    path: Path, tickets: pa.Table, events: pa.Table, codes: EventCodes | None = None
+    path: Path,
+    tickets: pa.Table,
+    events: pa.Table | Callable[[], tuple[pa.Table, EventCodes | None]],
+    codes: EventCodes | None = None,
 ) -> None:
-    """Write a new snapshot directory, then point CURRENT at it (one atomic rename)."""
+    """Write a new snapshot directory, then point CURRENT at it (one atomic rename).
+
+    `events` may be a function giving (events, codes): it runs while the tickets are written.
+    """
     for stale in path.glob(".tmp-*"):  # left by an import that was killed
         shutil.rmtree(stale, ignore_errors=True)
     old = (path / CURRENT_FILE).read_text(encoding="utf-8").strip() if is_event_log(path) else ""
@@ -256,12 +263,14 @@ def _write_snapshot(
     tmp.mkdir()
     # the Parquet writers and Arrow kernels release the GIL: the three files use both cores
     with ThreadPoolExecutor(max_workers=3) as pool:
-        jobs = [
-            pool.submit(write_codes, tmp / CODES_FILE, tickets, events, codes),
+        jobs = [pool.submit(pq.write_table, tickets, tmp / TICKETS_FILE, compression="zstd",
+                            row_group_size=1 << 20)]  # fmt: skip
+        if callable(events):
+            events, codes = events()
+        jobs += [
             pool.submit(pq.write_table, events, tmp / EVENTS_FILE, compression="zstd",
                         row_group_size=1 << 20, **EVENTS_WRITE_OPTIONS),
-            pool.submit(pq.write_table, tickets, tmp / TICKETS_FILE, compression="zstd",
-                        row_group_size=1 << 20),
+            pool.submit(write_codes, tmp / CODES_FILE, tickets, events, codes),
         ]  # fmt: skip
         for job in jobs:
             job.result()  # re-raises a writer's error here
@@ -360,9 +369,13 @@ def merge_into_log(
                     TICKET_KEY,
                     ascending(*(pc.cast(tickets[c], pa.large_string()) for c in TICKET_KEY)),
                 )
-                ordered = _is_ordered(events)
-                all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"], ordered)
-                _write_snapshot(p, all_t, all_e, codes if ordered else None)
+
+                def ordered_events() -> tuple[pa.Table, EventCodes | None]:
+                    ordered = _is_ordered(events)
+                    all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"], ordered)
+                    return all_e, codes if ordered else None
+
+                _write_snapshot(p, all_t, ordered_events)
                 return MergeStats(tickets.num_rows, 0, events.num_rows, 0)
             all_t = tickets.sort_values(TICKET_KEY, kind="stable")
             all_e = _order_events(events)
