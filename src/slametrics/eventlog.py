@@ -318,12 +318,22 @@ def _is_ordered(events: pd.DataFrame | pa.Table) -> bool:
         )
         if arr is None:
             return False
+        if _single_value(arr):
+            continue  # orders nothing (the source of a single import)
         keys.append(pc.cast(arr, pa.large_string()))
     if isinstance(events, pa.Table):
         at = pc.cast(events["at"], pa.int64()).to_numpy()
     else:
         at = events["at"].to_numpy("datetime64[us]").view(np.int64)
     return ascending(*keys, at, np.asarray(events["seq"].to_numpy()), strict=True)
+
+
+def _single_value(arr: pa.ChunkedArray) -> bool:
+    """Whether a dictionary column holds one value and no nulls (checked on its dictionary)."""
+    if not pa.types.is_dictionary(arr.type) or arr.null_count:
+        return False
+    return len(pc.unique(arr.unify_dictionaries().chunk(0).dictionary if arr.num_chunks else
+                         pa.array([], arr.type.value_type))) <= 1  # fmt: skip
 
 
 def _order_events(events: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from slametrics.clocks import EventCodes
 from slametrics.errors import UserError
 from slametrics.frames import (
     ascending,
+    categorical,
     categories_of,
     codes_in,
     concat_frames,
@@ -24,6 +26,7 @@ from slametrics.frames import (
     group_first,
     group_last,
     index_in,
+    is_categorical,
     map_values,
 )
 from slametrics.importers.arrow_text import clean_text, to_series
@@ -726,7 +729,10 @@ def finalize_with_codes(
     tickets = tickets.copy(deep=False)  # copy-on-write: our column changes stay ours
     events = events.copy(deep=False)
     tickets["source"] = source
-    events["source"] = source
+    if is_categorical(events["event"]):  # text held as codes: the source too (one code)
+        events["source"] = categorical(np.zeros(len(events), np.int8), [source], events.index)
+    else:
+        events["source"] = source
     if "fidelity" not in tickets or tickets["fidelity"].isna().all():
         tickets["fidelity"] = fidelity
     for col in ("status_class", "value", "public", "actor"):
@@ -766,44 +772,73 @@ def finalize_with_codes(
     cls_code = codes_in(events["status_class"], STATUS_CLASSES)
     cls_names = np.array([*STATUS_CLASSES, None], dtype=object)  # code -1 -> None
 
-    def last_at(mask: np.ndarray) -> np.ndarray:
+    def last_at(mask: np.ndarray | None) -> np.ndarray:
+        """Per code, the time of its last event in `mask` (None: of all its events)."""
         out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
-        rows = np.flatnonzero(mask)
-        pick = rows[group_last(code[rows])]
+        if mask is None:
+            pick = group_last(code)
+        else:
+            rows = np.flatnonzero(mask)
+            pick = rows[group_last(code[rows])]
         out[code[pick]] = at[pick].view("datetime64[us]")
         return out
 
     replies = (ev_code == 0) & events["public"].to_numpy(dtype=bool)
-    reply_rows = np.flatnonzero(replies)
-    first_reply = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
-    pick = reply_rows[group_first(code[reply_rows])]
-    first_reply[code[pick]] = at[pick].view("datetime64[us]")
-    status_rows = np.flatnonzero(cls_code >= 0)
-    last_status = status_rows[group_last(code[status_rows])]
-    final_cls = np.full(n_codes, None, dtype=object)
-    final_cls[code[last_status]] = cls_names[cls_code[last_status]]
-    final_value = np.full(n_codes, None, dtype=object)
-    values = categories_of(events["value"])  # as codes: the column is not decoded
-    if values is not None:
-        names = np.array([*values[1], None], dtype=object)
-        final_value[code[last_status]] = names[values[0][last_status]]
-    else:
-        final_value[code[last_status]] = events["value"].take(last_status).to_numpy(dtype=object)
-    resolved_at = last_at(cls_code == STATUS_CLASSES.index("resolved"))
-    resolved_at[~np.isin(final_cls, ["resolved", "closed"])] = np.datetime64("NaT")
+
+    def first_reply() -> np.ndarray:
+        reply_rows = np.flatnonzero(replies)
+        out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+        pick = reply_rows[group_first(code[reply_rows])]
+        out[code[pick]] = at[pick].view("datetime64[us]")
+        return out
+
+    @functools.cache
+    def status_rows() -> np.ndarray:
+        return np.flatnonzero(cls_code >= 0)
+
+    @functools.cache
+    def last_status() -> np.ndarray:
+        rows = status_rows()
+        return rows[group_last(code[rows])]
+
+    @functools.cache
+    def final_cls() -> np.ndarray:
+        out = np.full(n_codes, None, dtype=object)
+        out[code[last_status()]] = cls_names[cls_code[last_status()]]
+        return out
+
+    def final_value() -> np.ndarray:
+        out = np.full(n_codes, None, dtype=object)
+        values = categories_of(events["value"])  # as codes: the column is not decoded
+        if values is not None:
+            names = np.array([*values[1], None], dtype=object)
+            out[code[last_status()]] = names[values[0][last_status()]]
+        else:
+            out[code[last_status()]] = events["value"].take(last_status()).to_numpy(dtype=object)
+        return out
+
+    def resolved_at() -> np.ndarray:
+        out = last_at(cls_code == STATUS_CLASSES.index("resolved"))
+        out[~np.isin(final_cls(), ["resolved", "closed"])] = np.datetime64("NaT")
+        return out
+
+    # each worked out only when the tickets lack some of its values
     derived = {
-        "updated_at": last_at(np.ones(len(events), dtype=bool)),
+        "updated_at": lambda: last_at(None),
         "first_response_at": first_reply,
-        "agent_replies": np.bincount(code[replies], minlength=n_codes),
-        "reopens": _reopens(code, cls_code, status_rows, n_codes),
+        "agent_replies": lambda: np.bincount(code[replies], minlength=n_codes),
+        "reopens": lambda: _reopens(code, cls_code, status_rows(), n_codes),
         "status_class": final_cls,
         "status": final_value,
         "resolved_at": resolved_at,
-        "closed_at": last_at(cls_code == STATUS_CLASSES.index("closed")),
+        "closed_at": lambda: last_at(cls_code == STATUS_CLASSES.index("closed")),
     }
     found = pos >= 0
     ticket_code = np.where(found, pos, 0)
-    for col, values in derived.items():
+    for col, compute in derived.items():
+        if col in tickets and tickets[col].notna().all():
+            continue
+        values = compute()
         series = pd.Series(values[ticket_code], index=tickets.index)
         if values.dtype.kind == "M":
             series = series.dt.tz_localize("UTC")
