@@ -313,3 +313,23 @@ def test_csv_import_hands_its_event_codes_to_the_log(tmp_path: Path, monkeypatch
     assert calls == []
     import_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"], tmp_path / "log")
     assert calls == [1]  # a merge into an existing log codes the merged tables
+
+
+def test_order_check_reads_dictionary_sources() -> None:
+    """A one-value dictionary source orders nothing; two values are compared as text."""
+    import pyarrow as pa
+
+    from slametrics.eventlog import _is_ordered
+
+    def table(sources: list[str], ids: list[str]) -> pa.Table:
+        return pa.table({
+            "source": pa.array(sources, pa.large_string()).dictionary_encode(),
+            "ticket_id": pa.array(ids, pa.large_string()),
+            "at": pa.array([0] * len(ids), pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "seq": pa.array(range(len(ids)), pa.int64()),
+        })  # fmt: skip
+
+    assert _is_ordered(table(["csv"] * 3, ["1", "2", "3"]))
+    assert not _is_ordered(table(["csv"] * 3, ["2", "1", "3"]))
+    assert _is_ordered(table(["a", "b", "b"], ["9", "1", "2"]))
+    assert not _is_ordered(table(["b", "a", "a"], ["1", "2", "3"]))
