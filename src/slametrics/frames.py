@@ -134,7 +134,10 @@ def distinct_codes(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.n
     if pa.types.is_null(arr.type) or not len(arr):
         empty = pa.array([], pa.large_string() if pa.types.is_null(arr.type) else arr.type)
         return np.full(len(arr), -1, dtype=np.int32), empty
-    enc = pc.dictionary_encode(arr)  # chunks share one dictionary: combining them is cheap
+    if pa.types.is_dictionary(arr.type):  # coded already (as the CSV reader may give it)
+        enc = arr.unify_dictionaries() if isinstance(arr, pa.ChunkedArray) else arr
+    else:
+        enc = pc.dictionary_encode(arr)  # chunks share one dictionary: combining them is cheap
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), enc.dictionary

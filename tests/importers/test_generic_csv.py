@@ -107,6 +107,18 @@ def test_file_read_lazily_still_reports_its_encoding(tmp_path: Path) -> None:
     assert [(p.code, p.line, p.value) for p in s.problems] == [("encoding-guessed", 3002, "cp1251")]
 
 
+def test_read_csv_codes_named_columns_while_parsing() -> None:
+    """Dictionary-coded columns hold the same cells (empty and odd ones too) as string ones."""
+    from slametrics.importers.io import InputFile, read_csv
+
+    text = 'a,event\n1,created\n2, Status \n3,\n4,"x,y"\n5,created\n'
+    plain = read_csv(InputFile("e.csv", text.encode()))
+    coded = read_csv(InputFile("e.csv", text.encode()), dictionary={"event"})
+    assert str(coded.arrow.schema.field("event").type).startswith("dictionary")
+    assert coded.arrow["event"].cast("string").to_pylist() == plain.arrow["event"].to_pylist()
+    assert plain.arrow["event"].to_pylist() == ["created", " Status ", "", "x,y", "created"]
+
+
 def test_malformed_row_is_reported_and_skipped(tmp_path: Path) -> None:
     text = "ticket_id,created_at,status\n1,2026-11-02T09:00:00Z,open\n2,2026-11-02T09:00:00Z,open,extra,cells\n3,2026-11-02T09:00:00Z,open\n"
     t, _, s = read_exports([write(tmp_path, "tickets.csv", text)])

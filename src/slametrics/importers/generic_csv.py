@@ -36,7 +36,7 @@ from slametrics.importers.base import (
     parse_timestamps,
     snapshot_events,
 )
-from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv
+from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv, unique_names
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
 from slametrics.schema import ACTORS, EVENT_TYPES, STATUS_CLASSES, TICKET_COLUMNS
 
@@ -149,11 +149,12 @@ class GenericCsvImporter(Importer):
         ticket_parts, event_parts = [], []
         # the next file is parsed (Arrow, GIL released) while this one is cleaned
         with ThreadPoolExecutor(max_workers=1) as reader:
-            upcoming = reader.submit(read_csv, files[0]) if files else None
+            upcoming = reader.submit(_read_csv, files[0], mapping) if files else None
             for i, f in enumerate(files):
                 table = upcoming.result()
                 f.release()
-                upcoming = reader.submit(read_csv, files[i + 1]) if i + 1 < len(files) else None
+                upcoming = (reader.submit(_read_csv, files[i + 1], mapping)
+                            if i + 1 < len(files) else None)  # fmt: skip
                 report.problems += table.problems
                 if mapping is not None and mapping.layout == "events":
                     tickets, events, rep = _read_event_layout(table, f.name, mapping, tz)
@@ -197,6 +198,18 @@ class GenericCsvImporter(Importer):
             links=links,
         )  # fmt: skip
         return ImportResult(tickets, events, report, self.name, codes)
+
+
+CODED_EVENT_FIELDS = ("event", "value", "actor", "status_class", "public")
+
+
+def _read_csv(f: InputFile, mapping: ColumnMapping | None) -> CsvTable:
+    """`read_csv`, with a canonical events file's few-valued columns coded while parsing."""
+    header = first_record(f)
+    if mapping is not None or _role(header) != "events":
+        return read_csv(f)
+    lower = {name.strip().lower(): name for name in unique_names(header)}
+    return read_csv(f, dictionary={lower[c] for c in CODED_EVENT_FIELDS if c in lower})
 
 
 def _column_for(table: CsvTable, field: str, mapping: ColumnMapping | None) -> str | None:
@@ -336,7 +349,7 @@ def _clean_events(table: CsvTable, file: str, tz: str,
     code_jobs = {
         field: pool.submit(text_codes, raw.pop(lower[field]), NULL_TOKENS,
                            None if field == "value" else pc.utf8_lower)
-        for field in ("event", "value", "actor", "status_class", "public") if field in lower
+        for field in CODED_EVENT_FIELDS if field in lower
     }  # fmt: skip
     del raw
     coded = {field: job.result() for field, job in code_jobs.items()}

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -326,8 +327,12 @@ class CsvTable:
         return columns
 
 
-def read_csv(f: InputFile) -> CsvTable:
-    """Read a CSV export as string columns; malformed rows become problems, never exceptions."""
+def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
+    """Read a CSV export as string columns; malformed rows become problems, never exceptions.
+
+    Columns named in `dictionary` (few distinct values over many rows) come dictionary-encoded:
+    Arrow codes them while parsing, on all cores, and never builds their strings.
+    """
     if not f.data:  # reads the file now: decoding it may add an encoding problem
         raise UserError(f"{f.name}: empty file or no header row")
     header = first_record(f)
@@ -373,7 +378,10 @@ def read_csv(f: InputFile) -> CsvTable:
                 delimiter=delim, newlines_in_values=quoted, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={
+                    n: pa.dictionary(pa.int32(), pa.string()) if n in dictionary else pa.string()
+                    for n in names
+                },
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
