@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slametrics import api, metrics
@@ -169,3 +169,28 @@ def test_sorted_events_order_and_seq_equal_pandas(rows, presorted) -> None:
     want["seq"] = want.groupby(["ticket_id", "at"]).cumcount()
     assert got["n"].tolist() == want["n"].tolist()
     assert got["seq"].tolist() == want["seq"].tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ids=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "Я"]), max_size=20),
+    tickets=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "Я", "b"]), unique=True),
+    presorted=st.booleans(),
+)  # fmt: skip
+@example(ids=["T-1", "T-1", "a"], tickets=["T-1", "a"], presorted=True)  # the tickets are the ids
+@example(ids=["T-1", "a"], tickets=["a", "T-1"], presorted=False)
+def test_link_events_equals_dictionary_lookups(ids, tickets, presorted) -> None:
+    """Codes, ticket positions and known flags agree with plain Python lookups, whether the ids
+    come sorted, the tickets match the events' ids exactly, or neither."""
+    from slametrics.importers.base import link_events
+
+    if presorted:
+        ids, tickets = sorted(ids), sorted(tickets)
+    events = pd.DataFrame({"ticket_id": pd.Series(ids, dtype="string")})
+    frame = pd.DataFrame({"ticket_id": pd.Series(tickets, dtype="string")})
+    links = link_events(events, frame)
+    uniques = sorted(set(ids))
+    assert list(links.uniques) == uniques
+    assert links.code.tolist() == [uniques.index(i) for i in ids]
+    assert links.known.tolist() == [u in tickets for u in uniques]
+    assert links.pos.tolist() == [uniques.index(t) if t in uniques else -1 for t in tickets]

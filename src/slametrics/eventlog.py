@@ -35,6 +35,7 @@ from slametrics.schema import (
     EVENT_KEY,
     EVENTS_SCHEMA,
     TICKET_KEY,
+    TICKETS_SCHEMA,
     plain_text,
     validate_events,
     validate_tickets,
@@ -48,6 +49,14 @@ EVENTS_WRITE_OPTIONS = {
     "use_dictionary": ["source", "event", "value", "status_class", "actor", "public"],
     "write_statistics": ["source", "ticket_id", "at"],
     "column_encoding": {"at": "DELTA_BINARY_PACKED"},  # times rise within a ticket: small deltas
+}
+# tickets: no dictionary for the ids (all distinct) and statistics only where readers filter
+# (ids, creation, last change, status class): a quarter less write time, and smaller
+TICKETS_WRITE_OPTIONS = {
+    "use_dictionary": [
+        f.name for f in TICKETS_SCHEMA if f.type == pa.large_string() and f.name != "ticket_id"
+    ],  # fmt: skip
+    "write_statistics": ["source", "ticket_id", "created_at", "updated_at", "status_class"],
 }
 CODES_FILE = "codes.parquet"  # derived from the two above (clocks.EventCodes), read first
 LOCK_FILE = ".slametrics.lock"
@@ -264,12 +273,15 @@ def _write_snapshot(
     # the Parquet writers and Arrow kernels release the GIL: the three files use both cores
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = [pool.submit(pq.write_table, tickets, tmp / TICKETS_FILE, compression="zstd",
-                            row_group_size=1 << 20)]  # fmt: skip
+                            row_group_size=1 << 20, **TICKETS_WRITE_OPTIONS)]  # fmt: skip
         if callable(events):
             events, codes = events()
+        # text held as dictionaries is written as such, but without the Arrow schema that would
+        # make other readers see categoricals: they get plain text, as the log is documented
         jobs += [
-            pool.submit(pq.write_table, events, tmp / EVENTS_FILE, compression="zstd",
-                        row_group_size=1 << 20, **EVENTS_WRITE_OPTIONS),
+            pool.submit(pq.write_table, events.replace_schema_metadata(None), tmp / EVENTS_FILE,
+                        compression="zstd", row_group_size=1 << 20, store_schema=False,
+                        **EVENTS_WRITE_OPTIONS),
             pool.submit(write_codes, tmp / CODES_FILE, tickets, events, codes),
         ]  # fmt: skip
         for job in jobs:

@@ -693,11 +693,24 @@ def link_events(events: pd.DataFrame, tickets: pd.DataFrame) -> TicketLinks:
     """`TicketLinks` of events to tickets whose ids are unique: one hash lookup of the distinct
     ids, where checking every event's id would hash ten million strings."""
     code, uniques = _ticket_codes(events["ticket_id"])
-    row = index_in(pd.Series(uniques), tickets["ticket_id"])  # per code, the ticket's row
+    if _same_ids(uniques, tickets["ticket_id"]):  # the tickets in id order, each with events
+        row = np.arange(len(uniques))
+    else:
+        row = index_in(pd.Series(uniques), tickets["ticket_id"])  # per code, the ticket's row
     known = row >= 0
     pos = np.full(len(tickets), -1, dtype=np.int64)
     pos[row[known]] = np.flatnonzero(known)
     return TicketLinks(code, pd.Index(uniques), pos, known)
+
+
+def _same_ids(uniques: pd.Index, ids: pd.Series) -> bool:
+    """Whether `ids` are `uniques`, in the same order (a comparison, no hashing)."""
+    a = getattr(pd.Series(uniques).array, "_pa_array", None)
+    b = getattr(ids.array, "_pa_array", None)
+    if a is None or b is None or len(a) != len(b) or a.null_count or b.null_count:
+        return False
+    equal = pc.equal(pc.cast(a, pa.large_string()), pc.cast(b, pa.large_string()))
+    return bool(pc.all(equal).as_py()) if len(a) else True
 
 
 def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str,
@@ -869,16 +882,21 @@ def _ticket_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     """Codes of ticket ids in sorted order (as `pd.factorize(sort=True)`).
 
     Exports usually list events ticket by ticket in id order: then a neighbour comparison in
-    Arrow gives the codes, with no hashing and no sort.
+    Arrow gives the codes, with no hashing and no sort. The ids are in order when the first id
+    of each run of equal ones rises strictly, which is checked on those alone.
     """
     arr = getattr(ids.array, "_pa_array", None)
-    if arr is not None and len(ids) > 1 and ids.notna().all():
+    if arr is not None and len(ids) > 1 and arr.null_count == 0:
         arr = pc.cast(arr, pa.large_string())
-        a, b = arr.slice(0, len(arr) - 1), arr.slice(1)
-        if pc.all(pc.less_equal(a, b)).as_py():
-            new = np.concatenate([[True], pc.not_equal(a, b).to_numpy(zero_copy_only=False)])
-            code = np.cumsum(new) - 1
-            uniques = arr.take(pa.array(np.flatnonzero(new)))
+        new = np.ones(len(arr), dtype=bool)
+        new[1:] = pc.not_equal(arr.slice(0, len(arr) - 1), arr.slice(1)).to_numpy(
+            zero_copy_only=False
+        )
+        uniques = arr.take(pa.array(np.flatnonzero(new)))
+        n = len(uniques)
+        if n < 2 or pc.all(pc.less(uniques.slice(0, n - 1), uniques.slice(1))).as_py():
+            code = np.cumsum(new, dtype=np.int64)
+            code -= 1
             return code, pd.Index(pd.arrays.ArrowStringArray(uniques), dtype="string")
     return pd.factorize(ids, sort=True)
 
