@@ -103,3 +103,25 @@ def test_concat_frames_keeps_categoricals_and_values(parts) -> None:
 
 def _cells(s: pd.Series) -> list:
     return [None if pd.isna(x) else str(x) for x in s.astype(object).tolist()]
+
+
+def test_validated_categorical_text_checks_values_in_use() -> None:
+    """A categorical event column becomes a dictionary column; a category outside the schema's
+    values fails validation only where a row holds it."""
+    import pytest
+
+    from slametrics.errors import UserError
+    from slametrics.schema import validate_events
+
+    def events(codes: list[int]) -> pd.DataFrame:
+        return pd.DataFrame({
+            "source": "s", "ticket_id": ["1"] * len(codes),
+            "at": pd.Timestamp("2026-11-02", tz="UTC"),
+            "event": pd.Categorical.from_codes(codes, ["created", "teleported"]),
+        })  # fmt: skip
+
+    table = validate_events(events([0, 0]))
+    assert pa.types.is_dictionary(table.schema.field("event").type)
+    assert table.column("event").to_pylist() == ["created", "created"]
+    with pytest.raises(UserError, match="teleported"):
+        validate_events(events([0, 1]))

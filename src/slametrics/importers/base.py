@@ -22,12 +22,12 @@ from slametrics.frames import (
     categories_of,
     codes_in,
     concat_frames,
+    distinct_codes,
     fill_by_key,
     group_first,
     group_last,
     index_in,
     is_categorical,
-    map_values,
 )
 from slametrics.importers.arrow_text import clean_text, to_series
 from slametrics.importers.io import CsvTable, InputFile, read_csv
@@ -275,24 +275,37 @@ def map_status_classes(
     file: str,
     overrides: dict[str, str] | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
-    """Status classes for raw statuses (case-insensitive); unknown ones become `open` + a warning."""
+    """Status classes for raw statuses (case-insensitive); unknown ones become `open` + a warning.
+
+    Worked out per distinct status (a handful over many rows), one warning per distinct unknown
+    one at its first row.
+    """
     table = dict(DEFAULT_STATUS_CLASSES)
     table.update({k.strip().lower(): v for k, v in (overrides or {}).items()})
-    key = raw.astype("string").str.strip().str.lower()
-    classes = map_values(key, table)
-    unknown = key.notna() & classes.isna()
+    codes, names = distinct_codes(raw.astype("string"))
+    keys = [n.strip().lower() for n in names.to_pylist()]
+    distinct_keys = list(dict.fromkeys(keys))
+    key_of = np.array([distinct_keys.index(k) for k in keys] + [-1], dtype=np.int64)[codes]
+    classes = [table.get(k, "open") for k in distinct_keys]
+    unknown_keys = [k not in table for k in distinct_keys]
     problems = []
-    if unknown.any():
-        # one problem per distinct unknown status (at its first row), not per row
-        first = unknown & ~key.where(unknown).duplicated()
+    if any(unknown_keys):
+        unknown = np.array([*unknown_keys, False])[key_of]
+        rows = np.flatnonzero(unknown)
+        found, first = np.unique(key_of[rows], return_index=True)
+        mask = np.zeros(len(raw), dtype=bool)
+        mask[rows[first]] = True
         problems = problems_from_mask(
-            frame.assign(**{column: raw}), first, code="unknown-status", column=column,
-            file=file, severity="warning",
+            frame.assign(**{column: raw}), pd.Series(mask, index=frame.index),
+            code="unknown-status", column=column, file=file, severity="warning",
         )  # fmt: skip
-        for p in problems:
-            n = int((key == (p.value or "").strip().lower()).sum())
-            p.message = f"{PROBLEM_CODES['unknown-status']}; {n} row(s)"
-    return classes.mask(unknown, "open").astype("string"), problems
+        counts = np.bincount(key_of[rows], minlength=len(distinct_keys))
+        at_row = dict(zip(rows[first], found, strict=True))
+        for p, row in zip(problems, sorted(at_row), strict=True):
+            p.message = f"{PROBLEM_CODES['unknown-status']}; {int(counts[at_row[row]])} row(s)"
+    indices = pa.array(np.where(key_of < 0, 0, key_of).astype(np.int32), mask=key_of < 0)
+    out = pa.DictionaryArray.from_arrays(indices, pa.array(classes or [""], pa.large_string()))
+    return to_series(out.cast(pa.large_string()), index=raw.index), problems
 
 
 def parse_numbers(

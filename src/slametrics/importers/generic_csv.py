@@ -294,11 +294,12 @@ def _read_tickets(
     problems += problems_from_mask(out, missing_id, code="missing-value", column="ticket_id",
                                    file=file, label=cols["ticket_id"])  # fmt: skip
     missing_created = out["created_at"].isna() & ~missing_id
-    raw_created = clean_strings(renamed["created_at"], nulls)
-    problems += problems_from_mask(
-        out.assign(created_at=raw_created), missing_created & raw_created.isna(),
-        code="missing-value", column="created_at", file=file, label=cols["created_at"],
-    )  # fmt: skip
+    if missing_created.any():  # empty ones are missing values (bad ones were reported)
+        raw_created = clean_strings(renamed["created_at"], nulls)
+        problems += problems_from_mask(
+            out.assign(created_at=raw_created), missing_created & raw_created.isna(),
+            code="missing-value", column="created_at", file=file, label=cols["created_at"],
+        )  # fmt: skip
     reject = missing_id | missing_created
     for field in ("first_response_at", "resolved_at", "closed_at"):
         if field not in out:
@@ -312,7 +313,7 @@ def _read_tickets(
             severity="warning",
         )  # fmt: skip
         out.loc[before, field] = out.loc[before, "created_at"]
-    kept = out[~reject]
+    kept = out[~reject] if reject.any() else out
     rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
                         problems=problems)  # fmt: skip
     return kept, rep
@@ -390,7 +391,7 @@ def _clean_events(table: CsvTable, file: str, tz: str,
     texts |= {f: coded[f] for f in ("value", "actor") if f in coded}
     out = pd.DataFrame(
         {
-            "_line": lines[keep],
+            "_line": lines if all_kept else lines[keep],
             "_file": pd.Categorical.from_codes(np.zeros(len(keep), dtype=np.int8), [file]),
             "ticket_id": to_series(ticket_id if all_kept else ticket_id.take(pa.array(keep))),
         }
@@ -401,10 +402,10 @@ def _clean_events(table: CsvTable, file: str, tz: str,
         if field in texts:
             codes, names = texts[field]
             out[field] = categorical(codes if all_kept else codes[keep], names).array
-    out["at"] = pd.Series(at[keep], dtype="datetime64[us]").dt.tz_localize("UTC")
+    out["at"] = pd.Series(at if all_kept else at[keep]).dt.tz_localize("UTC")
     if "public" in coded:
-        known = public[keep] >= 0
-        out["public"] = pd.arrays.BooleanArray(public[keep] == 1, ~known)
+        public = public if all_kept else public[keep]
+        out["public"] = pd.arrays.BooleanArray(public == 1, public < 0)
     out["status_class"] = categorical(cls_codes if all_kept else cls_codes[keep], cls_names).array
     return out, ProblemReport(rows_imported=len(keep), rows_rejected=int(reject.sum()),
                               problems=problems)  # fmt: skip
