@@ -393,7 +393,13 @@ def merge_into_log(
                 )
 
                 def ordered_events() -> tuple[pa.Table, EventCodes | None]:
-                    ordered = _is_ordered(events)
+                    # one source's codes order its events as their ticket ids do: numbers
+                    # are compared instead of strings
+                    ordered = (
+                        ascending(codes.tix, codes.at, codes.seq, strict=True)
+                        if codes is not None
+                        else _is_ordered(events)
+                    )
                     all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"], ordered)
                     return all_e, codes if ordered else None
 
