@@ -372,7 +372,11 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
         table = pacsv.read_csv(
             pa.BufferReader(f.data),
             read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, block_size=1 << 24, use_threads=True
+                column_names=names,
+                skip_rows=1,
+                # 1 MiB blocks parse fastest, quoted newlines or not (measured against 4, 16 MiB)
+                block_size=1 << 20,
+                use_threads=True,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim, newlines_in_values=quoted, invalid_row_handler=on_invalid
