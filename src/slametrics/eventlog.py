@@ -342,10 +342,9 @@ def _is_ordered(events: pd.DataFrame | pa.Table) -> bool:
 
 def _single_value(arr: pa.ChunkedArray) -> bool:
     """Whether a dictionary column holds one value and no nulls (checked on its dictionary)."""
-    if not pa.types.is_dictionary(arr.type) or arr.null_count:
+    if not pa.types.is_dictionary(arr.type) or arr.null_count or not arr.num_chunks:
         return False
-    return len(pc.unique(arr.unify_dictionaries().chunk(0).dictionary if arr.num_chunks else
-                         pa.array([], arr.type.value_type))) <= 1  # fmt: skip
+    return len(pc.unique(arr.unify_dictionaries().chunk(0).dictionary)) <= 1
 
 
 def _order_events(events: pd.DataFrame) -> pd.DataFrame:

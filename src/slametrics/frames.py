@@ -1,4 +1,4 @@
-"""Column helpers pandas lacks for large Arrow-backed string columns."""
+"""Column helpers pandas lacks for large text columns: Arrow-backed strings and categoricals."""
 
 from __future__ import annotations
 
@@ -61,17 +61,6 @@ def group_last(keys: np.ndarray) -> np.ndarray:
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.concatenate([keys[1:] != keys[:-1], [True]]))
-
-
-def map_values(values: pd.Series, mapping: dict) -> pd.Series:
-    """`values.map(mapping)` through the distinct values: one dict lookup per distinct value.
-
-    A status or event column has a handful of distinct values over millions of rows, and
-    pandas' own map looks each row up.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)  # per distinct
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def codes_in(
