@@ -119,6 +119,24 @@ def test_read_csv_codes_named_columns_while_parsing() -> None:
     assert plain.arrow["event"].to_pylist() == ["created", " Status ", "", "x,y", "created"]
 
 
+def test_export_through_a_pipe_is_read_once_whole(tmp_path: Path) -> None:
+    """A FIFO (as /dev/stdin or <(...) give) cannot be read twice: it is read whole at once."""
+    import os
+    import threading
+
+    fifo = tmp_path / "tickets.csv"
+    os.mkfifo(fifo)
+    got = {}
+    # daemon threads with a timeout: reading a pipe twice would block, not fail
+    writer = threading.Thread(target=fifo.write_text, args=(TICKETS,), daemon=True)
+    reader = threading.Thread(target=lambda: got.update(t=read_exports([fifo])[0]), daemon=True)
+    writer.start()
+    reader.start()
+    reader.join(timeout=30)
+    assert "t" in got, "reading the pipe blocked or failed"
+    assert sorted(got["t"]["ticket_id"]) == ["1", "2", "4"]
+
+
 def test_malformed_row_is_reported_and_skipped(tmp_path: Path) -> None:
     text = "ticket_id,created_at,status\n1,2026-11-02T09:00:00Z,open\n2,2026-11-02T09:00:00Z,open,extra,cells\n3,2026-11-02T09:00:00Z,open\n"
     t, _, s = read_exports([write(tmp_path, "tickets.csv", text)])

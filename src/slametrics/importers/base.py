@@ -284,8 +284,9 @@ def map_status_classes(
     table.update({k.strip().lower(): v for k, v in (overrides or {}).items()})
     codes, names = distinct_codes(raw.astype("string"))
     keys = [n.strip().lower() for n in names.to_pylist()]
-    distinct_keys = list(dict.fromkeys(keys))
-    key_of = np.array([distinct_keys.index(k) for k in keys] + [-1], dtype=np.int64)[codes]
+    position = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    distinct_keys = list(position)
+    key_of = np.array([position[k] for k in keys] + [-1], dtype=np.int64)[codes]
     classes = [table.get(k, "open") for k in distinct_keys]
     unknown_keys = [k not in table for k in distinct_keys]
     problems = []

@@ -99,13 +99,14 @@ def open_inputs(path: str | Path) -> list[InputFile]:
         raise UserError(
             f"{p} is a directory; give export files, or an event-log directory as SOURCE"
         )
-    try:
-        with open(p, "rb") as fh:
-            magic = fh.read(4)
-    except OSError as exc:
-        raise UserError(f"cannot read {p}: {exc.strerror}") from None
-    if magic[:2] != b"\x1f\x8b" and magic[:4] != b"PK\x03\x04":
-        return [InputFile(str(p), path=p)]  # read when first needed
+    if p.is_file():  # a pipe (/dev/stdin, <(...)) can be read once only: it is read whole below
+        try:
+            with open(p, "rb") as fh:
+                magic = fh.read(4)
+        except OSError as exc:
+            raise UserError(f"cannot read {p}: {exc.strerror}") from None
+        if magic[:2] != b"\x1f\x8b" and magic[:4] != b"PK\x03\x04":
+            return [InputFile(str(p), path=p)]  # read when first needed
     try:
         raw = p.read_bytes()
     except OSError as exc:
