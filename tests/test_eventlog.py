@@ -136,20 +136,29 @@ def test_import_killed_midway_leaves_log_as_before(tmp_path: Path) -> None:
     assert not list(log.glob(".tmp-*"))
 
 
-def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
-    """A week's metrics from a pruned read equal those from the whole log, with fewer tickets read."""
+def _sample_log_and_week(tmp_path: Path, tickets: int, seed: int, weeks: int, policy_name: str,
+                         week: str):  # fmt: skip
+    """A generated log at tmp_path/log from 2026-01-05, with (policy, week, the week's first
+    instant a ticket must be active from to count)."""
     from conftest import POLICIES
     from slametrics import api
-    from slametrics.metrics import compute_metrics
     from slametrics.periods import parse_period
     from slametrics.policy import load_policy
     from slametrics.sample import write_sample_csv
 
-    paths = write_sample_csv(tmp_path / "csv", 3000, seed=5, start="2026-01-05", weeks=40)
+    paths = write_sample_csv(tmp_path / "csv", tickets, seed=seed, start="2026-01-05", weeks=weeks)
     api.import_exports(list(paths), tmp_path / "log")
-    policy = load_policy(POLICIES / "ru-contract.yaml")
-    period = parse_period("2026-W38", policy.timezone)
-    since = api._active_since(period, policy, None)
+    policy = load_policy(POLICIES / f"{policy_name}.yaml")
+    period = parse_period(week, policy.timezone)
+    return policy, period, api._active_since(period, policy, None)
+
+
+def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
+    """A week's metrics from a pruned read equal those from the whole log, with fewer tickets read."""
+    from slametrics import api
+    from slametrics.metrics import compute_metrics
+
+    policy, period, since = _sample_log_and_week(tmp_path, 3000, 5, 40, "ru-contract", "2026-W38")
     full = api.load_source([tmp_path / "log"])
     pruned = api.load_source([tmp_path / "log"], active_since=since)
     assert len(pruned.log.tickets) < len(full.log.tickets) / 2
@@ -161,19 +170,12 @@ def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
 
 def test_event_codes_give_the_same_metrics_as_the_events(tmp_path: Path) -> None:
     """A snapshot's codes.parquet stands in for the events table, whole or pruned to a period."""
-    from conftest import POLICIES
     from slametrics import api
     from slametrics.eventlog import CODES_FILE
     from slametrics.metrics import compute_metrics
-    from slametrics.periods import parse_period
-    from slametrics.policy import load_policy
-    from slametrics.sample import write_sample_csv
 
-    paths = write_sample_csv(tmp_path / "csv", 1500, seed=3, start="2026-01-05", weeks=20)
-    api.import_exports(list(paths), tmp_path / "log")
-    policy = load_policy(POLICIES / "business-hours.yaml")
-    period = parse_period("2026-W15", policy.timezone)
-    since = api._active_since(period, policy, None)
+    policy, period, since = _sample_log_and_week(tmp_path, 1500, 3, 20, "business-hours",
+                                                 "2026-W15")  # fmt: skip
     with_codes = [api.load_source([tmp_path / "log"], active_since=s).log for s in (None, since)]
     results = []
     for log in with_codes:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.calendar import FAR, NAT, US, WorkingTime, build_working_time, from_us, to_us
-from slametrics.frames import ascending, codes_in, is_categorical
+from slametrics.frames import ascending, codes_in
 from slametrics.policy import CLOCK_NAMES, Policy
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
@@ -120,14 +120,6 @@ def ticket_index(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tab
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _codes(s: pd.Series | pa.ChunkedArray, values: tuple[str, ...]) -> np.ndarray:
-    """Position of each cell in `values` (-1 for others and nulls), computed in Arrow."""
-    if is_categorical(s):  # looked up through the dictionary
-        return codes_in(s, values)
-    idx = pc.index_in(_arrow_strings(s), value_set=pa.array(list(values), pa.large_string()))
-    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def _us(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
     if isinstance(values, pa.ChunkedArray | pa.Array):
         us = pc.cast(pc.cast(values, pa.timestamp("us", tz="UTC")), pa.int64())
@@ -191,14 +183,14 @@ def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tabl
     known = np.flatnonzero(tix >= 0)
     # comparisons in Arrow: converting 10M strings to Python objects would cost gigabytes
     reply = (
-        (_codes(events["event"], ("agent_reply",)) == 0)
+        (codes_in(events["event"], ("agent_reply",)) == 0)
         & _flags(events["public"])
-        & (_codes(events["actor"], ("customer",)) != 0)
+        & (codes_in(events["actor"], ("customer",)) != 0)
     )
     seq = events["seq"].to_numpy() if isinstance(events, pa.Table) else events["seq"].to_numpy()
     return EventCodes(
         tix=tix[known], at=_us(events["at"])[known], seq=np.asarray(seq)[known].astype(np.int64),
-        cls=_codes(events["status_class"], STATUS_CLASSES)[known].astype(np.int8),
+        cls=codes_in(events["status_class"], STATUS_CLASSES)[known].astype(np.int8),
         reply=reply[known],
     )  # fmt: skip
 

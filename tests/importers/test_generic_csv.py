@@ -286,12 +286,24 @@ null,2026-11-02T10:10:00Z,status,open,agent,false
 """
 
 
+def _events_of_ticket_1(tmp_path: Path, events: str):
+    """(events frame, import summary) of `events` for a tickets file holding only ticket 1."""
+    tickets = "ticket_id,created_at\n1,2026-11-02T09:00:00Z\n"
+    _, e, s = read_exports(
+        [write(tmp_path, "tickets.csv", tickets), write(tmp_path, "events.csv", events)]
+    )
+    return e, s
+
+
+def _cells(frame) -> list[list]:
+    """The frame's cells as lists, missing ones as None."""
+    cells = frame.astype(object)
+    return cells.where(cells.notna(), None).values.tolist()
+
+
 def test_canonical_events_are_cleaned_and_checked_cell_by_cell(tmp_path: Path) -> None:
     """Events cells are trimmed, case-folded where the schema says so, and every bad one cited."""
-    tickets = "ticket_id,created_at\n1,2026-11-02T09:00:00Z\n"
-    t, e, s = read_exports(
-        [write(tmp_path, "tickets.csv", tickets), write(tmp_path, "events.csv", EVENTS_MESSY)]
-    )
+    e, s = _events_of_ticket_1(tmp_path, EVENTS_MESSY)
     found = [(p.code, p.line, p.column, p.value, p.severity) for p in s.problems]
     assert found == [
         ("timestamp-out-of-range", 6, "at", "2150-01-01T00:00:00Z", "error"),
@@ -301,8 +313,7 @@ def test_canonical_events_are_cleaned_and_checked_cell_by_cell(tmp_path: Path) -
     ]
     assert "2 row(s)" in s.problems[2].message  # one warning for both spellings
     rows = e[e["event"] != "created"].sort_values("at")
-    cells = rows[["ticket_id", "event", "value", "status_class"]].astype(object)
-    assert cells.where(cells.notna(), None).values.tolist() == [
+    assert _cells(rows[["ticket_id", "event", "value", "status_class"]]) == [
         ["1", "agent_reply", None, None],
         ["1", "status", "In Limbo", "open"],
         ["1", "status", "in limbo", "open"],
@@ -315,7 +326,6 @@ def test_canonical_events_are_cleaned_and_checked_cell_by_cell(tmp_path: Path) -
 def test_canonical_events_actor_and_class_outside_the_schema_are_warnings(tmp_path: Path) -> None:
     """An actor or stated class is case-folded; one outside the schema is a warning per distinct
     value and left empty (actor from the event type, class from the value), not a failed import."""
-    tickets = "ticket_id,created_at\n1,2026-11-02T09:00:00Z\n"
     events = (
         "ticket_id,at,event,value,actor,status_class\n"
         "1,2026-11-02T09:30:00Z,agent_reply,, Agent ,\n"
@@ -323,9 +333,7 @@ def test_canonical_events_actor_and_class_outside_the_schema_are_warnings(tmp_pa
         "1,2026-11-02T10:05:00Z,status,pending,ROBOT,limbo\n"
         "1,2026-11-02T10:10:00Z,customer_reply,,,\n"
     )
-    t, e, s = read_exports(
-        [write(tmp_path, "tickets.csv", tickets), write(tmp_path, "events.csv", events)]
-    )
+    e, s = _events_of_ticket_1(tmp_path, events)
     found = [(p.code, p.line, p.column, p.value, p.severity) for p in s.problems]
     assert found == [
         ("unknown-value", 4, "status_class", "limbo", "warning"),
@@ -333,8 +341,7 @@ def test_canonical_events_actor_and_class_outside_the_schema_are_warnings(tmp_pa
     ]
     assert "2 row(s)" in s.problems[1].message
     rows = e[e["event"] != "created"].sort_values("at")
-    cells = rows[["actor", "status_class"]].astype(object)
-    assert cells.where(cells.notna(), None).values.tolist() == [
+    assert _cells(rows[["actor", "status_class"]]) == [
         ["agent", None],
         ["system", "waiting_customer"],
         ["system", "waiting_customer"],  # "pending" says waiting_customer by the default table

@@ -280,33 +280,56 @@ def map_status_classes(
     Worked out per distinct status (a handful over many rows), one warning per distinct unknown
     one at its first row.
     """
+    codes, names = distinct_codes(raw.astype("string"))
+    names = names.to_pylist()
+    classes = status_classes_of(names, overrides)
+    unknown = np.array([c is None for c in classes] + [False])[codes]
+    lines = frame["_line"] if frame.index.equals(raw.index) else frame["_line"].reindex(raw.index)
+    problems = distinct_value_warnings(np.flatnonzero(unknown), codes, names, lines.to_numpy(),
+                                       file=file, column=column, code="unknown-status")  # fmt: skip
+    indices = pa.array(np.where(codes < 0, 0, codes).astype(np.int32), mask=codes < 0)
+    dictionary = pa.array([c or "open" for c in classes] or [""], pa.large_string())
+    out = pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
+    return to_series(out, index=raw.index), problems
+
+
+def status_classes_of(names: list[str], overrides: dict[str, str] | None = None) -> list:
+    """The status class of each raw status (trimmed, case-insensitive); None for unknown ones."""
     table = dict(DEFAULT_STATUS_CLASSES)
     table.update({k.strip().lower(): v for k, v in (overrides or {}).items()})
-    codes, names = distinct_codes(raw.astype("string"))
-    keys = [n.strip().lower() for n in names.to_pylist()]
-    position = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    distinct_keys = list(position)
-    key_of = np.array([position[k] for k in keys] + [-1], dtype=np.int64)[codes]
-    classes = [table.get(k, "open") for k in distinct_keys]
-    unknown_keys = [k not in table for k in distinct_keys]
-    problems = []
-    if any(unknown_keys):
-        unknown = np.array([*unknown_keys, False])[key_of]
-        rows = np.flatnonzero(unknown)
-        found, first = np.unique(key_of[rows], return_index=True)
-        mask = np.zeros(len(raw), dtype=bool)
-        mask[rows[first]] = True
-        problems = problems_from_mask(
-            frame.assign(**{column: raw}), pd.Series(mask, index=frame.index),
-            code="unknown-status", column=column, file=file, severity="warning",
+    return [table.get(n.strip().lower()) for n in names]
+
+
+def distinct_value_warnings(
+    rows: np.ndarray,
+    codes: np.ndarray,
+    names: list[str],
+    lines: np.ndarray,
+    *,
+    file: str,
+    column: str,
+    code: str,
+    note: str = "",
+) -> list[Problem]:
+    """One warning per distinct value among `rows` (trimmed, case-insensitive), at its first row
+    and with its row count, not one per row. `codes` index `names` per row of the file, whose
+    source lines are `lines`."""
+    if not len(rows):
+        return []
+    key = np.array([v.strip().lower() for v in names], dtype=object)[codes[rows]]
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    return [
+        Problem(
+            code=code,
+            file=file,
+            line=int(lines[rows[i]]),
+            column=column,
+            value=names[codes[rows[i]]][:200],
+            severity="warning",
+            message="; ".join(x for x in (PROBLEM_CODES[code], note, f"{int(c)} row(s)") if x),
         )  # fmt: skip
-        counts = np.bincount(key_of[rows], minlength=len(distinct_keys))
-        at_row = dict(zip(rows[first], found, strict=True))
-        for p, row in zip(problems, sorted(at_row), strict=True):
-            p.message = f"{PROBLEM_CODES['unknown-status']}; {int(counts[at_row[row]])} row(s)"
-    indices = pa.array(np.where(key_of < 0, 0, key_of).astype(np.int32), mask=key_of < 0)
-    out = pa.DictionaryArray.from_arrays(indices, pa.array(classes or [""], pa.large_string()))
-    return to_series(out.cast(pa.large_string()), index=raw.index), problems
+        for i, c in sorted(zip(first, counts, strict=True))
+    ]
 
 
 def parse_numbers(

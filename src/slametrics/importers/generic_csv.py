@@ -19,7 +19,6 @@ from slametrics.importers.arrow_text import clean_text, text_codes, to_series
 from slametrics.importers.base import (
     BOOL_FALSE,
     BOOL_TRUE,
-    DEFAULT_STATUS_CLASSES,
     IMPLIED_CLASSES,
     NULL_TOKENS,
     Importer,
@@ -27,6 +26,7 @@ from slametrics.importers.base import (
     ImportResult,
     TicketLinks,
     clean_strings,
+    distinct_value_warnings,
     extra_map,
     finalize_with_codes,
     link_events,
@@ -35,9 +35,10 @@ from slametrics.importers.base import (
     parse_numbers,
     parse_timestamps,
     snapshot_events,
+    status_classes_of,
 )
 from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv, unique_names
-from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
+from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import ACTORS, EVENT_TYPES, STATUS_CLASSES, TICKET_COLUMNS
 
 TIMESTAMP_FIELDS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
@@ -453,31 +454,10 @@ def _allowed_only(codes: np.ndarray, names: list[str], allowed: tuple[str, ...],
     remap = np.array([-1 if b else kept.index(n) for n, b in zip(names, bad, strict=True)] + [-1],
                      dtype=np.int64)  # fmt: skip
     rows = np.flatnonzero(_lookup(codes, bad))
-    problems = _distinct_value_problems(rows, codes, names, lines, file, column, "unknown-value",
-                                        f"not one of {', '.join(allowed)}; left empty")  # fmt: skip
+    problems = distinct_value_warnings(rows, codes, names, lines, file=file, column=column,
+                                       code="unknown-value",
+                                       note=f"not one of {', '.join(allowed)}; left empty")  # fmt: skip
     return remap[codes], kept, problems
-
-
-def _distinct_value_problems(rows: np.ndarray, codes: np.ndarray, names: list[str],
-                             lines: np.ndarray, file: str, column: str, code: str,
-                             note: str) -> list[Problem]:  # fmt: skip
-    """One warning per distinct value among `rows` (at its first row), not one per row."""
-    if not len(rows):
-        return []
-    key = np.array([v.lower() for v in names], dtype=object)[codes[rows]]
-    _, first, counts = np.unique(key, return_index=True, return_counts=True)
-    return [
-        Problem(
-            code=code,
-            file=file,
-            line=int(lines[rows[i]]),
-            column=column,
-            value=names[codes[rows[i]]][:200],
-            severity="warning",
-            message="; ".join(x for x in (PROBLEM_CODES[code], note, f"{int(c)} row(s)") if x),
-        )  # fmt: skip
-        for i, c in sorted(zip(first, counts, strict=True))
-    ]
 
 
 def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str,
@@ -488,14 +468,13 @@ def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str
     if coded is None:
         return np.full(n, -1, dtype=np.int64), names_out, []
     codes, names = coded
-    table = dict(DEFAULT_STATUS_CLASSES)
-    mapped = [table.get(v.lower()) for v in names]
+    mapped = status_classes_of(names)
     to_cls = np.array([names_out.index(m) if m else -1 for m in mapped] + [-1], dtype=np.int64)
     cls = np.where(status_like, to_cls[codes], -1)
     unknown = status_like & (codes >= 0) & (to_cls[codes] < 0)
     rows = np.flatnonzero(unknown)
-    problems = _distinct_value_problems(rows, codes, names, lines, file, "value",
-                                        "unknown-status", "")  # fmt: skip
+    problems = distinct_value_warnings(rows, codes, names, lines, file=file, column="value",
+                                       code="unknown-status")  # fmt: skip
     cls[rows] = names_out.index("open")
     return cls, names_out, problems
 

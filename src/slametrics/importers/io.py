@@ -49,6 +49,7 @@ class InputFile:
         self.encoding = encoding
         self.problems = list(problems or [])
         self._path = path
+        self._head = b""  # the first bytes of a file not yet read whole (detection asks often)
 
     @property
     def data(self) -> bytes:
@@ -72,11 +73,13 @@ class InputFile:
 
     def head(self, n: int = 65536) -> str:
         if self._data is None:
-            try:
-                with open(self._path, "rb") as fh:
-                    chunk = fh.read(n + 3)
-            except OSError as exc:
-                raise UserError(f"cannot read {self._path}: {exc.strerror}") from None
+            if len(self._head) < n + 3:
+                try:
+                    with open(self._path, "rb") as fh:
+                        self._head = fh.read(n + 3)
+                except OSError as exc:
+                    raise UserError(f"cannot read {self._path}: {exc.strerror}") from None
+            chunk = self._head[: n + 3]
             chunk = chunk[3:] if chunk[:3] == b"\xef\xbb\xbf" else chunk
             if chunk.isascii():  # decodes the same whatever the whole file's encoding is
                 return chunk[:n].decode("ascii")
