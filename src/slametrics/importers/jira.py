@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 
 from slametrics.errors import UserError
+from slametrics.frames import distinct_codes
 from slametrics.importers.base import (
-    DEFAULT_STATUS_CLASSES,
     Importer,
     ImportOptions,
     ImportResult,
@@ -29,6 +29,7 @@ from slametrics.importers.base import (
     reject_missing,
     resolve_columns,
     snapshot_events,
+    status_classes_of,
     text_series,
     transition_events,
 )
@@ -335,9 +336,10 @@ def _classify(
         raw, frame, column=column, file=file, overrides=overrides
     )
     if categories is not None and problems:
-        table = {**DEFAULT_STATUS_CLASSES, **{k.lower(): v for k, v in overrides.items()}}
         key = raw.astype("string").str.strip().str.lower()
-        unknown = key.notna() & ~key.isin(list(table))
+        codes, names = distinct_codes(key)  # the statuses map_status_classes could not class
+        unknown_name = [c is None for c in status_classes_of(names.to_pylist(), overrides)]
+        unknown = pd.Series(np.array([*unknown_name, False])[codes], index=raw.index)
         by_cat = categories.astype("string").str.strip().str.lower().map(CATEGORY_CLASSES)
         classes = classes.mask(unknown & by_cat.notna(), by_cat)
         firsts = pd.Series(classes[unknown].to_numpy(), index=key[unknown].to_numpy())
