@@ -106,7 +106,7 @@ def phase_import(p: dict[str, Any]) -> dict[str, Any]:
 
 def phase_clocks(p: dict[str, Any]) -> dict[str, Any]:
     from slametrics.api import Query
-    from slametrics.clocks import compute_clocks
+    from slametrics.engine.clocks import compute_clocks
     from slametrics.metrics import prepare, resolve_as_of
 
     t0 = time.perf_counter()
@@ -305,7 +305,7 @@ def phase_business_time(p: dict[str, Any]) -> dict[str, Any]:
     import holidays
     import numpy as np
 
-    from slametrics.calendar import business_seconds
+    from slametrics.business_time import business_seconds
     from slametrics.policy import BusinessCalendar, HolidaySource
 
     n, k, seed = p["intervals"], p["bdt_sample"], p["seed"]
@@ -437,7 +437,7 @@ def phase_correctness(p: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from slametrics.calendar import business_seconds
+    from slametrics.business_time import business_seconds
     from slametrics.policy import BusinessCalendar, HolidaySource
 
     n, k, m, seed = p["intervals"], p["alt_sample"], p["oracle_sample"], p["seed"]

@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slametrics import api, metrics
-from slametrics.clocks import _timeline_order, compute_clocks, repeat_flags
+from slametrics.engine.clocks import _timeline_order, compute_clocks, repeat_flags
 from slametrics.periods import parse_period
 from slametrics.policy import load_policy, parse_policy
 from slametrics.sample import write_sample_csv

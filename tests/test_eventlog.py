@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE
 from slametrics.api import read_exports
-from slametrics.clocks import code_events
 from slametrics.errors import UserError
+from slametrics.eventcodes import code_events
 from slametrics.eventlog import locked, merge_into_log, read_log, snapshot_dir
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
 
@@ -282,7 +282,7 @@ def test_event_codes_from_the_importer_equal_codes_from_the_tables(
     import pyarrow.parquet as pq
 
     from slametrics.api import import_exports
-    from slametrics.clocks import code_events
+    from slametrics.eventcodes import code_events
     from slametrics.eventlog import CODES_FILE, EVENTS_FILE, TICKETS_FILE
 
     tmp = tmp_path_factory.mktemp("codes")

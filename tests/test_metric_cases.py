@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from slametrics.clocks import compute_clocks
+from slametrics.engine.clocks import compute_clocks
 from slametrics.eventlog import EventLog
 from slametrics.importers.base import finalize
 from slametrics.metrics import compute_metrics

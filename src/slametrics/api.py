@@ -15,8 +15,9 @@ import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from slametrics.check import check_thresholds
-from slametrics.clocks import EventCodes, compute_clocks
+from slametrics.engine.clocks import compute_clocks
 from slametrics.errors import UserError, check_timezone
+from slametrics.eventcodes import EventCodes
 from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions

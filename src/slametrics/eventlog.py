@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from slametrics.clocks import EventCodes, code_events
+from slametrics.columns import ascending, isin
 from slametrics.errors import UserError
-from slametrics.frames import ascending, isin
+from slametrics.eventcodes import EventCodes, code_events
 from slametrics.schema import (
     DONE_CLASSES,
     EVENT_DTYPES,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from slametrics.clocks import (
+from slametrics.columns import codes_in
+from slametrics.engine.clocks import (
     OUTCOMES,
     ClockResult,
     PreparedLog,
@@ -17,7 +18,6 @@ from slametrics.clocks import (
     prepare_log,
 )
 from slametrics.eventlog import EventLog
-from slametrics.frames import codes_in
 from slametrics.periods import Period
 from slametrics.policy import CLOCK_NAMES, Policy, Threshold
 from slametrics.results import (

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.frames import distinct_codes
+from slametrics.columns import distinct_codes
 
 TextArray = pa.Array | pa.ChunkedArray
 

@@ -14,9 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.clocks import EventCodes
-from slametrics.errors import UserError
-from slametrics.frames import (
+from slametrics.columns import (
     ascending,
     categorical,
     categories_of,
@@ -29,6 +27,8 @@ from slametrics.frames import (
     index_in,
     is_categorical,
 )
+from slametrics.errors import UserError
+from slametrics.eventcodes import EventCodes
 from slametrics.importers.arrow_text import clean_text, to_series
 from slametrics.importers.io import CsvTable, InputFile, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask

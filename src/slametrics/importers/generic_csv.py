@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from slametrics.columns import categorical, concat_frames
 from slametrics.errors import UserError, check_timezone
-from slametrics.frames import categorical, concat_frames
 from slametrics.importers.arrow_text import clean_text, text_codes, to_series
 from slametrics.importers.base import (
     BOOL_FALSE,

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from slametrics.columns import distinct_codes
 from slametrics.errors import UserError
-from slametrics.frames import distinct_codes
 from slametrics.importers.base import (
     Importer,
     ImportOptions,

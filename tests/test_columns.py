@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.frames import codes_in, concat_frames, fill_by_key
+from slametrics.columns import codes_in, concat_frames, fill_by_key
 
 CELLS = st.sampled_from([None, "new", "open", "resolved", "Agent", ""])
 KEYS = st.sampled_from([None, "created", "resolved", "agent_reply", "status"])

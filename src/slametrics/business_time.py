@@ -19,12 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from slametrics.columns import DAY_US, FAR, NAT, US, to_us
 from slametrics.policy import BusinessCalendar, Calendar
-
-US = 1_000_000
-DAY_US = 86_400 * US
-FAR = 2**60  # microseconds; far beyond any plausible data but safe from int64 overflow
-NAT = np.iinfo(np.int64).min  # "no instant", as pandas encodes NaT
 
 
 @dataclass(frozen=True)
@@ -224,16 +220,3 @@ def business_seconds(
     wt = build_working_time(calendar, tz, int(a.min()), int(b.max()))
     return wt.between(a, b) / US
 
-
-def to_us(values: pd.Series | np.ndarray | pd.DatetimeIndex) -> np.ndarray:
-    """Tz-aware timestamps as int64 UTC microseconds (NaT becomes int64 min)."""
-    idx = pd.DatetimeIndex(values)
-    if idx.tz is None:
-        idx = idx.tz_localize("UTC")
-    return idx.tz_convert("UTC").as_unit("us").asi8
-
-
-def from_us(values: np.ndarray) -> pd.DatetimeIndex:
-    """Int64 UTC microseconds as a tz-aware DatetimeIndex (NAT becomes NaT)."""
-    arr = np.asarray(values, dtype=np.int64).astype("datetime64[us]")
-    return pd.DatetimeIndex(arr).as_unit("us").tz_localize("UTC")

@@ -11,14 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.calendar import (
-    US,
-    build_working_time,
-    business_seconds,
-    from_us,
-    holiday_dates,
-    to_us,
-)
+from slametrics.business_time import build_working_time, business_seconds, holiday_dates
+from slametrics.columns import US, from_us, to_us
 from slametrics.policy import BusinessCalendar
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Europe/Moscow", "Australia/Lord_Howe"]

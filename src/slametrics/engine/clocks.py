@@ -2,7 +2,7 @@
 
 Everything is computed over all tickets at once: the status history becomes a table of intervals,
 each clock's active intervals are clipped to [start, stop or as_of), and their working time is
-measured on the calendar's cumulative axis (see calendar.py). The only Python loops are over the
+measured on the calendar's cumulative axis (see business_time.py). The only Python loops are over the
 policy's calendars and clocks.
 """
 
@@ -13,20 +13,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from slametrics.calendar import FAR, NAT, US, WorkingTime, build_working_time, from_us, to_us
-from slametrics.frames import ascending, codes_in
+from slametrics.business_time import WorkingTime, build_working_time
+from slametrics.columns import FAR, NAT, US, ascending, from_us, to_us
+from slametrics.engine.rules import assign_kinds, match_targets
+from slametrics.eventcodes import (
+    CLASS_CODE,
+    CLASS_NAMES,
+    DONE_CODES,
+    EventCodes,
+    code_events,
+    ticket_index,
+)
 from slametrics.policy import CLOCK_NAMES, Policy
-from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
+from slametrics.schema import DONE_CLASSES
 
 CLOCK_COLUMNS = [
     "source", "ticket_id", "clock", "priority", "kind", "calendar", "target_s", "started_at",
     "stopped_at", "elapsed_s", "paused_s", "due_at", "outcome",
 ]  # fmt: skip
 OUTCOMES = ("met", "breached", "running")
-TICKET_KEY_COLUMNS = ("source", "ticket_id")
 OUTCOME_NAMES = np.array(OUTCOMES, dtype=object)
 # what the headline figures of a period need (the trend computes only these)
 LEAN_CLOCK_COLUMNS = ("clock", "stopped_at", "outcome", "tix")
@@ -46,35 +52,6 @@ class ClockResult:
     reply_sources: frozenset[str]  # sources with any agent reply by as_of (FCR is judgeable)
 
 
-def assign_kinds(tickets: pd.DataFrame, policy: Policy) -> pd.Series:
-    """Kind per ticket: the policy's mapping of raw types, else the importer's kind, else other."""
-    lookup = {raw.strip().lower(): kind for kind, raws in policy.kinds.items() for raw in raws}
-    # through the distinct types: a handful of values over a million tickets
-    codes, uniques = pd.factorize(tickets["type"].astype("string"))
-    mapped = np.array([lookup.get(str(u).strip().lower()) for u in uniques] + [None], dtype=object)
-    by_type = pd.Series(mapped[codes], index=tickets.index, dtype="string")
-    existing = tickets["kind"].astype("string") if "kind" in tickets else None
-    kinds = by_type if existing is None else by_type.fillna(existing)
-    return kinds.fillna("other").astype(str)
-
-
-def match_targets(tickets: pd.DataFrame, policy: Policy) -> np.ndarray:
-    """Index of the first matching target rule per ticket (-1 for none); case-insensitive."""
-    rule = np.full(len(tickets), -1, dtype=np.int64)
-    for i, target in enumerate(policy.targets):
-        mask = np.ones(len(tickets), dtype=bool)
-        for field, values in target.match_values().items():
-            col = tickets[field].astype("string").str.strip().str.lower()
-            mask &= col.isin([v.strip().lower() for v in values]).fillna(False).to_numpy()
-        rule[(rule < 0) & mask] = i
-    return rule
-
-
-CLASS_CODE = {c: np.int8(i) for i, c in enumerate(STATUS_CLASSES)}
-DONE_CODES = np.array([CLASS_CODE[c] for c in DONE_CLASSES], dtype=np.int8)
-CLASS_NAMES = np.array(STATUS_CLASSES, dtype=object)
-
-
 @dataclass
 class PreparedLog:
     """What does not depend on as_of: ticket keys, kinds, rules, the sorted status timeline.
@@ -92,107 +69,6 @@ class PreparedLog:
     rp_at: np.ndarray
     settled_at: np.ndarray  # us after which nothing about the ticket changes (FAR while not done)
     repeat: np.ndarray  # incident with an earlier one of the same key within the policy's window
-
-
-def _arrow_strings(s: pd.Series | pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    if isinstance(s, pa.ChunkedArray | pa.Array):
-        return pc.cast(s, pa.large_string())
-    native = getattr(s.array, "_pa_array", None)
-    arr = native if native is not None else pa.array(s.astype(object), from_pandas=True)
-    return pc.cast(arr, pa.large_string())
-
-
-def ticket_index(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table) -> np.ndarray:
-    """Row of each event's ticket in `tickets` (-1 when unknown), by source and ticket id."""
-    sources = pc.unique(_arrow_strings(tickets["source"]))
-    ev_sources = pc.unique(_arrow_strings(events["source"]))
-    if len(sources) == 1 and ev_sources.equals(sources):
-        # one source (the usual log): ticket ids alone are the key, no joined strings needed
-        idx = pc.index_in(_arrow_strings(events["ticket_id"]),
-                          value_set=_arrow_strings(tickets["ticket_id"]))  # fmt: skip
-        return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    sep = pa.scalar("\x1f", pa.large_string())
-    tkey = pc.binary_join_element_wise(_arrow_strings(tickets["source"]),
-                                       _arrow_strings(tickets["ticket_id"]), sep)  # fmt: skip
-    ekey = pc.binary_join_element_wise(_arrow_strings(events["source"]),
-                                       _arrow_strings(events["ticket_id"]), sep)  # fmt: skip
-    idx = pc.index_in(ekey, value_set=tkey)
-    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _us(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray | pa.Array):
-        us = pc.cast(pc.cast(values, pa.timestamp("us", tz="UTC")), pa.int64())
-        return pc.fill_null(us, NAT).to_numpy(zero_copy_only=False)
-    return to_us(values)
-
-
-def _flags(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray | pa.Array):
-        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
-    return values.fillna(False).to_numpy(dtype=bool)
-
-
-@dataclass
-class EventCodes:
-    """Every event of known tickets as numbers: what the clocks read, without any strings.
-
-    Derived from the canonical tables (`code_events`); the event log stores it beside each
-    snapshot so that queries need not decode the events table at all.
-    """
-
-    tix: np.ndarray  # row of the ticket in the tickets table
-    at: np.ndarray  # us
-    seq: np.ndarray
-    cls: np.ndarray  # int8 code into STATUS_CLASSES, -1 when the event sets no status
-    reply: np.ndarray  # a public agent reply
-
-    def take(self, rows: np.ndarray) -> EventCodes:
-        return EventCodes(self.tix[rows], self.at[rows], self.seq[rows], self.cls[rows],
-                          self.reply[rows])  # fmt: skip
-
-
-def _run_index(tickets: pa.Table, events: pa.Table) -> np.ndarray | None:
-    """Ticket rows of events when both tables run in the same key order and every ticket has
-    events (as in a stored snapshot): counting runs, no hashing. None when they do not."""
-    keys = [(_arrow_strings(tickets[c]), _arrow_strings(events[c])) for c in TICKET_KEY_COLUMNS]
-    n = len(events)
-    new_run = np.zeros(n, dtype=bool)
-    new_run[0] = True
-    for _, ev in keys:
-        new_run[1:] |= pc.not_equal(ev.slice(0, n - 1), ev.slice(1)).to_numpy(zero_copy_only=False)
-    starts = np.flatnonzero(new_run)
-    if len(starts) != len(tickets):
-        return None
-    for tk, ev in keys:
-        if not pc.all(pc.equal(tk, ev.take(pa.array(starts)))).as_py():
-            return None
-    return np.cumsum(new_run) - 1
-
-
-def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table) -> EventCodes:
-    """The events of `tickets` (pandas frames or Arrow tables) as `EventCodes`, in their order."""
-    if not len(events):
-        empty = np.zeros(0, dtype=np.int64)
-        return EventCodes(empty, empty, empty, empty.astype(np.int8), empty.astype(bool))
-    tix = None
-    if isinstance(tickets, pa.Table) and isinstance(events, pa.Table):
-        tix = _run_index(tickets, events)
-    if tix is None:
-        tix = ticket_index(tickets, events)
-    known = np.flatnonzero(tix >= 0)
-    # comparisons in Arrow: converting 10M strings to Python objects would cost gigabytes
-    reply = (
-        (codes_in(events["event"], ("agent_reply",)) == 0)
-        & _flags(events["public"])
-        & (codes_in(events["actor"], ("customer",)) != 0)
-    )
-    seq = events["seq"].to_numpy() if isinstance(events, pa.Table) else events["seq"].to_numpy()
-    return EventCodes(
-        tix=tix[known], at=_us(events["at"])[known], seq=np.asarray(seq)[known].astype(np.int64),
-        cls=codes_in(events["status_class"], STATUS_CLASSES)[known].astype(np.int8),
-        reply=reply[known],
-    )  # fmt: skip
 
 
 def prepare_log(

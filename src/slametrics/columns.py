@@ -1,4 +1,4 @@
-"""Column helpers pandas lacks for large text columns: Arrow-backed strings and categoricals."""
+"""Column helpers: instants as int64 microseconds, and what pandas lacks for large text columns."""
 
 from __future__ import annotations
 
@@ -6,6 +6,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+US = 1_000_000
+DAY_US = 86_400 * US
+FAR = 2**60  # microseconds; far beyond any plausible data but safe from int64 overflow
+NAT = np.iinfo(np.int64).min  # "no instant", as pandas encodes NaT
+
+def to_us(values: pd.Series | np.ndarray | pd.DatetimeIndex) -> np.ndarray:
+    """Tz-aware timestamps as int64 UTC microseconds (NaT becomes int64 min)."""
+    idx = pd.DatetimeIndex(values)
+    if idx.tz is None:
+        idx = idx.tz_localize("UTC")
+    return idx.tz_convert("UTC").as_unit("us").asi8
+
+
+def from_us(values: np.ndarray) -> pd.DatetimeIndex:
+    """Int64 UTC microseconds as a tz-aware DatetimeIndex (NAT becomes NaT)."""
+    arr = np.asarray(values, dtype=np.int64).astype("datetime64[us]")
+    return pd.DatetimeIndex(arr).as_unit("us").tz_localize("UTC")
 
 
 def _arrow(values: pd.Series | pd.Index | np.ndarray | list) -> pa.Array | pa.ChunkedArray:
