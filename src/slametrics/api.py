@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, Field
 
 from slametrics.check import check_thresholds
 from slametrics.engine.clocks import compute_clocks
@@ -25,8 +24,8 @@ from slametrics.importers.io import InputFile, open_inputs
 from slametrics.metrics import compute_metrics, counted_clocks, prepare, resolve_as_of
 from slametrics.periods import Period, parse_instant, parse_period, whole_span
 from slametrics.policy import Policy, load_policy
-from slametrics.problems import Problem, ProblemReport
-from slametrics.results import CheckResult, MetricsResult
+from slametrics.problems import ProblemReport
+from slametrics.results import CheckResult, FileSummary, ImportSummary, MetricsResult
 from slametrics.schema import (
     EVENT_COLUMNS,
     EVENT_DTYPES,
@@ -40,32 +39,6 @@ from slametrics.schema import (
 
 IMPORTS_FILE = "imports.jsonl"
 Progress = Callable[[str, int, int], None]
-
-
-class FileSummary(BaseModel):
-    importer: str
-    files: list[str]
-    rows_read: int
-    rows_imported: int
-    rows_rejected: int
-
-
-class ImportSummary(BaseModel):
-    """What an import did: per importer row accounting, merge counts and every problem."""
-
-    log: str | None = None
-    groups: list[FileSummary] = Field(default_factory=list)
-    tickets: int = 0
-    events: int = 0
-    tickets_new: int = 0
-    tickets_updated: int = 0
-    events_new: int = 0
-    events_duplicate: int = 0
-    problems: list[Problem] = Field(default_factory=list)
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(g.rows_rejected for g in self.groups)
 
 
 @dataclass

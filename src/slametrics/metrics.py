@@ -21,6 +21,7 @@ from slametrics.eventlog import EventLog
 from slametrics.periods import Period
 from slametrics.policy import CLOCK_NAMES, Policy, Threshold
 from slametrics.results import (
+    RISK_SHARE,
     ClockStats,
     DataQuality,
     MetricsResult,
@@ -37,7 +38,6 @@ from slametrics.results import (
     WorkStatusRow,
 )
 
-RISK_SHARE = 0.8
 LIST_LIMIT = 500  # the result carries at most this many tickets per list; `tickets` has all
 HIGHER_IS_BETTER = {
     "on_time_share": True, "first_contact_resolution": True, "repeat_incident_rate": False,

@@ -6,6 +6,11 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from slametrics.problems import Problem
+
+# a running clock that has used this share of its target is a risk (report, metrics)
+RISK_SHARE = 0.8
+
 
 class PeriodInfo(BaseModel):
     start: dt.datetime
@@ -174,3 +179,29 @@ class CheckResult(BaseModel):
     as_of: dt.datetime
     passed: bool
     thresholds: list[ThresholdValue]
+
+
+class FileSummary(BaseModel):
+    importer: str
+    files: list[str]
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+
+
+class ImportSummary(BaseModel):
+    """What an import did: per importer row accounting, merge counts and every problem."""
+
+    log: str | None = None
+    groups: list[FileSummary] = Field(default_factory=list)
+    tickets: int = 0
+    events: int = 0
+    tickets_new: int = 0
+    tickets_updated: int = 0
+    events_new: int = 0
+    events_duplicate: int = 0
+    problems: list[Problem] = Field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(g.rows_rejected for g in self.groups)

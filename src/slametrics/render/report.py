@@ -12,10 +12,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from slametrics.metrics import RISK_SHARE
 from slametrics.render import charts
 from slametrics.render.i18n import Texts
-from slametrics.results import MetricsResult, MetricValue, SliceStats, ThresholdValue
+from slametrics.results import RISK_SHARE, MetricsResult, MetricValue, SliceStats, ThresholdValue
 
 FORMATS = ("md", "html")
 # How much of each list fits the page; the rest is "… and N more" (`slametrics tickets` has all).

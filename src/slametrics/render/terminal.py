@@ -6,8 +6,7 @@ import pandas as pd
 from rich.console import Group
 from rich.table import Table
 
-from slametrics.api import ImportSummary
-from slametrics.results import CheckResult, MetricsResult
+from slametrics.results import CheckResult, ImportSummary, MetricsResult
 
 
 def _pct(v: float | None) -> str:
