@@ -13,7 +13,7 @@ from typing import NamedTuple
 import pandas as pd
 import pyarrow as pa
 
-from slametrics.check import check_thresholds
+from slametrics.check import check_thresholds, judge_thresholds
 from slametrics.engine.clocks import compute_clocks
 from slametrics.errors import UserError, check_timezone
 from slametrics.eventcodes import EventCodes
@@ -254,8 +254,11 @@ def _active_since(period: Period | None, policy: Policy, as_of: pd.Timestamp | N
 def metrics(q: Query, by: str | None = None) -> MetricsResult:
     """Compute every metric for the query's period."""
     loaded, policy, period, as_of = q.prepare()
-    return compute_metrics(loaded.log, policy, period, as_of, by=by,
-                           rows_rejected=loaded.rows_rejected, problems=loaded.problems)  # fmt: skip
+    result = compute_metrics(
+        loaded.log, policy, period, as_of, by=by, rows_rejected=loaded.rows_rejected,
+        problems=loaded.problems,
+    )  # fmt: skip
+    return judge_thresholds(result)
 
 
 def check(q: Query) -> CheckResult:

@@ -217,18 +217,13 @@ def threshold_value(th: Threshold, fig: PeriodFigures) -> float | None:
     return _stats(rows)["on_time_share"]  # type: ignore[return-value]
 
 
-def evaluate_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdValue]:
-    out = []
-    for th in policy.thresholds:
-        value = threshold_value(th, fig)
-        if value is None:
-            out.append(ThresholdValue(label=th.label, metric=th.metric, value=None, min=th.min,
-                                      max=th.max, passed=True, note="no data in the period"))  # fmt: skip
-            continue
-        passed = (th.min is None or value >= th.min) and (th.max is None or value <= th.max)
-        out.append(ThresholdValue(label=th.label, metric=th.metric, value=value, min=th.min,
-                                  max=th.max, passed=passed))  # fmt: skip
-    return out
+def measure_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdValue]:
+    """Each threshold of the policy with its value in the period; `check` judges them."""
+    return [
+        ThresholdValue(label=th.label, metric=th.metric, value=threshold_value(th, fig), min=th.min,
+                       max=th.max, clock=th.clock, priority=th.priority, kind=th.kind)
+        for th in policy.thresholds
+    ]  # fmt: skip
 
 
 def _line(t: pd.DataFrame, **extra: object) -> list[TicketLine]:
@@ -354,7 +349,7 @@ def _compute_metrics(log: EventLog, policy: Policy, period: Period, as_of: pd.Ti
         priority_order=_priority_order(policy),
         trend=trend,
         directions=directions,
-        thresholds=evaluate_thresholds(policy, fig),
+        thresholds=measure_thresholds(policy, fig),
         data_quality=_data_quality(_touched(t, period), fig.counted, rows_rejected, problems),
     )
 

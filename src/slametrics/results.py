@@ -134,13 +134,19 @@ class DataQuality(BaseModel):
 
 
 class ThresholdValue(BaseModel):
+    """A policy threshold with its measured value; `check` judges it (`passed`, `note`)."""
+
     label: str
     metric: str
     value: float | None
     min: float | None = None
     max: float | None = None
-    passed: bool
+    passed: bool | None = None  # None until judged by `check.judge_thresholds`
     note: str = ""
+    # the qualifiers as fields, so that renderers never parse the label back
+    clock: str | None = Field(default=None, exclude=True)
+    priority: str | None = Field(default=None, exclude=True)
+    kind: str | None = Field(default=None, exclude=True)
 
 
 class MetricsResult(BaseModel):
