@@ -10,7 +10,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from slametrics import api, metrics
+from slametrics import api
+from slametrics.metrics import figures
 from slametrics.engine.clocks import _timeline_order, compute_clocks, repeat_flags
 from slametrics.periods import parse_period
 from slametrics.policy import load_policy, parse_policy
@@ -99,17 +100,17 @@ def sample_log(tmp_path_factory: pytest.TempPathFactory):
 def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name, monkeypatch):
     """Leaving out tickets settled before a period changes none of its figures, lean or not."""
     policy = load_policy(POLICIES / f"{policy_name}.yaml")
-    prepared = metrics.prepare_log(sample_log.tickets, sample_log.events, policy)
+    prepared = figures.prepare_log(sample_log.tickets, sample_log.events, policy)
     weeks = [parse_period(f"2026-W{w:02d}", policy.timezone) for w in range(10, 25, 2)]
     scoped_sizes = []
     for period in weeks:
         for as_of in (period.end - pd.Timedelta(microseconds=1), period.start + pd.Timedelta("3D")):
-            scoped = metrics.period_figures(sample_log, policy, period, as_of, prepared, lean=True)
+            scoped = figures.period_figures(sample_log, policy, period, as_of, prepared, lean=True)
             full_state = compute_clocks(sample_log.tickets, sample_log.events, policy, as_of,
                                         prepared)  # fmt: skip
             with monkeypatch.context() as m:
-                m.setattr(metrics, "compute_clocks", lambda *a, s=full_state, **k: s)
-                full = metrics.period_figures(sample_log, policy, period, as_of, prepared)
+                m.setattr(figures, "compute_clocks", lambda *a, s=full_state, **k: s)
+                full = figures.period_figures(sample_log, policy, period, as_of, prepared)
             assert {k: v.model_dump() for k, v in scoped.metrics.items()} == {
                 k: v.model_dump() for k, v in full.metrics.items()
             }, (period.label, as_of)

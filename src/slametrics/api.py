@@ -21,8 +21,15 @@ from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.io import InputFile, open_inputs
-from slametrics.metrics import compute_metrics, counted_clocks, prepare, resolve_as_of
-from slametrics.periods import Period, parse_instant, parse_period, whole_span
+from slametrics.metrics import (
+    compute_metrics,
+    counted_clocks,
+    prepare,
+    resolve_as_of,
+    vendor_agreement,
+)
+from slametrics.metrics.quality import VENDOR_VERDICTS
+from slametrics.periods import Period, parse_instant, parse_period, resolve_period
 from slametrics.policy import Policy, load_policy
 from slametrics.problems import ProblemReport
 from slametrics.results import CheckResult, FileSummary, ImportSummary, MetricsResult
@@ -199,21 +206,6 @@ def _import_history(log_dir: Path) -> tuple[int, int]:
     return rejected, problems
 
 
-def resolve_period(text: str | None, policy: Policy, log: EventLog,
-                   now: pd.Timestamp | None = None,
-                   as_of: pd.Timestamp | None = None) -> Period:  # fmt: skip
-    """The named period, or without a name the whole span of the data (up to --as-of if later)."""
-    if text:
-        return parse_period(text, policy.timezone, now)
-    if not len(log.tickets):
-        today = (now or pd.Timestamp.now(tz="UTC")).normalize()
-        return whole_span(today, today, policy.timezone)
-    from slametrics.metrics import latest_timestamp
-
-    last = latest_timestamp(log) if as_of is None else max(latest_timestamp(log), as_of)
-    return whole_span(log.tickets["created_at"].min(), last, policy.timezone)
-
-
 @dataclass
 class Query:
     """What metrics, tickets, check and report share: source, policy, period and as_of."""
@@ -234,7 +226,7 @@ class Query:
         loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz,
                              event_values=policy.target_priority == "at_start",
                              active_since=_active_since(named, policy, as_of))  # fmt: skip
-        period = named or resolve_period(None, policy, loaded.log, self.now, as_of)
+        period = named or resolve_period(None, policy.timezone, loaded.log.span(), self.now, as_of)
         return loaded, policy, period, as_of
 
 
@@ -307,10 +299,6 @@ AUDIT_COLUMNS = [
     "ticket_id", "clock", "vendor_met", "outcome", "agree", "elapsed_s", "target_s", "started_at",
     "stopped_at", "vendor_due_at", "due_at", "priority", "source",
 ]  # fmt: skip
-_VENDOR_COLUMNS = {
-    "first_response": "vendor_first_response_met",
-    "resolution": "vendor_resolution_met",
-}
 
 
 def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame]:
@@ -319,15 +307,13 @@ def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame
     Compared are the clocks that count in the period (stopped in it, or running and breached)
     and whose ticket carries the vendor's verdict for that clock.
     """
-    from slametrics.metrics import _data_quality
-
     loaded, policy, period, as_of = q.prepare()
     as_of = resolve_as_of(loaded.log, period, as_of)
     state = compute_clocks(loaded.log.tickets, None, policy, as_of, prepare(loaded.log, policy))
     counted = counted_clocks(state.clocks, period)
     t = state.tickets.set_index("tix")
     parts = []
-    for clock, col in _VENDOR_COLUMNS.items():
+    for clock, col in VENDOR_VERDICTS.items():
         c = counted[counted["clock"] == clock]
         vendor = t[col].reindex(c["tix"]).set_axis(c.index) if col in t else pd.NA
         c = c.assign(
@@ -337,7 +323,7 @@ def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
     rows["vendor_met"] = rows["vendor_met"].astype(bool)
     rows["agree"] = rows["vendor_met"] == (rows["outcome"] == "met")
-    summary = _data_quality(state.tickets, counted, 0, 0).vendor
+    summary = vendor_agreement(state.tickets, counted)
     if disagreements_only:
         rows = rows[~rows["agree"]]
     rows = rows.sort_values(["clock", "ticket_id"], kind="stable")

@@ -99,6 +99,24 @@ class EventLog:
             return pd.Timestamp(int(self.codes.at.max()), unit="us", tz="UTC")
         return self.events["at"].max() if len(self.events) else None
 
+    def latest_timestamp(self) -> pd.Timestamp:
+        """The latest instant in the log (events and tickets); 1970 for an empty log."""
+        latest_event = self.latest_event_at()
+        has_tickets = len(self.tickets) > 0
+        candidates = [
+            latest_event if latest_event is not None else pd.NaT,
+            self.tickets["updated_at"].max() if has_tickets else pd.NaT,
+            self.tickets["created_at"].max() if has_tickets else pd.NaT,
+        ]
+        valid = [c for c in candidates if pd.notna(c)]
+        return max(valid) if valid else pd.Timestamp("1970-01-01", tz="UTC")
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """(first creation, latest instant) of the log, None when it has no tickets."""
+        if not len(self.tickets):
+            return None
+        return self.tickets["created_at"].min(), self.latest_timestamp()
+
 
 def is_event_log(path: Path) -> bool:
     return Path(path).is_dir() and (Path(path) / CURRENT_FILE).exists()

@@ -146,3 +146,26 @@ def parse_instant(text: str) -> pd.Timestamp:
     if ts is pd.NaT:
         raise UserError(f"invalid --as-of {text!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def resolve_as_of(latest: pd.Timestamp, period: Period, as_of: pd.Timestamp | None) -> pd.Timestamp:
+    """--as-of if given, else `latest` (the data's latest instant); capped at the period's end."""
+    t = as_of if as_of is not None else latest
+    return min(t, period.end - pd.Timedelta(microseconds=1))
+
+
+def resolve_period(
+    text: str | None,
+    tz: str,
+    data_span: tuple[pd.Timestamp, pd.Timestamp] | None,
+    now: pd.Timestamp | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> Period:
+    """The named period, or without a name the whole span of the data (up to --as-of if later)."""
+    if text:
+        return parse_period(text, tz, now)
+    if data_span is None:
+        today = (now or pd.Timestamp.now(tz="UTC")).normalize()
+        return whole_span(today, today, tz)
+    first, last = data_span
+    return whole_span(first, last if as_of is None else max(last, as_of), tz)

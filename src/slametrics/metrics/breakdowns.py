@@ -1,0 +1,87 @@
+"""Breakdowns of a period: on-time figures per field value, volumes and work status by kind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from slametrics.columns import codes_in
+from slametrics.engine.clocks import (
+    OUTCOMES,
+)
+from slametrics.metrics.figures import in_period, resolved_in_period, stats_of
+from slametrics.periods import Period
+from slametrics.policy import CLOCK_NAMES, Policy
+from slametrics.results import (
+    SliceStats,
+    VolumeRow,
+    WorkStatusRow,
+)
+
+
+def slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[SliceStats]:
+    """Per value of `field` and clock: counted outcomes and percentiles, running clocks.
+
+    Rows are grouped once by (clock, value) codes and split with numpy: a breakdown of the
+    whole span has millions of clock rows.
+    """
+    c_key = counted[field].astype("string").fillna("(none)")
+    r_key = running[field].astype("string").fillna("(none)")
+    keys = sorted(set(c_key.unique()) | set(r_key.unique()))
+    c_code, r_code = codes_in(c_key, keys), codes_in(r_key, keys)
+    c_clock = codes_in(counted["clock"], CLOCK_NAMES)
+    r_clock = codes_in(running["clock"], CLOCK_NAMES)
+    outcome = codes_in(counted["outcome"], OUTCOMES)
+    stopped = counted["stopped_at"].notna().to_numpy()
+    elapsed = counted["elapsed_s"].to_numpy(dtype=float)
+    out = []
+    for n, clock in enumerate(CLOCK_NAMES):
+        rows = np.flatnonzero(c_clock == n)
+        rows = rows[np.argsort(c_code[rows], kind="stable")]
+        bounds = np.searchsorted(c_code[rows], np.arange(len(keys) + 1))
+        runs = np.bincount(r_code[r_clock == n], minlength=len(keys))
+        for i, key in enumerate(keys):  # a handful of values of the field
+            part = rows[bounds[i] : bounds[i + 1]]
+            if not len(part) and not runs[i]:
+                continue
+            out.append(SliceStats(dimension=field, key=str(key), clock=clock, running=int(runs[i]),
+                                  **stats_of(outcome[part], stopped[part], elapsed[part])))  # fmt: skip
+    return out
+
+
+def volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
+    df = pd.DataFrame({
+        "kind": t["kind"].astype(str),
+        "priority": t["priority"].astype("string").fillna("(none)").astype(str),
+        "created": in_period(t["created_at"], period).astype(int),
+        "resolved": resolved_in_period(t, period).astype(int),
+        "open_at_end": (~t["status_class_at"].isin(["resolved", "closed", "canceled"])).astype(int),
+    })  # fmt: skip
+    g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
+    g = g[(g > 0).any(axis=1)].reset_index()
+    return [VolumeRow(**r) for r in g.to_dict("records")]
+
+
+def priority_order(policy: Policy) -> list[str]:
+    """Priorities named by the target rules, in rule order: the contract's own ranking."""
+    seen: list[str] = []
+    for rule in policy.targets:
+        for value in rule.match_values().get("priority", []):
+            if value not in seen:
+                seen.append(value)
+    return seen
+
+
+def work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
+    cls = t["status_class_at"]
+    waiting = cls.isin(["waiting_customer", "waiting_third_party", "on_hold"])
+    done = cls.isin(["resolved", "closed", "canceled"])
+    df = pd.DataFrame({
+        "kind": t["kind"].astype(str),
+        "in_progress": (~waiting & ~done).astype(int),
+        "waiting": waiting.astype(int),
+        "done_in_period": (done & resolved_in_period(t, period)).astype(int),
+    })  # fmt: skip
+    g = df.groupby("kind", sort=True).sum()
+    g = g[(g > 0).any(axis=1)].reset_index()
+    return [WorkStatusRow(**r) for r in g.to_dict("records")]
