@@ -16,6 +16,7 @@ from slametrics.api import read_exports
 from slametrics.errors import UserError
 from slametrics.eventcodes import code_events
 from slametrics.eventlog import locked, merge_into_log, read_log, snapshot_dir
+from slametrics.periods import active_since
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
 
 
@@ -95,16 +96,16 @@ def test_not_a_log(tmp_path: Path) -> None:
 
 KILL_SCRIPT = """
 import sys, time
-import slametrics.eventlog as el
+import slametrics.eventlog.snapshots as el
 from slametrics.api import import_exports
 from pathlib import Path
-real = el._fsync_dir
+real = el.fsync_dir
 def slow_fsync(path):
     real(path)
     if path.name.startswith(".tmp-"):  # every file of the new snapshot written, CURRENT not yet replaced
         print("written", flush=True)
         time.sleep(60)
-el._fsync_dir = slow_fsync
+el.fsync_dir = slow_fsync
 import_exports([Path(sys.argv[1]), Path(sys.argv[2])], Path(sys.argv[3]))
 """
 
@@ -150,7 +151,11 @@ def _sample_log_and_week(tmp_path: Path, tickets: int, seed: int, weeks: int, po
     api.import_exports(list(paths), tmp_path / "log")
     policy = load_policy(POLICIES / f"{policy_name}.yaml")
     period = parse_period(week, policy.timezone)
-    return policy, period, api._active_since(period, policy, None)
+    return (
+        policy,
+        period,
+        active_since(period, policy.trend_periods, policy.repeat_incidents.window, None),
+    )
 
 
 def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
@@ -311,7 +316,7 @@ def test_event_codes_from_the_importer_equal_codes_from_the_tables(
 
 def test_csv_import_hands_its_event_codes_to_the_log(tmp_path: Path, monkeypatch) -> None:
     """The shortcut is taken: importing canonical files does not code the events again."""
-    import slametrics.eventlog as el
+    import slametrics.eventlog.snapshots as el
     from slametrics.api import import_exports
 
     calls = []
@@ -326,7 +331,7 @@ def test_order_check_reads_dictionary_sources() -> None:
     """A one-value dictionary source orders nothing; two values are compared as text."""
     import pyarrow as pa
 
-    from slametrics.eventlog import _is_ordered
+    from slametrics.eventlog import is_ordered
 
     def table(sources: list[str], ids: list[str]) -> pa.Table:
         return pa.table({
@@ -336,7 +341,7 @@ def test_order_check_reads_dictionary_sources() -> None:
             "seq": pa.array(range(len(ids)), pa.int64()),
         })  # fmt: skip
 
-    assert _is_ordered(table(["csv"] * 3, ["1", "2", "3"]))
-    assert not _is_ordered(table(["csv"] * 3, ["2", "1", "3"]))
-    assert _is_ordered(table(["a", "b", "b"], ["9", "1", "2"]))
-    assert not _is_ordered(table(["b", "a", "a"], ["1", "2", "3"]))
+    assert is_ordered(table(["csv"] * 3, ["1", "2", "3"]))
+    assert not is_ordered(table(["csv"] * 3, ["2", "1", "3"]))
+    assert is_ordered(table(["a", "b", "b"], ["9", "1", "2"]))
+    assert not is_ordered(table(["b", "a", "a"], ["1", "2", "3"]))

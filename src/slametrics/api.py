@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +16,14 @@ from slametrics.check import check_thresholds, judge_thresholds
 from slametrics.engine.clocks import compute_clocks
 from slametrics.errors import UserError, check_timezone
 from slametrics.eventcodes import EventCodes
-from slametrics.eventlog import EventLog, is_event_log, merge_into_log, read_log
+from slametrics.eventlog import (
+    EventLog,
+    import_totals,
+    is_event_log,
+    merge_into_log,
+    read_log,
+    record_import,
+)
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.io import InputFile, open_inputs
@@ -29,7 +35,13 @@ from slametrics.metrics import (
     vendor_agreement,
 )
 from slametrics.metrics.quality import VENDOR_VERDICTS
-from slametrics.periods import Period, parse_instant, parse_period, resolve_period
+from slametrics.periods import (
+    Period,
+    active_since,
+    parse_instant,
+    parse_period,
+    resolve_period,
+)
 from slametrics.policy import Policy, load_policy
 from slametrics.problems import ProblemReport
 from slametrics.results import CheckResult, FileSummary, ImportSummary, MetricsResult
@@ -44,7 +56,6 @@ from slametrics.schema import (
     validate_tickets,
 )
 
-IMPORTS_FILE = "imports.jsonl"
 Progress = Callable[[str, int, int], None]
 
 
@@ -150,13 +161,7 @@ def import_exports(
     stats = merge_into_log(log_dir, t, e, codes=codes)
     summary.tickets_new, summary.tickets_updated = stats.tickets_new, stats.tickets_updated
     summary.events_new, summary.events_duplicate = stats.events_new, stats.events_duplicate
-    record = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "groups": [g.model_dump() for g in summary.groups],
-        "problems": len(summary.problems),
-    }
-    with open(Path(log_dir) / IMPORTS_FILE, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+    record_import(Path(log_dir), [g.model_dump() for g in summary.groups], len(summary.problems))
     return summary
 
 
@@ -185,25 +190,10 @@ def load_source(
         events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
         log = read_log(sources[0], columns={"tickets": tickets, "events": events},
                        active_since=active_since)  # fmt: skip
-        rejected, problems = _import_history(Path(sources[0]))
+        rejected, problems = import_totals(Path(sources[0]))
         return Loaded(log, rejected, problems)
     t, e, summary = read_exports(sources, format=format, mapping=mapping, tz=tz)
     return Loaded(EventLog(t, e), summary.rows_rejected, len(summary.problems))
-
-
-def _import_history(log_dir: Path) -> tuple[int, int]:
-    path = log_dir / IMPORTS_FILE
-    if not path.exists():
-        return 0, 0
-    rejected = problems = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        rejected += sum(g.get("rows_rejected", 0) for g in rec.get("groups", []))
-        problems += rec.get("problems", 0)
-    return rejected, problems
 
 
 @dataclass
@@ -225,22 +215,9 @@ class Query:
         named = parse_period(self.period, policy.timezone, self.now) if self.period else None
         loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz,
                              event_values=policy.target_priority == "at_start",
-                             active_since=_active_since(named, policy, as_of))  # fmt: skip
+                             active_since=active_since(named, policy.trend_periods, policy.repeat_incidents.window, as_of))  # fmt: skip
         period = named or resolve_period(None, policy.timezone, loaded.log.span(), self.now, as_of)
         return loaded, policy, period, as_of
-
-
-def _active_since(period: Period | None, policy: Policy, as_of: pd.Timestamp | None):
-    """The earliest instant a named period's metrics and trend can depend on (None: all data).
-
-    The trend reaches back `trend_periods`, and a repeat incident looks one window further.
-    """
-    if period is None:
-        return None
-    earliest = (period.previous(policy.trend_periods) or [period])[0].start
-    if as_of is not None and as_of < earliest:
-        return None
-    return earliest - pd.Timedelta(seconds=policy.repeat_incidents.window)
 
 
 def metrics(q: Query, by: str | None = None) -> MetricsResult:

@@ -169,3 +169,18 @@ def resolve_period(
         return whole_span(today, today, tz)
     first, last = data_span
     return whole_span(first, last if as_of is None else max(last, as_of), tz)
+
+
+def active_since(
+    period: Period | None, trend_periods: int, lookback_s: float, as_of: pd.Timestamp | None
+) -> pd.Timestamp | None:
+    """The earliest instant a named period's metrics and trend can depend on (None: all data).
+
+    The trend reaches back `trend_periods`, and a repeat incident looks `lookback_s` further.
+    """
+    if period is None:
+        return None
+    earliest = (period.previous(trend_periods) or [period])[0].start
+    if as_of is not None and as_of < earliest:
+        return None
+    return earliest - pd.Timedelta(seconds=lookback_s)
