@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from slametrics.api import read_exports
 from slametrics.errors import UserError
-from slametrics.importers.io import _record_lines
+from slametrics.importers.io import record_lines
 
 TICKETS = """ticket_id,created_at,subject,type,priority,status
 1,2026-11-02T09:00:00Z,"two
@@ -214,7 +214,7 @@ def test_record_lines_match_the_csv_module(rows: list[list[str]]) -> None:
     for _ in reader:
         expected.append(line)
         line = reader.line_num + 1
-    assert _record_lines(data).tolist() == expected
+    assert record_lines(data).tolist() == expected
 
 
 @settings(max_examples=150, deadline=None)

@@ -28,8 +28,8 @@ from slametrics.importers.base import (
     resolve_columns,
     snapshot_events,
 )
-from slametrics.importers.generic_csv import status_overrides
 from slametrics.importers.io import InputFile, first_record, read_csv, read_json_records
+from slametrics.importers.options import status_overrides
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import DONE_CLASSES
 

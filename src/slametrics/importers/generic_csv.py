@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slametrics.columns import categorical, concat_frames
-from slametrics.errors import UserError, check_timezone
+from slametrics.errors import UserError
 from slametrics.importers.arrow_text import clean_text, text_codes, to_series
 from slametrics.importers.base import (
     BOOL_FALSE,
@@ -38,6 +34,12 @@ from slametrics.importers.base import (
     status_classes_of,
 )
 from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv, unique_names
+from slametrics.importers.options import (
+    ColumnMapping,
+    EventMapping,
+    load_mapping,
+    timezone_and_source,
+)
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import ACTORS, EVENT_TYPES, STATUS_CLASSES, TICKET_COLUMNS
 
@@ -50,76 +52,6 @@ TEXT_FIELDS = tuple(
     if c not in (*TIMESTAMP_FIELDS, *NUMBER_FIELDS, *BOOL_FIELDS, "source", "tags", "extra",
                  "fidelity", "status_class")
 )  # fmt: skip
-EVENT_FIELDS = ("ticket_id", "at", "event", "value", "actor", "public")
-
-
-class EventMapping(BaseModel):
-    """How rows of an event-shaped CSV become canonical events."""
-
-    model_config = ConfigDict(extra="forbid")
-    columns: dict[str, str] = Field(default_factory=dict)
-    events: dict[str, str] = Field(
-        default_factory=dict, description="raw event/activity name -> canonical event type"
-    )
-
-
-class ColumnMapping(BaseModel):
-    """A YAML column map for a CSV export from a system slametrics has no importer for."""
-
-    model_config = ConfigDict(extra="forbid")
-    source: str | None = None
-    layout: Literal["tickets", "events"] = "tickets"
-    timezone: str | None = None
-    timestamp_format: str | None = None
-    dayfirst: bool = False
-    null_values: list[str] = Field(default_factory=lambda: list(NULL_TOKENS))
-    columns: dict[str, str] = Field(default_factory=dict, description="canonical field -> column")
-    values: dict[str, dict[str, str | bool | int | float]] = Field(default_factory=dict)
-    statuses: dict[str, str] = Field(default_factory=dict, description="raw status -> class")
-    event_mapping: EventMapping | None = None
-
-
-def load_mapping(path: Path) -> ColumnMapping:
-    """Read a column-map YAML file; errors name the file and the bad key."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {}
-    except FileNotFoundError:
-        raise UserError(f"mapping file not found: {path}") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"cannot read mapping file {path}: {exc}") from None
-    try:
-        mapping = ColumnMapping.model_validate(data)
-    except ValidationError as exc:
-        errs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise UserError(f"invalid mapping file {path}: {errs}") from None
-    check_timezone(mapping.timezone, f"mapping file {path}: timezone")
-    unknown = set(mapping.columns) - set(TICKET_COLUMNS) - set(EVENT_FIELDS)
-    if unknown:
-        raise UserError(
-            f"invalid mapping file {path}: unknown canonical field(s) {sorted(unknown)}; "
-            f"allowed: {', '.join(TICKET_COLUMNS)}"
-        )
-    return mapping
-
-
-def status_overrides(options: ImportOptions) -> tuple[dict[str, str], str | None]:
-    """Status-to-class overrides and timezone from a --mapping file, if one was given."""
-    if options.mapping is None:
-        return {}, None
-    mapping = load_mapping(options.mapping)
-    return dict(mapping.statuses), mapping.timezone
-
-
-def mapping_options(
-    options: ImportOptions, *, statuses: dict[str, str], default_tz: str, default_source: str
-) -> tuple[str, dict[str, str], str]:
-    """(timezone, status classes, source name): the command line's, else the --mapping file's,
-    else the importer's; the mapping's statuses override the importer's `statuses`."""
-    mapping = load_mapping(options.mapping) if options.mapping else None
-    tz = options.tz or (mapping.timezone if mapping else None) or default_tz
-    overrides = {**statuses, **(mapping.statuses if mapping else {})}
-    source = options.source or (mapping.source if mapping and mapping.source else default_source)
-    return tz, overrides, source
 
 
 def _role(header: list[str]) -> str | None:
@@ -144,8 +76,7 @@ class GenericCsvImporter(Importer):
 
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
         mapping = load_mapping(options.mapping) if options.mapping else None
-        tz = options.tz or (mapping.timezone if mapping else None) or "UTC"
-        source = options.source or (mapping.source if mapping and mapping.source else "csv")
+        tz, source = timezone_and_source(options, mapping, default_tz="UTC", default_source="csv")
         report = ProblemReport()
         ticket_parts, event_parts = [], []
         # the next file is parsed (Arrow, GIL released) while this one is cleaned

@@ -23,7 +23,6 @@ from slametrics.problems import PROBLEM_CODES, Problem
 
 MAX_FILE_BYTES = 4 * 1024**3
 MAX_JSON_DOCUMENT_BYTES = 1024**3  # one JSON document is parsed whole; NDJSON has no such limit
-ENCODINGS = ("utf-8", "cp1251", "cp1252")
 
 
 class InputFile:
@@ -162,7 +161,7 @@ def _decoded(name: str, raw: bytes) -> InputFile:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = raw.decode("utf-16")
         return InputFile(name, text.encode("utf-8"), "utf-8")
-    if _is_utf8(raw):
+    if is_utf8(raw):
         return InputFile(name, raw, "utf-8")
     try:
         raw.decode("utf-8")
@@ -183,7 +182,7 @@ def _decoded(name: str, raw: bytes) -> InputFile:
     return InputFile(name, text.encode("utf-8"), "utf-8", [problem])
 
 
-def _is_utf8(raw: bytes) -> bool:
+def is_utf8(raw: bytes) -> bool:
     """Whether `raw` is valid UTF-8, checked without building a Python string of it."""
     if raw.isascii():
         return True
@@ -193,6 +192,10 @@ def _is_utf8(raw: bytes) -> bool:
     except pa.ArrowInvalid:
         return False
     return True
+
+
+# the old private name, until tests/test_fuzz.py imports `is_utf8` (outside this room)
+_is_utf8 = is_utf8
 
 
 def _guess_single_byte(raw: bytes) -> str:
@@ -249,7 +252,7 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _record_lines(data: bytes, quote: int = 0x22) -> np.ndarray:
+def record_lines(data: bytes, quote: int = 0x22) -> np.ndarray:
     """1-based physical line where each non-empty CSV record starts (header included).
 
     A newline ends a record when an even number of quote characters precede it. Only the
@@ -401,7 +404,7 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
     if _single_line_records(f.data, total):
         lines = np.arange(2, total + 1)
     else:
-        lines = _record_lines(f.data)[1:]
+        lines = record_lines(f.data)[1:]
     if bad_rows and len(lines) == rows + len(bad_rows):
         # pyarrow numbers invalid rows by physical line, so drop those lines from the map
         lines = lines[~np.isin(lines, np.array(bad_rows))]

@@ -33,7 +33,6 @@ from slametrics.importers.base import (
     text_series,
     transition_events,
 )
-from slametrics.importers.generic_csv import mapping_options
 from slametrics.importers.io import (
     CsvTable,
     InputFile,
@@ -44,6 +43,7 @@ from slametrics.importers.io import (
     json_text,
     load_json,
 )
+from slametrics.importers.options import mapping_options
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import DONE_CLASSES
 

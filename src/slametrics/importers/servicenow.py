@@ -27,8 +27,8 @@ from slametrics.importers.base import (
     resolve_columns,
     snapshot_events,
 )
-from slametrics.importers.generic_csv import status_overrides
 from slametrics.importers.io import CsvTable, InputFile, first_record, read_csv
+from slametrics.importers.options import status_overrides
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import DONE_CLASSES
 
