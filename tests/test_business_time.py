@@ -52,18 +52,21 @@ def calendars(draw):
         points = sorted(
             draw(st.lists(st.integers(0, 48), min_size=2 * n, max_size=2 * n, unique=True))
         )
-        wins = [f"{a // 2:02d}:{a % 2 * 30:02d}-{b // 2:02d}:{b % 2 * 30:02d}"
-                for a, b in zip(points[::2], points[1::2], strict=True)]  # fmt: skip
+        wins = [
+            f"{a // 2:02d}:{a % 2 * 30:02d}-{b // 2:02d}:{b % 2 * 30:02d}"
+            for a, b in zip(points[::2], points[1::2], strict=True)
+        ]
         hours[day] = ",".join(wins)
     base = dt.date(2026, 3, 1)
     holidays = draw(st.lists(st.integers(0, 300), max_size=4))
     workdays = draw(st.lists(st.integers(0, 300), max_size=2))
     country = draw(st.sampled_from([None, {"country": "RU"}, {"country": "US"}, {"country": "DE"}]))
     return BusinessCalendar(
-        hours=hours, holidays=country,
+        hours=hours,
+        holidays=country,
         extra_holidays=[base + dt.timedelta(days=d) for d in holidays],
         extra_workdays=[base + dt.timedelta(days=d) for d in workdays],
-    )  # fmt: skip
+    )
 
 
 # intervals around both 2026 DST switches of Europe and the US, in whole minutes
@@ -73,8 +76,7 @@ INSTANTS = st.integers(0, 60 * 24 * 300).map(
 
 
 @settings(max_examples=60, deadline=None)
-@given(cal=calendars(), tz=st.sampled_from(ZONES), a=INSTANTS,
-       length=st.integers(0, 60 * 24 * 9))  # fmt: skip
+@given(cal=calendars(), tz=st.sampled_from(ZONES), a=INSTANTS, length=st.integers(0, 60 * 24 * 9))
 def test_business_seconds_match_oracle(cal, tz, a, length):
     b = a + dt.timedelta(minutes=length)
     got = business_seconds(cal, tz, pd.Series([pd.Timestamp(a)]), pd.Series([pd.Timestamp(b)]))
@@ -135,8 +137,10 @@ def test_vectorized_over_many_intervals_matches_one_by_one():
     )
     b = a + pd.to_timedelta(rng.integers(0, 20 * 86400, 200), "s")
     together = business_seconds(cal, "Europe/Moscow", pd.Series(a), pd.Series(b))
-    alone = [business_seconds(cal, "Europe/Moscow", pd.Series([x]), pd.Series([y]))[0]
-             for x, y in zip(a, b, strict=True)]  # fmt: skip
+    alone = [
+        business_seconds(cal, "Europe/Moscow", pd.Series([x]), pd.Series([y]))[0]
+        for x, y in zip(a, b, strict=True)
+    ]
     assert together.tolist() == alone
 
 

@@ -83,13 +83,19 @@ def test_canonical_tables_unchanged(files: list[str]) -> None:
         return
     doc = {
         "files": files,
-        "tickets": {"rows": len(tickets), "columns": list(tickets.columns),
-                    "sha256": _frame_digest(tickets)},
-        "events": {"rows": len(events), "columns": list(events.columns),
-                   "sha256": _frame_digest(events)},
+        "tickets": {
+            "rows": len(tickets),
+            "columns": list(tickets.columns),
+            "sha256": _frame_digest(tickets),
+        },
+        "events": {
+            "rows": len(events),
+            "columns": list(events.columns),
+            "sha256": _frame_digest(events),
+        },
         "groups": [g.model_dump() for g in summary.groups],
         "problems": [p.model_dump(mode="json") for p in summary.problems],
-    }  # fmt: skip
+    }
     name = "tables/" + _set_name(files).replace("/", "__") + ".json"
     _check_golden(name, json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
 
@@ -97,8 +103,15 @@ def test_canonical_tables_unchanged(files: list[str]) -> None:
 @pytest.fixture(scope="module")
 def sample_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     log = tmp_path_factory.mktemp("char") / "log"
-    rc = main(["import", str(ROOT / "sample_data/tickets.csv"), str(ROOT / "sample_data/events.csv"),
-               "--log", str(log)])  # fmt: skip
+    rc = main(
+        [
+            "import",
+            str(ROOT / "sample_data/tickets.csv"),
+            str(ROOT / "sample_data/events.csv"),
+            "--log",
+            str(log),
+        ]
+    )
     assert rc == 0
     return log
 
@@ -107,8 +120,17 @@ def sample_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_cli_outputs_unchanged(command, fmt, policy, sample_log, tmp_path, capsys) -> None:
     out = tmp_path / "out"
     period = [] if command.endswith("-whole-span") else ["--period", "2026-W46"]
-    args = [command.removesuffix("-whole-span"), str(sample_log), "--policy",
-            str(ROOT / "policies" / policy), *period, "--format", fmt, "--output", str(out)]  # fmt: skip
+    args = [
+        command.removesuffix("-whole-span"),
+        str(sample_log),
+        "--policy",
+        str(ROOT / "policies" / policy),
+        *period,
+        "--format",
+        fmt,
+        "--output",
+        str(out),
+    ]
     if command == "audit":
         args.append("--all")
     rc = main(args)

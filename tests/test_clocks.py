@@ -11,8 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slametrics import api
+from slametrics.engine.clocks import compute_clocks, repeat_flags, timeline_order
 from slametrics.metrics import figures
-from slametrics.engine.clocks import _timeline_order, compute_clocks, repeat_flags
 from slametrics.periods import parse_period
 from slametrics.policy import load_policy, parse_policy
 from slametrics.sample import write_sample_csv
@@ -42,7 +42,7 @@ def timelines(draw, sorted_events: bool):
 def test_timeline_order_equals_full_sort(data) -> None:
     """Merging creation rows into sorted events orders exactly like a lexsort (sorted or not)."""
     st_tix, st_at, st_seq, n = data.draw(timelines(sorted_events=data.draw(st.booleans())))
-    got = _timeline_order(st_tix, st_at, st_seq, n)
+    got = timeline_order(st_tix, st_at, st_seq, n)
     want = np.lexsort((st_seq, st_at, st_tix))
     assert sorted(got.tolist()) == list(range(len(st_tix)))  # a permutation
     for key in (st_tix, st_at, st_seq):
@@ -68,8 +68,9 @@ def test_repeat_flags_equal_brute_force(rows, window_days) -> None:
     t["organization"] = t["organization"].astype("string")
     t["category"] = t["category"].astype("string")
     t["created_at"] = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(t["day"], unit="D")
-    policy = parse_policy({"repeat_incidents": {"key": ["organization", "category"],
-                                                "window": f"{window_days}d"}})  # fmt: skip
+    policy = parse_policy(
+        {"repeat_incidents": {"key": ["organization", "category"], "window": f"{window_days}d"}}
+    )
     got = repeat_flags(t, policy)
 
     def norm(v):
@@ -79,12 +80,15 @@ def test_repeat_flags_equal_brute_force(rows, window_days) -> None:
     for i, (kind, org, cat, day) in enumerate(rows):
         key = (norm(org), norm(cat))
         earlier = [
-            d for j, (k2, o2, c2, d) in enumerate(rows)
-            if k2 == "incident" and (norm(o2), norm(c2)) == key
+            d
+            for j, (k2, o2, c2, d) in enumerate(rows)
+            if k2 == "incident"
+            and (norm(o2), norm(c2)) == key
             and (d < day or (d == day and j < i))
-        ]  # fmt: skip
-        want.append(kind == "incident" and None not in key
-                    and any(day - d <= window_days for d in earlier))  # fmt: skip
+        ]
+        want.append(
+            kind == "incident" and None not in key and any(day - d <= window_days for d in earlier)
+        )
     assert got.tolist() == want
 
 
@@ -106,8 +110,9 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
     for period in weeks:
         for as_of in (period.end - pd.Timedelta(microseconds=1), period.start + pd.Timedelta("3D")):
             scoped = figures.period_figures(sample_log, policy, period, as_of, prepared, lean=True)
-            full_state = compute_clocks(sample_log.tickets, sample_log.events, policy, as_of,
-                                        prepared)  # fmt: skip
+            full_state = compute_clocks(
+                sample_log.tickets, sample_log.events, policy, as_of, prepared
+            )
             with monkeypatch.context() as m:
                 m.setattr(figures, "compute_clocks", lambda *a, s=full_state, **k: s)
                 full = figures.period_figures(sample_log, policy, period, as_of, prepared)
@@ -116,8 +121,9 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
             }, (period.label, as_of)
             key = ["ticket_id", "clock"]
             want = full.counted.sort_values(key)[["ticket_id", "clock", "outcome", "stopped_at"]]
-            got = scoped.counted.assign(ticket_id=prepared.tickets["ticket_id"].to_numpy()[
-                scoped.counted["tix"].to_numpy()])  # fmt: skip
+            got = scoped.counted.assign(
+                ticket_id=prepared.tickets["ticket_id"].to_numpy()[scoped.counted["tix"].to_numpy()]
+            )
             got = got.sort_values(key)[["ticket_id", "clock", "outcome", "stopped_at"]]
             assert (
                 want.reset_index(drop=True)
@@ -130,8 +136,10 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
 
 
 @settings(max_examples=200, deadline=None)
-@given(ids=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "b", "Я"]), min_size=0, max_size=20),
-       presorted=st.booleans())  # fmt: skip
+@given(
+    ids=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "b", "Я"]), min_size=0, max_size=20),
+    presorted=st.booleans(),
+)
 def test_ticket_codes_equal_sorted_factorize(ids, presorted) -> None:
     """The neighbour-comparison shortcut for ordered ticket ids agrees with pandas' factorize."""
     from slametrics.importers.base import _ticket_codes
@@ -146,12 +154,15 @@ def test_ticket_codes_equal_sorted_factorize(ids, presorted) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(["T-1", "T-2", "a"]), st.integers(0, 3),
-                  st.sampled_from(["created", "status", "agent_reply"])),
+        st.tuples(
+            st.sampled_from(["T-1", "T-2", "a"]),
+            st.integers(0, 3),
+            st.sampled_from(["created", "status", "agent_reply"]),
+        ),
         max_size=25,
     ),
     presorted=st.booleans(),
-)  # fmt: skip
+)
 def test_sorted_events_order_and_seq_equal_pandas(rows, presorted) -> None:
     """Events come out by ticket, time, created first, then source order; `seq` numbers the
     events sharing a ticket and time (as pandas' sort and cumcount)."""
@@ -177,7 +188,7 @@ def test_sorted_events_order_and_seq_equal_pandas(rows, presorted) -> None:
     ids=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "Я"]), max_size=20),
     tickets=st.lists(st.sampled_from(["T-1", "T-10", "T-2", "a", "Я", "b"]), unique=True),
     presorted=st.booleans(),
-)  # fmt: skip
+)
 @example(ids=["T-1", "T-1", "a"], tickets=["T-1", "a"], presorted=True)  # the tickets are the ids
 @example(ids=["T-1", "a"], tickets=["a", "T-1"], presorted=False)
 def test_link_events_equals_dictionary_lookups(ids, tickets, presorted) -> None:

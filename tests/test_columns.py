@@ -53,8 +53,7 @@ def test_fill_by_key_on_categoricals_equals_the_string_path(
         plain = pd.Series([None] * len(rows), dtype=object)
         values = plain
     key = pd.Series([k for _, k in rows], dtype="string")
-    got = fill_by_key(values, key.astype("category") if key_categorical else key, mapping,
-                      default)  # fmt: skip
+    got = fill_by_key(values, key.astype("category") if key_categorical else key, mapping, default)
     want = fill_by_key(plain, key, mapping, default)
     if values_kind == "categorical" or key_categorical:
         assert isinstance(got.dtype, pd.CategoricalDtype)
@@ -68,9 +67,11 @@ def test_codes_in_categorical_and_dictionary_equal_strings(cells, choices) -> No
     want = codes_in(plain, choices).tolist()
     assert codes_in(plain.astype("category"), choices).tolist() == want
     dictionary = pa.chunked_array(
-        [pa.array(cells[:3], pa.large_string()).dictionary_encode(),
-         pa.array(cells[3:], pa.large_string()).dictionary_encode()]
-    )  # fmt: skip
+        [
+            pa.array(cells[:3], pa.large_string()).dictionary_encode(),
+            pa.array(cells[3:], pa.large_string()).dictionary_encode(),
+        ]
+    )
     assert codes_in(dictionary, choices).tolist() == want
 
 
@@ -92,8 +93,9 @@ def test_concat_frames_keeps_categoricals_and_values(parts) -> None:
             )
         frames.append(frame)
     got = concat_frames(frames)
-    want = pd.concat([f.astype({"x": object}) if "x" in f else f for f in frames],
-                     ignore_index=True)  # fmt: skip
+    want = pd.concat(
+        [f.astype({"x": object}) if "x" in f else f for f in frames], ignore_index=True
+    )
     assert got["n"].tolist() == want["n"].tolist()
     if "x" in want:
         if any(kind == "category" for _, kind in parts):
@@ -114,11 +116,14 @@ def test_validated_categorical_text_checks_values_in_use() -> None:
     from slametrics.schema import validate_events
 
     def events(codes: list[int]) -> pd.DataFrame:
-        return pd.DataFrame({
-            "source": "s", "ticket_id": ["1"] * len(codes),
-            "at": pd.Timestamp("2026-11-02", tz="UTC"),
-            "event": pd.Categorical.from_codes(codes, ["created", "teleported"]),
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "source": "s",
+                "ticket_id": ["1"] * len(codes),
+                "at": pd.Timestamp("2026-11-02", tz="UTC"),
+                "event": pd.Categorical.from_codes(codes, ["created", "teleported"]),
+            }
+        )
 
     table = validate_events(events([0, 0]))
     assert pa.types.is_dictionary(table.schema.field("event").type)

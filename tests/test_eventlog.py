@@ -52,8 +52,12 @@ def test_overlapping_exports_store_each_event_once(tmp_path: Path) -> None:
 
 
 def test_newer_ticket_state_wins_over_older_reimport(tmp_path: Path) -> None:
-    base = {"source": ["s"], "ticket_id": ["1"], "created_at": [pd.Timestamp("2026-11-01", tz="UTC")],
-            "fidelity": ["snapshot"]}  # fmt: skip
+    base = {
+        "source": ["s"],
+        "ticket_id": ["1"],
+        "created_at": [pd.Timestamp("2026-11-01", tz="UTC")],
+        "fidelity": ["snapshot"],
+    }
     new = pd.DataFrame(
         {**base, "status": ["closed"], "updated_at": [pd.Timestamp("2026-11-05", tz="UTC")]}
     )
@@ -123,9 +127,17 @@ def test_import_killed_midway_leaves_log_as_before(tmp_path: Path) -> None:
     import_exports([small], log)
     before = read_log(log)
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILL_SCRIPT, str(SAMPLE / "tickets.csv"), str(SAMPLE / "events.csv"), str(log)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            KILL_SCRIPT,
+            str(SAMPLE / "tickets.csv"),
+            str(SAMPLE / "events.csv"),
+            str(log),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "written"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -137,8 +149,9 @@ def test_import_killed_midway_leaves_log_as_before(tmp_path: Path) -> None:
     assert not list(log.glob(".tmp-*"))
 
 
-def _sample_log_and_week(tmp_path: Path, tickets: int, seed: int, weeks: int, policy_name: str,
-                         week: str):  # fmt: skip
+def _sample_log_and_week(
+    tmp_path: Path, tickets: int, seed: int, weeks: int, policy_name: str, week: str
+):
     """A generated log at tmp_path/log from 2026-01-05, with (policy, week, the week's first
     instant a ticket must be active from to count)."""
     from conftest import POLICIES
@@ -179,8 +192,9 @@ def test_event_codes_give_the_same_metrics_as_the_events(tmp_path: Path) -> None
     from slametrics.eventlog import CODES_FILE
     from slametrics.metrics import compute_metrics
 
-    policy, period, since = _sample_log_and_week(tmp_path, 1500, 3, 20, "business-hours",
-                                                 "2026-W15")  # fmt: skip
+    policy, period, since = _sample_log_and_week(
+        tmp_path, 1500, 3, 20, "business-hours", "2026-W15"
+    )
     with_codes = [api.load_source([tmp_path / "log"], active_since=s).log for s in (None, since)]
     results = []
     for log in with_codes:
@@ -242,8 +256,10 @@ def test_imported_text_columns_are_written_from_codes_and_read_as_text(
     files[0].write_text(tickets, encoding="utf-8")
     files[1].write_text("\n".join([header, *rows[:half]]) + "\n", encoding="utf-8")
     # the second file spells its columns and values differently (case, spaces)
-    files[2].write_text("\n".join([header.upper(), *(r.replace(",agent,", ", Agent ,")
-                                                     for r in rows[half:])]) + "\n")  # fmt: skip
+    files[2].write_text(
+        "\n".join([header.upper(), *(r.replace(",agent,", ", Agent ,") for r in rows[half:])])
+        + "\n"
+    )
     import_exports(files, tmp_path / "log")
     events_file = snapshot_dir(tmp_path / "log") / "events.parquet"
     for col in ("event", "value", "status_class", "actor"):  # other readers see plain text
@@ -266,18 +282,21 @@ def test_imported_text_columns_are_written_from_codes_and_read_as_text(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    tickets=st.lists(st.sampled_from(["T-2", "T-10", "a", "Я-1", "T-1"]), min_size=1, max_size=5,
-                     unique=True),
+    tickets=st.lists(
+        st.sampled_from(["T-2", "T-10", "a", "Я-1", "T-1"]), min_size=1, max_size=5, unique=True
+    ),
     events=st.lists(
-        st.tuples(st.sampled_from(["T-2", "T-10", "a", "Я-1", "T-1", "orphan"]),
-                  st.integers(0, 4),
-                  st.sampled_from(["created", "status", "agent_reply", "customer_reply"]),
-                  st.sampled_from(["open", "resolved", "pending", ""]),
-                  st.sampled_from(["agent", "customer", ""]),
-                  st.sampled_from(["true", "false", ""])),
+        st.tuples(
+            st.sampled_from(["T-2", "T-10", "a", "Я-1", "T-1", "orphan"]),
+            st.integers(0, 4),
+            st.sampled_from(["created", "status", "agent_reply", "customer_reply"]),
+            st.sampled_from(["open", "resolved", "pending", ""]),
+            st.sampled_from(["agent", "customer", ""]),
+            st.sampled_from(["true", "false", ""]),
+        ),
         max_size=14,
     ),
-)  # fmt: skip
+)
 def test_event_codes_from_the_importer_equal_codes_from_the_tables(
     tmp_path_factory, tickets, events
 ) -> None:
@@ -298,7 +317,7 @@ def test_event_codes_from_the_importer_equal_codes_from_the_tables(
         "ticket_id,at,event,value,actor,public\n"
         + "".join(
             f"{t},2026-11-02T{9 + h:02d}:00:00Z,{e},{v},{a},{p}\n" for t, h, e, v, a, p in events
-        )  # fmt: skip
+        )
     )
     import_exports([tmp / "tickets.csv", tmp / "events.csv"], tmp / "log")
     snap = snapshot_dir(tmp / "log")
@@ -334,12 +353,14 @@ def test_order_check_reads_dictionary_sources() -> None:
     from slametrics.eventlog import is_ordered
 
     def table(sources: list[str], ids: list[str]) -> pa.Table:
-        return pa.table({
-            "source": pa.array(sources, pa.large_string()).dictionary_encode(),
-            "ticket_id": pa.array(ids, pa.large_string()),
-            "at": pa.array([0] * len(ids), pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-            "seq": pa.array(range(len(ids)), pa.int64()),
-        })  # fmt: skip
+        return pa.table(
+            {
+                "source": pa.array(sources, pa.large_string()).dictionary_encode(),
+                "ticket_id": pa.array(ids, pa.large_string()),
+                "at": pa.array([0] * len(ids), pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+                "seq": pa.array(range(len(ids)), pa.int64()),
+            }
+        )
 
     assert is_ordered(table(["csv"] * 3, ["1", "2", "3"]))
     assert not is_ordered(table(["csv"] * 3, ["2", "1", "3"]))

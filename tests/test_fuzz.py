@@ -60,15 +60,31 @@ def test_truncated_canonical_file(cut: int, fmt: str | None) -> None:
     order=st.permutations(HEADER.split(",")),
     values=st.lists(
         st.one_of(
-            st.sampled_from(["", "?", "null", "2026-11-02T09:00:00Z", "1900-01-01", "9999-12-31T00:00:00Z",
-                             "31/12/2026 25:61", "open", "solved", "=1+1", "x" * 5000, "T-1", "T-1"]),
+            st.sampled_from(
+                [
+                    "",
+                    "?",
+                    "null",
+                    "2026-11-02T09:00:00Z",
+                    "1900-01-01",
+                    "9999-12-31T00:00:00Z",
+                    "31/12/2026 25:61",
+                    "open",
+                    "solved",
+                    "=1+1",
+                    "x" * 5000,
+                    "T-1",
+                    "T-1",
+                ]
+            ),
             st.text(max_size=20),
         ),
-        min_size=1, max_size=60,
+        min_size=1,
+        max_size=60,
     ),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251", "utf-16"]),
     delimiter=st.sampled_from([",", ";", "\t"]),
-)  # fmt: skip
+)
 def test_random_columns_and_cells(order, values, encoding, delimiter) -> None:
     import csv
     import io
@@ -86,16 +102,38 @@ def test_random_columns_and_cells(order, values, encoding, delimiter) -> None:
     _read(gzip.compress(data), "tickets.csv.gz")
 
 
-POLICY_KEYS = ["version", "name", "timezone", "calendars", "kinds", "clocks", "targets", "thresholds",
-               "repeat_incidents", "first_contact_resolution", "trend_periods", "bogus"]  # fmt: skip
+POLICY_KEYS = [
+    "version",
+    "name",
+    "timezone",
+    "calendars",
+    "kinds",
+    "clocks",
+    "targets",
+    "thresholds",
+    "repeat_incidents",
+    "first_contact_resolution",
+    "trend_periods",
+    "bogus",
+]
 YAML_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=12),
-              st.sampled_from(["24x7", "4h", "UTC", "mon-fri", "09:00-18:00", "always"])),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.sampled_from(POLICY_KEYS + ["hours", "match", "calendar",
-                                                                           "resolution", "min"]), inner, max_size=4)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 10**6),
+        st.text(max_size=12),
+        st.sampled_from(["24x7", "4h", "UTC", "mon-fri", "09:00-18:00", "always"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(POLICY_KEYS + ["hours", "match", "calendar", "resolution", "min"]),
+            inner,
+            max_size=4,
+        ),
+    ),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
 @FUZZ

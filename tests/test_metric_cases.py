@@ -66,8 +66,11 @@ def test_case(case: Path) -> None:
         assert state.untargeted == expect["untargeted"]
     if "metrics" in expect or "clock_stats" in expect:
         tz = policy.timezone
-        period = (parse_period(spec["period"], tz) if "period" in spec
-                  else whole_span(log.tickets["created_at"].min(), as_of, tz))  # fmt: skip
+        period = (
+            parse_period(spec["period"], tz)
+            if "period" in spec
+            else whole_span(log.tickets["created_at"].min(), as_of, tz)
+        )
         result = compute_metrics(log, policy, period, as_of)
         for name, want in expect.get("metrics", {}).items():
             m = result.metrics[name]

@@ -49,12 +49,17 @@ def test_bad_status_class_lists_allowed_values(tmp_path: Path) -> None:
 
 
 def test_bad_timezone_duration_and_calendar_reference(tmp_path: Path) -> None:
-    problems = _errors(tmp_path, "\n".join([
-        "timezone: Mars/Olympus",
-        "calendars: {always: 24x7}",
-        "targets:",
-        "  - {match: {}, calendar: always, first_response: soon}",
-    ]))  # fmt: skip
+    problems = _errors(
+        tmp_path,
+        "\n".join(
+            [
+                "timezone: Mars/Olympus",
+                "calendars: {always: 24x7}",
+                "targets:",
+                "  - {match: {}, calendar: always, first_response: soon}",
+            ]
+        ),
+    )
     assert problems == [
         "timezone: unknown IANA timezone 'Mars/Olympus' (examples: UTC, Europe/Moscow) (got 'Mars/Olympus')",
         "targets.0.first_response: not a duration: 'soon' (examples: 90s, 15m, 4h, 1h30m, 2d, 1w) (got 'soon')",
@@ -79,8 +84,10 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
     assert "not valid YAML" in problems[0]
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("4h", 14400), ("1h30m", 5400),
-                                               ("2d", 172800), ("90", 90), (60, 60)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("15m", 900), ("4h", 14400), ("1h30m", 5400), ("2d", 172800), ("90", 90), (60, 60)],
+)
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 

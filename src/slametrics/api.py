@@ -77,8 +77,9 @@ def read_exports(
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, ImportSummary]:
     """Read export files with their importers (named or detected) into canonical frames."""
-    t, e, summary, _ = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
-                                          progress=progress)  # fmt: skip
+    t, e, summary, _ = read_export_tables(
+        paths, format=format, mapping=mapping, tz=tz, progress=progress
+    )
     return t.to_pandas(), plain_text(e).to_pandas(types_mapper=EVENT_DTYPES.get), summary
 
 
@@ -118,10 +119,15 @@ def read_export_tables(
         files = groups.pop(name)  # the raw bytes are freed once this group is read
         result = get_importer(name)().read(files, options)
         rep: ProblemReport = result.report
-        summary.groups.append(FileSummary(
-            importer=name, files=[f.name for f in files], rows_read=rep.rows_read,
-            rows_imported=rep.rows_imported, rows_rejected=rep.rows_rejected,
-        ))  # fmt: skip
+        summary.groups.append(
+            FileSummary(
+                importer=name,
+                files=[f.name for f in files],
+                rows_read=rep.rows_read,
+                rows_imported=rep.rows_imported,
+                rows_rejected=rep.rows_rejected,
+            )
+        )
         summary.problems += rep.problems
         del files
         with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
@@ -153,8 +159,9 @@ def import_exports(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import exports into the event log at `log_dir` (created if missing); idempotent."""
-    t, e, summary, codes = read_export_tables(paths, format=format, mapping=mapping, tz=tz,
-                                              progress=progress)  # fmt: skip
+    t, e, summary, codes = read_export_tables(
+        paths, format=format, mapping=mapping, tz=tz, progress=progress
+    )
     summary.log = str(log_dir)
     if strict and summary.rows_rejected:
         return summary  # --strict: nothing is written when any row was rejected
@@ -188,8 +195,9 @@ def load_source(
             )
         tickets = [c for c in TICKET_COLUMNS if c not in ("extra", "tags")]
         events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
-        log = read_log(sources[0], columns={"tickets": tickets, "events": events},
-                       active_since=active_since)  # fmt: skip
+        log = read_log(
+            sources[0], columns={"tickets": tickets, "events": events}, active_since=active_since
+        )
         rejected, problems = import_totals(Path(sources[0]))
         return Loaded(log, rejected, problems)
     t, e, summary = read_exports(sources, format=format, mapping=mapping, tz=tz)
@@ -213,9 +221,16 @@ class Query:
         policy = load_policy(self.policy)
         as_of = parse_instant(self.as_of) if self.as_of else None
         named = parse_period(self.period, policy.timezone, self.now) if self.period else None
-        loaded = load_source(self.sources, format=self.format, mapping=self.mapping, tz=self.tz,
-                             event_values=policy.target_priority == "at_start",
-                             active_since=active_since(named, policy.trend_periods, policy.repeat_incidents.window, as_of))  # fmt: skip
+        loaded = load_source(
+            self.sources,
+            format=self.format,
+            mapping=self.mapping,
+            tz=self.tz,
+            event_values=policy.target_priority == "at_start",
+            active_since=active_since(
+                named, policy.trend_periods, policy.repeat_incidents.window, as_of
+            ),
+        )
         period = named or resolve_period(None, policy.timezone, loaded.log.span(), self.now, as_of)
         return loaded, policy, period, as_of
 
@@ -224,9 +239,14 @@ def metrics(q: Query, by: str | None = None) -> MetricsResult:
     """Compute every metric for the query's period."""
     loaded, policy, period, as_of = q.prepare()
     result = compute_metrics(
-        loaded.log, policy, period, as_of, by=by, rows_rejected=loaded.rows_rejected,
+        loaded.log,
+        policy,
+        period,
+        as_of,
+        by=by,
+        rows_rejected=loaded.rows_rejected,
         problems=loaded.problems,
-    )  # fmt: skip
+    )
     return judge_thresholds(result)
 
 
@@ -236,10 +256,23 @@ def check(q: Query) -> CheckResult:
 
 
 TICKET_OUTPUT_COLUMNS = [
-    "ticket_id", "clock", "priority", "kind", "started_at", "stopped_at", "target_s", "elapsed_s",
-    "paused_s", "due_at", "outcome", "calendar", "source", "subject", "organization",
+    "ticket_id",
+    "clock",
+    "priority",
+    "kind",
+    "started_at",
+    "stopped_at",
+    "target_s",
+    "elapsed_s",
+    "paused_s",
+    "due_at",
+    "outcome",
+    "calendar",
+    "source",
+    "subject",
+    "organization",
     "status_class",
-]  # fmt: skip
+]
 
 
 def tickets(q: Query, outcome: str | None = None) -> pd.DataFrame:
@@ -261,9 +294,13 @@ def tickets(q: Query, outcome: str | None = None) -> pd.DataFrame:
 
 
 def report(
-    q: Query, *, fmt: str = "md", lang: str = "en", redact: bool = False,
+    q: Query,
+    *,
+    fmt: str = "md",
+    lang: str = "en",
+    redact: bool = False,
     now: dt.datetime | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """The one-page report of the query's period as Markdown or HTML."""
     from slametrics.render.report import render_report
 
@@ -273,9 +310,20 @@ def report(
 
 
 AUDIT_COLUMNS = [
-    "ticket_id", "clock", "vendor_met", "outcome", "agree", "elapsed_s", "target_s", "started_at",
-    "stopped_at", "vendor_due_at", "due_at", "priority", "source",
-]  # fmt: skip
+    "ticket_id",
+    "clock",
+    "vendor_met",
+    "outcome",
+    "agree",
+    "elapsed_s",
+    "target_s",
+    "started_at",
+    "stopped_at",
+    "vendor_due_at",
+    "due_at",
+    "priority",
+    "source",
+]
 
 
 def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame]:

@@ -219,4 +219,3 @@ def business_seconds(
         return np.zeros(0)
     wt = build_working_time(calendar, tz, int(a.min()), int(b.max()))
     return wt.between(a, b) / US
-

@@ -12,6 +12,7 @@ DAY_US = 86_400 * US
 FAR = 2**60  # microseconds; far beyond any plausible data but safe from int64 overflow
 NAT = np.iinfo(np.int64).min  # "no instant", as pandas encodes NaT
 
+
 def to_us(values: pd.Series | np.ndarray | pd.DatetimeIndex) -> np.ndarray:
     """Tz-aware timestamps as int64 UTC microseconds (NaT becomes int64 min)."""
     idx = pd.DatetimeIndex(values)
@@ -95,8 +96,11 @@ def codes_in(
         lookup = np.array([where.get(n, -1) for n in names] + [-1], dtype=np.int64)
         return lookup[codes]  # code -1 (missing) takes the last slot
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values])
-                           if isinstance(values, pa.Array) else values))  # fmt: skip
+        values = pd.Series(
+            pd.arrays.ArrowStringArray(
+                pa.chunked_array([values]) if isinstance(values, pa.Array) else values
+            )
+        )
     return index_in(values, pd.Series(list(choices), dtype="string"))
 
 
@@ -131,8 +135,10 @@ def categorical(codes: np.ndarray, names: list[str], index: pd.Index | None = No
     """A categorical `Series` from codes into `names` (-1 missing): a text column of millions of
     cells with a few distinct values, kept as codes until it is written."""
     cats = pd.Index(names, dtype=str) if names else pd.Index([], dtype=str)
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats),
-                                               validate=False), index=index)  # fmt: skip
+    return pd.Series(
+        pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats), validate=False),
+        index=index,
+    )
 
 
 def distinct_codes(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -150,8 +156,9 @@ def distinct_codes(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.n
     return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), enc.dictionary
 
 
-def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
-                default: str | None = None) -> pd.Series:  # fmt: skip
+def fill_by_key(
+    values: pd.Series, key: pd.Series, mapping: dict[str, str], default: str | None = None
+) -> pd.Series:
     """`values` where present, else `mapping[key]`, else `default`, as a `string` column.
 
     Only the missing cells are looked at, through their distinct keys: these are event columns
@@ -173,12 +180,16 @@ def fill_by_key(values: pd.Series, key: pd.Series, mapping: dict[str, str],
     if missing.any():
         rows = np.flatnonzero(missing)
         k_codes, k_names = distinct_codes(key.iloc[rows])
-        fills = np.array([mapping.get(n, default) for n in k_names.to_pylist()] + [default],
-                         dtype=object)  # fmt: skip
+        fills = np.array(
+            [mapping.get(n, default) for n in k_names.to_pylist()] + [default], dtype=object
+        )
         filled = fills[k_codes]
         arr = pc.replace_with_mask(arr, pa.array(missing), pa.array(filled, pa.large_string()))
-    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr])), index=values.index,
-                     dtype=pd.StringDtype("pyarrow"))  # fmt: skip
+    return pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array([arr])),
+        index=values.index,
+        dtype=pd.StringDtype("pyarrow"),
+    )
 
 
 def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -189,8 +200,9 @@ def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
-    cat_cols = {c for part in parts for c in part.columns
-                if isinstance(part[c].dtype, pd.CategoricalDtype)}  # fmt: skip
+    cat_cols = {
+        c for part in parts for c in part.columns if isinstance(part[c].dtype, pd.CategoricalDtype)
+    }
     if cat_cols:
         parts = [part.copy(deep=False) for part in parts]
         for col in sorted(cat_cols):
@@ -209,8 +221,9 @@ def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _fill_categorical(values: pd.Series, key: pd.Series, mapping: dict[str, str],
-                      default: str | None) -> pd.Series:  # fmt: skip
+def _fill_categorical(
+    values: pd.Series, key: pd.Series, mapping: dict[str, str], default: str | None
+) -> pd.Series:
     coded = categories_of(values)
     v_codes, names = coded if coded is not None else (np.full(len(values), -1, np.int64), [])
     k_codes, k_names = categories_of(key) or _codes_and_names(key)

@@ -32,14 +32,17 @@ def ticket_index(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tab
     ev_sources = pc.unique(_arrow_strings(events["source"]))
     if len(sources) == 1 and ev_sources.equals(sources):
         # one source (the usual log): ticket ids alone are the key, no joined strings needed
-        idx = pc.index_in(_arrow_strings(events["ticket_id"]),
-                          value_set=_arrow_strings(tickets["ticket_id"]))  # fmt: skip
+        idx = pc.index_in(
+            _arrow_strings(events["ticket_id"]), value_set=_arrow_strings(tickets["ticket_id"])
+        )
         return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     sep = pa.scalar("\x1f", pa.large_string())
-    tkey = pc.binary_join_element_wise(_arrow_strings(tickets["source"]),
-                                       _arrow_strings(tickets["ticket_id"]), sep)  # fmt: skip
-    ekey = pc.binary_join_element_wise(_arrow_strings(events["source"]),
-                                       _arrow_strings(events["ticket_id"]), sep)  # fmt: skip
+    tkey = pc.binary_join_element_wise(
+        _arrow_strings(tickets["source"]), _arrow_strings(tickets["ticket_id"]), sep
+    )
+    ekey = pc.binary_join_element_wise(
+        _arrow_strings(events["source"]), _arrow_strings(events["ticket_id"]), sep
+    )
     idx = pc.index_in(ekey, value_set=tkey)
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
@@ -72,8 +75,9 @@ class EventCodes:
     reply: np.ndarray  # a public agent reply
 
     def take(self, rows: np.ndarray) -> EventCodes:
-        return EventCodes(self.tix[rows], self.at[rows], self.seq[rows], self.cls[rows],
-                          self.reply[rows])  # fmt: skip
+        return EventCodes(
+            self.tix[rows], self.at[rows], self.seq[rows], self.cls[rows], self.reply[rows]
+        )
 
 
 def _run_index(tickets: pa.Table, events: pa.Table) -> np.ndarray | None:
@@ -113,7 +117,9 @@ def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tabl
     )
     seq = events["seq"].to_numpy() if isinstance(events, pa.Table) else events["seq"].to_numpy()
     return EventCodes(
-        tix=tix[known], at=_us(events["at"])[known], seq=np.asarray(seq)[known].astype(np.int64),
+        tix=tix[known],
+        at=_us(events["at"])[known],
+        seq=np.asarray(seq)[known].astype(np.int64),
         cls=codes_in(events["status_class"], STATUS_CLASSES)[known].astype(np.int8),
         reply=reply[known],
-    )  # fmt: skip
+    )

@@ -67,8 +67,13 @@ def _midnight(d: dt.date, tz: str) -> pd.Timestamp:
 def week_period(day: dt.date, tz: str) -> Period:
     monday = day - dt.timedelta(days=day.weekday())
     year, week, _ = monday.isocalendar()
-    return Period(_midnight(monday, tz), _midnight(monday + dt.timedelta(days=7), tz),
-                  f"{year}-W{week:02d}", tz, "week")  # fmt: skip
+    return Period(
+        _midnight(monday, tz),
+        _midnight(monday + dt.timedelta(days=7), tz),
+        f"{year}-W{week:02d}",
+        tz,
+        "week",
+    )
 
 
 def month_period(year: int, month: int, tz: str) -> Period:
@@ -84,14 +89,25 @@ def quarter_period(year: int, q: int, tz: str) -> Period:
 
 
 def year_period(year: int, tz: str) -> Period:
-    return Period(_midnight(dt.date(year, 1, 1), tz), _midnight(dt.date(year + 1, 1, 1), tz),
-                  str(year), tz, "year")  # fmt: skip
+    return Period(
+        _midnight(dt.date(year, 1, 1), tz),
+        _midnight(dt.date(year + 1, 1, 1), tz),
+        str(year),
+        tz,
+        "year",
+    )
 
 
 def range_period(first: dt.date, last: dt.date, tz: str) -> Period:
     days = (last - first).days + 1
-    return Period(_midnight(first, tz), _midnight(last + dt.timedelta(days=1), tz),
-                  f"{first.isoformat()}..{last.isoformat()}", tz, "days", days)  # fmt: skip
+    return Period(
+        _midnight(first, tz),
+        _midnight(last + dt.timedelta(days=1), tz),
+        f"{first.isoformat()}..{last.isoformat()}",
+        tz,
+        "days",
+        days,
+    )
 
 
 def whole_span(start: pd.Timestamp, end: pd.Timestamp, tz: str) -> Period:

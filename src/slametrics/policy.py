@@ -23,15 +23,27 @@ from slametrics.errors import PolicyError, UserError
 from slametrics.schema import STATUS_CLASSES, TICKET_COLUMNS
 
 StatusClass = Literal[
-    "new", "open", "waiting_customer", "waiting_third_party", "on_hold", "resolved", "closed",
+    "new",
+    "open",
+    "waiting_customer",
+    "waiting_third_party",
+    "on_hold",
+    "resolved",
+    "closed",
     "canceled",
-]  # fmt: skip
+]
 ClockName = Literal["first_response", "resolution"]
 CLOCK_NAMES: tuple[str, ...] = ("first_response", "resolution")
 MetricName = Literal[
-    "on_time_share", "first_contact_resolution", "repeat_incident_rate", "reopen_rate",
-    "waiting_on_customer", "created", "resolved", "open_at_end",
-]  # fmt: skip
+    "on_time_share",
+    "first_contact_resolution",
+    "repeat_incident_rate",
+    "reopen_rate",
+    "waiting_on_customer",
+    "created",
+    "resolved",
+    "open_at_end",
+]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_KINDS: dict[str, list[str]] = {
     "incident": ["incident", "problem", "[System] Incident", "bug", "outage"],

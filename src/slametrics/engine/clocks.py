@@ -29,16 +29,33 @@ from slametrics.policy import CLOCK_NAMES, Policy
 from slametrics.schema import DONE_CLASSES
 
 CLOCK_COLUMNS = [
-    "source", "ticket_id", "clock", "priority", "kind", "calendar", "target_s", "started_at",
-    "stopped_at", "elapsed_s", "paused_s", "due_at", "outcome",
-]  # fmt: skip
+    "source",
+    "ticket_id",
+    "clock",
+    "priority",
+    "kind",
+    "calendar",
+    "target_s",
+    "started_at",
+    "stopped_at",
+    "elapsed_s",
+    "paused_s",
+    "due_at",
+    "outcome",
+]
 OUTCOMES = ("met", "breached", "running")
 OUTCOME_NAMES = np.array(OUTCOMES, dtype=object)
 # what the headline figures of a period need (the trend computes only these)
 LEAN_CLOCK_COLUMNS = ("clock", "stopped_at", "outcome", "tix")
 LEAN_TICKET_COLUMNS = (
-    "tix", "source", "created_at", "fidelity", "kind", "agent_replies", "reopens",
-)  # fmt: skip
+    "tix",
+    "source",
+    "created_at",
+    "fidelity",
+    "kind",
+    "agent_replies",
+    "reopens",
+)
 
 
 @dataclass
@@ -100,7 +117,7 @@ def prepare_log(
         st_at = np.concatenate([created, ev_at[has_cls]])
         st_seq = np.concatenate([np.full(n, -1, dtype=np.int64), codes.seq[has_cls]])
         st_cls = np.concatenate([np.full(n, CLASS_CODE["new"], dtype=np.int8), codes.cls[has_cls]])
-        order = _timeline_order(st_tix, st_at, st_seq, n)
+        order = timeline_order(st_tix, st_at, st_seq, n)
         rp_tix, rp_at = ev_tix[codes.reply], ev_at[codes.reply]
         if not ascending(rp_tix, rp_at):
             rp_order = np.lexsort((rp_at, rp_tix))
@@ -112,14 +129,22 @@ def prepare_log(
     if priority is not None:
         t["priority"] = priority
     return PreparedLog(
-        tickets=t, created=created, rule=rule,
-        st_tix=st_tix, st_at=st_at, st_cls=st_cls, rp_tix=rp_tix, rp_at=rp_at,
-        settled_at=settled_at, repeat=repeat,
-    )  # fmt: skip
+        tickets=t,
+        created=created,
+        rule=rule,
+        st_tix=st_tix,
+        st_at=st_at,
+        st_cls=st_cls,
+        rp_tix=rp_tix,
+        rp_at=rp_at,
+        settled_at=settled_at,
+        repeat=repeat,
+    )
 
 
-def _ticket_side(t: pd.DataFrame, events: pd.DataFrame | None, policy: Policy,
-                 created: np.ndarray) -> tuple:  # fmt: skip
+def _ticket_side(
+    t: pd.DataFrame, events: pd.DataFrame | None, policy: Policy, created: np.ndarray
+) -> tuple:
     """(kind, priority at start or None, target rule, repeat flags) per ticket; `t` unchanged."""
     t = t.copy(deep=False)
     t["kind"] = assign_kinds(t, policy)
@@ -135,7 +160,7 @@ def _ticket_side(t: pd.DataFrame, events: pd.DataFrame | None, policy: Policy,
     return t["kind"], priority, match_targets(t, policy), repeat_flags(t, policy)
 
 
-def _timeline_order(
+def timeline_order(
     st_tix: np.ndarray, st_at: np.ndarray, st_seq: np.ndarray, n: int
 ) -> np.ndarray:
     """Order of the status timeline: n creation rows first, then the events' status rows.
@@ -204,8 +229,15 @@ def normalized_codes(values: pd.Series) -> np.ndarray:
     return lookup[codes]
 
 
-def _settled_at(t: pd.DataFrame, created: np.ndarray, st_tix: np.ndarray, st_at: np.ndarray,
-                st_cls: np.ndarray, rp_tix: np.ndarray, rp_at: np.ndarray) -> np.ndarray:  # fmt: skip
+def _settled_at(
+    t: pd.DataFrame,
+    created: np.ndarray,
+    st_tix: np.ndarray,
+    st_at: np.ndarray,
+    st_cls: np.ndarray,
+    rp_tix: np.ndarray,
+    rp_at: np.ndarray,
+) -> np.ndarray:
     """Per ticket, the instant of its last change if it ends done, else FAR (never settled).
 
     A ticket settled before a period starts has every clock stopped, its resolutions and
@@ -309,16 +341,18 @@ def compute_clocks(
 
     stops = {
         "first_response": _earliest(first_reply, first_entry),
-        "resolution": first_entry if policy.clock("resolution").reopen == "first"
+        "resolution": first_entry
+        if policy.clock("resolution").reopen == "first"
         else np.where(final_done, last_entry, NAT),
-    }  # fmt: skip
+    }
     frames, untargeted = [], {}
     for clock in CLOCK_NAMES:
         spec = policy.clock(clock)
         targets = np.array(
             [getattr(r, clock) if getattr(r, clock) is not None else -1 for r in policy.targets]
-            + [-1], dtype=np.int64,
-        )[p.rule]  # fmt: skip
+            + [-1],
+            dtype=np.int64,
+        )[p.rule]
         source_due = np.zeros(n, dtype=bool)
         if clock == "resolution":
             flags = np.array([r.resolution_due_from_source for r in policy.targets] + [False])
@@ -347,7 +381,7 @@ def compute_clocks(
                 policy,
                 source_due,
                 lean,
-            )  # fmt: skip
+            )
         )
     clocks = pd.concat(frames, ignore_index=True)
     rows = np.flatnonzero(in_scope)
@@ -366,16 +400,27 @@ def compute_clocks(
     return ClockResult(clocks, t, as_of, untargeted, reply_sources)
 
 
-def _priority_at_start(t: pd.DataFrame, events: pd.DataFrame, ev_tix: np.ndarray,
-                       ev_at: np.ndarray, created: np.ndarray) -> pd.Series:  # fmt: skip
+def _priority_at_start(
+    t: pd.DataFrame,
+    events: pd.DataFrame,
+    ev_tix: np.ndarray,
+    ev_at: np.ndarray,
+    created: np.ndarray,
+) -> pd.Series:
     """The priority recorded at creation: the last `priority` event at or before created_at.
 
     Without such an event the last known priority stands (an export that records only changes
     cannot tell the original value otherwise).
     """
     sel = (events["event"].to_numpy() == "priority") & (ev_at <= created[ev_tix])
-    pe = pd.DataFrame({"tix": ev_tix[sel], "at": ev_at[sel], "seq": events["seq"].to_numpy()[sel],
-                       "value": events["value"].to_numpy()[sel]})  # fmt: skip
+    pe = pd.DataFrame(
+        {
+            "tix": ev_tix[sel],
+            "at": ev_at[sel],
+            "seq": events["seq"].to_numpy()[sel],
+            "value": events["value"].to_numpy()[sel],
+        }
+    )
     at_start = pe.sort_values(["tix", "at", "seq"]).groupby("tix")["value"].last()
     return at_start.reindex(t["tix"]).set_axis(t.index).fillna(t["priority"])
 
@@ -438,8 +483,13 @@ def _clock_frame(
         in_cal = has & (calendar_name == name)
         if not in_cal.any():
             continue
-        wt = build_working_time(cal, policy.timezone, int(start[in_cal].min()),
-                                int(bound[in_cal].max()), int(targets[in_cal].max()) * US)  # fmt: skip
+        wt = build_working_time(
+            cal,
+            policy.timezone,
+            int(start[in_cal].min()),
+            int(bound[in_cal].max()),
+            int(targets[in_cal].max()) * US,
+        )
         from_source = in_cal & source_due
         if from_source.any():
             targets[from_source] = wt.between(start[from_source], due_at_us[from_source]) // US
@@ -449,22 +499,32 @@ def _clock_frame(
     target_us = targets * US
     outcome_code = np.where(
         stopped, np.where(elapsed <= target_us, 0, 1), np.where(elapsed > target_us, 1, 2)
-    )  # fmt: skip
+    )
     rows = np.flatnonzero(has)
     outcome = OUTCOME_NAMES[outcome_code[rows]]  # objects: numpy's fixed-width text converts slowly
     if lean:
-        return pd.DataFrame({"clock": clock, "stopped_at": from_us(stop[rows]),
-                             "outcome": outcome, "tix": rows})  # fmt: skip
+        return pd.DataFrame(
+            {"clock": clock, "stopped_at": from_us(stop[rows]), "outcome": outcome, "tix": rows}
+        )
     t = p.tickets
-    out = pd.DataFrame({
-        "source": t["source"].array.take(rows), "ticket_id": t["ticket_id"].array.take(rows),
-        "clock": clock, "priority": t["priority"].array.take(rows),
-        "kind": t["kind"].array.take(rows), "calendar": calendar_name[rows],
-        "target_s": targets[rows].astype(float), "started_at": from_us(start[rows]),
-        "stopped_at": from_us(stop[rows]), "elapsed_s": elapsed[rows] / US,
-        "paused_s": (span[rows] - elapsed[rows]) / US, "due_at": from_us(due[rows]),
-        "outcome": outcome, "tix": rows,
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "source": t["source"].array.take(rows),
+            "ticket_id": t["ticket_id"].array.take(rows),
+            "clock": clock,
+            "priority": t["priority"].array.take(rows),
+            "kind": t["kind"].array.take(rows),
+            "calendar": calendar_name[rows],
+            "target_s": targets[rows].astype(float),
+            "started_at": from_us(start[rows]),
+            "stopped_at": from_us(stop[rows]),
+            "elapsed_s": elapsed[rows] / US,
+            "paused_s": (span[rows] - elapsed[rows]) / US,
+            "due_at": from_us(due[rows]),
+            "outcome": outcome,
+            "tix": rows,
+        }
+    )
     return out
 
 

@@ -48,7 +48,7 @@ EVENTS_WRITE_OPTIONS = {
 TICKETS_WRITE_OPTIONS = {
     "use_dictionary": [
         f.name for f in TICKETS_SCHEMA if f.type == pa.large_string() and f.name != "ticket_id"
-    ],  # fmt: skip
+    ],
     "write_statistics": ["source", "ticket_id", "created_at", "updated_at", "status_class"],
 }
 CODES_FILE = "codes.parquet"  # derived from the two above (clocks.EventCodes), read first
@@ -157,8 +157,11 @@ def read_log(
             stored = pool.submit(pq.read_table, snap / CODES_FILE) if has_codes else None
             if has_codes and tfilter is not None:
                 # the kept rows' positions renumber the codes, so filter after reading
-                need = None if tcols is None else list(dict.fromkeys([*tcols, "updated_at",
-                                                                      "status_class"]))  # fmt: skip
+                need = (
+                    None
+                    if tcols is None
+                    else list(dict.fromkeys([*tcols, "updated_at", "status_class"]))
+                )
                 full = pq.read_table(snap / TICKETS_FILE, columns=need)
                 full = full.append_column("__row", pa.array(np.arange(full.num_rows)))
                 tickets = full.filter(tfilter)
@@ -180,12 +183,17 @@ def read_log(
         )
         try:
             # the declared schema decodes dictionary-encoded text (as `import` writes it)
-            events = pq.read_table(snap / EVENTS_FILE, columns=cols.get("events"),
-                                   filters=efilter, schema=EVENTS_SCHEMA)  # fmt: skip
+            events = pq.read_table(
+                snap / EVENTS_FILE,
+                columns=cols.get("events"),
+                filters=efilter,
+                schema=EVENTS_SCHEMA,
+            )
         except (OSError, pa.ArrowException) as exc:
             raise UserError(f"cannot read event log {path}: {exc}") from None
-        return events.to_pandas(self_destruct=True, split_blocks=True,
-                                types_mapper=EVENT_DTYPES.get)  # fmt: skip
+        return events.to_pandas(
+            self_destruct=True, split_blocks=True, types_mapper=EVENT_DTYPES.get
+        )
 
     if codes is None:
         return EventLog(to_pandas(tickets), load_events())
@@ -200,7 +208,7 @@ def _codes_of(table: pa.Table, rows: np.ndarray | None, n_all: int) -> EventCode
         seq=np.arange(table.num_rows),  # stored in log order: position orders equal times
         cls=table.column("cls").to_numpy(),
         reply=table.column("reply").to_numpy(zero_copy_only=False),
-    )  # fmt: skip
+    )
     if rows is None:
         return codes
     renumber = np.full(n_all, -1, dtype=np.int64)
@@ -229,12 +237,22 @@ def write_codes(
     last = np.ones(len(codes.tix), dtype=bool)
     last[:-1] = codes.tix[1:] != codes.tix[:-1]
     codes = codes.take(np.flatnonzero((codes.cls >= 0) | codes.reply | last))
-    table = pa.table({
-        "tix": pa.array(codes.tix.astype(np.int32)), "at": pa.array(codes.at),
-        "cls": pa.array(codes.cls), "reply": pa.array(codes.reply),
-    })  # fmt: skip
-    pq.write_table(table, path, compression="zstd", row_group_size=1 << 22, use_dictionary=False,
-                   column_encoding={"tix": "DELTA_BINARY_PACKED", "at": "DELTA_BINARY_PACKED"})  # fmt: skip
+    table = pa.table(
+        {
+            "tix": pa.array(codes.tix.astype(np.int32)),
+            "at": pa.array(codes.at),
+            "cls": pa.array(codes.cls),
+            "reply": pa.array(codes.reply),
+        }
+    )
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        row_group_size=1 << 22,
+        use_dictionary=False,
+        column_encoding={"tix": "DELTA_BINARY_PACKED", "at": "DELTA_BINARY_PACKED"},
+    )
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -283,18 +301,32 @@ def write_snapshot(
     tmp.mkdir()
     # the Parquet writers and Arrow kernels release the GIL: the three files use both cores
     with ThreadPoolExecutor(max_workers=3) as pool:
-        jobs = [pool.submit(pq.write_table, tickets, tmp / TICKETS_FILE, compression="zstd",
-                            row_group_size=1 << 20, **TICKETS_WRITE_OPTIONS)]  # fmt: skip
+        jobs = [
+            pool.submit(
+                pq.write_table,
+                tickets,
+                tmp / TICKETS_FILE,
+                compression="zstd",
+                row_group_size=1 << 20,
+                **TICKETS_WRITE_OPTIONS,
+            )
+        ]
         if callable(events):
             events, codes = events()
         # text held as dictionaries is written as such, but without the Arrow schema that would
         # make other readers see categoricals: they get plain text, as the log is documented
         jobs += [
-            pool.submit(pq.write_table, events.replace_schema_metadata(None), tmp / EVENTS_FILE,
-                        compression="zstd", row_group_size=1 << 20, store_schema=False,
-                        **EVENTS_WRITE_OPTIONS),
+            pool.submit(
+                pq.write_table,
+                events.replace_schema_metadata(None),
+                tmp / EVENTS_FILE,
+                compression="zstd",
+                row_group_size=1 << 20,
+                store_schema=False,
+                **EVENTS_WRITE_OPTIONS,
+            ),
             pool.submit(write_codes, tmp / CODES_FILE, tickets, events, codes),
-        ]  # fmt: skip
+        ]
         for job in jobs:
             job.result()  # re-raises a writer's error here
     fsync_dir(tmp)

@@ -44,19 +44,30 @@ def slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[Sli
             part = rows[bounds[i] : bounds[i + 1]]
             if not len(part) and not runs[i]:
                 continue
-            out.append(SliceStats(dimension=field, key=str(key), clock=clock, running=int(runs[i]),
-                                  **stats_of(outcome[part], stopped[part], elapsed[part])))  # fmt: skip
+            out.append(
+                SliceStats(
+                    dimension=field,
+                    key=str(key),
+                    clock=clock,
+                    running=int(runs[i]),
+                    **stats_of(outcome[part], stopped[part], elapsed[part]),
+                )
+            )
     return out
 
 
 def volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
-    df = pd.DataFrame({
-        "kind": t["kind"].astype(str),
-        "priority": t["priority"].astype("string").fillna("(none)").astype(str),
-        "created": in_period(t["created_at"], period).astype(int),
-        "resolved": resolved_in_period(t, period).astype(int),
-        "open_at_end": (~t["status_class_at"].isin(["resolved", "closed", "canceled"])).astype(int),
-    })  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "kind": t["kind"].astype(str),
+            "priority": t["priority"].astype("string").fillna("(none)").astype(str),
+            "created": in_period(t["created_at"], period).astype(int),
+            "resolved": resolved_in_period(t, period).astype(int),
+            "open_at_end": (~t["status_class_at"].isin(["resolved", "closed", "canceled"])).astype(
+                int
+            ),
+        }
+    )
     g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
     g = g[(g > 0).any(axis=1)].reset_index()
     return [VolumeRow(**r) for r in g.to_dict("records")]
@@ -76,12 +87,14 @@ def work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
     cls = t["status_class_at"]
     waiting = cls.isin(["waiting_customer", "waiting_third_party", "on_hold"])
     done = cls.isin(["resolved", "closed", "canceled"])
-    df = pd.DataFrame({
-        "kind": t["kind"].astype(str),
-        "in_progress": (~waiting & ~done).astype(int),
-        "waiting": waiting.astype(int),
-        "done_in_period": (done & resolved_in_period(t, period)).astype(int),
-    })  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "kind": t["kind"].astype(str),
+            "in_progress": (~waiting & ~done).astype(int),
+            "waiting": waiting.astype(int),
+            "done_in_period": (done & resolved_in_period(t, period)).astype(int),
+        }
+    )
     g = df.groupby("kind", sort=True).sum()
     g = g[(g > 0).any(axis=1)].reset_index()
     return [WorkStatusRow(**r) for r in g.to_dict("records")]

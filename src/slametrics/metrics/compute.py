@@ -41,13 +41,22 @@ def compute_metrics(
         return _compute_metrics(log, policy, period, as_of, by, rows_rejected, problems, pool)
 
 
-def _compute_metrics(log: EventLog, policy: Policy, period: Period, as_of: pd.Timestamp | None,
-                     by: str | None, rows_rejected: int, problems: int,
-                     pool: ThreadPoolExecutor) -> MetricsResult:  # fmt: skip
+def _compute_metrics(
+    log: EventLog,
+    policy: Policy,
+    period: Period,
+    as_of: pd.Timestamp | None,
+    by: str | None,
+    rows_rejected: int,
+    problems: int,
+    pool: ThreadPoolExecutor,
+) -> MetricsResult:
     as_of = resolve_as_of(log, period, as_of)
     prepared = prepare(log, policy)
-    earlier = [pool.submit(trend_point, log, policy, p, as_of, prepared)
-               for p in earlier_periods(log, policy, period)]  # fmt: skip
+    earlier = [
+        pool.submit(trend_point, log, policy, p, as_of, prepared)
+        for p in earlier_periods(log, policy, period)
+    ]
     fig = period_figures(log, policy, period, as_of, prepared)
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
@@ -57,8 +66,9 @@ def _compute_metrics(log: EventLog, policy: Policy, period: Period, as_of: pd.Ti
         rows = counted[counted["clock"] == clock]
         clock_figures[clock] = ClockStats(
             running=int((running["clock"] == clock).sum()),
-            untargeted=fig.state.untargeted.get(clock, 0), **clock_stats(rows),
-        )  # fmt: skip
+            untargeted=fig.state.untargeted.get(clock, 0),
+            **clock_stats(rows),
+        )
 
     pt = prepared.tickets
     created_by = (pt["created_at"] <= as_of).to_numpy()
@@ -93,8 +103,13 @@ def _compute_metrics(log: EventLog, policy: Policy, period: Period, as_of: pd.Ti
     )
 
 
-def _by_field(by: str | None, t: pd.DataFrame, clocks: pd.DataFrame, counted: pd.DataFrame,
-              running: pd.DataFrame) -> list[SliceStats]:  # fmt: skip
+def _by_field(
+    by: str | None,
+    t: pd.DataFrame,
+    clocks: pd.DataFrame,
+    counted: pd.DataFrame,
+    running: pd.DataFrame,
+) -> list[SliceStats]:
     """On-time figures per value of the `--by` ticket field."""
     if not by:
         return []
@@ -104,5 +119,8 @@ def _by_field(by: str | None, t: pd.DataFrame, clocks: pd.DataFrame, counted: pd
     if not len(clocks):
         return []
     vals = t.set_index("tix")[by]
-    return slices(counted.assign(**{by: counted["tix"].map(vals)}),
-                  running.assign(**{by: running["tix"].map(vals)}), by)  # fmt: skip
+    return slices(
+        counted.assign(**{by: counted["tix"].map(vals)}),
+        running.assign(**{by: running["tix"].map(vals)}),
+        by,
+    )

@@ -74,8 +74,9 @@ def period_figures(
     `lean` keeps just the columns the figures need.
     """
     prepared = prepared or prepare(log, policy)
-    state = compute_clocks(log.tickets, None, policy, as_of, prepared, since=period.start,
-                           lean=lean)  # fmt: skip
+    state = compute_clocks(
+        log.tickets, None, policy, as_of, prepared, since=period.start, lean=lean
+    )
     t = state.tickets
     counted = counted_clocks(state.clocks, period)
     met = int((counted["outcome"] == "met").sum())
@@ -99,8 +100,9 @@ def period_figures(
     pt = prepared.tickets
     created_in = (in_period(pt["created_at"], period) & (pt["created_at"] <= as_of)).to_numpy()
     incident_in = created_in & (pt["kind"] == "incident").to_numpy()
-    m["repeat_incident_rate"] = share(int((prepared.repeat & incident_in).sum()),
-                                       int(incident_in.sum()))  # fmt: skip
+    m["repeat_incident_rate"] = share(
+        int((prepared.repeat & incident_in).sum()), int(incident_in.sum())
+    )
 
     resolved_in = resolved_in_period(t, period)
     m["reopen_rate"] = share(int((resolved_in & reopened).sum()), int(resolved_in.sum()))
@@ -127,16 +129,22 @@ def clock_stats(rows: pd.DataFrame) -> dict[str, float | int | None]:
     )
 
 
-def stats_of(outcome: np.ndarray, stopped: np.ndarray,
-              elapsed: np.ndarray) -> dict[str, float | int | None]:  # fmt: skip
+def stats_of(
+    outcome: np.ndarray, stopped: np.ndarray, elapsed: np.ndarray
+) -> dict[str, float | int | None]:
     """Counts and percentiles of clock rows; `outcome` holds codes into OUTCOMES."""
     met = int((outcome == OUTCOMES.index("met")).sum())
     breached = int((outcome == OUTCOMES.index("breached")).sum())
     done = elapsed[stopped]
     pct = np.percentile(done, [50, 90, 95]) if len(done) else [None] * 3
-    return {"met": met, "breached": breached,
-            "on_time_share": met / (met + breached) if met + breached else None,
-            "p50_s": rounded(pct[0]), "p90_s": rounded(pct[1]), "p95_s": rounded(pct[2])}  # fmt: skip
+    return {
+        "met": met,
+        "breached": breached,
+        "on_time_share": met / (met + breached) if met + breached else None,
+        "p50_s": rounded(pct[0]),
+        "p90_s": rounded(pct[1]),
+        "p95_s": rounded(pct[2]),
+    }
 
 
 def rounded(x: object) -> float | None:
@@ -159,7 +167,15 @@ def threshold_value(th: Threshold, fig: PeriodFigures) -> float | None:
 def measure_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdValue]:
     """Each threshold of the policy with its value in the period; `check` judges them."""
     return [
-        ThresholdValue(label=th.label, metric=th.metric, value=threshold_value(th, fig), min=th.min,
-                       max=th.max, clock=th.clock, priority=th.priority, kind=th.kind)
+        ThresholdValue(
+            label=th.label,
+            metric=th.metric,
+            value=threshold_value(th, fig),
+            min=th.min,
+            max=th.max,
+            clock=th.clock,
+            priority=th.priority,
+            kind=th.kind,
+        )
         for th in policy.thresholds
-    ]  # fmt: skip
+    ]

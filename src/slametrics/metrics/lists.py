@@ -22,8 +22,19 @@ LIST_LIMIT = 500  # the result carries at most this many tickets per list; `tick
 
 def ticket_lines(t: pd.DataFrame, **extra: object) -> list[TicketLine]:
     """Ticket lines for a list in the result; `extra` holds per-line columns (clock figures)."""
-    cols = [c for c in ("ticket_id", "subject", "priority", "kind", "organization", "requester",
-                        "created_at") if c in t]  # fmt: skip
+    cols = [
+        c
+        for c in (
+            "ticket_id",
+            "subject",
+            "priority",
+            "kind",
+            "organization",
+            "requester",
+            "created_at",
+        )
+        if c in t
+    ]
     frame = t[cols].reset_index(drop=True)
     text = [c for c in cols if c != "created_at"]
     frame[text] = frame[text].astype("string")
@@ -35,8 +46,9 @@ def ticket_lines(t: pd.DataFrame, **extra: object) -> list[TicketLine]:
     return [TicketLine(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)]
 
 
-def repeat_groups(t: pd.DataFrame, rows: np.ndarray, flags: np.ndarray, policy: Policy,
-                   period: Period) -> list[RepeatGroup]:  # fmt: skip
+def repeat_groups(
+    t: pd.DataFrame, rows: np.ndarray, flags: np.ndarray, policy: Policy, period: Period
+) -> list[RepeatGroup]:
     """Key groups with a repeat incident created in the period, largest first, with members.
 
     `rows` are the incidents among `t`; groups are numbered by first appearance, which breaks
@@ -76,19 +88,35 @@ def repeat_groups(t: pd.DataFrame, rows: np.ndarray, flags: np.ndarray, policy: 
     return groups
 
 
-def critical_incidents(t: pd.DataFrame, clocks: pd.DataFrame, counted: pd.DataFrame,
-                       policy: Policy, period: Period) -> list[TicketLine]:  # fmt: skip
+def critical_incidents(
+    t: pd.DataFrame, clocks: pd.DataFrame, counted: pd.DataFrame, policy: Policy, period: Period
+) -> list[TicketLine]:
     """Incidents of a critical priority created in the period or whose resolution counts in it."""
     res = clocks[clocks["clock"] == "resolution"].set_index("tix")
     critical = policy.critical_priorities
-    crit = t[(t["kind"] == "incident")
-             & t["priority"].astype("string").str.lower().isin([p.lower() for p in critical]).fillna(False)
-             & (in_period(t["created_at"], period) | t["tix"].isin(counted.loc[counted["clock"] == "resolution", "tix"]))]  # fmt: skip
+    crit = t[
+        (t["kind"] == "incident")
+        & t["priority"]
+        .astype("string")
+        .str.lower()
+        .isin([p.lower() for p in critical])
+        .fillna(False)
+        & (
+            in_period(t["created_at"], period)
+            | t["tix"].isin(counted.loc[counted["clock"] == "resolution", "tix"])
+        )
+    ]
     crit = crit.sort_values("created_at")
     r = res.reindex(crit["tix"])
-    return ticket_lines(crit, clock=["resolution"] * len(crit), outcome=r["outcome"].to_numpy(),
-                        elapsed_s=r["elapsed_s"].to_numpy(), target_s=r["target_s"].to_numpy(),
-                        due_at=r["due_at"].to_numpy(), stopped_at=r["stopped_at"].to_numpy())  # fmt: skip
+    return ticket_lines(
+        crit,
+        clock=["resolution"] * len(crit),
+        outcome=r["outcome"].to_numpy(),
+        elapsed_s=r["elapsed_s"].to_numpy(),
+        target_s=r["target_s"].to_numpy(),
+        due_at=r["due_at"].to_numpy(),
+        stopped_at=r["stopped_at"].to_numpy(),
+    )
 
 
 def waiting_on_customer(t: pd.DataFrame, as_of: pd.Timestamp) -> tuple[list[TicketLine], int]:
@@ -99,8 +127,11 @@ def waiting_on_customer(t: pd.DataFrame, as_of: pd.Timestamp) -> tuple[list[Tick
     waiting_t = waiting_t.sort_values(["hours", "ticket_id"], ascending=[False, True]).head(
         LIST_LIMIT
     )
-    lines = ticket_lines(waiting_t, waiting_since=waiting_t["status_since"].to_numpy(),
-                         waiting_hours=waiting_t["hours"].round(2).to_numpy())  # fmt: skip
+    lines = ticket_lines(
+        waiting_t,
+        waiting_since=waiting_t["status_since"].to_numpy(),
+        waiting_hours=waiting_t["hours"].round(2).to_numpy(),
+    )
     return lines, total
 
 
@@ -114,7 +145,13 @@ def at_risk(t: pd.DataFrame, running: pd.DataFrame) -> tuple[list[TicketLine], i
         .head(LIST_LIMIT)
     )
     rt = t.set_index("tix").loc[risky["tix"]].reset_index()
-    lines = ticket_lines(rt, clock=risky["clock"].to_numpy(), outcome=risky["outcome"].to_numpy(),
-                         elapsed_s=risky["elapsed_s"].to_numpy(), target_s=risky["target_s"].to_numpy(),
-                         due_at=risky["due_at"].to_numpy(), used_share=risky["used"].round(4).to_numpy())  # fmt: skip
+    lines = ticket_lines(
+        rt,
+        clock=risky["clock"].to_numpy(),
+        outcome=risky["outcome"].to_numpy(),
+        elapsed_s=risky["elapsed_s"].to_numpy(),
+        target_s=risky["target_s"].to_numpy(),
+        due_at=risky["due_at"].to_numpy(),
+        used_share=risky["used"].round(4).to_numpy(),
+    )
     return lines, total

@@ -17,9 +17,12 @@ from slametrics.results import (
 )
 
 HIGHER_IS_BETTER = {
-    "on_time_share": True, "first_contact_resolution": True, "repeat_incident_rate": False,
-    "reopen_rate": False, "waiting_on_customer": False,
-}  # fmt: skip
+    "on_time_share": True,
+    "first_contact_resolution": True,
+    "repeat_incident_rate": False,
+    "reopen_rate": False,
+    "waiting_on_customer": False,
+}
 
 
 def earlier_periods(log: EventLog, policy: Policy, period: Period) -> list[Period]:
@@ -30,8 +33,9 @@ def earlier_periods(log: EventLog, policy: Policy, period: Period) -> list[Perio
     return [p for p in period.previous(policy.trend_periods) if p.end > first_data]
 
 
-def trend_point(log: EventLog, policy: Policy, p: Period, as_of: pd.Timestamp,
-                 prepared: PreparedLog) -> TrendPoint:  # fmt: skip
+def trend_point(
+    log: EventLog, policy: Policy, p: Period, as_of: pd.Timestamp, prepared: PreparedLog
+) -> TrendPoint:
     as_of = min(as_of, p.end - pd.Timedelta(microseconds=1))
     return point_of(p, period_figures(log, policy, p, as_of, prepared, lean=True))
 
@@ -39,12 +43,17 @@ def trend_point(log: EventLog, policy: Policy, p: Period, as_of: pd.Timestamp,
 def point_of(p: Period, f: PeriodFigures) -> TrendPoint:
     m = f.metrics
     return TrendPoint(
-        label=p.label, start=p.start, end=p.end, on_time_share=m["on_time_share"].value,
+        label=p.label,
+        start=p.start,
+        end=p.end,
+        on_time_share=m["on_time_share"].value,
         first_contact_resolution=m["first_contact_resolution"].value,
-        repeat_incident_rate=m["repeat_incident_rate"].value, reopen_rate=m["reopen_rate"].value,
-        created=int(m["created"].value or 0), resolved=int(m["resolved"].value or 0),
+        repeat_incident_rate=m["repeat_incident_rate"].value,
+        reopen_rate=m["reopen_rate"].value,
+        created=int(m["created"].value or 0),
+        resolved=int(m["resolved"].value or 0),
         waiting_on_customer=int(m["waiting_on_customer"].value or 0),
-    )  # fmt: skip
+    )
 
 
 def directions(trend: list[TrendPoint]) -> list[TrendDirection]:
@@ -66,6 +75,7 @@ def directions(trend: list[TrendPoint]) -> list[TrendDirection]:
                 streak += 1
             else:
                 break
-        out.append(TrendDirection(metric=metric, direction=direction, better=better,
-                                  worse_streak=streak))  # fmt: skip
+        out.append(
+            TrendDirection(metric=metric, direction=direction, better=better, worse_streak=streak)
+        )
     return out
