@@ -47,9 +47,14 @@ def by_id(result) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     "path",
-    [CSV_SAMPLE, JSON_SAMPLE, FIXTURES / "tickets_es.csv", FIXTURES / "tickets_ru_cp1251.csv",
-     FIXTURES / "tickets_api.ndjson"],
-)  # fmt: skip
+    [
+        CSV_SAMPLE,
+        JSON_SAMPLE,
+        FIXTURES / "tickets_es.csv",
+        FIXTURES / "tickets_ru_cp1251.csv",
+        FIXTURES / "tickets_api.ndjson",
+    ],
+)
 def test_detects_freshdesk_exports(path):
     (f,) = open_inputs(path)
     assert detect_importer(f) == "freshdesk"
@@ -80,14 +85,22 @@ def test_csv_sample_counts_classes_and_verdicts():
     assert t["ticket_id"].is_unique and len(t) == 30
     assert set(t["source"]) == {"freshdesk"} and set(t["fidelity"]) == {"snapshot"}
     assert t["status_class"].value_counts().to_dict() == {
-        "closed": 12, "resolved": 8, "open": 4, "waiting_customer": 5, "waiting_third_party": 1,
-    }  # fmt: skip
+        "closed": 12,
+        "resolved": 8,
+        "open": 4,
+        "waiting_customer": 5,
+        "waiting_third_party": 1,
+    }
     assert t["vendor_resolution_met"].value_counts(dropna=False).to_dict() == {
-        True: 11, False: 9, pd.NA: 10,
-    }  # fmt: skip
+        True: 11,
+        False: 9,
+        pd.NA: 10,
+    }
     assert t["vendor_first_response_met"].value_counts(dropna=False).to_dict() == {
-        True: 19, False: 9, pd.NA: 2,
-    }  # fmt: skip
+        True: 19,
+        False: 9,
+        pd.NA: 2,
+    }
     # every unresolved ticket lacks a resolution verdict, as Freshdesk leaves it blank
     unresolved = ~t["status_class"].isin(["resolved", "closed"])
     assert t.loc[unresolved, "vendor_resolution_met"].isna().all()
@@ -96,11 +109,19 @@ def test_csv_sample_counts_classes_and_verdicts():
 def test_csv_sample_ticket_1001_by_hand():
     t = by_id(load(CSV_SAMPLE)).loc["1001"]
     assert (t["status"], t["status_class"], t["priority"], t["channel"], t["type"]) == (
-        "Closed", "closed", "Low", "Email", "Incident",
-    )  # fmt: skip
+        "Closed",
+        "closed",
+        "Low",
+        "Email",
+        "Incident",
+    )
     assert (t["assignee"], t["group"], t["requester"], t["organization"], t["service"]) == (
-        "Olga Kuznetsova", "L1 Support", "Jenny Walsh", "Northwind Traders", "Network",
-    )  # fmt: skip
+        "Olga Kuznetsova",
+        "L1 Support",
+        "Jenny Walsh",
+        "Northwind Traders",
+        "Network",
+    )
     assert t["created_at"] == ts("2026-11-02 08:06:56")
     assert t["first_response_at"] == ts("2026-11-02 10:36:33")
     assert t["resolved_at"] == ts("2026-11-03 12:00:01")
@@ -142,8 +163,12 @@ def test_csv_sample_waiting_and_violated_tickets_by_hand():
 def test_csv_sample_snapshot_events():
     ev = load(CSV_SAMPLE).events
     assert ev.groupby("event").size().to_dict() == {
-        "agent_reply": 28, "closed": 12, "created": 30, "resolved": 20, "status": 10,
-    }  # fmt: skip
+        "agent_reply": 28,
+        "closed": 12,
+        "created": 30,
+        "resolved": 20,
+        "status": 10,
+    }
     waiting = ev[(ev["ticket_id"] == "1013") & (ev["event"] == "status")]
     assert waiting[["at", "value", "status_class"]].values.tolist() == [
         [ts("2026-11-06 20:24:36"), "Waiting on Customer", "waiting_customer"]
@@ -163,8 +188,11 @@ def test_spanish_export():
     t = by_id(r)
     assert r.report.problems == []
     assert t["status_class"].to_dict() == {
-        "501": "closed", "502": "waiting_customer", "503": "open", "504": "resolved",
-    }  # fmt: skip
+        "501": "closed",
+        "502": "waiting_customer",
+        "503": "open",
+        "504": "resolved",
+    }
     assert t["vendor_resolution_met"].tolist() == [True, pd.NA, pd.NA, False]
     assert t["vendor_first_response_met"].tolist() == [True, False, pd.NA, True]
     assert t.loc["501", "created_at"] == ts("2026-11-02 09:10:00")
@@ -179,8 +207,11 @@ def test_russian_cp1251_semicolon_export():
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["encoding-guessed", 1, None, "cp1251", "warning"]
     ]
-    assert t["status_class"].to_dict() == {"701": "closed", "702": "waiting_customer",
-                                           "703": "open"}  # fmt: skip
+    assert t["status_class"].to_dict() == {
+        "701": "closed",
+        "702": "waiting_customer",
+        "703": "open",
+    }
     # dd.mm.yyyy: 02.11.2026 is the 2nd of November, not February 11
     assert t.loc["701", "created_at"] == ts("2026-11-02 09:10:00")
     assert t.loc["701", "subject"] == "Не приходят письма"
@@ -196,15 +227,22 @@ def test_json_sample():
     t = by_id(r)
     assert (r.report.rows_read, r.report.rows_imported, r.report.problems) == (20, 20, [])
     assert t["status"].value_counts().to_dict() == {
-        "Closed": 6, "Resolved": 6, "Open": 3, "Pending": 2, "Waiting on Customer": 2,
+        "Closed": 6,
+        "Resolved": 6,
+        "Open": 3,
+        "Pending": 2,
+        "Waiting on Customer": 2,
         "Waiting on Third Party": 1,
-    }  # fmt: skip
+    }
     assert t.loc["1041", "status_class"] == "waiting_third_party"
     assert t.loc["1040", "status_class"] == "waiting_customer"
     one = t.loc["1031"]
     assert (one["priority"], one["channel"], one["requester"], one["group"]) == (
-        "Medium", "Email", "48000100", "43000001",
-    )  # fmt: skip
+        "Medium",
+        "Email",
+        "48000100",
+        "43000001",
+    )
     assert one["created_at"] == ts("2026-11-16 08:30:39")
     assert one["first_response_at"] == ts("2026-11-16 10:12:00")
     assert one["due_at"] == ts("2026-11-18 15:00:00")
@@ -225,10 +263,14 @@ def test_json_conversations_become_reply_events():
     r = load(JSON_SAMPLE)
     ev = r.events[r.events["ticket_id"] == "1031"].sort_values(["at", "seq"])
     assert ev[["event", "actor", "public"]].values.tolist() == [
-        ["created", "system", False], ["note", "agent", False], ["agent_reply", "agent", True],
-        ["customer_reply", "customer", True], ["agent_reply", "agent", True],
-        ["resolved", "agent", False], ["closed", "agent", False],
-    ]  # fmt: skip
+        ["created", "system", False],
+        ["note", "agent", False],
+        ["agent_reply", "agent", True],
+        ["customer_reply", "customer", True],
+        ["agent_reply", "agent", True],
+        ["resolved", "agent", False],
+        ["closed", "agent", False],
+    ]
     assert by_id(r).loc["1031", "agent_replies"] == 2
 
 
@@ -287,7 +329,9 @@ def test_bad_optional_timestamp_keeps_the_row(tmp_path):
 
 
 def test_unknown_status_is_a_warning_and_maps_to_open(tmp_path):
-    text = CSV_SAMPLE.read_text(encoding="utf-8").replace(",Resolved,Medium,Phone,", ",Escalated to L3,Medium,Phone,", 1)  # fmt: skip
+    text = CSV_SAMPLE.read_text(encoding="utf-8").replace(
+        ",Resolved,Medium,Phone,", ",Escalated to L3,Medium,Phone,", 1
+    )
     r = load(variant(tmp_path, text))
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["unknown-status", 6, "Status", "Escalated to L3", "warning"]
@@ -296,7 +340,9 @@ def test_unknown_status_is_a_warning_and_maps_to_open(tmp_path):
 
 
 def test_bad_duration_and_bad_count(tmp_path):
-    text = CSV_SAMPLE.read_text(encoding="utf-8").replace(",01:53,05:36:50,07:12:18,2,3,", ",01:53,5h36,07:12:18,two,3,")  # fmt: skip
+    text = CSV_SAMPLE.read_text(encoding="utf-8").replace(
+        ",01:53,05:36:50,07:12:18,2,3,", ",01:53,5h36,07:12:18,two,3,"
+    )
     r = load(variant(tmp_path, text))
     assert sorted(r.report.flatten(PROBLEM)) == [
         ["bad-duration", 6, "First response time (in hrs)", "5h36"],
@@ -332,10 +378,14 @@ def test_cp1252_semicolon_variant_of_the_spanish_export(tmp_path):
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"Ticket ID,Created time,Due by Time,Agent interactions\n", b"\x00\x01\x02garbage",
-     b'Ticket ID,Created time,Due by Time\n"unterminated,2026-11-02 09:00:00,\n',
-     b"Ticket ID,Created time,Due by Time\n1,2026-11-02 09:00:00\n2,x,y,z,w\n"],
-)  # fmt: skip
+    [
+        b"",
+        b"Ticket ID,Created time,Due by Time,Agent interactions\n",
+        b"\x00\x01\x02garbage",
+        b'Ticket ID,Created time,Due by Time\n"unterminated,2026-11-02 09:00:00,\n',
+        b"Ticket ID,Created time,Due by Time\n1,2026-11-02 09:00:00\n2,x,y,z,w\n",
+    ],
+)
 def test_garbage_never_raises_a_traceback(data):
     f = InputFile("junk.csv", data)
     try:
@@ -347,13 +397,30 @@ def test_garbage_never_raises_a_traceback(data):
 
 @pytest.mark.parametrize(
     "doc",
-    [[{"id": 1, "created_at": "2026-11-01T00:00:00Z", "conversations": [{"incoming": "yes"}, 5]}],
-     [{"id": 1, "created_at": "2026-11-01T00:00:00Z", "conversations": "none",
-       "tags": [1, None, {"x": 2}], "stats": {"resolved_at": "bad"}}],
-     [{"id": 1, "created_at": 5, "status": "x", "priority": [1], "tags": "abc", "stats": 7}],
-     [{"id": None, "created_at": "2026-11-01T00:00:00Z"}, {"id": 2, "created_at": None}],
-     [{"id": {"nested": 1}, "created_at": "2026-11-01T00:00:00Z"}], {"tickets": []}, [1, "x"]],
-)  # fmt: skip
+    [
+        [
+            {
+                "id": 1,
+                "created_at": "2026-11-01T00:00:00Z",
+                "conversations": [{"incoming": "yes"}, 5],
+            }
+        ],
+        [
+            {
+                "id": 1,
+                "created_at": "2026-11-01T00:00:00Z",
+                "conversations": "none",
+                "tags": [1, None, {"x": 2}],
+                "stats": {"resolved_at": "bad"},
+            }
+        ],
+        [{"id": 1, "created_at": 5, "status": "x", "priority": [1], "tags": "abc", "stats": 7}],
+        [{"id": None, "created_at": "2026-11-01T00:00:00Z"}, {"id": 2, "created_at": None}],
+        [{"id": {"nested": 1}, "created_at": "2026-11-01T00:00:00Z"}],
+        {"tickets": []},
+        [1, "x"],
+    ],
+)
 def test_odd_json_never_raises_a_traceback(doc):
     f = InputFile("odd.json", json.dumps(doc).encode())
     try:

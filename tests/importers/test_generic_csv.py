@@ -147,9 +147,11 @@ def test_malformed_row_is_reported_and_skipped(tmp_path: Path) -> None:
 
 
 def test_mapping_file(tmp_path: Path) -> None:
-    csv = ("Case,Opened,Closed,State,Prio,Verdict,Team\n"
-           "A-1,03/11/2026 09:00,03/11/2026 11:30,Done,P1,ONTIME,Blue\n"
-           "A-2,04/11/2026 10:00,,Work,P3,OVERDUE,\n")  # fmt: skip
+    csv = (
+        "Case,Opened,Closed,State,Prio,Verdict,Team\n"
+        "A-1,03/11/2026 09:00,03/11/2026 11:30,Done,P1,ONTIME,Blue\n"
+        "A-2,04/11/2026 10:00,,Work,P3,OVERDUE,\n"
+    )
     mapping = """source: acme
 timezone: Europe/Berlin
 timestamp_format: "%d/%m/%Y %H:%M"

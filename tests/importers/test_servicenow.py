@@ -74,9 +74,16 @@ def expected_from_log(path: Path) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     "path",
-    [LOG_SAMPLE, LIST_SAMPLE, SLA_SAMPLE, REAL_SUBSET, FIXTURES / "incident_list_ru.csv",
-     FIXTURES / "incident_list_de.csv", FIXTURES / "task_sla_dv.csv"],
-)  # fmt: skip
+    [
+        LOG_SAMPLE,
+        LIST_SAMPLE,
+        SLA_SAMPLE,
+        REAL_SUBSET,
+        FIXTURES / "incident_list_ru.csv",
+        FIXTURES / "incident_list_de.csv",
+        FIXTURES / "task_sla_dv.csv",
+    ],
+)
 def test_detects_servicenow_exports(path):
     (f,) = open_inputs(path)
     assert detect_importer(f) == "servicenow"
@@ -105,12 +112,15 @@ def test_log_sample_counts_and_classes():
     assert len(t) == 24 and t["ticket_id"].is_unique
     assert set(t["fidelity"]) == {"history"} and set(t["type"]) == {"incident"}
     assert t["status_class"].value_counts().to_dict() == {
-        "closed": 22, "waiting_customer": 1, "open": 1,
-    }  # fmt: skip
+        "closed": 22,
+        "waiting_customer": 1,
+        "open": 1,
+    }
     assert t["vendor_resolution_met"].value_counts().to_dict() == {True: 18, False: 6}
     assert t.set_index("ticket_id")["reopens"].loc[lambda s: s > 0].to_dict() == {
-        "INC0031020": 1, "INC0031021": 1,
-    }  # fmt: skip
+        "INC0031020": 1,
+        "INC0031021": 1,
+    }
     classes = set(r.events["status_class"].dropna())
     assert {"waiting_customer", "waiting_third_party"} <= classes
 
@@ -129,8 +139,11 @@ def test_log_sample_waiting_incident_by_hand():
     assert t["created_at"] == ts("2026-11-07 15:19")  # opened_at, not the first update
     assert t["resolved_at"] == ts("2026-11-08 10:04") and t["closed_at"] == ts("2026-11-13 10:04")
     assert (t["status"], t["priority"], t["requester"], t["group"]) == (
-        "Closed", "3 - Moderate", "Caller 4520", "Group 24",
-    )  # fmt: skip
+        "Closed",
+        "3 - Moderate",
+        "Caller 4520",
+        "Group 24",
+    )
     assert dict(t["extra"])["reassignment_count"] == "1"
 
 
@@ -143,14 +156,21 @@ def test_log_sample_reopens_by_hand():
     ]
     # ... and from Closed
     assert [h[1] for h in history(r, "INC0031021")] == [
-        "created", "status", "resolved", "closed", "reopened", "resolved", "closed",
-    ]  # fmt: skip
+        "created",
+        "status",
+        "resolved",
+        "closed",
+        "reopened",
+        "resolved",
+        "closed",
+    ]
     t = by_id(r)
     # made_sla of the last row, though it was true at first
     assert t.loc["INC0031020", "vendor_resolution_met"] == False  # noqa: E712
     assert t.loc["INC0031004", ["priority", "vendor_resolution_met"]].tolist() == [
-        "1 - Critical", False,
-    ]  # fmt: skip
+        "1 - Critical",
+        False,
+    ]
 
 
 def test_log_sample_open_incident_has_no_resolution():
@@ -159,8 +179,11 @@ def test_log_sample_open_incident_has_no_resolution():
     assert (t["status"], t["status_class"]) == ("Awaiting User Info", "waiting_customer")
     assert pd.isna(t["resolved_at"]) and pd.isna(t["closed_at"])
     assert history(r, "INC0031022")[-1] == [
-        "2026-11-10 04:32:00+00:00", "status", "Awaiting User Info", "waiting_customer",
-    ]  # fmt: skip
+        "2026-11-10 04:32:00+00:00",
+        "status",
+        "Awaiting User Info",
+        "waiting_customer",
+    ]
 
 
 def test_log_timezone_option():
@@ -206,19 +229,28 @@ def test_list_sample_alone_is_a_snapshot():
     assert (r.report.rows_read, r.report.rows_imported, r.report.problems) == (25, 25, [])
     assert set(t["fidelity"]) == {"snapshot"}
     assert t["status_class"].value_counts().to_dict() == {
-        "resolved": 6, "closed": 8, "open": 4, "waiting_customer": 2, "new": 2,
-        "waiting_third_party": 2, "canceled": 1,
-    }  # fmt: skip
+        "resolved": 6,
+        "closed": 8,
+        "open": 4,
+        "waiting_customer": 2,
+        "new": 2,
+        "waiting_third_party": 2,
+        "canceled": 1,
+    }
     # On Hold is refined by its hold reason
     assert t.loc[["INC0032013", "INC0032015", "INC0032016"], "status_class"].tolist() == [
-        "waiting_third_party", "waiting_third_party", "waiting_customer",
-    ]  # fmt: skip
+        "waiting_third_party",
+        "waiting_third_party",
+        "waiting_customer",
+    ]
     one = t.loc["INC0032001"]
     assert one["created_at"] == ts("2026-11-03 08:49:00")
     assert one["resolved_at"] == ts("2026-11-06 10:48:00")
     assert (one["subject"], one["requester"], one["vendor_resolution_met"]) == (
-        "Email not syncing on mobile", "Abel Tuter", False,
-    )  # fmt: skip
+        "Email not syncing on mobile",
+        "Abel Tuter",
+        False,
+    )
     assert t.loc["INC0032006", "reopens"] == 1
     assert pd.isna(one.get("vendor_first_response_met")) and pd.isna(one.get("due_at"))
 
@@ -229,8 +261,9 @@ def test_task_sla_sets_verdicts_and_due_times():
     assert (r.report.rows_read, r.report.rows_imported, r.report.problems) == (74, 74, [])
     one = t.loc["INC0032001"]
     assert (bool(one["vendor_first_response_met"]), bool(one["vendor_resolution_met"])) == (
-        True, False,
-    )  # fmt: skip
+        True,
+        False,
+    )
     assert one["due_at"] == ts("2026-11-05 15:00:00")
     # a paused resolution SLA has no verdict yet; its response SLA breached
     held = t.loc["INC0032016"]
@@ -243,8 +276,9 @@ def test_task_sla_sets_verdicts_and_due_times():
 
 def test_cancelled_sla_is_ignored(tmp_path):
     text = SLA_SAMPLE.read_text(encoding="utf-8").replace(
-        "INC0032003,P4 response (8 hour),Cancelled,false", "INC0032003,P4 response (8 hour),Cancelled,true"
-    )  # fmt: skip
+        "INC0032003,P4 response (8 hour),Cancelled,false",
+        "INC0032003,P4 response (8 hour),Cancelled,true",
+    )
     t = by_id(load(LIST_SAMPLE, variant(tmp_path, text, "task_sla.csv")))
     assert t.loc["INC0032003", "vendor_first_response_met"] == True  # noqa: E712
 
@@ -360,8 +394,9 @@ def test_log_missing_number_and_state(tmp_path):
     assert r.report.rows_rejected == 1
     # the state of the row with `?` is carried over from the previous update
     assert [h[1:] for h in history(r, "INC0031001")][:2] == [
-        ["created", "new", "new"], ["status", "Active", "open"],
-    ]  # fmt: skip
+        ["created", "new", "new"],
+        ["status", "Active", "open"],
+    ]
 
 
 def test_list_bad_timestamp_and_unknown_state(tmp_path):
@@ -379,12 +414,15 @@ def test_list_bad_timestamp_and_unknown_state(tmp_path):
 
 @pytest.mark.parametrize(
     "data",
-    [b"number,incident_state,sys_mod_count,sys_updated_at,opened_at\n",
-     b"number,incident_state,sys_mod_count,sys_updated_at,opened_at\nINC1,New,x,?,?\n",
-     b"number,incident_state,sys_mod_count,sys_updated_at,opened_at\nINC1,New,0,1/1/2026 10:00,??\n",
-     b"task,sla,stage,has_breached\nINC1,P1 response,Completed,maybe\n",
-     b"number,opened_at\n,\n", b"\xff\xfe\x00junk"],
-)  # fmt: skip
+    [
+        b"number,incident_state,sys_mod_count,sys_updated_at,opened_at\n",
+        b"number,incident_state,sys_mod_count,sys_updated_at,opened_at\nINC1,New,x,?,?\n",
+        b"number,incident_state,sys_mod_count,sys_updated_at,opened_at\nINC1,New,0,1/1/2026 10:00,??\n",
+        b"task,sla,stage,has_breached\nINC1,P1 response,Completed,maybe\n",
+        b"number,opened_at\n,\n",
+        b"\xff\xfe\x00junk",
+    ],
+)
 def test_garbage_never_raises_a_traceback(data):
     try:
         r = ServiceNowImporter().read([InputFile("junk.csv", data)], ImportOptions())

@@ -38,5 +38,11 @@ def detect_importer(f: InputFile) -> str:
     return best
 
 
-__all__ = ["IMPORTERS", "Importer", "ImportOptions", "ImportResult", "get_importer",
-           "detect_importer"]  # fmt: skip
+__all__ = [
+    "IMPORTERS",
+    "Importer",
+    "ImportOptions",
+    "ImportResult",
+    "get_importer",
+    "detect_importer",
+]

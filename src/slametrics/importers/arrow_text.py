@@ -42,8 +42,10 @@ def text_codes(
     if transform is not None:
         cleaned = transform(cleaned)
     names: dict[str, int] = {}
-    remap = [-1 if is_null else names.setdefault(v, len(names))  # per distinct value
-             for v, is_null in zip(cleaned.to_pylist(), null, strict=True)]  # fmt: skip
+    remap = [
+        -1 if is_null else names.setdefault(v, len(names))  # per distinct value
+        for v, is_null in zip(cleaned.to_pylist(), null, strict=True)
+    ]
     lookup = np.array([*remap, -1], dtype=np.int32)  # raw code -1 (null) -> -1
     return lookup[raw_codes], list(names)
 

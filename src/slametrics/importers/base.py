@@ -216,15 +216,22 @@ def parse_timestamps(
 
 
 def _check_range(
-    out: pd.Series, frame: pd.DataFrame, raw: pd.Series, column: str, file: str,
+    out: pd.Series,
+    frame: pd.DataFrame,
+    raw: pd.Series,
+    column: str,
+    file: str,
     problems: list[Problem],
-) -> tuple[pd.Series, list[Problem]]:  # fmt: skip
+) -> tuple[pd.Series, list[Problem]]:
     out_of_range = out.notna() & ((out < MIN_TS) | (out >= MAX_TS))
     if out_of_range.any():
         problems += problems_from_mask(
-            frame.assign(**{column: raw}), out_of_range, code="timestamp-out-of-range",
-            column=column, file=file,
-        )  # fmt: skip
+            frame.assign(**{column: raw}),
+            out_of_range,
+            code="timestamp-out-of-range",
+            column=column,
+            file=file,
+        )
         out = out.mask(out_of_range)
     return out, problems
 
@@ -285,8 +292,15 @@ def map_status_classes(
     classes = status_classes_of(names, overrides)
     unknown = np.array([c is None for c in classes] + [False])[codes]
     lines = frame["_line"] if frame.index.equals(raw.index) else frame["_line"].reindex(raw.index)
-    problems = distinct_value_warnings(np.flatnonzero(unknown), codes, names, lines.to_numpy(),
-                                       file=file, column=column, code="unknown-status")  # fmt: skip
+    problems = distinct_value_warnings(
+        np.flatnonzero(unknown),
+        codes,
+        names,
+        lines.to_numpy(),
+        file=file,
+        column=column,
+        code="unknown-status",
+    )
     indices = pa.array(np.where(codes < 0, 0, codes).astype(np.int32), mask=codes < 0)
     dictionary = pa.array([c or "open" for c in classes] or [""], pa.large_string())
     out = pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
@@ -327,7 +341,7 @@ def distinct_value_warnings(
             value=names[codes[rows[i]]][:200],
             severity="warning",
             message="; ".join(x for x in (PROBLEM_CODES[code], note, f"{int(c)} row(s)") if x),
-        )  # fmt: skip
+        )
         for i, c in sorted(zip(first, counts, strict=True))
     ]
 
@@ -532,12 +546,18 @@ def reject_unusable(
     if "resolved_at" in out and cols.get("resolved_at") in raw:
         before = out["resolved_at"].notna() & (out["resolved_at"] < out["created_at"]) & ~reject
         col = cols["resolved_at"]
-        problems += problems_from_mask(raw.assign(**{col: clean_strings(raw[col])}), before,
-                                       code="resolved-before-created", column=col, file=file)  # fmt: skip
+        problems += problems_from_mask(
+            raw.assign(**{col: clean_strings(raw[col])}),
+            before,
+            code="resolved-before-created",
+            column=col,
+            file=file,
+        )
         out.loc[before, "resolved_at"] = pd.NaT
     kept = out[~reject]
-    return kept, ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
-                               problems=problems)  # fmt: skip
+    return kept, ProblemReport(
+        rows_imported=len(kept), rows_rejected=int(reject.sum()), problems=problems
+    )
 
 
 def drop_resolved_before_created(out: pd.DataFrame, file: str, column: str) -> list[Problem]:
@@ -576,11 +596,17 @@ def dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     if dup.any():
         bad = tickets.loc[dup, ["_file", "_line", "ticket_id"]]
         problems = [
-            Problem(code="duplicate-ticket", file=f, line=int(ln), column="ticket_id", value=t,
-                    message="the same ticket id appears more than once; the last row wins",
-                    severity="warning")
+            Problem(
+                code="duplicate-ticket",
+                file=f,
+                line=int(ln),
+                column="ticket_id",
+                value=t,
+                message="the same ticket id appears more than once; the last row wins",
+                severity="warning",
+            )
             for f, ln, t in bad.itertuples(index=False, name=None)
-        ]  # fmt: skip
+        ]
     return tickets[~dup].reset_index(drop=True), problems
 
 
@@ -627,7 +653,7 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
                 "actor": "system",
                 "public": False,
             }
-        )  # fmt: skip
+        )
     ]
     if "first_response_at" in t:
         fr = t[t["first_response_at"].notna()]
@@ -642,7 +668,7 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
                     "actor": "agent",
                     "public": True,
                 }
-            )  # fmt: skip
+            )
         )
     done = (
         t["status_class"].isin(DONE_CLASSES) if "status_class" in t else pd.Series(False, t.index)
@@ -664,7 +690,7 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
                         "actor": "agent",
                         "public": False,
                     }
-                )  # fmt: skip
+                )
             )
     if "status_class" in t:
         canceled = t[(t["status_class"] == "canceled")]
@@ -680,7 +706,7 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
                     "actor": "system",
                     "public": False,
                 }
-            )  # fmt: skip
+            )
         )
         current = t[~done & t["status_class"].notna()]
         parts.append(
@@ -694,7 +720,7 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
                     "actor": "system",
                     "public": False,
                 }
-            )  # fmt: skip
+            )
         )
     non_empty = [p for p in parts if len(p)] or parts[:1]
     events = pd.concat(non_empty, ignore_index=True)
@@ -750,8 +776,9 @@ def _same_ids(uniques: pd.Index, ids: pd.Series) -> bool:
     return bool(pc.all(equal).as_py()) if len(a) else True
 
 
-def finalize(tickets: pd.DataFrame, events: pd.DataFrame, *, source: str,
-             fidelity: str) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def finalize(
+    tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Complete canonical frames: source, event classes, a created event, order, derived summaries.
 
     Summary fields the source did not give (first response, resolution, reply and reopen counts,
@@ -790,9 +817,12 @@ def finalize_with_codes(
             events[col] = None
     events["status_class"] = fill_by_key(events["status_class"], events["event"], IMPLIED_CLASSES)
     events["public"] = events["public"].astype("boolean").fillna(False)
-    events["actor"] = fill_by_key(events["actor"], events["event"],
-                                  {"agent_reply": "agent", "customer_reply": "customer"},
-                                  default="system")  # fmt: skip
+    events["actor"] = fill_by_key(
+        events["actor"],
+        events["event"],
+        {"agent_reply": "agent", "customer_reply": "customer"},
+        default="system",
+    )
 
     # which tickets lack a created event: through ticket codes, which the sort needs anyway
     if links is not None:
@@ -805,11 +835,18 @@ def finalize_with_codes(
     has_created[code[is_created]] = True
     missing = tickets[~has_created[np.where(pos >= 0, pos, len(uniques))]]
     if len(missing):
-        created = pd.DataFrame({
-            "source": source, "ticket_id": missing["ticket_id"], "at": missing["created_at"],
-            "event": "created", "value": "new", "status_class": "new", "actor": "system",
-            "public": False,
-        })  # fmt: skip
+        created = pd.DataFrame(
+            {
+                "source": source,
+                "ticket_id": missing["ticket_id"],
+                "at": missing["created_at"],
+                "event": "created",
+                "value": "new",
+                "status_class": "new",
+                "actor": "system",
+                "public": False,
+            }
+        )
         events = concat_frames([created, events])
         events, code, uniques = sorted_events(events)
         pos = index_in(tickets["ticket_id"], uniques)
@@ -901,8 +938,13 @@ def finalize_with_codes(
     codes = None
     if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
         not_customer = codes_in(events["actor"], ("customer",)) != 0
-        codes = EventCodes(tix=code, at=at, seq=events["seq"].to_numpy(),
-                           cls=cls_code.astype(np.int8), reply=replies & not_customer)  # fmt: skip
+        codes = EventCodes(
+            tix=code,
+            at=at,
+            seq=events["seq"].to_numpy(),
+            cls=cls_code.astype(np.int8),
+            reply=replies & not_customer,
+        )
     return tickets, events, codes
 
 

@@ -1,4 +1,4 @@
-"""Freshdesk importer: the ticket CSV export (English, Spanish, Russian headers) and API ticket JSON."""
+"""Freshdesk importer: the ticket CSV export (English, Spanish, Russian headers), API JSON."""
 
 from __future__ import annotations
 
@@ -38,8 +38,14 @@ from slametrics.schema import DONE_CLASSES
 # follow the localized UI and are reconstructed [R] (formats.md §0): extend them when a real
 # localized export disagrees.
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
-    "ticket_id": ("Ticket ID", "ID del ticket", "ID de ticket", "ID заявки", "ID тикета",
-                  "Номер заявки"),
+    "ticket_id": (
+        "Ticket ID",
+        "ID del ticket",
+        "ID de ticket",
+        "ID заявки",
+        "ID тикета",
+        "Номер заявки",
+    ),
     "subject": ("Subject", "Asunto", "Тема"),
     "status": ("Status", "Estado", "Статус"),
     "priority": ("Priority", "Prioridad", "Приоритет"),
@@ -48,40 +54,82 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
     "assignee": ("Agent", "Agente", "Агент"),
     "group": ("Group", "Grupo", "Группа"),
     "created_at": ("Created time", "Hora de creación", "Fecha de creación", "Время создания"),
-    "due_at": ("Due by Time", "Hora de vencimiento", "Fecha de vencimiento", "Vencimiento",
-               "Срок выполнения", "Срок решения", "Срок"),
+    "due_at": (
+        "Due by Time",
+        "Hora de vencimiento",
+        "Fecha de vencimiento",
+        "Vencimiento",
+        "Срок выполнения",
+        "Срок решения",
+        "Срок",
+    ),
     "resolved_at": ("Resolved time", "Hora de resolución", "Время решения"),
     "closed_at": ("Closed time", "Hora de cierre", "Время закрытия"),
-    "updated_at": ("Last update time", "Last updated time", "Hora de la última actualización",
-                   "Última actualización", "Время последнего обновления"),
-    "first_response_at": ("Initial response time", "Hora de respuesta inicial",
-                          "Hora de la respuesta inicial", "Время первоначального ответа",
-                          "Время первого ответа"),
-    "first_response_business": ("First response time (in hrs)",
-                                "Tiempo de primera respuesta (en horas)",
-                                "Время первого ответа (в часах)"),
-    "resolution_business": ("Resolution time (in hrs)", "Tiempo de resolución (en horas)",
-                            "Время решения (в часах)"),
+    "updated_at": (
+        "Last update time",
+        "Last updated time",
+        "Hora de la última actualización",
+        "Última actualización",
+        "Время последнего обновления",
+    ),
+    "first_response_at": (
+        "Initial response time",
+        "Hora de respuesta inicial",
+        "Hora de la respuesta inicial",
+        "Время первоначального ответа",
+        "Время первого ответа",
+    ),
+    "first_response_business": (
+        "First response time (in hrs)",
+        "Tiempo de primera respuesta (en horas)",
+        "Время первого ответа (в часах)",
+    ),
+    "resolution_business": (
+        "Resolution time (in hrs)",
+        "Tiempo de resolución (en horas)",
+        "Время решения (в часах)",
+    ),
     "time_tracked": ("Time tracked", "Tiempo registrado", "Учтённое время", "Учтенное время"),
     "agent_replies": ("Agent interactions", "Interacciones del agente", "Взаимодействия агента"),
-    "customer_interactions": ("Customer interactions", "Interacciones del cliente",
-                              "Взаимодействия клиента"),
+    "customer_interactions": (
+        "Customer interactions",
+        "Interacciones del cliente",
+        "Взаимодействия клиента",
+    ),
     "vendor_resolution_met": ("Resolution status", "Estado de resolución", "Статус решения"),
-    "vendor_first_response_met": ("First response status", "Estado de primera respuesta",
-                                  "Estado de la primera respuesta", "Статус первого ответа"),
+    "vendor_first_response_met": (
+        "First response status",
+        "Estado de primera respuesta",
+        "Estado de la primera respuesta",
+        "Статус первого ответа",
+    ),
     "tags": ("Tags", "Etiquetas", "Теги", "Метки"),
     "requester_name": ("Full name", "Requester Name", "Nombre completo", "Полное имя"),
     "requester_email": ("Email", "Requester Email", "Correo electrónico", "Электронная почта"),
-    "organization": ("Company Name", "Company", "Nombre de la empresa", "Empresa",
-                     "Название компании", "Компания"),
+    "organization": (
+        "Company Name",
+        "Company",
+        "Nombre de la empresa",
+        "Empresa",
+        "Название компании",
+        "Компания",
+    ),
     "service": ("Product", "Producto", "Продукт"),
     "category": ("Category", "Categoría", "Категория"),
-}  # fmt: skip
+}
 REQUIRED_CSV = ("ticket_id", "created_at")
 # Columns only Freshdesk's export has; each one present raises the detection score.
-DISTINCTIVE = ("due_at", "first_response_at", "first_response_business", "resolution_business",
-               "agent_replies", "customer_interactions", "vendor_resolution_met",
-               "vendor_first_response_met", "updated_at")  # fmt: skip
+DISTINCTIVE = (
+    "due_at",
+    "first_response_at",
+    "first_response_business",
+    "resolution_business",
+    "agent_replies",
+    "customer_interactions",
+    "vendor_resolution_met",
+    "vendor_first_response_met",
+    "updated_at",
+)
 
 # Freshdesk's default and localized status names [R for the localized ones]; "Pending" is
 # Freshdesk's "waiting on the customer" state (it stops the SLA timer by default).
@@ -143,11 +191,27 @@ VERDICTS: dict[str, str] = {
 }
 
 # API codes (formats.md §3b [V]; 4-6 and 8 are the older social/forum/mobihelp channels).
-API_STATUS = {2: "Open", 3: "Pending", 4: "Resolved", 5: "Closed", 6: "Waiting on Customer",
-              7: "Waiting on Third Party"}  # fmt: skip
+API_STATUS = {
+    2: "Open",
+    3: "Pending",
+    4: "Resolved",
+    5: "Closed",
+    6: "Waiting on Customer",
+    7: "Waiting on Third Party",
+}
 API_PRIORITY = {1: "Low", 2: "Medium", 3: "High", 4: "Urgent"}
-API_SOURCE = {1: "Email", 2: "Portal", 3: "Phone", 4: "Forum", 5: "Twitter", 6: "Facebook",
-              7: "Chat", 8: "Mobihelp", 9: "Feedback Widget", 10: "Outbound Email"}  # fmt: skip
+API_SOURCE = {
+    1: "Email",
+    2: "Portal",
+    3: "Phone",
+    4: "Forum",
+    5: "Twitter",
+    6: "Facebook",
+    7: "Chat",
+    8: "Mobihelp",
+    9: "Feedback Widget",
+    10: "Outbound Email",
+}
 API_KEYS = ("fr_due_by", "fr_escalated", "nr_due_by", "nr_escalated", "responder_id")
 
 
@@ -251,12 +315,29 @@ def _read_csv_export(
     table = read_csv(f)
     df = table.frame
     cols = resolve_columns(table.columns, CSV_ALIASES)
-    require_columns(cols, REQUIRED_CSV, CSV_ALIASES, file=f.name, found=table.columns,
-                    what="a Freshdesk ticket export")  # fmt: skip
+    require_columns(
+        cols,
+        REQUIRED_CSV,
+        CSV_ALIASES,
+        file=f.name,
+        found=table.columns,
+        what="a Freshdesk ticket export",
+    )
     problems: list[Problem] = list(table.problems)
     out = pd.DataFrame({"_line": df["_line"]}, index=df.index)
-    for field in ("ticket_id", "subject", "status", "priority", "channel", "type", "assignee",
-                  "group", "organization", "service", "category"):  # fmt: skip
+    for field in (
+        "ticket_id",
+        "subject",
+        "status",
+        "priority",
+        "channel",
+        "type",
+        "assignee",
+        "group",
+        "organization",
+        "service",
+        "category",
+    ):
         if field in cols:
             out[field] = clean_strings(df[cols[field]])
     for field in ("requester_name", "requester_email"):  # the name, else the address
@@ -265,12 +346,19 @@ def _read_csv_export(
             out["requester"] = out["requester"].fillna(val) if "requester" in out else val
     # English exports write ISO dates; localized ones may use the locale's day-first dates
     localized = norm_header(cols["ticket_id"]) != "ticket id"
-    for field in ("created_at", "due_at", "resolved_at", "closed_at", "updated_at",
-                  "first_response_at"):  # fmt: skip
+    for field in (
+        "created_at",
+        "due_at",
+        "resolved_at",
+        "closed_at",
+        "updated_at",
+        "first_response_at",
+    ):
         if field in cols:
             dayfirst = guess_dayfirst(df[cols[field]], default=localized)
-            out[field], probs = parse_timestamps(df, cols[field], file=f.name, tz=tz,
-                                                 dayfirst=dayfirst)  # fmt: skip
+            out[field], probs = parse_timestamps(
+                df, cols[field], file=f.name, tz=tz, dayfirst=dayfirst
+            )
             problems += probs
     if "agent_replies" in cols:
         out["agent_replies"], probs = parse_numbers(df, cols["agent_replies"], file=f.name)
@@ -283,17 +371,22 @@ def _read_csv_export(
         out["time_spent_s"], probs = parse_durations(df, cols["time_tracked"], file=f.name)
         problems += probs
     derived = pd.DataFrame(index=df.index)
-    for field, key in (("first_response_business", "first_response_business_s"),
-                       ("resolution_business", "resolution_business_s")):  # fmt: skip
+    for field, key in (
+        ("first_response_business", "first_response_business_s"),
+        ("resolution_business", "resolution_business_s"),
+    ):
         if field in cols:
             secs, probs = parse_durations(df, cols[field], file=f.name)
             problems += probs
             derived[key] = secs.round().astype("Int64").astype("string")
     if "status" in out:
         out["status_class"], probs = map_status_classes(
-            out["status"], df, column=cols["status"], file=f.name,
+            out["status"],
+            df,
+            column=cols["status"],
+            file=f.name,
             overrides={**STATUS_CLASSES, **overrides},
-        )  # fmt: skip
+        )
         problems += probs
     if "tags" in cols:
         tags = clean_strings(clean_strings(df[cols["tags"]]).str.strip(", "))
@@ -328,8 +421,11 @@ def _read_api_json(
     rows_read = len(records) + malformed
     if not records:
         empty = pd.DataFrame(columns=["ticket_id", "created_at", "_line"])
-        return empty, empty, ProblemReport(rows_read=rows_read, rows_rejected=len(problems),
-                                           problems=problems)  # fmt: skip
+        return (
+            empty,
+            empty,
+            ProblemReport(rows_read=rows_read, rows_rejected=len(problems), problems=problems),
+        )
     df = pd.json_normalize(records, max_level=1)
     df["_line"] = _record_lines(f, len(df), {p.line for p in problems})
     if "id" not in df or "created_at" not in df:
@@ -342,9 +438,14 @@ def _read_api_json(
     strings = df.drop(columns=[c for c in ("tags", "conversations") if c in df]).astype("string")
     strings["_line"] = df["_line"]
     out["ticket_id"] = clean_strings(strings["id"]).str.replace(r"\.0$", "", regex=True)
-    for field, key in (("subject", "subject"), ("type", "type"), ("group", "group_id"),
-                       ("assignee", "responder_id"), ("organization", "company_id"),
-                       ("service", "product_id")):  # fmt: skip
+    for field, key in (
+        ("subject", "subject"),
+        ("type", "type"),
+        ("group", "group_id"),
+        ("assignee", "responder_id"),
+        ("organization", "company_id"),
+        ("service", "product_id"),
+    ):
         if key in strings:
             out[field] = clean_strings(strings[key]).str.replace(r"\.0$", "", regex=True)
     for key in ("requester.name", "requester.email", "requester_id"):
@@ -358,9 +459,18 @@ def _read_api_json(
     out["priority"] = _codes(df.get("priority"), API_PRIORITY, df.index)
     out["channel"] = _codes(df.get("source"), API_SOURCE, df.index)
     ts = {}
-    for key in ("created_at", "updated_at", "due_by", "fr_due_by", "stats.first_responded_at",
-                "stats.resolved_at", "stats.closed_at", "stats.reopened_at",
-                "stats.pending_since", "stats.status_updated_at"):  # fmt: skip
+    for key in (
+        "created_at",
+        "updated_at",
+        "due_by",
+        "fr_due_by",
+        "stats.first_responded_at",
+        "stats.resolved_at",
+        "stats.closed_at",
+        "stats.reopened_at",
+        "stats.pending_since",
+        "stats.status_updated_at",
+    ):
         if key in strings:
             ts[key], probs = parse_timestamps(strings, key, file=f.name, tz=tz)
             problems += probs
@@ -373,9 +483,12 @@ def _read_api_json(
     out["resolved_at"] = ts["stats.resolved_at"]
     out["closed_at"] = ts["stats.closed_at"]
     out["status_class"], probs = map_status_classes(
-        out["status"], strings, column="status", file=f.name,
+        out["status"],
+        strings,
+        column="status",
+        file=f.name,
         overrides={**STATUS_CLASSES, **overrides},
-    )  # fmt: skip
+    )
     problems += probs
     # The vendor's verdicts, computed as Freshdesk's own export does: resolved_at < due_by and
     # first response < fr_due_by, blank while unresolved / unanswered.
@@ -399,10 +512,31 @@ def _read_api_json(
         tags = df["tags"].explode()
         tags = tags[tags.notna()].astype(str)
         out["tags"] = tags.groupby(level=0).agg(list).reindex(df.index)
-    used = {"id", "subject", "type", "group_id", "responder_id", "company_id", "product_id",
-            "requester.name", "requester.email", "requester_id", "company.name", "status",
-            "priority", "source", "created_at", "updated_at", "due_by", "stats.first_responded_at",
-            "stats.resolved_at", "stats.closed_at", "_line", "description", "description_text"}  # fmt: skip
+    used = {
+        "id",
+        "subject",
+        "type",
+        "group_id",
+        "responder_id",
+        "company_id",
+        "product_id",
+        "requester.name",
+        "requester.email",
+        "requester_id",
+        "company.name",
+        "status",
+        "priority",
+        "source",
+        "created_at",
+        "updated_at",
+        "due_by",
+        "stats.first_responded_at",
+        "stats.resolved_at",
+        "stats.closed_at",
+        "_line",
+        "description",
+        "description_text",
+    }
     rest = [c for c in strings.columns if c not in used]
     out["extra"] = extra_map(strings[rest].apply(clean_strings))
     replies = _conversations(df, out, tz, f.name, problems)
@@ -434,26 +568,30 @@ def _conversations(
     cols = ["ticket_id", "at", "event", "actor", "public"]
     if "conversations" not in df:
         return pd.DataFrame(columns=cols)
-    conv = pd.DataFrame({"ticket_id": out["ticket_id"], "c": df["conversations"],
-                         "_line": df["_line"]}).explode("c")  # fmt: skip
+    conv = pd.DataFrame(
+        {"ticket_id": out["ticket_id"], "c": df["conversations"], "_line": df["_line"]}
+    ).explode("c")
     conv = conv[conv["c"].map(lambda v: isinstance(v, dict))].reset_index(drop=True)
     if conv.empty:
         return pd.DataFrame(columns=cols)
     body = pd.DataFrame.from_records(conv["c"].tolist(), index=conv.index)
     body = body.reindex(columns=["created_at", "incoming", "private"])
     body["_line"] = conv["_line"]
-    at, probs = parse_timestamps(body.astype({"created_at": "string"}), "created_at",
-                                 file=file, tz=tz)  # fmt: skip
+    at, probs = parse_timestamps(
+        body.astype({"created_at": "string"}), "created_at", file=file, tz=tz
+    )
     for p in probs:
         p.column = "conversations.created_at"
     problems += probs
     incoming = body["incoming"].isin([True, "true"]).to_numpy(dtype=bool)
     private = body["private"].isin([True, "true"]).to_numpy(dtype=bool)
-    ev = pd.DataFrame({
-        "ticket_id": conv["ticket_id"].to_numpy(),
-        "at": at.to_numpy(),
-        "event": np.where(incoming, "customer_reply", np.where(private, "note", "agent_reply")),
-        "actor": np.where(incoming, "customer", "agent"),
-        "public": ~private,
-    })  # fmt: skip
+    ev = pd.DataFrame(
+        {
+            "ticket_id": conv["ticket_id"].to_numpy(),
+            "at": at.to_numpy(),
+            "event": np.where(incoming, "customer_reply", np.where(private, "note", "agent_reply")),
+            "actor": np.where(incoming, "customer", "agent"),
+            "public": ~private,
+        }
+    )
     return ev[ev["at"].notna() & ev["ticket_id"].notna()].reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Generic CSV importer: canonical tickets.csv / events.csv, or any CSV through a YAML column map."""
+"""Generic CSV importer: canonical tickets.csv / events.csv, or any CSV through a column map."""
 
 from __future__ import annotations
 
@@ -43,15 +43,31 @@ from slametrics.importers.options import (
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import ACTORS, EVENT_TYPES, STATUS_CLASSES, TICKET_COLUMNS
 
-TIMESTAMP_FIELDS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
-                    "due_at")  # fmt: skip
+TIMESTAMP_FIELDS = (
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "due_at",
+)
 NUMBER_FIELDS = ("agent_replies", "reopens", "csat", "time_spent_s")
 BOOL_FIELDS = ("vendor_first_response_met", "vendor_resolution_met")
 TEXT_FIELDS = tuple(
-    c for c in TICKET_COLUMNS
-    if c not in (*TIMESTAMP_FIELDS, *NUMBER_FIELDS, *BOOL_FIELDS, "source", "tags", "extra",
-                 "fidelity", "status_class")
-)  # fmt: skip
+    c
+    for c in TICKET_COLUMNS
+    if c
+    not in (
+        *TIMESTAMP_FIELDS,
+        *NUMBER_FIELDS,
+        *BOOL_FIELDS,
+        "source",
+        "tags",
+        "extra",
+        "fidelity",
+        "status_class",
+    )
+)
 
 
 def _role(header: list[str]) -> str | None:
@@ -85,8 +101,9 @@ class GenericCsvImporter(Importer):
             for i, f in enumerate(files):
                 table = upcoming.result()
                 f.release()
-                upcoming = (reader.submit(_read_csv, files[i + 1], mapping)
-                            if i + 1 < len(files) else None)  # fmt: skip
+                upcoming = (
+                    reader.submit(_read_csv, files[i + 1], mapping) if i + 1 < len(files) else None
+                )
                 report.problems += table.problems
                 if mapping is not None and mapping.layout == "events":
                     tickets, events, rep = _read_event_layout(table, f.name, mapping, tz)
@@ -126,9 +143,12 @@ class GenericCsvImporter(Importer):
         tickets = tickets.drop(columns=["_line", "_file"], errors="ignore")
         events = events.drop(columns=["_line", "_file"], errors="ignore")
         tickets, events, codes = finalize_with_codes(
-            tickets, events, source=source, fidelity="history" if history else "snapshot",
+            tickets,
+            events,
+            source=source,
+            fidelity="history" if history else "snapshot",
             links=links,
-        )  # fmt: skip
+        )
         return ImportResult(tickets, events, report, self.name, codes)
 
 
@@ -192,11 +212,23 @@ def _read_tickets(
     fmt = mapping.timestamp_format if mapping else None
     dayfirst = mapping.dayfirst if mapping else False
     with ThreadPoolExecutor(max_workers=2) as pool:  # columns are independent; Arrow frees the GIL
-        texts = {f: pool.submit(clean_strings, renamed[f], nulls)
-                 for f in TEXT_FIELDS if f in renamed}  # fmt: skip
-        times = {f: pool.submit(parse_timestamps, renamed, f, file=file, tz=tz, fmt=fmt,
-                                dayfirst=dayfirst, null_tokens=nulls)
-                 for f in TIMESTAMP_FIELDS if f in renamed}  # fmt: skip
+        texts = {
+            f: pool.submit(clean_strings, renamed[f], nulls) for f in TEXT_FIELDS if f in renamed
+        }
+        times = {
+            f: pool.submit(
+                parse_timestamps,
+                renamed,
+                f,
+                file=file,
+                tz=tz,
+                fmt=fmt,
+                dayfirst=dayfirst,
+                null_tokens=nulls,
+            )
+            for f in TIMESTAMP_FIELDS
+            if f in renamed
+        }
         for field, job in texts.items():
             out[field] = job.result()
         for field, job in times.items():
@@ -212,9 +244,12 @@ def _read_tickets(
             problems += _rename_columns(probs, cols)
     if "status" in out:
         out["status_class"], probs = map_status_classes(
-            out["status"], out, column="status", file=file,
+            out["status"],
+            out,
+            column="status",
+            file=file,
             overrides=mapping.statuses if mapping else None,
-        )  # fmt: skip
+        )
         problems += _rename_columns(probs, cols)
     if "tags" in renamed:
         out["tags"] = clean_strings(renamed["tags"], nulls).str.split(r"[,\s]+", regex=True)
@@ -223,15 +258,25 @@ def _read_tickets(
     if extra_cols and mapping is not None:
         out["extra"] = extra_map(df[extra_cols])
     missing_id = out["ticket_id"].isna()
-    problems += problems_from_mask(out, missing_id, code="missing-value", column="ticket_id",
-                                   file=file, label=cols["ticket_id"])  # fmt: skip
+    problems += problems_from_mask(
+        out,
+        missing_id,
+        code="missing-value",
+        column="ticket_id",
+        file=file,
+        label=cols["ticket_id"],
+    )
     missing_created = out["created_at"].isna() & ~missing_id
     if missing_created.any():  # empty ones are missing values (bad ones were reported)
         raw_created = clean_strings(renamed["created_at"], nulls)
         problems += problems_from_mask(
-            out.assign(created_at=raw_created), missing_created & raw_created.isna(),
-            code="missing-value", column="created_at", file=file, label=cols["created_at"],
-        )  # fmt: skip
+            out.assign(created_at=raw_created),
+            missing_created & raw_created.isna(),
+            code="missing-value",
+            column="created_at",
+            file=file,
+            label=cols["created_at"],
+        )
     reject = missing_id | missing_created
     for field in ("first_response_at", "resolved_at", "closed_at"):
         if field not in out:
@@ -240,14 +285,17 @@ def _read_tickets(
         # earlier; it is kept at creation time and reported, not dropped
         before = out[field].notna() & (out[field] < out["created_at"]) & ~reject
         problems += problems_from_mask(
-            out.assign(**{field: renamed.get(field)}), before,
-            code="resolved-before-created", column=field, file=file, label=cols[field],
+            out.assign(**{field: renamed.get(field)}),
+            before,
+            code="resolved-before-created",
+            column=field,
+            file=file,
+            label=cols[field],
             severity="warning",
-        )  # fmt: skip
+        )
         out.loc[before, field] = out.loc[before, "created_at"]
     kept = out[~reject] if reject.any() else out
-    rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()),
-                        problems=problems)  # fmt: skip
+    rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()), problems=problems)
     return kept, rep
 
 
@@ -270,8 +318,9 @@ def _read_events(table: CsvTable, file: str, tz: str) -> tuple[pd.DataFrame, Pro
         return _clean_events(table, file, tz, pool)
 
 
-def _clean_events(table: CsvTable, file: str, tz: str,
-                  pool: ThreadPoolExecutor) -> tuple[pd.DataFrame, ProblemReport]:  # fmt: skip
+def _clean_events(
+    table: CsvTable, file: str, tz: str, pool: ThreadPoolExecutor
+) -> tuple[pd.DataFrame, ProblemReport]:
     lines = table.lines
     lower = {c.strip().lower(): c for c in table.columns}
     n = table.rows
@@ -280,10 +329,15 @@ def _clean_events(table: CsvTable, file: str, tz: str,
     ticket_job = pool.submit(clean_text, raw.pop(lower["ticket_id"]), NULL_TOKENS)
     at_job = pool.submit(_event_times, raw.pop(lower["at"]), lines, file, tz)
     code_jobs = {
-        field: pool.submit(text_codes, raw.pop(lower[field]), NULL_TOKENS,
-                           None if field == "value" else pc.utf8_lower)
-        for field in CODED_EVENT_FIELDS if field in lower
-    }  # fmt: skip
+        field: pool.submit(
+            text_codes,
+            raw.pop(lower[field]),
+            NULL_TOKENS,
+            None if field == "value" else pc.utf8_lower,
+        )
+        for field in CODED_EVENT_FIELDS
+        if field in lower
+    }
     del raw
     coded = {field: job.result() for field, job in code_jobs.items()}
     ticket_id = ticket_job.result()
@@ -306,16 +360,29 @@ def _clean_events(table: CsvTable, file: str, tz: str,
         to_cls = np.array([cls_names.index(c) for c in sc_names] + [-1], dtype=np.int64)
         cls_codes = np.where(sc_codes >= 0, to_cls[sc_codes], cls_codes)
     # the class an event type implies (created -> new ...) where the value gave none
-    implied = [cls_names.index(IMPLIED_CLASSES[e]) if e in IMPLIED_CLASSES else -1
-               for e in ev_names]  # fmt: skip
+    implied = [
+        cls_names.index(IMPLIED_CLASSES[e]) if e in IMPLIED_CLASSES else -1 for e in ev_names
+    ]
     implied_codes = np.array([*implied, -1], dtype=np.int64)[ev_codes]
     cls_codes = np.where(cls_codes >= 0, cls_codes, implied_codes)
     bad_event = _lookup(ev_codes, [e not in EVENT_TYPES for e in ev_names])
-    problems += _row_problems(bad_event, lines, lambda rows: np.array(ev_names)[ev_codes[rows]],
-                              code="unknown-event", column="event", file=file)  # fmt: skip
+    problems += _row_problems(
+        bad_event,
+        lines,
+        lambda rows: np.array(ev_names)[ev_codes[rows]],
+        code="unknown-event",
+        column="event",
+        file=file,
+    )
     missing_id = pc.is_null(ticket_id).to_numpy(zero_copy_only=False)
-    problems += _row_problems(missing_id, lines, lambda rows: [None] * len(rows),
-                              code="missing-value", column="ticket_id", file=file)  # fmt: skip
+    problems += _row_problems(
+        missing_id,
+        lines,
+        lambda rows: [None] * len(rows),
+        code="missing-value",
+        column="ticket_id",
+        file=file,
+    )
     reject = missing_id | bad_event | np.isnat(at) | (ev_codes < 0)
     keep = np.flatnonzero(~reject)
     all_kept = len(keep) == n
@@ -339,8 +406,9 @@ def _clean_events(table: CsvTable, file: str, tz: str,
         public = public if all_kept else public[keep]
         out["public"] = pd.arrays.BooleanArray(public == 1, public < 0)
     out["status_class"] = categorical(cls_codes if all_kept else cls_codes[keep], cls_names).array
-    return out, ProblemReport(rows_imported=len(keep), rows_rejected=int(reject.sum()),
-                              problems=problems)  # fmt: skip
+    return out, ProblemReport(
+        rows_imported=len(keep), rows_rejected=int(reject.sum()), problems=problems
+    )
 
 
 def _lookup(codes: np.ndarray, flags: list[bool]) -> np.ndarray:
@@ -357,8 +425,9 @@ def _row_problems(mask: np.ndarray, lines: np.ndarray, values_at, **kw) -> list[
     return problems_from_mask(frame, pd.Series(True, index=frame.index), **kw)
 
 
-def _event_times(raw: pa.ChunkedArray, lines: np.ndarray, file: str,
-                 tz: str) -> tuple[np.ndarray, list[Problem]]:  # fmt: skip
+def _event_times(
+    raw: pa.ChunkedArray, lines: np.ndarray, file: str, tz: str
+) -> tuple[np.ndarray, list[Problem]]:
     """UTC instants (datetime64[us], NaT when missing or bad) of the `at` column."""
     frame = pd.DataFrame({"_line": lines, "at": to_series(raw)})
     at, problems = parse_timestamps(frame, "at", file=file, tz=tz)
@@ -371,28 +440,49 @@ def _event_booleans(coded, lines: np.ndarray, file: str) -> tuple[np.ndarray, li
     truth = [1 if v in BOOL_TRUE else 0 if v in BOOL_FALSE else -1 for v in names]
     values = np.array([*truth, -1], dtype=np.int8)[codes]  # 1 true, 0 false, -1 unknown
     bad = np.array([t < 0 for t in truth] + [False])[codes]
-    return values, _row_problems(bad, lines, lambda rows: np.array(names)[codes[rows]],
-                                 code="bad-boolean", column="public", file=file)  # fmt: skip
+    return values, _row_problems(
+        bad,
+        lines,
+        lambda rows: np.array(names)[codes[rows]],
+        code="bad-boolean",
+        column="public",
+        file=file,
+    )
 
 
-def _allowed_only(codes: np.ndarray, names: list[str], allowed: tuple[str, ...], column: str,
-                  lines: np.ndarray, file: str) -> tuple[np.ndarray, list[str], list[Problem]]:  # fmt: skip
+def _allowed_only(
+    codes: np.ndarray,
+    names: list[str],
+    allowed: tuple[str, ...],
+    column: str,
+    lines: np.ndarray,
+    file: str,
+) -> tuple[np.ndarray, list[str], list[Problem]]:
     """(codes, names, problems) with values outside `allowed` made missing, one warning each."""
     bad = [n not in allowed for n in names]
     if not any(bad):
         return codes, names, []
     kept = [n for n in names if n in allowed]
-    remap = np.array([-1 if b else kept.index(n) for n, b in zip(names, bad, strict=True)] + [-1],
-                     dtype=np.int64)  # fmt: skip
+    remap = np.array(
+        [-1 if b else kept.index(n) for n, b in zip(names, bad, strict=True)] + [-1], dtype=np.int64
+    )
     rows = np.flatnonzero(_lookup(codes, bad))
-    problems = distinct_value_warnings(rows, codes, names, lines, file=file, column=column,
-                                       code="unknown-value",
-                                       note=f"not one of {', '.join(allowed)}; left empty")  # fmt: skip
+    problems = distinct_value_warnings(
+        rows,
+        codes,
+        names,
+        lines,
+        file=file,
+        column=column,
+        code="unknown-value",
+        note=f"not one of {', '.join(allowed)}; left empty",
+    )
     return remap[codes], kept, problems
 
 
-def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str,
-                    n: int) -> tuple[np.ndarray, list[str], list[Problem]]:  # fmt: skip
+def _status_classes(
+    coded, status_like: np.ndarray, lines: np.ndarray, file: str, n: int
+) -> tuple[np.ndarray, list[str], list[Problem]]:
     """(codes, names, problems): the status class of each status-like event, from its value
     (as `map_status_classes`: case-insensitive, unknown -> open and one warning per value)."""
     names_out = list(STATUS_CLASSES)
@@ -404,8 +494,9 @@ def _status_classes(coded, status_like: np.ndarray, lines: np.ndarray, file: str
     cls = np.where(status_like, to_cls[codes], -1)
     unknown = status_like & (codes >= 0) & (to_cls[codes] < 0)
     rows = np.flatnonzero(unknown)
-    problems = distinct_value_warnings(rows, codes, names, lines, file=file, column="value",
-                                       code="unknown-status")  # fmt: skip
+    problems = distinct_value_warnings(
+        rows, codes, names, lines, file=file, column="value", code="unknown-status"
+    )
     cls[rows] = names_out.index("open")
     return cls, names_out, problems
 
@@ -425,11 +516,13 @@ def _read_event_layout(
     renamed = pd.DataFrame({f: df[c] for f, c in cols.items()}, index=df.index)
     renamed["_line"] = df["_line"]
     problems: list[Problem] = []
-    at, probs = parse_timestamps(renamed, "at", file=file, tz=tz, fmt=mapping.timestamp_format,
-                                 dayfirst=mapping.dayfirst)  # fmt: skip
+    at, probs = parse_timestamps(
+        renamed, "at", file=file, tz=tz, fmt=mapping.timestamp_format, dayfirst=mapping.dayfirst
+    )
     problems += _rename_columns(probs, cols)
-    ev = pd.DataFrame({"_line": df["_line"], "ticket_id": clean_strings(renamed["ticket_id"]),
-                       "at": at})  # fmt: skip
+    ev = pd.DataFrame(
+        {"_line": df["_line"], "ticket_id": clean_strings(renamed["ticket_id"]), "at": at}
+    )
     raw_event = (
         clean_strings(renamed["event"])
         if "event" in renamed
@@ -439,19 +532,33 @@ def _read_event_layout(
     status_col = "status" if "status" in renamed else None
     raw_status = clean_strings(renamed[status_col]) if status_col else raw_event
     ev["value"] = raw_status
-    classes, probs = map_status_classes(raw_status, ev.assign(value=raw_status), column="value",
-                                        file=file, overrides=mapping.statuses)  # fmt: skip
+    classes, probs = map_status_classes(
+        raw_status,
+        ev.assign(value=raw_status),
+        column="value",
+        file=file,
+        overrides=mapping.statuses,
+    )
     problems += probs
-    ev["status_class"] = classes.where(ev["event"].isin(["status", "resolved", "closed",
-                                                           "reopened", "created"]))  # fmt: skip
-    ev["actor"] = np.where(ev["event"] == "customer_reply", "customer",
-                           np.where(ev["event"] == "agent_reply", "agent", "system"))  # fmt: skip
+    ev["status_class"] = classes.where(
+        ev["event"].isin(["status", "resolved", "closed", "reopened", "created"])
+    )
+    ev["actor"] = np.where(
+        ev["event"] == "customer_reply",
+        "customer",
+        np.where(ev["event"] == "agent_reply", "agent", "system"),
+    )
     ev["public"] = ev["event"].isin(["agent_reply", "customer_reply"])
     reject = ev["ticket_id"].isna() | ev["at"].isna()
     ev = ev[~reject].sort_values(["ticket_id", "at", "_line"], kind="stable")
     g = ev.groupby("ticket_id", sort=False)
-    tickets = pd.DataFrame({"ticket_id": g["ticket_id"].first(), "created_at": g["at"].min(),
-                            "_line": g["_line"].first()})  # fmt: skip
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": g["ticket_id"].first(),
+            "created_at": g["at"].min(),
+            "_line": g["_line"].first(),
+        }
+    )
     last_rows = renamed.loc[g.tail(1).index]
     for field in TEXT_FIELDS:
         if field in last_rows and field not in ("ticket_id",):
@@ -463,17 +570,24 @@ def _read_event_layout(
                 .reindex(tickets.index)
             )
     tickets = tickets.reset_index(drop=True)
-    rep = ProblemReport(rows_imported=len(ev), rows_rejected=int(reject.sum()),
-                        problems=problems)  # fmt: skip
+    rep = ProblemReport(rows_imported=len(ev), rows_rejected=int(reject.sum()), problems=problems)
     return tickets, ev, rep
 
 
 def _dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     dup = tickets.duplicated("ticket_id", keep="last")
-    problems = problems_from_mask(
-        tickets.assign(_line=tickets["_line"]), dup, code="duplicate-ticket", column="ticket_id",
-        file="", severity="warning",
-    ) if "_line" in tickets else []  # fmt: skip
+    problems = (
+        problems_from_mask(
+            tickets.assign(_line=tickets["_line"]),
+            dup,
+            code="duplicate-ticket",
+            column="ticket_id",
+            file="",
+            severity="warning",
+        )
+        if "_line" in tickets
+        else []
+    )
     if "_file" in tickets:
         files = tickets.loc[dup, "_file"].tolist()
         for p, f in zip(problems, files, strict=True):
@@ -488,8 +602,13 @@ def _drop_orphans(events: pd.DataFrame, links: TicketLinks):
         return events, [], links
     problems: list[Problem] = []
     if "_line" in events:
-        problems = problems_from_mask(events, pd.Series(orphan, index=events.index),
-                                      code="unknown-ticket", column="ticket_id", file="")  # fmt: skip
+        problems = problems_from_mask(
+            events,
+            pd.Series(orphan, index=events.index),
+            code="unknown-ticket",
+            column="ticket_id",
+            file="",
+        )
         for p, f in zip(problems, events.loc[orphan, "_file"].tolist(), strict=True):
             p.file = f
     return events[~orphan].reset_index(drop=True), problems, links.without(orphan)

@@ -1,4 +1,4 @@
-"""Reading export files: gzip and zip, encoding and delimiter sniffing, CSV with source line numbers."""
+"""Reading export files: gzip and zip, encoding and delimiter sniffing, CSV with line numbers."""
 
 from __future__ import annotations
 
@@ -423,9 +423,15 @@ def _objects(
             records.append(item)
         else:
             where = "line" if ndjson else "record"
-            problems.append(Problem(code="malformed-json", file=name, line=i if ndjson else None,
-                                    value=repr(item)[:200],
-                                    message=f"{where} {i} is {type(item).__name__}, not an object"))  # fmt: skip
+            problems.append(
+                Problem(
+                    code="malformed-json",
+                    file=name,
+                    line=i if ndjson else None,
+                    value=repr(item)[:200],
+                    message=f"{where} {i} is {type(item).__name__}, not an object",
+                )
+            )
     return records, problems
 
 
@@ -469,7 +475,7 @@ def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[di
                         line=i,
                         value=line[:200],
                         message=exc.msg,
-                    )  # fmt: skip
+                    )
                 )
         return _objects(records, f.name, problems, ndjson=True)
     if isinstance(doc, list):

@@ -60,34 +60,90 @@ REQUIRED_LOG = ("ticket_id", "status", "sys_mod_count", "at", "created_at")
 # Russian and German ones are reconstructed from the localized UI [R].
 LIST_ALIASES: dict[str, tuple[str, ...]] = {
     "ticket_id": ("number", "Number", "Номер", "Nummer"),
-    "created_at": ("opened_at", "Opened", "Открыто", "Открыт", "Дата открытия", "Geöffnet",
-                   "Eröffnet"),
-    "subject": ("short_description", "Short description", "Краткое описание",
-                "Kurzbeschreibung"),
+    "created_at": (
+        "opened_at",
+        "Opened",
+        "Открыто",
+        "Открыт",
+        "Дата открытия",
+        "Geöffnet",
+        "Eröffnet",
+    ),
+    "subject": ("short_description", "Short description", "Краткое описание", "Kurzbeschreibung"),
     "priority": ("priority", "Priority", "Приоритет", "Priorität"),
-    "status": ("state", "incident_state", "State", "Incident state", "Состояние",
-               "Состояние инцидента", "Статус", "Status", "Zustand", "Incident-Status"),
-    "hold_reason": ("hold_reason", "On hold reason", "Причина приостановки",
-                    "Причина ожидания", "Grund für Zurückstellung", "Grund für Wartestatus"),
+    "status": (
+        "state",
+        "incident_state",
+        "State",
+        "Incident state",
+        "Состояние",
+        "Состояние инцидента",
+        "Статус",
+        "Status",
+        "Zustand",
+        "Incident-Status",
+    ),
+    "hold_reason": (
+        "hold_reason",
+        "On hold reason",
+        "Причина приостановки",
+        "Причина ожидания",
+        "Grund für Zurückstellung",
+        "Grund für Wartestatus",
+    ),
     "resolved_at": ("resolved_at", "Resolved", "Решено", "Разрешено", "Gelöst"),
     "closed_at": ("closed_at", "Closed", "Закрыто", "Geschlossen"),
-    "group": ("assignment_group", "Assignment group", "Группа назначения", "Назначенная группа",
-              "Zuweisungsgruppe"),
-    "assignee": ("assigned_to", "Assigned to", "Назначено", "Исполнитель", "Zugewiesen zu",
-                 "Zugewiesen an"),
+    "group": (
+        "assignment_group",
+        "Assignment group",
+        "Группа назначения",
+        "Назначенная группа",
+        "Zuweisungsgruppe",
+    ),
+    "assignee": (
+        "assigned_to",
+        "Assigned to",
+        "Назначено",
+        "Исполнитель",
+        "Zugewiesen zu",
+        "Zugewiesen an",
+    ),
     "requester": ("caller_id", "Caller", "Вызывающий абонент", "Заявитель", "Anrufer"),
     "category": ("category", "Category", "Категория", "Kategorie"),
-    "vendor_resolution_met": ("made_sla", "Made SLA", "SLA выполнено", "SLA соблюдено",
-                              "SLA erfüllt"),
+    "vendor_resolution_met": (
+        "made_sla",
+        "Made SLA",
+        "SLA выполнено",
+        "SLA соблюдено",
+        "SLA erfüllt",
+    ),
     "updated_at": ("sys_updated_on", "Updated", "Обновлено", "Aktualisiert"),
-    "reopens": ("reopen_count", "Reopen count", "Количество повторных открытий",
-                "Anzahl erneuter Öffnungen"),
-    "channel": ("contact_type", "Channel", "Contact type", "Канал", "Тип контакта", "Kanal",
-                "Kontakttyp"),
-    "service": ("business_service", "cmdb_ci", "Service", "Configuration item", "Услуга",
-                "Элемент конфигурации", "Konfigurationselement"),
+    "reopens": (
+        "reopen_count",
+        "Reopen count",
+        "Количество повторных открытий",
+        "Anzahl erneuter Öffnungen",
+    ),
+    "channel": (
+        "contact_type",
+        "Channel",
+        "Contact type",
+        "Канал",
+        "Тип контакта",
+        "Kanal",
+        "Kontakttyp",
+    ),
+    "service": (
+        "business_service",
+        "cmdb_ci",
+        "Service",
+        "Configuration item",
+        "Услуга",
+        "Элемент конфигурации",
+        "Konfigurationselement",
+    ),
     "organization": ("company", "Company", "Компания", "Organization", "Unternehmen", "Firma"),
-}  # fmt: skip
+}
 REQUIRED_LIST = ("ticket_id", "created_at")
 
 # task_sla (formats.md §4b [V]); with displayvalue=all the `dv_` columns hold the readable
@@ -98,9 +154,14 @@ SLA_ALIASES: dict[str, tuple[str, ...]] = {
     "stage": ("dv_stage", "stage", "Stage", "Этап", "Stufe", "Phase"),
     "has_breached": ("has_breached", "Has breached", "Breached", "Нарушено", "Verletzt"),
     "start_time": ("start_time", "Start time", "Время начала", "Startzeit"),
-    "planned_end_time": ("planned_end_time", "Planned end time", "Breach time",
-                         "Плановое время окончания", "Geplante Endzeit"),
-}  # fmt: skip
+    "planned_end_time": (
+        "planned_end_time",
+        "Planned end time",
+        "Breach time",
+        "Плановое время окончания",
+        "Geplante Endzeit",
+    ),
+}
 REQUIRED_SLA = ("task", "sla", "has_breached")
 
 # Raw states -> classes. Names of the UCI log and of the current incident model, their raw
@@ -308,58 +369,86 @@ def _read_log(
     """History from an update-snapshot log: one ticket per number, events from changes."""
     df = table.frame
     cols = resolve_columns(table.columns, LOG_ALIASES)
-    require_columns(cols, REQUIRED_LOG, LOG_ALIASES, file=file, found=table.columns,
-                    what="a ServiceNow update log")  # fmt: skip
+    require_columns(
+        cols,
+        REQUIRED_LOG,
+        LOG_ALIASES,
+        file=file,
+        found=table.columns,
+        what="a ServiceNow update log",
+    )
     problems: list[Problem] = list(table.problems)
     tid = clean_strings(df[cols["ticket_id"]])
     state = clean_strings(df[cols["status"]])
     fmt = _timestamp_format(df[cols["at"]])
     at, probs = parse_timestamps(df, cols["at"], file=file, tz=tz, fmt=fmt)
     problems += probs
-    opened, probs = parse_timestamps(df, cols["created_at"], file=file, tz=tz,
-                                     fmt=_timestamp_format(df[cols["created_at"]]))  # fmt: skip
+    opened, probs = parse_timestamps(
+        df, cols["created_at"], file=file, tz=tz, fmt=_timestamp_format(df[cols["created_at"]])
+    )
     problems += probs
     mod, probs = parse_numbers(df, cols["sys_mod_count"], file=file)
     problems += probs
     raw_at = clean_strings(df[cols["at"]])
     missing_id = tid.isna()
-    problems += problems_from_mask(df.assign(**{cols["ticket_id"]: tid}), missing_id,
-                                   code="missing-value", column=cols["ticket_id"], file=file)  # fmt: skip
-    problems += problems_from_mask(df.assign(**{cols["at"]: raw_at}), raw_at.isna() & ~missing_id,
-                                   code="missing-value", column=cols["at"], file=file)  # fmt: skip
+    problems += problems_from_mask(
+        df.assign(**{cols["ticket_id"]: tid}),
+        missing_id,
+        code="missing-value",
+        column=cols["ticket_id"],
+        file=file,
+    )
+    problems += problems_from_mask(
+        df.assign(**{cols["at"]: raw_at}),
+        raw_at.isna() & ~missing_id,
+        code="missing-value",
+        column=cols["at"],
+        file=file,
+    )
     # a row without an id or a usable update time cannot be placed in any history
     reject = missing_id | at.isna()
     problems += problems_from_mask(
-        df.assign(**{cols["status"]: state}), state.isna() & ~reject, code="missing-value",
-        column=cols["status"], file=file, severity="warning",
-    )  # fmt: skip
-    cls, probs = map_status_classes(state.where(~reject), df, column=cols["status"], file=file,
-                                    overrides=classes)  # fmt: skip
+        df.assign(**{cols["status"]: state}),
+        state.isna() & ~reject,
+        code="missing-value",
+        column=cols["status"],
+        file=file,
+        severity="warning",
+    )
+    cls, probs = map_status_classes(
+        state.where(~reject), df, column=cols["status"], file=file, overrides=classes
+    )
     problems += probs
 
     keep = ~reject.to_numpy()
 
     def report() -> ProblemReport:
-        return ProblemReport(rows_read=table.rows_read, rows_imported=int(keep.sum()),
-                             rows_rejected=int((~keep).sum()) + table.rows_read - len(df),
-                             problems=problems)  # fmt: skip
+        return ProblemReport(
+            rows_read=table.rows_read,
+            rows_imported=int(keep.sum()),
+            rows_rejected=int((~keep).sum()) + table.rows_read - len(df),
+            problems=problems,
+        )
 
     if not keep.any():
         return pd.DataFrame(columns=["ticket_id", "_file", "_line"]), pd.DataFrame(), report()
     code, ids = pd.factorize(tid[keep])
     # times are handled as naive UTC datetime64 here: numpy-fast, tz added back at the end
-    w = pd.DataFrame({
-        "code": code,
-        # a missing sys_mod_count takes its predecessor's (file order), so the row stays in place
-        "mod": mod[keep].groupby(code).ffill().fillna(-1).to_numpy(),
-        "at": at[keep].dt.tz_convert(None).to_numpy(),
-        "opened": opened[keep].dt.tz_convert(None).to_numpy(),
-        "state": state[keep].to_numpy(dtype=object, na_value=None),
-        "cls": cls[keep].to_numpy(dtype=object, na_value=None),
-        "row": np.flatnonzero(keep),
-    })  # fmt: skip
-    order = np.lexsort((w["row"].to_numpy(), w["at"].to_numpy(), w["mod"].to_numpy(),
-                        w["code"].to_numpy()))  # fmt: skip
+    w = pd.DataFrame(
+        {
+            "code": code,
+            # no sys_mod_count: its predecessor's (in file order), so the row stays in place
+            "mod": mod[keep].groupby(code).ffill().fillna(-1).to_numpy(),
+            "at": at[keep].dt.tz_convert(None).to_numpy(),
+            "opened": opened[keep].dt.tz_convert(None).to_numpy(),
+            "state": state[keep].to_numpy(dtype=object, na_value=None),
+            "cls": cls[keep].to_numpy(dtype=object, na_value=None),
+            "row": np.flatnonzero(keep),
+        }
+    )
+    order = np.lexsort(
+        (w["row"].to_numpy(), w["at"].to_numpy(), w["mod"].to_numpy(), w["code"].to_numpy())
+    )
     w = w.iloc[order].reset_index(drop=True)
     codes = w["code"].to_numpy()
     first = np.r_[True, codes[1:] != codes[:-1]]
@@ -371,9 +460,13 @@ def _read_log(
     if late.any():
         bad = df.iloc[w.loc[late, "row"].to_numpy()]
         problems += problems_from_mask(
-            bad.assign(**{cols["at"]: raw_at.loc[bad.index]}), pd.Series(True, index=bad.index),
-            code="out-of-order-update", column=cols["at"], file=file, severity="warning",
-        )  # fmt: skip
+            bad.assign(**{cols["at"]: raw_at.loc[bad.index]}),
+            pd.Series(True, index=bad.index),
+            code="out-of-order-update",
+            column=cols["at"],
+            file=file,
+            severity="warning",
+        )
         w["at"] = mono
     w["state"] = g["state"].ffill()
     w["cls"] = g["cls"].ffill()
@@ -404,10 +497,14 @@ def _log_events(
     # the first snapshot in New repeats the creation, which finalize records as `created`
     emit = changed & ~(first & (cls == "new"))
     kind = np.select(
-        [prev_done & ~done, (cls == "resolved") & (prev_cls != "resolved"),
-         (cls == "closed") & (prev_cls != "closed")],
-        ["reopened", "resolved", "closed"], "status",
-    )  # fmt: skip
+        [
+            prev_done & ~done,
+            (cls == "resolved") & (prev_cls != "resolved"),
+            (cls == "closed") & (prev_cls != "closed"),
+        ],
+        ["reopened", "resolved", "closed"],
+        "status",
+    )
     tid = ids.to_numpy(dtype=object)[w["code"].to_numpy()]
     parts = [
         pd.DataFrame(
@@ -418,7 +515,7 @@ def _log_events(
                 "value": state[emit],
                 "status_class": cls[emit],
             }
-        )  # fmt: skip
+        )
     ]
     rows = w["row"].to_numpy()
     for field, event in (("priority", "priority"), ("assignee", "assigned")):
@@ -431,9 +528,17 @@ def _log_events(
         set_now = pd.notna(val) & (first | (val != prev))
         if event == "priority":
             set_now &= ~first  # the initial priority is an attribute, not a change
-        parts.append(pd.DataFrame({"ticket_id": tid[set_now], "at": _utc(at[set_now]),
-                                   "event": event, "value": val[set_now],
-                                   "status_class": None}))  # fmt: skip
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ticket_id": tid[set_now],
+                    "at": _utc(at[set_now]),
+                    "event": event,
+                    "value": val[set_now],
+                    "status_class": None,
+                }
+            )
+        )
     events = pd.concat(parts, ignore_index=True)
     events["actor"] = "agent"
     events["public"] = False
@@ -453,8 +558,9 @@ def _log_tickets(
     """One ticket per number: attributes from its last update (highest sys_mod_count)."""
     last = np.r_[first[1:], True]
     lr = df.iloc[w["row"].to_numpy()[last]]
-    t = pd.DataFrame({"ticket_id": ids.to_numpy(dtype=object)[w["code"].to_numpy()[last]]},
-                     index=lr.index)  # fmt: skip
+    t = pd.DataFrame(
+        {"ticket_id": ids.to_numpy(dtype=object)[w["code"].to_numpy()[last]]}, index=lr.index
+    )
     t["_line"] = lr["_line"]
     t["_file"] = file
     t["fidelity"] = "history"
@@ -462,8 +568,16 @@ def _log_tickets(
     opened = w.groupby("code", sort=False)["opened"].first().to_numpy()
     created = np.where(pd.isna(opened), w["at"].to_numpy()[first], opened)
     t["created_at"] = _utc(created.astype("datetime64[us]"))
-    for field in ("priority", "assignee", "group", "requester", "channel", "category", "service",
-                  "subject"):  # fmt: skip
+    for field in (
+        "priority",
+        "assignee",
+        "group",
+        "requester",
+        "channel",
+        "category",
+        "service",
+        "subject",
+    ):
         if field in cols:
             t[field] = clean_strings(lr[cols[field]])
     t["status"] = w["state"].to_numpy(dtype=object)[last]
@@ -472,15 +586,17 @@ def _log_tickets(
     done = t["status_class"].isin(DONE_CLASSES).to_numpy()
     for field in ("resolved_at", "closed_at"):
         if field in cols:
-            val, probs = parse_timestamps(lr, cols[field], file=file, tz=tz,
-                                          fmt=_timestamp_format(lr[cols[field]]))  # fmt: skip
+            val, probs = parse_timestamps(
+                lr, cols[field], file=file, tz=tz, fmt=_timestamp_format(lr[cols[field]])
+            )
             problems += probs
             # the log repeats final values on every row, also before (or without) the
             # resolution, so they count only once the ticket is actually done
             t[field] = val.where(done)
     if "vendor_resolution_met" in cols:
-        t["vendor_resolution_met"], probs = parse_booleans(lr, cols["vendor_resolution_met"],
-                                                           file=file)  # fmt: skip
+        t["vendor_resolution_met"], probs = parse_booleans(
+            lr, cols["vendor_resolution_met"], file=file
+        )
         problems += probs
     if "reopens" in cols:
         t["reopens"], probs = parse_numbers(lr, cols["reopens"], file=file)
@@ -497,33 +613,57 @@ def _read_list(
     """Snapshot tickets from the incident list export."""
     df = table.frame
     cols = resolve_columns(table.columns, LIST_ALIASES)
-    require_columns(cols, REQUIRED_LIST, LIST_ALIASES, file=file, found=table.columns,
-                    what="a ServiceNow incident list export")  # fmt: skip
+    require_columns(
+        cols,
+        REQUIRED_LIST,
+        LIST_ALIASES,
+        file=file,
+        found=table.columns,
+        what="a ServiceNow incident list export",
+    )
     problems: list[Problem] = list(table.problems)
     # display-label exports use the user's date format; localized ones put the day first
     labels = cols["ticket_id"] != "number"
     out = pd.DataFrame({"_line": df["_line"]}, index=df.index)
-    for field in ("ticket_id", "subject", "priority", "status", "group", "assignee", "requester",
-                  "category", "channel", "service", "organization"):  # fmt: skip
+    for field in (
+        "ticket_id",
+        "subject",
+        "priority",
+        "status",
+        "group",
+        "assignee",
+        "requester",
+        "category",
+        "channel",
+        "service",
+        "organization",
+    ):
         if field in cols:
             out[field] = clean_strings(df[cols[field]])
     out["type"] = "incident"
     for field in ("created_at", "resolved_at", "closed_at", "updated_at"):
         if field in cols:
-            out[field], probs = parse_timestamps(df, cols[field], file=file, tz=tz,
-                                                 dayfirst=guess_dayfirst(df[cols[field]], labels),
-                                                 fmt=_timestamp_format(df[cols[field]]))  # fmt: skip
+            out[field], probs = parse_timestamps(
+                df,
+                cols[field],
+                file=file,
+                tz=tz,
+                dayfirst=guess_dayfirst(df[cols[field]], labels),
+                fmt=_timestamp_format(df[cols[field]]),
+            )
             problems += probs
     if "vendor_resolution_met" in cols:
-        out["vendor_resolution_met"], probs = parse_booleans(df, cols["vendor_resolution_met"],
-                                                             file=file)  # fmt: skip
+        out["vendor_resolution_met"], probs = parse_booleans(
+            df, cols["vendor_resolution_met"], file=file
+        )
         problems += probs
     if "reopens" in cols:
         out["reopens"], probs = parse_numbers(df, cols["reopens"], file=file)
         problems += probs
     if "status" in out:
-        out["status_class"], probs = map_status_classes(out["status"], df, column=cols["status"],
-                                                        file=file, overrides=classes)  # fmt: skip
+        out["status_class"], probs = map_status_classes(
+            out["status"], df, column=cols["status"], file=file, overrides=classes
+        )
         problems += probs
         if "hold_reason" in cols:
             reason = clean_strings(df[cols["hold_reason"]]).str.lower().map(HOLD_REASONS)
@@ -551,8 +691,14 @@ def _merge_task_sla(
     """
     df = table.frame
     cols = resolve_columns(table.columns, SLA_ALIASES)
-    require_columns(cols, REQUIRED_SLA, SLA_ALIASES, file=file, found=table.columns,
-                    what="a ServiceNow task_sla export")  # fmt: skip
+    require_columns(
+        cols,
+        REQUIRED_SLA,
+        SLA_ALIASES,
+        file=file,
+        found=table.columns,
+        what="a ServiceNow task_sla export",
+    )
     problems: list[Problem] = list(table.problems)
     task = clean_strings(df[cols["task"]])
     name = clean_strings(df[cols["sla"]])
@@ -567,42 +713,66 @@ def _merge_task_sla(
     for field in ("start_time", "planned_end_time"):
         times[field] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
         if field in cols:
-            times[field], probs = parse_timestamps(df, cols[field], file=file, tz=tz,
-                                                   fmt=_timestamp_format(df[cols[field]]))  # fmt: skip
+            times[field], probs = parse_timestamps(
+                df, cols[field], file=file, tz=tz, fmt=_timestamp_format(df[cols[field]])
+            )
             problems += probs
     start, planned = times["start_time"], times["planned_end_time"]
     unknown = task.notna() & ~task.isin(tickets["ticket_id"])
-    problems += problems_from_mask(df.assign(**{cols["task"]: task}), unknown | task.isna(),
-                                   code="unknown-ticket", column=cols["task"], file=file)  # fmt: skip
+    problems += problems_from_mask(
+        df.assign(**{cols["task"]: task}),
+        unknown | task.isna(),
+        code="unknown-ticket",
+        column=cols["task"],
+        file=file,
+    )
     clock = pd.Series(
-        np.where(name.str.contains(_RESPONSE).fillna(False), "response",
-                 np.where(name.str.contains(_RESOLUTION).fillna(False), "resolution", None)),
+        np.where(
+            name.str.contains(_RESPONSE).fillna(False),
+            "response",
+            np.where(name.str.contains(_RESOLUTION).fillna(False), "resolution", None),
+        ),
         index=df.index,
-    )  # fmt: skip
+    )
     neither = clock.isna() & name.notna() & ~unknown & task.notna()
     first_of_name = neither & ~name.where(neither).duplicated()
-    problems += problems_from_mask(df.assign(**{cols["sla"]: name}), first_of_name,
-                                   code="unknown-sla-definition", column=cols["sla"], file=file,
-                                   severity="warning")  # fmt: skip
+    problems += problems_from_mask(
+        df.assign(**{cols["sla"]: name}),
+        first_of_name,
+        code="unknown-sla-definition",
+        column=cols["sla"],
+        file=file,
+        severity="warning",
+    )
     use = task.notna() & ~unknown & clock.notna() & ~stage.str.startswith("cancel").fillna(False)
     completed = stage.isin(["completed", "achieved", "breached"]).fillna(False)
     met = pd.Series(pd.NA, index=df.index, dtype="boolean")
     met[(breached == True).fillna(False)] = False  # noqa: E712 (nullable boolean)
     met[((breached == False) & completed).fillna(False)] = True  # noqa: E712
-    s = pd.DataFrame({"task": task, "clock": clock, "start": start, "due": planned,
-                      "breached": (met == False).fillna(False),  # noqa: E712 (nullable)
-                      "met": (met == True).fillna(False),  # noqa: E712
-                      "row": np.arange(len(df))})[use]  # fmt: skip
-    agg = s.groupby(["task", "clock"], sort=False).agg(any_breached=("breached", "any"),
-                                                      all_met=("met", "all"))  # fmt: skip
+    s = pd.DataFrame(
+        {
+            "task": task,
+            "clock": clock,
+            "start": start,
+            "due": planned,
+            "breached": (met == False).fillna(False),  # noqa: E712 (nullable)
+            "met": (met == True).fillna(False),  # noqa: E712
+            "row": np.arange(len(df)),
+        }
+    )[use]
+    agg = s.groupby(["task", "clock"], sort=False).agg(
+        any_breached=("breached", "any"), all_met=("met", "all")
+    )
     verdict = pd.Series(pd.NA, index=agg.index, dtype="boolean")
     verdict[agg["all_met"]] = True
     verdict[agg["any_breached"]] = False
     latest = s.sort_values(["start", "row"], na_position="first").groupby(["task", "clock"]).tail(1)
     due = latest[latest["clock"] == "resolution"].set_index("task")["due"]
     t = tickets.set_index("ticket_id")
-    for clk, field in (("response", "vendor_first_response_met"),
-                       ("resolution", "vendor_resolution_met")):  # fmt: skip
+    for clk, field in (
+        ("response", "vendor_first_response_met"),
+        ("resolution", "vendor_resolution_met"),
+    ):
         v = verdict[verdict.index.get_level_values("clock") == clk].droplevel("clock")
         if v.empty:
             continue
@@ -613,6 +783,10 @@ def _merge_task_sla(
         new_due = due.reindex(t.index)
         t["due_at"] = new_due.where(new_due.notna(), t["due_at"]) if "due_at" in t else new_due
     rejected = int((unknown | task.isna()).sum())
-    rep = ProblemReport(rows_read=table.rows_read, rows_imported=len(df) - rejected,
-                        rows_rejected=rejected + table.rows_read - len(df), problems=problems)  # fmt: skip
+    rep = ProblemReport(
+        rows_read=table.rows_read,
+        rows_imported=len(df) - rejected,
+        rows_rejected=rejected + table.rows_read - len(df),
+        problems=problems,
+    )
     return t.reset_index(), rep
