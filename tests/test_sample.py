@@ -189,10 +189,26 @@ def test_csv_form(tmp_path):
     assert header_t == ",".join(CSV_TICKET_COLUMNS)
     assert header_e == ",".join(CSV_EVENT_COLUMNS)
     assert CSV_TICKET_COLUMNS == [
-        "ticket_id", "created_at", "subject", "type", "priority", "channel", "organization",
-        "requester", "assignee", "group", "category", "service", "status", "first_response_at",
-        "resolved_at", "closed_at", "agent_replies", "reopens", "csat",
-    ]  # fmt: skip
+        "ticket_id",
+        "created_at",
+        "subject",
+        "type",
+        "priority",
+        "channel",
+        "organization",
+        "requester",
+        "assignee",
+        "group",
+        "category",
+        "service",
+        "status",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "agent_replies",
+        "reopens",
+        "csat",
+    ]
     assert CSV_EVENT_COLUMNS == ["ticket_id", "at", "event", "value", "actor", "public"]
 
     tickets, events = generate_sample(300, seed=4)
