@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 
 from conftest import POLICIES, invoke
 from slametrics import api
+from slametrics.cli import app
 from slametrics.eventlog import read_log
 
 CANONICAL_TICKETS = """ticket_id,created_at,subject,type,priority,organization,category,status
@@ -81,8 +83,13 @@ def test_metrics_json_has_contract_keys_and_equals_library(log, policy, capsys):
     data = json.loads(out)
     assert set(data["period"]) >= {"start", "end", "label", "timezone"}
     assert data["as_of"] == "2026-11-03T12:00:00Z"
-    for name in ("on_time_share", "first_contact_resolution", "repeat_incident_rate", "reopen_rate",
-                 "waiting_on_customer"):  # fmt: skip
+    for name in (
+        "on_time_share",
+        "first_contact_resolution",
+        "repeat_incident_rate",
+        "reopen_rate",
+        "waiting_on_customer",
+    ):
         assert "value" in data["metrics"][name]
     for clock in ("first_response", "resolution"):
         assert set(data["clocks"][clock]) >= {
@@ -106,8 +113,19 @@ def test_tickets_csv_columns_and_formula_neutralized(log, policy, capsys):
         capsys,
     )
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0])[:11] == ["ticket_id", "clock", "priority", "kind", "started_at", "stopped_at",
-                                  "target_s", "elapsed_s", "paused_s", "due_at", "outcome"]  # fmt: skip
+    assert list(rows[0])[:11] == [
+        "ticket_id",
+        "clock",
+        "priority",
+        "kind",
+        "started_at",
+        "stopped_at",
+        "target_s",
+        "elapsed_s",
+        "paused_s",
+        "due_at",
+        "outcome",
+    ]
     t1 = {r["clock"]: r for r in rows if r["ticket_id"] == "T1"}
     assert t1["first_response"]["elapsed_s"] == "600.0"
     assert t1["first_response"]["outcome"] == "met"
@@ -116,8 +134,8 @@ def test_tickets_csv_columns_and_formula_neutralized(log, policy, capsys):
 
 
 def test_tickets_outcome_filter_and_json(log, policy, capsys):
-    out, _ = invoke(["tickets", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z",
-                     "--outcome", "running", "--format", "json"], capsys)  # fmt: skip
+    query = ["tickets", log, "--policy", policy, "--as-of", "2026-11-03T12:00:00Z"]
+    out, _ = invoke([*query, "--outcome", "running", "--format", "json"], capsys)
     rows = json.loads(out)
     assert {(r["ticket_id"], r["clock"]) for r in rows} == {
         ("T2", "resolution"),
@@ -200,12 +218,20 @@ def test_policy_commands_and_formats(capsys):
     assert out.startswith("csv")
 
 
+def test_commands_are_listed_in_help_order():
+    # the command modules register on import; this pins the order `slametrics --help` shows
+    group = typer.main.get_command(app)
+    order = "import metrics tickets check report audit sample formats policy".split()
+    assert list(group.commands) == order
+    assert list(group.commands["policy"].commands) == ["validate", "schema"]
+
+
 def test_console_script_no_traceback_and_debug(tmp_path):
     env = {**os.environ, "NO_COLOR": "1"}
-    run = subprocess.run([sys.executable, "-m", "slametrics", "metrics", str(tmp_path / "x.csv"), "--policy", "p.yaml"],
-                         capture_output=True, text=True, env=env)  # fmt: skip
+    cli = [sys.executable, "-m", "slametrics"]
+    bad = ["metrics", str(tmp_path / "x.csv"), "--policy", "p.yaml"]
+    run = subprocess.run([*cli, *bad], capture_output=True, text=True, env=env)
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
-    run = subprocess.run([sys.executable, "-m", "slametrics", "--debug", "metrics", str(tmp_path / "x.csv"),
-                          "--policy", "p.yaml"], capture_output=True, text=True, env=env)  # fmt: skip
+    run = subprocess.run([*cli, "--debug", *bad], capture_output=True, text=True, env=env)
     assert run.returncode == 2 and "Traceback" in run.stderr

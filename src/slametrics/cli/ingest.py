@@ -1,0 +1,82 @@
+"""`slametrics import`: helpdesk exports into the Parquet event log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from slametrics import api
+from slametrics.cli.app import app
+from slametrics.cli.options import MappingOpt, TzOpt, console, emit
+from slametrics.errors import EXIT_THRESHOLD_MISSED
+from slametrics.problems import ProblemReport
+from slametrics.render import machine, terminal
+from slametrics.results import ImportSummary
+
+SHOWN_PROBLEMS = 20  # the terminal shows the first few; --problems FILE has them all
+
+
+def import_summary_lines(summary: ImportSummary) -> list[str]:
+    """The plain lines under the import table: counts, then the first problems."""
+    lines = [
+        f"tickets: {summary.tickets_new} new, {summary.tickets_updated} updated; "
+        f"events: {summary.events_new} new, {summary.events_duplicate} already in the log"
+    ]
+    for p in summary.problems[:SHOWN_PROBLEMS]:
+        lines.append(
+            f"{p.severity}: {p.file}:{p.line or ''} [{p.column or ''}] {p.code}: {p.value!r} "
+            f"{p.message}"
+        )
+    if len(summary.problems) > SHOWN_PROBLEMS:
+        lines.append(
+            f"... and {len(summary.problems) - SHOWN_PROBLEMS} more problems "
+            "(use --problems FILE for all)"
+        )
+    return lines
+
+
+@app.command("import")
+def import_cmd(
+    exports: Annotated[
+        list[Path], typer.Argument(help="Export files (CSV, JSON, NDJSON; .gz, .zip).")
+    ],
+    log: Annotated[Path, typer.Option("--log", help="Event-log directory (created if missing).")],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="Importer name (see `slametrics formats`); default: detected."
+        ),
+    ] = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 and write nothing if any row is rejected.")
+    ] = False,
+    problems: Annotated[
+        Path | None, typer.Option("--problems", help="Write every problem to this CSV file.")
+    ] = None,
+) -> None:
+    """Import helpdesk exports into a Parquet event log."""
+    err = console(stderr=True)
+    with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def progress(name: str, i: int, n: int) -> None:
+            bar.update(task, description=name, completed=i, total=n)
+
+        summary = api.import_exports(
+            exports, log, format=format, mapping=mapping, tz=tz, strict=strict, progress=progress
+        )
+    out = console()
+    out.print(terminal.import_table(summary))
+    for line in import_summary_lines(summary):
+        out.print(line, markup=False)
+    if problems:
+        emit(machine.frame_to_csv(ProblemReport(problems=summary.problems).to_frame()), problems)
+    if strict and summary.rows_rejected:
+        out.print(f"--strict: {summary.rows_rejected} row(s) rejected; nothing was written")
+        raise typer.Exit(EXIT_THRESHOLD_MISSED)

@@ -1,0 +1,189 @@
+"""The commands over a log and a policy: metrics, tickets, check, report, audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from slametrics import api
+from slametrics.cli.app import app
+from slametrics.cli.options import (
+    AsOfOpt,
+    CheckFormat,
+    ImporterOpt,
+    Lang,
+    MappingOpt,
+    OutputOpt,
+    PeriodOpt,
+    PolicyOpt,
+    ReportFormat,
+    Sources,
+    TableFormat,
+    TableFormatOpt,
+    TzOpt,
+    console,
+    emit,
+    emit_frame,
+    query,
+)
+from slametrics.errors import EXIT_THRESHOLD_MISSED
+from slametrics.render import machine, terminal
+from slametrics.results import VendorDisagreement
+
+CHECK_RENDERERS = {
+    CheckFormat.text: machine.check_text,
+    CheckFormat.json: machine.render_json,
+    CheckFormat.junit: machine.check_junit,
+    CheckFormat.github: machine.check_github,
+}
+AUDIT_TABLE_ROWS = 200  # the terminal shows the first rows; --format csv has them all
+
+
+@app.command()
+def metrics(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Also break on-time figures down by this ticket field."),
+    ] = None,
+    format: TableFormatOpt = TableFormat.table,
+    output: OutputOpt = None,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Compute SLA metrics for a period."""
+    result = api.metrics(query(sources, policy, period, as_of, importer, mapping, tz), by=by)
+    if format is TableFormat.json:
+        emit(machine.render_json(result), output)
+    elif format is TableFormat.csv or output:
+        emit(machine.frame_to_csv(machine.metrics_frame(result)), output)
+    else:
+        console().print(terminal.metrics_tables(result))
+
+
+@app.command()
+def tickets(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option("--outcome", help="Only clocks with this outcome: met, breached, running."),
+    ] = None,
+    format: TableFormatOpt = TableFormat.table,
+    output: OutputOpt = None,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """List each ticket's SLA clocks (one row per ticket and clock)."""
+    q = query(sources, policy, period, as_of, importer, mapping, tz)
+    emit_frame(api.tickets(q, outcome=outcome), format, output)
+
+
+@app.command()
+def check(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f")] = CheckFormat.text,
+    output: OutputOpt = None,
+    no_fail: Annotated[
+        bool, typer.Option("--no-fail", help="Exit 0 even when a threshold is missed.")
+    ] = False,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Exit 1 when a threshold of the policy is missed (a CI gate)."""
+    result = api.check(query(sources, policy, period, as_of, importer, mapping, tz))
+    emit(CHECK_RENDERERS[format](result), output)
+    if output and format is not CheckFormat.text:
+        # a CI log still shows the verdict when the machine format went to a file
+        sys.stderr.write(machine.check_text(result))
+    if not result.passed and not no_fail:
+        raise typer.Exit(EXIT_THRESHOLD_MISSED)
+
+
+@app.command()
+def report(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.md,
+    lang: Annotated[Lang, typer.Option("--lang", help="Report language.")] = Lang.en,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact", help="Replace requester and organization names with stable pseudonyms."
+        ),
+    ] = False,
+    output: OutputOpt = None,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Render the one-page report (Markdown or self-contained HTML)."""
+    q = query(sources, policy, period, as_of, importer, mapping, tz)
+    emit(api.report(q, fmt=format.value, lang=lang.value, redact=redact), output)
+
+
+def audit_json(summary: list[VendorDisagreement], rows: pd.DataFrame) -> str:
+    """The audit as one JSON document: per-clock summary, then the compared tickets."""
+    doc = {
+        "summary": [s.model_dump(mode="json") for s in summary],
+        "tickets": machine.frame_records(rows),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def audit_summary_lines(summary: list[VendorDisagreement]) -> list[str]:
+    """One line per clock: how many verdicts were compared and how they disagree."""
+    if not summary:
+        return ["no vendor SLA verdicts in the data to compare"]
+    return [
+        f"{s.clock}: {s.compared} compared, {s.disagree} disagree "
+        f"(vendor met / recomputed breached: {s.vendor_met_recomputed_breached}; "
+        f"vendor breached / recomputed met: {s.vendor_breached_recomputed_met})"
+        for s in summary
+    ]
+
+
+@app.command()
+def audit(
+    sources: Sources,
+    policy: PolicyOpt,
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    all_rows: Annotated[
+        bool, typer.Option("--all", help="List every compared clock, not only disagreements.")
+    ] = False,
+    format: TableFormatOpt = TableFormat.table,
+    output: OutputOpt = None,
+    importer: ImporterOpt = None,
+    mapping: MappingOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Compare the helpdesk's own SLA verdicts with the recomputation under the policy."""
+    q = query(sources, policy, period, as_of, importer, mapping, tz)
+    summary, rows = api.audit(q, disagreements_only=not all_rows)
+    if format is TableFormat.json:
+        emit(audit_json(summary, rows), output)
+    elif format is TableFormat.csv or output:
+        emit(machine.frame_to_csv(rows), output)
+    else:
+        con = console()
+        for line in audit_summary_lines(summary):
+            con.print(line)
+        con.print(terminal.frame_table(rows.head(AUDIT_TABLE_ROWS)))
