@@ -142,10 +142,10 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
 )
 def test_ticket_codes_equal_sorted_factorize(ids, presorted) -> None:
     """The neighbour-comparison shortcut for ordered ticket ids agrees with pandas' factorize."""
-    from slametrics.importers.base import _ticket_codes
+    from slametrics.importers.base import ticket_codes
 
     values = pd.Series(sorted(ids) if presorted else ids, dtype="string")
-    code, uniques = _ticket_codes(values)
+    code, uniques = ticket_codes(values)
     want_code, want_uniques = pd.factorize(values, sort=True)
     assert list(code) == list(want_code)
     assert list(uniques) == list(want_uniques)
@@ -166,7 +166,7 @@ def test_ticket_codes_equal_sorted_factorize(ids, presorted) -> None:
 def test_sorted_events_order_and_seq_equal_pandas(rows, presorted) -> None:
     """Events come out by ticket, time, created first, then source order; `seq` numbers the
     events sharing a ticket and time (as pandas' sort and cumcount)."""
-    from slametrics.importers.base import _sorted_events
+    from slametrics.importers.base import sorted_events
 
     frame = pd.DataFrame(rows, columns=["ticket_id", "at", "event"])
     frame["ticket_id"] = frame["ticket_id"].astype("string")
@@ -174,7 +174,7 @@ def test_sorted_events_order_and_seq_equal_pandas(rows, presorted) -> None:
     frame["n"] = np.arange(len(frame))
     if presorted:
         frame = frame.sort_values(["ticket_id", "at"], kind="stable").reset_index(drop=True)
-    got, _, _ = _sorted_events(frame.copy())
+    got, _, _ = sorted_events(frame.copy())
     want = frame.assign(later=(frame["event"] != "created").astype(int)).sort_values(
         ["ticket_id", "at", "later", "n"]
     )

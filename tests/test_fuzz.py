@@ -163,11 +163,11 @@ def test_named_importer_on_a_foreign_file_is_a_clear_error(fmt: str, tmp_path: P
 )
 def test_utf8_check_agrees_with_python(data: bytes) -> None:
     """The allocation-free UTF-8 check accepts exactly what Python's decoder accepts."""
-    from slametrics.importers.io import _is_utf8
+    from slametrics.importers.io import is_utf8
 
     try:
         data.decode("utf-8")
         valid = True
     except UnicodeDecodeError:
         valid = False
-    assert _is_utf8(data) == valid
+    assert is_utf8(data) == valid

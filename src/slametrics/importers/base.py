@@ -1015,11 +1015,6 @@ def sorted_events(
     return events, code, pd.Index(uniques)
 
 
-# the old private names, until tests/test_clocks.py imports the public ones (outside this room)
-_ticket_codes = ticket_codes
-_sorted_events = sorted_events
-
-
 def finalize_mixed(
     tickets: pd.DataFrame, events: pd.DataFrame, *, source: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

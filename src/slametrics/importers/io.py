@@ -194,10 +194,6 @@ def is_utf8(raw: bytes) -> bool:
     return True
 
 
-# the old private name, until tests/test_fuzz.py imports `is_utf8` (outside this room)
-_is_utf8 = is_utf8
-
-
 def _guess_single_byte(raw: bytes) -> str:
     """cp1251 when high bytes come in runs (Cyrillic words), cp1252 when they stand alone.
 
