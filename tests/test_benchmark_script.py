@@ -26,9 +26,9 @@ def _load_script():
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
     run = _load_script()
-    code = run.main(["--sizes", "2000", "--out", str(out), "--intervals", "20000",
-                     "--bdt-sample", "200", "--alt-sample", "200", "--oracle-sample", "30",
-                     "--long-size", "3000"])  # fmt: skip
+    small = ["--intervals", "20000", "--bdt-sample", "200", "--alt-sample", "200"]
+    small += ["--oracle-sample", "30", "--long-size", "3000"]
+    code = run.main(["--sizes", "2000", "--out", str(out), *small])
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert code == 0, json.dumps(data, indent=1)[:4000]
     assert (out / "results.txt").exists()

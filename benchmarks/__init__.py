@@ -1,0 +1,1 @@
+"""Benchmarks of slametrics: `python benchmarks/run.py` (see README.md)."""
