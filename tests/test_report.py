@@ -17,9 +17,9 @@ from slametrics.render.report import (
     CAPS,
     FLOORS,
     PAGE_BUDGET_MM,
-    _View,
     estimate_height_mm,
     md_escape,
+    page_view,
     pseudonym,
     render_report,
 )
@@ -82,7 +82,7 @@ def empty_result() -> MetricsResult:
             "created": MetricValue(value=0),
             "resolved": MetricValue(value=0),
             "open_at_end": MetricValue(value=0),
-        },  # fmt: skip
+        },
         clocks={"first_response": ClockStats(), "resolution": ClockStats()},
         trend=[
             TrendPoint(
@@ -97,11 +97,11 @@ def empty_result() -> MetricsResult:
                 resolved=0,
                 waiting_on_customer=0,
             )
-        ],  # fmt: skip
+        ],
         directions=[
             TrendDirection(metric=m, direction="unknown", better=None, worse_streak=0)
             for m in ("on_time_share", "first_contact_resolution")
-        ],  # fmt: skip
+        ],
         thresholds=[
             ThresholdValue(
                 label="on_time_share",
@@ -118,7 +118,7 @@ def empty_result() -> MetricsResult:
                 max=10,
                 passed=True,
             ),
-        ],  # fmt: skip
+        ],
         data_quality=DataQuality(fidelity={}, sources={}),
     )
 
@@ -128,30 +128,59 @@ def worst_case_result() -> MetricsResult:
     start = dt.datetime(2026, 11, 1, 21, tzinfo=UTC)
     end = dt.datetime(2026, 12, 1, 21, tzinfo=UTC)
     long = "Очень длинная тема заявки, которая никак не помещается в строку таблицы " * 3
-    prios = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning",
-             "P6-a-very-long-priority-name", "P7", "P8"]  # fmt: skip
-    kinds = ["incident", "consultation", "change", "improvement", "other", "a-long-kind-name",
-             "audit", "training"]  # fmt: skip
+    prios = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"]
+    prios += ["P6-a-very-long-priority-name", "P7", "P8"]
+    kinds = "incident consultation change improvement other a-long-kind-name audit training".split()
 
     def line(i: int, **kw: object) -> TicketLine:
         return TicketLine(
-            ticket_id=f"INC{i:010d}", subject=long, priority=prios[i % len(prios)],
-            kind="incident", organization=f"Очень Длинное Название Организации {i} ООО",
+            ticket_id=f"INC{i:010d}",
+            subject=long,
+            priority=prios[i % len(prios)],
+            kind="incident",
+            organization=f"Очень Длинное Название Организации {i} ООО",
             requester=f"very.long.requester.name.{i}@a-very-long-domain.example",
-            created_at=start + dt.timedelta(hours=i), **kw,
-        )  # fmt: skip
+            created_at=start + dt.timedelta(hours=i),
+            **kw,
+        )
 
-    big = {"met": 123456, "breached": 65432, "running": 9999, "on_time_share": 0.6543,
-           "p50_s": 3_600_000.0, "p90_s": 7_200_000.0, "p95_s": 9_000_000.0}  # fmt: skip
-    thresholds = [
-        ThresholdValue(label=f"on_time_share clock=resolution priority={p} kind=incident",
-                       metric="on_time_share", value=0.5, min=0.975, passed=False)
-        for p in prios
-    ] + [
-        ThresholdValue(label=m, metric=m, value=0.5, min=0.95, passed=False)
-        for m in ("on_time_share", "first_contact_resolution")
-    ] + [ThresholdValue(label="waiting_on_customer", metric="waiting_on_customer",
-                        value=123456, max=10, passed=False)]  # fmt: skip
+    big = {
+        "met": 123456,
+        "breached": 65432,
+        "running": 9999,
+        "on_time_share": 0.6543,
+        "p50_s": 3_600_000.0,
+        "p90_s": 7_200_000.0,
+        "p95_s": 9_000_000.0,
+    }
+    thresholds = (
+        [
+            ThresholdValue(
+                label=f"on_time_share clock=resolution priority={p} kind=incident",
+                metric="on_time_share",
+                clock="resolution",
+                priority=p,
+                kind="incident",
+                value=0.5,
+                min=0.975,
+                passed=False,
+            )
+            for p in prios
+        ]
+        + [
+            ThresholdValue(label=m, metric=m, value=0.5, min=0.95, passed=False)
+            for m in ("on_time_share", "first_contact_resolution")
+        ]
+        + [
+            ThresholdValue(
+                label="waiting_on_customer",
+                metric="waiting_on_customer",
+                value=123456,
+                max=10,
+                passed=False,
+            )
+        ]
+    )
     return MetricsResult(
         policy="Очень длинное название договора на техническую поддержку информационных систем "
         * 2,
@@ -160,7 +189,7 @@ def worst_case_result() -> MetricsResult:
             end=end,
             label="2026-11-02..2026-12-01",
             timezone="America/Argentina/ComodRivadavia",
-        ),  # fmt: skip
+        ),
         as_of=end - dt.timedelta(seconds=1),
         metrics={
             "on_time_share": MetricValue(value=0.6543, numerator=1234567, denominator=1886789),
@@ -173,25 +202,25 @@ def worst_case_result() -> MetricsResult:
             "created": MetricValue(value=1234567),
             "resolved": MetricValue(value=1234567),
             "open_at_end": MetricValue(value=123456),
-        },  # fmt: skip
+        },
         clocks={
             c: ClockStats(untargeted=1234, **{**big, "met": 1234567})
             for c in ("first_response", "resolution")
-        },  # fmt: skip
+        },
         by_priority=[
             SliceStats(dimension="priority", key=p, clock=c, **big)
             for p in prios
             for c in ("first_response", "resolution")
-        ],  # fmt: skip
+        ],
         volumes=[
             VolumeRow(kind=k, priority=p, created=12345, resolved=12345, open_at_end=1234)
             for k in kinds
             for p in prios
-        ],  # fmt: skip
+        ],
         work_status=[
             WorkStatusRow(kind=k, in_progress=123456, waiting=123456, done_in_period=123456)
             for k in kinds
-        ],  # fmt: skip
+        ],
         critical_incidents=[
             line(
                 i,
@@ -203,7 +232,7 @@ def worst_case_result() -> MetricsResult:
                 stopped_at=end,
             )
             for i in range(60)
-        ],  # fmt: skip
+        ],
         repeat_groups=[
             RepeatGroup(
                 key={
@@ -213,7 +242,7 @@ def worst_case_result() -> MetricsResult:
                 tickets=[f"INC{j:010d}" for j in range(40)],
             )
             for i in range(30)
-        ],  # fmt: skip
+        ],
         waiting=[line(i, waiting_since=start, waiting_hours=99999.5) for i in range(500)],
         at_risk=[
             line(
@@ -226,7 +255,7 @@ def worst_case_result() -> MetricsResult:
                 used_share=0.99,
             )
             for i in range(500)
-        ],  # fmt: skip
+        ],
         trend=[
             TrendPoint(
                 label=f"2025-{m:02d}",
@@ -241,7 +270,7 @@ def worst_case_result() -> MetricsResult:
                 waiting_on_customer=100,
             )
             for m in range(1, 14)
-        ],  # fmt: skip
+        ],
         directions=[
             TrendDirection(metric=m, direction="down", better=False, worse_streak=12)
             for m in (
@@ -251,7 +280,7 @@ def worst_case_result() -> MetricsResult:
                 "reopen_rate",
                 "waiting_on_customer",
             )
-        ],  # fmt: skip
+        ],
         thresholds=thresholds,
         data_quality=DataQuality(
             fidelity={"history": 1234567, "snapshot": 1234567},
@@ -269,7 +298,7 @@ def worst_case_result() -> MetricsResult:
                 )
                 for c in ("first_response", "resolution")
             ],
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -376,8 +405,8 @@ def test_unknown_format_and_language(result: MetricsResult) -> None:
 
 
 def test_sections_in_design_order(result: MetricsResult) -> None:
-    keys = ["s.verdict", "s.sla", "s.incidents", "s.repeat", "s.waiting", "s.work", "s.trend",
-            "s.risks", "s.quality"]  # fmt: skip
+    sections = "verdict sla incidents repeat waiting work trend risks quality".split()
+    keys = [f"s.{name}" for name in sections]
     for lang in ("en", "ru"):
         t = Texts(lang)
         md = render_report(result, fmt="md", lang=lang, now=NOW)
@@ -402,8 +431,7 @@ def test_markdown_and_html_carry_the_same_content(result: MetricsResult) -> None
 
 def test_html_is_self_contained(result: MetricsResult) -> None:
     page = render_report(result, fmt="html", lang="en", now=NOW)
-    for needle in ("<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import",
-                   "@font-face"):  # fmt: skip
+    for needle in "<script <link <img <iframe src= href= url( @import @font-face".split():
         assert needle not in page, needle
     assert re.findall(r"https?://[^\s\"]+", page) == ["http://www.w3.org/2000/svg"] * page.count(
         "<svg"
@@ -483,12 +511,14 @@ def test_report_command_writes_the_file(
     log_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "report.html"
-    invoke(["report", log_dir, "--policy", POLICY, "--period", PERIOD, "--as-of", AS_OF,
-            "--format", "html", "--lang", "ru", "--redact", "--output", out], capsys)  # fmt: skip
+    args = ["report", log_dir, "--policy", POLICY, "--period", PERIOD]
+    invoke(
+        [*args, "--as-of", AS_OF, "--format", "html", "--lang", "ru", "--redact", "--output", out],
+        capsys,
+    )
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "Отчёт о работе поддержки" in page
-    md, _ = invoke(["report", log_dir, "--policy", POLICY, "--period", PERIOD, "--format", "md"],
-                   capsys)  # fmt: skip
+    md, _ = invoke([*args, "--format", "md"], capsys)
     assert md.startswith("# Support report")
 
 
@@ -556,39 +586,72 @@ def test_formats_per_language() -> None:
     assert en.integer(1234567) == "1,234,567" and ru.integer(1234567) == "1\u00a0234\u00a0567"
     assert en.percent(0.9512) == "95.1%" and ru.percent(0.9512) == "95,1\u00a0%"
     assert en.percent(None) == "—"
-    assert [en.duration(s) for s in (30, 600, 3600 * 2 + 300, 3600 * 4, 3600 * 26, 86400 * 3.5)] == [
-        "30s", "10m", "2h 05m", "4h", "26h", "3d 12h"]  # fmt: skip
+    assert [
+        en.duration(s) for s in (30, 600, 3600 * 2 + 300, 3600 * 4, 3600 * 26, 86400 * 3.5)
+    ] == ["30s", "10m", "2h 05m", "4h", "26h", "3d 12h"]
     assert ru.duration(3600 * 2 + 300) == "2\u00a0ч 05\u00a0мин"
 
 
 def test_threshold_bound_never_reads_as_met() -> None:
     """94.96% against a 95% minimum shows enough decimals not to read as 95.0%."""
     r = empty_result()
-    r.thresholds = [ThresholdValue(label="on_time_share", metric="on_time_share", value=0.94996,
-                                   min=0.95, passed=False)]  # fmt: skip
+    r.thresholds = [
+        ThresholdValue(
+            label="on_time_share", metric="on_time_share", value=0.94996, min=0.95, passed=False
+        )
+    ]
     md = render_report(r, fmt="md", lang="en", now=NOW)
     assert "**94.996%**" in md and "≥ 95%" in md
 
 
 def test_qualified_threshold_labels_are_translated() -> None:
     r = empty_result()
-    r.thresholds = [ThresholdValue(label="on_time_share clock=first_response priority=1 - Critical",
-                                   metric="on_time_share", value=1.0, min=0.98, passed=True)]  # fmt: skip
+    r.thresholds = [
+        ThresholdValue(
+            label="on_time_share clock=first_response priority=1 - Critical",
+            metric="on_time_share",
+            clock="first_response",
+            priority="1 - Critical",
+            value=1.0,
+            min=0.98,
+            passed=True,
+        )
+    ]
     assert "On time, first response, priority 1 - Critical" in render_report(
-        r, fmt="md", lang="en", now=NOW)  # fmt: skip
+        r, fmt="md", lang="en", now=NOW
+    )
     assert "В срок, первый ответ, приоритет 1 - Critical" in render_report(
-        r, fmt="md", lang="ru", now=NOW)  # fmt: skip
+        r, fmt="md", lang="ru", now=NOW
+    )
+
+
+def test_threshold_qualifiers_come_from_fields_not_the_label() -> None:
+    """A priority named like a qualifier stays whole, and a qualified bound is not the contract's."""
+    r = empty_result()
+    th = ThresholdValue(
+        label="on_time_share priority=P1 kind=x",
+        metric="on_time_share",
+        priority="P1 kind=x",
+        value=1.0,
+        min=0.98,
+        passed=True,
+    )
+    r.thresholds = [th]
+    md = render_report(r, fmt="md", lang="en", now=NOW)
+    assert "| On time, priority P1 kind=x |" in md
+    assert "contract ≥" not in md  # the headline quotes only a bound on the whole period
+    r.thresholds = [th.model_copy(update={"priority": None})]
+    assert "contract ≥ 98%" in render_report(r, fmt="md", lang="en", now=NOW)
 
 
 # --- security --------------------------------------------------------------------------------
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ATTR = '"><img src=x onerror=alert(2)>'
-ALLOWED_TAGS = {
-    "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "small", "div", "b",
-    "br", "section", "h2", "table", "colgroup", "col", "tr", "th", "td", "p", "span", "ul", "li",
-    "footer", "code", "svg", "text", "line", "rect", "polyline", "circle",
-}  # fmt: skip
+ALLOWED_TAGS = set(
+    "html head meta title style body main header h1 small div b br section h2 table colgroup col tr"
+    " th td p span ul li footer code svg text line rect polyline circle".split()
+)
 
 
 def evil_result(base: MetricsResult) -> MetricsResult:
@@ -650,14 +713,11 @@ def test_redaction_replaces_names_with_stable_pseudonyms(result: MetricsResult) 
 
 def test_page_estimate_cuts_lists_to_fit(result: MetricsResult) -> None:
     """The sample fits without cuts; the worst case is cut down, never below the floors."""
-    view = _View(result, Texts("en"), NOW, False).build()
-    assert estimate_height_mm(view) <= PAGE_BUDGET_MM
-    worst = _View(worst_case_result(), Texts("ru"), NOW, False)
-    view = worst.build()
-    while estimate_height_mm(view) > PAGE_BUDGET_MM and worst.shrink():
-        view = worst.build()
-    assert all(worst.caps[k] >= FLOORS[-1][k] for k in CAPS)
-    assert len(view["critical"]["rows"]) == worst.caps["critical"]
+    view, caps = page_view(result, Texts("en"), NOW)
+    assert caps == CAPS and estimate_height_mm(view) <= PAGE_BUDGET_MM
+    view, caps = page_view(worst_case_result(), Texts("ru"), NOW)
+    assert caps != CAPS and all(caps[k] >= FLOORS[-1][k] for k in CAPS)
+    assert len(view["critical"]["rows"]) == caps["critical"]
     md = render_report(worst_case_result(), fmt="md", lang="ru", now=NOW)
     assert md.count("| INC") < 30  # the Markdown is cut the same way, not a 500-row dump
 
@@ -666,20 +726,36 @@ def test_page_estimate_cuts_lists_to_fit(result: MetricsResult) -> None:
 
 
 def test_charts_are_deterministic_escaped_and_fixed_decimal() -> None:
-    svg = charts.line_chart([0.5, None, 0.96123, 1.0], ["W1", "W2", "<W3>", "W4"],
-                            title="On <time>", value_labels=["50%", "", "96%", "100%"],
-                            y_ticks=[(0.0, "0%"), (1.0, "100%")], reference=(0.95, "≥ 95%"))  # fmt: skip
-    assert svg == charts.line_chart([0.5, None, 0.96123, 1.0], ["W1", "W2", "<W3>", "W4"],
-                                    title="On <time>", value_labels=["50%", "", "96%", "100%"],
-                                    y_ticks=[(0.0, "0%"), (1.0, "100%")],
-                                    reference=(0.95, "≥ 95%"))  # fmt: skip
+    svg = charts.line_chart(
+        [0.5, None, 0.96123, 1.0],
+        ["W1", "W2", "<W3>", "W4"],
+        title="On <time>",
+        value_labels=["50%", "", "96%", "100%"],
+        y_ticks=[(0.0, "0%"), (1.0, "100%")],
+        reference=(0.95, "≥ 95%"),
+    )
+    assert svg == charts.line_chart(
+        [0.5, None, 0.96123, 1.0],
+        ["W1", "W2", "<W3>", "W4"],
+        title="On <time>",
+        value_labels=["50%", "", "96%", "100%"],
+        y_ticks=[(0.0, "0%"), (1.0, "100%")],
+        reference=(0.95, "≥ 95%"),
+    )
     assert "<W3>" not in svg and "&lt;W3&gt;" in svg and "On &lt;time&gt;" in svg
     numbers = re.findall(r'(?:x|y|x1|x2|y1|y2|cx|cy|width|height)="([-\d.]+)"', svg)
     assert numbers and all(re.fullmatch(r"-?\d+(\.\d)?", n) for n in numbers)
-    bars = charts.met_breached_bars([("<p>", 3, 1)], title="t", legend=("met", "breached"),
-                                    count_labels=[("3", "1")])  # fmt: skip
+    bars = charts.met_breached_bars(
+        [("<p>", 3, 1)], title="t", legend=("met", "breached"), count_labels=[("3", "1")]
+    )
     assert "<p>" not in bars and "&lt;p&gt;" in bars
-    pairs = charts.pair_bars([1, 2], [2, 1], ["a", "b"], title="v", legend=("c", "r"),
-                             value_labels=(["1", "2"], ["2", "1"]))  # fmt: skip
+    pairs = charts.pair_bars(
+        [1, 2],
+        [2, 1],
+        ["a", "b"],
+        title="v",
+        legend=("c", "r"),
+        value_labels=(["1", "2"], ["2", "1"]),
+    )
     assert pairs.startswith("<svg") and pairs.endswith("</svg>")
     assert charts.sparkline([0.1, None, 0.5, 0.9]) == "▁·▅█"

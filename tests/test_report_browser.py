@@ -20,6 +20,7 @@ from slametrics.results import MetricsResult
 from slametrics.sample import write_sample_csv
 from test_report import (
     NOW,
+    POLICY,
     empty_result,
     import_sample,
     sample_result,
@@ -46,9 +47,18 @@ MEASURE_JS = (
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", *args]  # fmt: skip
+        cmd = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *args,
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
 
 
@@ -67,8 +77,8 @@ def content_height_mm(html_path: Path) -> float:
     """The page's natural height at print width: over A4 means the print guard cut content."""
     probe = html_path.with_name(html_path.stem + ".measure.html")
     text = html_path.read_text(encoding="utf-8")
-    probe.write_text(text.replace("</style>", MEASURE_CSS + "</style>", 1)
-                     .replace("</body>", MEASURE_JS + "</body>", 1), encoding="utf-8")  # fmt: skip
+    text = text.replace("</style>", MEASURE_CSS + "</style>", 1)
+    probe.write_text(text.replace("</body>", MEASURE_JS + "</body>", 1), encoding="utf-8")
     dom = chromium("--dump-dom", probe.as_uri()).stdout
     probe.unlink()
     px = int(re.search(r'data-height-px="(\d+)"', dom).group(1))  # type: ignore[union-attr]
@@ -81,8 +91,12 @@ def print_and_check(result: MetricsResult, name: str, lang: str) -> None:
     html_path.write_text(render_report(result, fmt="html", lang=lang, now=NOW), encoding="utf-8")
     pdf = ARTIFACTS / f"{name}.{lang}.pdf"
     chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", html_path.as_uri())
-    chromium(f"--screenshot={ARTIFACTS / f'{name}.{lang}.png'}", "--window-size=1240,1754",
-             "--hide-scrollbars", html_path.as_uri())  # fmt: skip
+    chromium(
+        f"--screenshot={ARTIFACTS / f'{name}.{lang}.png'}",
+        "--window-size=1240,1754",
+        "--hide-scrollbars",
+        html_path.as_uri(),
+    )
     data = pdf.read_bytes()
     assert count_pages(data) == 1, f"{name}.{lang}: {count_pages(data)} pages, see {pdf}"
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox [0 0 594" in data, "not A4 portrait"
@@ -134,8 +148,7 @@ def test_two_ticket_week_is_one_page(tmp_path: Path) -> None:
     (tmp_path / "tickets.csv").write_text(TWO_TICKETS, encoding="utf-8")
     (tmp_path / "events.csv").write_text(TWO_EVENTS, encoding="utf-8")
     api.import_exports([tmp_path / "tickets.csv", tmp_path / "events.csv"], tmp_path / "log")
-    r = api.metrics(api.Query(sources=[tmp_path / "log"], policy=ROOT / "policies" /
-                              "ru-contract.yaml", period="2026-W47"))  # fmt: skip
+    r = api.metrics(api.Query(sources=[tmp_path / "log"], policy=POLICY, period="2026-W47"))
     assert r.metrics["created"].value == 2
     for lang in ("en", "ru"):
         print_and_check(r, "two-tickets-2026-W47", lang)
@@ -151,7 +164,7 @@ def test_100k_ticket_log_is_one_page(tmp_path: Path) -> None:
     paths = write_sample_csv(tmp_path / "csv", 100_000, seed=1)
     api.import_exports(list(paths), tmp_path / "log")
     for period in ("2026-W46", "2026-11"):
-        r = api.metrics(api.Query(sources=[tmp_path / "log"], policy=ROOT / "policies" /
-                                  "ru-contract.yaml", period=period))  # fmt: skip
+        q = api.Query(sources=[tmp_path / "log"], policy=POLICY, period=period)
+        r = api.metrics(q)
         for lang in ("en", "ru"):
             print_and_check(r, f"100k-{period}", lang)

@@ -1,0 +1,51 @@
+"""Text helpers of the report: Markdown escaping, cut strings, pseudonyms, short names, decimals."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+_MD_SPACE = re.compile(r"[ \t\r\n\f\v]+")  # not str.split(): it would eat no-break spaces
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(>|[#+=-](?=[\s#=-]|$)|\d+[.)](?=\s|$))")
+
+
+def md_escape(value: Any) -> str:
+    """Any value printed into Markdown: GitHub renders it as text, and a `|` keeps tables whole."""
+    if value is None:
+        return ""
+    text = _MD_SPACE.sub(" ", str(value)).strip()  # line breaks would end a table row
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # a value that starts a line must not turn into a heading, quote or list item
+    return _MD_LINE_START.sub(r"\\\1", text)
+
+
+def pseudonym(prefix: str, name: str) -> str:
+    """A stable stand-in for a name: the same name gives the same pseudonym in every run."""
+    digest = hashlib.sha256(name.strip().casefold().encode("utf-8")).hexdigest()
+    return f"{prefix}-{digest[:4].upper()}"
+
+
+def cut(text: str | None, limit: int) -> str:
+    """`text` on one line, ending in `…` where it is longer than `limit` characters."""
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def short_person(name: str | None) -> str | None:
+    """An e-mail address as its local part (`anna.ivanova`); the domain only repeats the org."""
+    if name and "@" in name and not name.startswith("@"):
+        return name.split("@", 1)[0]
+    return name
+
+
+def bound_places(v: float) -> int:
+    """Decimals for a contract bound: 95 % and 97.5 % as written."""
+    pct = v * 100
+    if abs(pct - round(pct)) < 1e-9:
+        return 0
+    return 1 if abs(pct * 10 - round(pct * 10)) < 1e-6 else 2

@@ -1,0 +1,387 @@
+"""The template's view of a MetricsResult: every figure as a display string, lists cut to fit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from slametrics.render.i18n import Texts
+from slametrics.render.report.fit import fit
+from slametrics.render.report.labels import Labels, kind_key, priority_key
+from slametrics.render.report.text import cut, short_person
+from slametrics.render.report.verdict import MAX_TREND_ROWS, verdict
+from slametrics.results import RISK_SHARE, MetricsResult, MetricValue, SliceStats
+
+MAX_REPEAT_IDS = 3
+MAX_VENDOR_IDS = 3
+MAX_SOURCES = 3
+MAX_WORSE = 3
+SUBJECT_CHARS = 60
+NAME_CHARS = 34
+KEY_CHARS = 40
+OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}
+
+
+def page_view(
+    r: MetricsResult, t: Texts, now: dt.datetime, redact: bool = False
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The view of `r` whose lists fit one page, and the caps those lists were cut to."""
+    lab = Labels(t, r.period.timezone, redact)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    return fit(lambda caps: build_view(r, lab, now, caps))
+
+
+def build_view(
+    r: MetricsResult, lab: Labels, now: dt.datetime, caps: Mapping[str, int]
+) -> dict[str, Any]:
+    """Both templates' view of `r` (same content), with each list cut to its cap."""
+    t, tz = lab.t, lab.tz
+    last_day = r.period.end - dt.timedelta(microseconds=1)
+    clocks_counted = sum(c.met + c.breached for c in r.clocks.values())
+    created = _metric(r, "created").value or 0
+    resolved = _metric(r, "resolved").value or 0
+    empty = not created and not resolved and not clocks_counted
+    start, end = t.date(r.period.start, tz), t.date(last_day, tz)
+    return {
+        "title": t("title"),
+        "policy": cut(r.policy, 80),
+        "period_label": r.period.label,
+        "period_range": f"{start} – {end}",
+        "timezone": tz,
+        "as_of": t.datetime(r.as_of, tz),
+        "generated": t.datetime(now, tz),
+        "empty": empty,
+        "empty_text": t("empty.text", start=start, end=end),
+        "verdict": verdict(r, lab, caps, empty),
+        "sla": sla(r, lab, caps["priorities"]),
+        "incidents": incidents(r, lab, caps["priorities"]),
+        "critical": critical(r, lab, caps["critical"]),
+        "repeat": repeat(r, lab, caps["repeat"]),
+        "waiting": waiting(r, lab, caps["waiting"]),
+        "work": work(r, lab, caps["kinds"]),
+        "trend": trend(r, lab),
+        "risks": risks(r, lab, caps["risks"]),
+        "quality": quality(r, lab),
+        "tickets_command": f"slametrics tickets SOURCE --policy FILE --period {r.period.label}",
+    }
+
+
+def _metric(r: MetricsResult, name: str) -> MetricValue:
+    return r.metrics.get(name) or MetricValue(value=None)
+
+
+def _clock_cells(t: Texts, s: SliceStats | None) -> dict[str, str]:
+    if s is None:
+        return {"share": t("none"), "n": "", "p90": t("none")}
+    n = s.met + s.breached
+    return {
+        "share": t.percent(s.on_time_share),
+        "n": f"{t.integer(s.met)} / {t.integer(n)}" if n else "",
+        "p90": t.duration(s.p90_s),
+    }
+
+
+def sla(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """On-time shares per priority and clock, with the bars of the HTML chart."""
+    t = lab.t
+    by: dict[str, dict[str, SliceStats]] = {}
+    for s in r.by_priority:
+        by.setdefault(s.key, {})[s.clock] = s
+    keys = sorted(by, key=lambda k: priority_key(k, r.priority_order))
+    rows = []
+    bars = []
+    for key in keys[:cap]:
+        clocks = by[key]
+        rows.append(
+            {
+                "priority": lab.priority(key),
+                "fr": _clock_cells(t, clocks.get("first_response")),
+                "res": _clock_cells(t, clocks.get("resolution")),
+                "running": t.integer(sum(s.running for s in clocks.values())),
+            }
+        )
+        met = sum(s.met for s in clocks.values())
+        breached = sum(s.breached for s in clocks.values())
+        bars.append((lab.priority(key), met, breached))
+    counted = sum(c.met + c.breached for c in r.clocks.values())
+    return {
+        "rows": rows,
+        "all": _sla_all(r, t),
+        "more": lab.more(len(rows), len(keys)),
+        "bars": bars if counted else [],
+        "percentiles": _percentiles(r, lab),
+        "none": not counted,
+    }
+
+
+def _sla_all(r: MetricsResult, t: Texts) -> dict[str, Any]:
+    cells = {}
+    for name in ("first_response", "resolution"):
+        c = r.clocks.get(name)
+        s = None
+        if c is not None:
+            s = SliceStats(
+                dimension="all",
+                key="all",
+                clock=name,
+                met=c.met,
+                breached=c.breached,
+                running=c.running,
+                on_time_share=c.on_time_share,
+                p50_s=c.p50_s,
+                p90_s=c.p90_s,
+                p95_s=c.p95_s,
+            )
+        cells[name] = _clock_cells(t, s)
+    running = t.integer(sum(c.running for c in r.clocks.values()))
+    return {"fr": cells["first_response"], "res": cells["resolution"], "running": running}
+
+
+def _percentiles(r: MetricsResult, lab: Labels) -> str:
+    t = lab.t
+    return "; ".join(
+        t(
+            "sla.percentiles",
+            clock=lab.clock(name),
+            p50=t.duration(c.p50_s),
+            p90=t.duration(c.p90_s),
+            p95=t.duration(c.p95_s),
+        )
+        for name, c in r.clocks.items()
+        if c.p50_s is not None
+    )
+
+
+def incidents(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """Incidents created, resolved and open per priority."""
+    t = lab.t
+    by: dict[str, list[int]] = {}
+    for v in r.volumes:
+        if v.kind != "incident":
+            continue
+        acc = by.setdefault(v.priority, [0, 0, 0])
+        acc[0] += v.created
+        acc[1] += v.resolved
+        acc[2] += v.open_at_end
+    keys = sorted(by, key=lambda k: priority_key(k, r.priority_order))
+    rows = [
+        {
+            "priority": lab.priority(k),
+            "created": t.integer(by[k][0]),
+            "resolved": t.integer(by[k][1]),
+            "open": t.integer(by[k][2]),
+        }
+        for k in keys[:cap]
+    ]
+    sums = [sum(x[i] for x in by.values()) for i in range(3)]
+    total = dict(zip(("created", "resolved", "open"), map(t.integer, sums), strict=True))
+    return {"rows": rows, "total": total, "more": lab.more(len(rows), len(keys))}
+
+
+def critical(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """Critical incidents, breached first, with restore time against target."""
+    t, tz = lab.t, lab.tz
+    lines = sorted(
+        r.critical_incidents,
+        key=lambda x: (OUTCOME_RANK.get(x.outcome or "", 3), _ts(x.created_at), x.ticket_id),
+    )
+    rows = []
+    for x in lines[:cap]:
+        outcome = x.outcome if x.outcome in OUTCOME_RANK else "none"
+        rows.append(
+            {
+                "id": x.ticket_id,
+                "priority": lab.priority(x.priority),
+                "subject": cut(x.subject, SUBJECT_CHARS),
+                "created": t.datetime(x.created_at, tz),
+                "restore": t.duration(x.elapsed_s),
+                "target": t.duration(x.target_s),
+                "outcome": t(f"outcome.{outcome}"),
+                "status": outcome,
+            }
+        )
+    count = {o: sum(1 for x in lines if x.outcome == o) for o in OUTCOME_RANK}
+    summary = t(
+        "critical.summary",
+        n=t.integer(len(lines)),
+        breached=t.integer(count["breached"]),
+        running=t.integer(count["running"]),
+    )
+    return {"rows": rows, "summary": summary, "more": lab.more(len(rows), len(lines))}
+
+
+def _ts(t: dt.datetime | None) -> float:
+    return t.timestamp() if t is not None else float("inf")
+
+
+def repeat(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """Groups of repeat incidents, with this period's members."""
+    t = lab.t
+    groups = r.repeat_groups
+    rows = []
+    for g in groups[:cap]:
+        values = [
+            lab.org(v) if k == "organization" else lab.person(v) if k == "requester" else v
+            for k, v in g.key.items()
+        ]
+        rows.append(
+            {
+                "key": cut(" · ".join(values), KEY_CHARS),
+                "count": t.integer(len(g.tickets)),
+                # the latest members are the ones this period added
+                "tickets": ", ".join(g.tickets[-MAX_REPEAT_IDS:]),
+            }
+        )
+    m = _metric(r, "repeat_incident_rate")
+    summary = ""
+    if m.denominator:
+        key_names = list(groups[0].key) if groups else []
+        fields = t("join.and").join(lab.field_name(k) for k in key_names) if key_names else "—"
+        summary = t(
+            "repeat.summary",
+            rate=t.percent(m.value),
+            num=t.integer(m.numerator or 0),
+            den=t.integer(m.denominator),
+            fields=fields,
+        )
+    return {"summary": summary, "rows": rows, "more": lab.more(len(rows), len(groups))}
+
+
+def waiting(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """Tickets waiting on the customer, longest first."""
+    t, tz = lab.t, lab.tz
+    total = int(_metric(r, "waiting_on_customer").value or len(r.waiting))
+    rows = []
+    for x in r.waiting[:cap]:
+        who = lab.person(short_person(x.requester)) or lab.org(x.organization)
+        hours = x.waiting_hours
+        rows.append(
+            {
+                "id": x.ticket_id,
+                "subject": cut(x.subject, SUBJECT_CHARS),
+                "who": cut(who, NAME_CHARS),
+                "since": t.date(x.waiting_since, tz),
+                "waited": t.duration(None if hours is None else hours * 3600),
+            }
+        )
+    return {
+        "rows": rows,
+        "summary": t("waiting.summary", n=t.integer(total)),
+        "more": lab.more(len(rows), max(total, len(r.waiting))),
+    }
+
+
+def work(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """Per kind: created in the period, in progress, waiting and done at as_of."""
+    t = lab.t
+    created: dict[str, int] = {}
+    for v in r.volumes:
+        created[v.kind] = created.get(v.kind, 0) + v.created
+    status = {w.kind: w for w in r.work_status}
+    kinds = sorted(set(status) | {k for k, n in created.items() if n}, key=kind_key)
+    rows = []
+    sums = [0, 0, 0, 0]
+    for k in kinds:
+        w = status.get(k)
+        counts = (w.in_progress, w.waiting, w.done_in_period) if w else (0, 0, 0)
+        vals = [created.get(k, 0), *counts]
+        sums = [a + b for a, b in zip(sums, vals, strict=True)]
+        rows.append({"kind": lab.kind(k), "cells": [t.integer(v) for v in vals]})
+    shown = rows[:cap]
+    return {
+        "rows": shown,
+        "total": [t.integer(v) for v in sums],
+        "more": lab.more(len(shown), len(rows)),
+    }
+
+
+def trend(r: MetricsResult, lab: Labels) -> dict[str, Any]:
+    """The last periods' main figures, the report's own period marked."""
+    t = lab.t
+    rows = [
+        {
+            "label": p.label,
+            "on_time": t.percent(p.on_time_share),
+            "fcr": t.percent(p.first_contact_resolution),
+            "created": t.integer(p.created),
+            "resolved": t.integer(p.resolved),
+            "current": p.label == r.period.label,
+        }
+        for p in r.trend[-MAX_TREND_ROWS:]
+    ]
+    return {"rows": rows, "none": len(r.trend) < 2}
+
+
+def risks(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
+    """Running clocks near their target, and the metrics that got worse period after period."""
+    t, tz = lab.t, lab.tz
+    rows = [
+        {
+            "id": x.ticket_id,
+            "clock": lab.clock(x.clock),
+            "priority": lab.priority(x.priority),
+            "subject": cut(x.subject, SUBJECT_CHARS),
+            "used": t.percent(x.used_share, 0),
+            "due": t.datetime(x.due_at, tz),
+        }
+        for x in r.at_risk[:cap]
+    ]
+    worse = [
+        t("risks.worse_item", metric=lab.metric(d.metric), n=t.integer(d.worse_streak))
+        for d in sorted(r.directions, key=lambda d: -d.worse_streak)
+        if d.worse_streak >= 2
+    ]
+    if len(worse) > MAX_WORSE:
+        worse = worse[:MAX_WORSE] + [lab.more(MAX_WORSE, len(worse))]
+    share = t.percent(RISK_SHARE, 0)
+    return {
+        "rows": rows,
+        "summary": t("risks.summary", share=share, n=t.integer(r.at_risk_total)),
+        "more": lab.more(len(rows), r.at_risk_total),
+        "worse": t("risks.worse", items="; ".join(worse)) if worse else "",
+    }
+
+
+def quality(r: MetricsResult, lab: Labels) -> dict[str, Any]:
+    """Where the figures come from: history or snapshots, sources, rejects, vendor verdicts."""
+    t = lab.t
+    q = r.data_quality
+    snapshot = q.fidelity.get("snapshot", 0)
+    history = t.integer(q.fidelity.get("history", 0))
+    fidelity = t("quality.fidelity", history=history, snapshot=t.integer(snapshot))
+    lines = [fidelity + ("; " + t("quality.snapshot_note") if snapshot else "")]
+    if q.sources:
+        names = sorted(q.sources.items(), key=lambda kv: (-kv[1], kv[0]))
+        text = ", ".join(f"{cut(k, 20)}: {t.integer(v)}" for k, v in names[:MAX_SOURCES])
+        if len(names) > MAX_SOURCES:
+            text += " " + lab.more(MAX_SOURCES, len(names))
+        lines.append(t("quality.sources", sources=text))
+    rejected = t("quality.rejected", n=t.integer(q.rows_rejected), problems=t.integer(q.problems))
+    untargeted = sum(c.untargeted for c in r.clocks.values())
+    if untargeted:
+        rejected += "; " + t("quality.untargeted", n=t.integer(untargeted))
+    lines.append(rejected)
+    return {"lines": lines + (_vendor_lines(r, lab) or [t("quality.no_vendor")])}
+
+
+def _vendor_lines(r: MetricsResult, lab: Labels) -> list[str]:
+    t = lab.t
+    out = []
+    for v in r.data_quality.vendor[:2]:
+        text = t(
+            "quality.vendor",
+            clock=lab.clock(v.clock).lower(),
+            disagree=t.integer(v.disagree),
+            compared=t.integer(v.compared),
+            vm=t.integer(v.vendor_met_recomputed_breached),
+            vb=t.integer(v.vendor_breached_recomputed_met),
+        )
+        if v.tickets:
+            ids = ", ".join(v.tickets[:MAX_VENDOR_IDS])
+            if len(v.tickets) > MAX_VENDOR_IDS:
+                ids += " …"
+            text += "; " + t("quality.vendor_examples", ids=ids)
+        out.append(text)
+    return out
