@@ -50,6 +50,7 @@ CLI_CASES = [
 
 
 def _check_golden(name: str, text: str) -> None:
+    text = text.replace(f"{ROOT}/", "")  # paths relative to the checkout, wherever it is
     path = GOLDEN / name
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
