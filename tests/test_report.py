@@ -1,4 +1,4 @@
-"""The one-page report: golden files, languages, escaping, redaction, list cuts and the empty page."""
+"""The one-page report: golden files, languages, escaping, redaction, list cuts, the empty page."""
 
 from __future__ import annotations
 
@@ -626,7 +626,7 @@ def test_qualified_threshold_labels_are_translated() -> None:
 
 
 def test_threshold_qualifiers_come_from_fields_not_the_label() -> None:
-    """A priority named like a qualifier stays whole, and a qualified bound is not the contract's."""
+    """A priority named like a qualifier stays whole; a qualified bound is not the contract's."""
     r = empty_result()
     th = ThresholdValue(
         label="on_time_share priority=P1 kind=x",

@@ -1,1 +1,1 @@
-"""Renderers: pure functions from results to text (terminal tables, JSON, CSV, JUnit, GitHub, reports)."""
+"""Renderers: pure functions from results to text (terminal, JSON, CSV, JUnit, GitHub, reports)."""

@@ -36,8 +36,16 @@ def _open(width: int, height: int, title: str) -> list[str]:
     ]
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", color: str = INK,
-          size: float = FONT, weight: str = "normal") -> str:  # fmt: skip
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    anchor: str = "start",
+    color: str = INK,
+    size: float = FONT,
+    weight: str = "normal",
+) -> str:
     bold = ' font-weight="bold"' if weight != "normal" else ""
     return (
         f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" fill="{color}" '
@@ -77,60 +85,89 @@ def line_chart(
     (value, formatted label) pairs for the grid; `reference` is (value, label), e.g. the
     contract's minimum.
     """
-    left, right, top, bottom = 24.0, 24.0, 10.0, 12.0
-    pw, ph = width - left - right, height - top - bottom
-    n = len(values)
-    y_max = y_max or 1.0
-
-    inset = 10.0  # keeps the first and last value labels off the axis labels
-
-    def x(i: int) -> float:
-        return left + (pw / 2 if n == 1 else inset + (pw - 2 * inset) * i / (n - 1))
-
-    def y(v: float) -> float:
-        return top + ph * (1 - max(0.0, min(v, y_max)) / y_max)
-
+    plot = _Plot(width, height, len(values), y_max or 1.0)
     out = _open(width, height, title)
     for v, label in y_ticks:
-        out.append(f'<line x1="{_n(left)}" y1="{_n(y(v))}" x2="{_n(left + pw)}" '
-                   f'y2="{_n(y(v))}" stroke="{GRID}" stroke-width="0.6"/>')  # fmt: skip
-        out.append(_text(left - 3, y(v) + 2.5, label, anchor="end", color=MUTED, size=6.5))
+        out.append(plot.rule(v, f'stroke="{GRID}" stroke-width="0.6"'))
+        out.append(
+            _text(plot.left - 3, plot.y(v) + 2.5, label, anchor="end", color=MUTED, size=6.5)
+        )
     if reference is not None:
         rv, rlabel = reference
-        out.append(f'<line x1="{_n(left)}" y1="{_n(y(rv))}" x2="{_n(left + pw)}" '
-                   f'y2="{_n(y(rv))}" stroke="{BREACHED}" stroke-width="0.8" '
-                   f'stroke-dasharray="3 2"/>')  # fmt: skip
-        out.append(_text(left + pw + 3, y(rv) + 2.5, rlabel, color=BREACHED, size=6.5))
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for i, v in enumerate(values):
-        if v is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        segment.append(f"{_n(x(i))},{_n(y(v))}")
-    if segment:
-        segments.append(segment)
-    for seg in segments:
+        out.append(plot.rule(rv, f'stroke="{BREACHED}" stroke-width="0.8" stroke-dasharray="3 2"'))
+        out.append(
+            _text(plot.left + plot.pw + 3, plot.y(rv) + 2.5, rlabel, color=BREACHED, size=6.5)
+        )
+    for seg in _segments(plot, values):
         if len(seg) > 1:
-            out.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{LINE}" '
-                       f'stroke-width="1.6" stroke-linejoin="round"/>')  # fmt: skip
-    shown = _thin(value_labels, 8)
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        last = i == n - 1
-        out.append(f'<circle cx="{_n(x(i))}" cy="{_n(y(v))}" r="{"2.4" if last else "1.7"}" '
-                   f'fill="{LINE}"/>')  # fmt: skip
-        if shown[i]:
-            out.append(_text(x(i), y(v) - 4, shown[i], anchor="middle", size=7,
-                             weight="bold" if last else "normal"))  # fmt: skip
+            out.append(
+                f'<polyline points="{" ".join(seg)}" fill="none" stroke="{LINE}" '
+                f'stroke-width="1.6" stroke-linejoin="round"/>'
+            )
+    out += _points(plot, values, _thin(value_labels, 8))
     for i, label in enumerate(_thin(x_labels, 8)):
         if label:
-            out.append(_text(x(i), height - 2, label, anchor="middle", color=MUTED, size=7))
+            out.append(_text(plot.x(i), height - 2, label, anchor="middle", color=MUTED, size=7))
     out.append("</svg>")
     return "".join(out)
+
+
+class _Plot:
+    """The plotting area of a line chart: where a period and a value go."""
+
+    left, right, top, bottom = 24.0, 24.0, 10.0, 12.0
+    inset = 10.0  # keeps the first and last value labels off the axis labels
+
+    def __init__(self, width: int, height: int, n: int, y_max: float) -> None:
+        self.pw = width - self.left - self.right
+        self.ph = height - self.top - self.bottom
+        self.n = n
+        self.y_max = y_max
+
+    def x(self, i: int) -> float:
+        if self.n == 1:
+            return self.left + self.pw / 2
+        return self.left + (self.inset + (self.pw - 2 * self.inset) * i / (self.n - 1))
+
+    def y(self, v: float) -> float:
+        return self.top + self.ph * (1 - max(0.0, min(v, self.y_max)) / self.y_max)
+
+    def rule(self, v: float, style: str) -> str:
+        """A horizontal line across the plot at value `v`."""
+        y = _n(self.y(v))
+        return (
+            f'<line x1="{_n(self.left)}" y1="{y}" x2="{_n(self.left + self.pw)}" y2="{y}" {style}/>'
+        )
+
+
+def _segments(plot: _Plot, values: Sequence[float | None]) -> list[list[str]]:
+    """The line's runs of points between missing values, as SVG coordinates."""
+    segments: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            segments.append([])
+        else:
+            segments[-1].append(f"{_n(plot.x(i))},{_n(plot.y(v))}")
+    return [seg for seg in segments if seg]
+
+
+def _points(plot: _Plot, values: Sequence[float | None], labels: Sequence[str]) -> list[str]:
+    """A dot per value (the last one larger), with its label above where there is room."""
+    out = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        last = i == plot.n - 1
+        out.append(
+            f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(v))}" r="{"2.4" if last else "1.7"}" '
+            f'fill="{LINE}"/>'
+        )
+        if labels[i]:
+            weight = "bold" if last else "normal"
+            out.append(
+                _text(plot.x(i), plot.y(v) - 4, labels[i], anchor="middle", size=7, weight=weight)
+            )
+    return out
 
 
 def pair_bars(
@@ -161,22 +198,37 @@ def pair_bars(
     widest = max((_width(v, 6) for v in [*value_labels[0], *value_labels[1]]), default=0.0)
     if widest > bar + 1:  # labels of neighbouring bars would overlap: the table has the values
         thin = ([""] * len(first), [""] * len(first))
-    out.append(f'<line x1="{_n(left)}" y1="{_n(top + ph)}" x2="{_n(left + pw)}" '
-               f'y2="{_n(top + ph)}" stroke="{GRID}" stroke-width="0.6"/>')  # fmt: skip
+    out.append(
+        f'<line x1="{_n(left)}" y1="{_n(top + ph)}" x2="{_n(left + pw)}" '
+        f'y2="{_n(top + ph)}" stroke="{GRID}" stroke-width="0.6"/>'
+    )
     for i in range(len(first)):
         cx = left + slot * (i + 0.5)
         for j, (v, color) in enumerate(((first[i], LINE), (second[i], SECOND))):
             h = ph * v / peak
             bx = cx - bar if j == 0 else cx
-            out.append(f'<rect x="{_n(bx)}" y="{_n(top + ph - h)}" width="{_n(bar - 0.6)}" '
-                       f'height="{_n(h)}" fill="{color}"/>')  # fmt: skip
+            out.append(
+                f'<rect x="{_n(bx)}" y="{_n(top + ph - h)}" width="{_n(bar - 0.6)}" '
+                f'height="{_n(h)}" fill="{color}"/>'
+            )
             if thin[j][i]:
-                out.append(_text(bx + bar / 2, top + ph - h - 2, thin[j][i], anchor="middle",
-                                 size=6, color=MUTED))  # fmt: skip
+                out.append(
+                    _text(
+                        bx + bar / 2,
+                        top + ph - h - 2,
+                        thin[j][i],
+                        anchor="middle",
+                        size=6,
+                        color=MUTED,
+                    )
+                )
     for i, label in enumerate(_thin(x_labels, 8)):
         if label:
-            out.append(_text(left + slot * (i + 0.5), height - 2, label, anchor="middle",
-                             color=MUTED, size=7))  # fmt: skip
+            out.append(
+                _text(
+                    left + slot * (i + 0.5), height - 2, label, anchor="middle", color=MUTED, size=7
+                )
+            )
     out.append("</svg>")
     return "".join(out)
 
@@ -209,10 +261,13 @@ def met_breached_bars(
         short = label if len(label) <= 12 else label[:11] + "…"
         out.append(_text(label_w - 3, y + 8.5, short, anchor="end", size=7))
         wm, wb = pw * met / peak, pw * breached / peak
-        out.append(f'<rect x="{_n(label_w)}" y="{_n(y + 1.5)}" width="{_n(wm)}" height="9" '
-                   f'fill="{MET}"/>')  # fmt: skip
-        out.append(f'<rect x="{_n(label_w + wm)}" y="{_n(y + 1.5)}" width="{_n(wb)}" '
-                   f'height="9" fill="{BREACHED}"/>')  # fmt: skip
+        out.append(
+            f'<rect x="{_n(label_w)}" y="{_n(y + 1.5)}" width="{_n(wm)}" height="9" fill="{MET}"/>'
+        )
+        out.append(
+            f'<rect x="{_n(label_w + wm)}" y="{_n(y + 1.5)}" width="{_n(wb)}" '
+            f'height="9" fill="{BREACHED}"/>'
+        )
         out.append(_text(label_w + wm + wb + 3, y + 8.5, counts[i], size=6.5, color=MUTED))
     out.append("</svg>")
     return "".join(out)

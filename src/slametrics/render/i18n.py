@@ -57,7 +57,6 @@ EN: dict[str, str] = {
     "m.open_at_end": "Open at the end",
     "clock.first_response": "First response",
     "clock.resolution": "Resolution",
-    "qual.clock": "clock",
     "qual.priority": "priority",
     "qual.kind": "kind",
     # SLA by priority
@@ -69,9 +68,7 @@ EN: dict[str, str] = {
     "col.breached": "Breached",
     "col.running": "Running",
     "col.all": "All",
-    "col.p50": "p50",
     "col.p90": "p90",
-    "col.p95": "p95",
     "sla.none": "No clock stopped or breached in this period.",
     "sla.percentiles": "{clock}: p50 {p50} · p90 {p90} · p95 {p95}",
     "chart.by_priority": "Met and breached clocks by priority",
@@ -134,7 +131,8 @@ EN: dict[str, str] = {
     "col.due": "Due",
     # data quality
     "s.quality": "Data quality",
-    "quality.fidelity": "Tickets with full status history: {history}; from snapshots only: {snapshot}",
+    "quality.fidelity": "Tickets with full status history: {history}; "
+    "from snapshots only: {snapshot}",
     "quality.snapshot_note": "pauses of snapshot tickets could not be reconstructed",
     "quality.sources": "Sources: {sources}",
     "quality.rejected": "Rejected input rows: {n}; import problems: {problems}",
@@ -214,7 +212,6 @@ RU: dict[str, str] = {
     "m.open_at_end": "Открыто на конец периода",
     "clock.first_response": "Первый ответ",
     "clock.resolution": "Решение",
-    "qual.clock": "таймер",
     "qual.priority": "приоритет",
     "qual.kind": "вид работ",
     "s.sla": "SLA по приоритетам",
@@ -225,9 +222,7 @@ RU: dict[str, str] = {
     "col.breached": "Нарушено",
     "col.running": "Идут",
     "col.all": "Все",
-    "col.p50": "p50",
     "col.p90": "p90",
-    "col.p95": "p95",
     "sla.none": "За период ни один таймер не остановлен и не нарушен.",
     "sla.percentiles": "{clock}: p50 {p50} · p90 {p90} · p95 {p95}",
     "chart.by_priority": "Соблюдённые и нарушенные сроки по приоритетам",
@@ -283,7 +278,8 @@ RU: dict[str, str] = {
     "col.used": "Прошло",
     "col.due": "Срок",
     "s.quality": "Качество данных",
-    "quality.fidelity": "Заявок с полной историей статусов: {history}; только из снимков: {snapshot}",
+    "quality.fidelity": "Заявок с полной историей статусов: {history}; "
+    "только из снимков: {snapshot}",
     "quality.snapshot_note": "паузы заявок из снимков восстановить нельзя",
     "quality.sources": "Источники: {sources}",
     "quality.rejected": "Отклонено строк при импорте: {n}; проблем импорта: {problems}",
@@ -317,7 +313,6 @@ RU: dict[str, str] = {
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "ru": RU}
-LANGUAGES = tuple(MESSAGES)
 # Keys whose values are formats or symbols rather than words a reader sees as a label.
 FORMAT_KEYS = frozenset(k for k in EN if k.startswith(("fmt.", "dur."))) | {"none"}
 

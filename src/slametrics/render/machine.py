@@ -1,4 +1,4 @@
-"""Machine-readable renderers: JSON, CSV (formula-safe), JUnit XML, GitHub annotations, plain text."""
+"""Machine-readable renderers: JSON, CSV (formula-safe), JUnit XML, GitHub annotations, text."""
 
 from __future__ import annotations
 
@@ -66,9 +66,8 @@ def _describe(t: ThresholdValue) -> str:
 
 
 def check_text(result: CheckResult) -> str:
-    lines = [
-        f"{result.policy}: period {result.period.label}, as of {result.as_of.isoformat(timespec='seconds')}"
-    ]
+    as_of = result.as_of.isoformat(timespec="seconds")
+    lines = [f"{result.policy}: period {result.period.label}, as of {as_of}"]
     for t in result.thresholds:
         status = "PASS" if t.passed else "FAIL"
         note = f" [{t.note}]" if t.note else ""
@@ -83,10 +82,12 @@ def check_text(result: CheckResult) -> str:
 def check_junit(result: CheckResult) -> str:
     failures = sum(not t.passed for t in result.thresholds)
     name = quoteattr(f"slametrics {result.policy} {result.period.label}")
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<testsuites name={name} tests="{len(result.thresholds)}" failures="{failures}">',
-           f'  <testsuite name={name} tests="{len(result.thresholds)}" failures="{failures}" '
-           f'timestamp="{result.as_of.isoformat()}">']  # fmt: skip
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites name={name} tests="{len(result.thresholds)}" failures="{failures}">',
+        f'  <testsuite name={name} tests="{len(result.thresholds)}" failures="{failures}" '
+        f'timestamp="{result.as_of.isoformat()}">',
+    ]
     for t in result.thresholds:
         out.append(f'    <testcase classname="slametrics.thresholds" name={quoteattr(t.label)}>')
         if not t.passed:
@@ -117,13 +118,18 @@ def check_github(result: CheckResult) -> str:
 
 def metrics_frame(result) -> pd.DataFrame:
     """Metrics as flat rows (section, name, clock, key, value, numerator, denominator) for CSV."""
-    rows = [("metric", name, "", "", m.value, m.numerator, m.denominator)
-            for name, m in result.metrics.items()]  # fmt: skip
+    rows = [
+        ("metric", name, "", "", m.value, m.numerator, m.denominator)
+        for name, m in result.metrics.items()
+    ]
     for clock, c in result.clocks.items():
         for field in ("met", "breached", "running", "on_time_share", "p50_s", "p90_s", "p95_s"):
             rows.append(("clock", field, clock, "", getattr(c, field), None, None))
     for s in [*result.by_priority, *result.by_kind, *result.by_field]:
-        rows.append((f"by_{s.dimension}", "on_time_share", s.clock, s.key, s.on_time_share,
-                     s.met, s.met + s.breached))  # fmt: skip
-    return pd.DataFrame(rows, columns=["section", "name", "clock", "key", "value", "numerator",
-                                       "denominator"])  # fmt: skip
+        counts = (s.met, s.met + s.breached)
+        rows.append(
+            (f"by_{s.dimension}", "on_time_share", s.clock, s.key, s.on_time_share, *counts)
+        )
+    return pd.DataFrame(
+        rows, columns=["section", "name", "clock", "key", "value", "numerator", "denominator"]
+    )
