@@ -29,7 +29,7 @@ def page_charts(r: MetricsResult, t: Texts, view: dict[str, Any]) -> dict[str, s
     pts = r.trend
     if len(pts) < 2:
         return out
-    labels = [x_label(t, p.label, p.start, r.period.timezone) for p in pts]
+    labels = [_x_label(t, p.label, p.start, r.period.timezone) for p in pts]
     for name, metric in LINES:
         out[name] = _line(r, t, name, metric, labels)
     out["volume"] = _volume(pts, t, labels)
@@ -64,7 +64,7 @@ def _volume(pts: list[TrendPoint], t: Texts, labels: list[str]) -> str:
     )
 
 
-def x_label(t: Texts, label: str, start: dt.datetime, tz: str) -> str:
+def _x_label(t: Texts, label: str, start: dt.datetime, tz: str) -> str:
     """A period's short name under a chart: `W46`, `Q3`, a month, or the label cut short."""
     if m := re.fullmatch(r"\d{4}-(W\d\d|Q\d)", label):
         return m.group(1)
