@@ -125,6 +125,7 @@ def empty_result() -> MetricsResult:
 
 def worst_case_result() -> MetricsResult:
     """Every list far longer than a page and every text long: the layout's upper bound."""
+    # long because it is one literal that fills every field of the result, not logic to split
     start = dt.datetime(2026, 11, 1, 21, tzinfo=UTC)
     end = dt.datetime(2026, 12, 1, 21, tzinfo=UTC)
     long = "Очень длинная тема заявки, которая никак не помещается в строку таблицы " * 3

@@ -67,6 +67,17 @@ def _thin(labels: Sequence[str], room: int) -> list[str]:
     return [s if (last - i) % step == 0 else "" for i, s in enumerate(labels)]
 
 
+def _legend(items: Sequence[tuple[str, str]]) -> list[str]:
+    """A colour swatch and its label per item, left to right along the chart's top."""
+    out = []
+    lx = 0.0
+    for color, label in items:
+        out.append(f'<rect x="{_n(lx)}" y="1" width="6" height="6" fill="{color}"/>')
+        out.append(_text(lx + 8, 6.5, label, size=6.5))
+        lx += 12 + 4.2 * len(label)
+    return out
+
+
 def line_chart(
     values: Sequence[float | None],
     x_labels: Sequence[str],
@@ -189,11 +200,7 @@ def pair_bars(
     slot = pw / n
     bar = min(slot * 0.36, 14.0)
     out = _open(width, height, title)
-    lx = 0.0
-    for color, label in ((LINE, legend[0]), (SECOND, legend[1])):
-        out.append(f'<rect x="{_n(lx)}" y="1" width="6" height="6" fill="{color}"/>')
-        out.append(_text(lx + 8, 6.5, label, size=6.5))
-        lx += 12 + 4.2 * len(label)
+    out += _legend(((LINE, legend[0]), (SECOND, legend[1])))
     thin = (_thin(value_labels[0], 8), _thin(value_labels[1], 8))
     widest = max((_width(v, 6) for v in [*value_labels[0], *value_labels[1]]), default=0.0)
     if widest > bar + 1:  # labels of neighbouring bars would overlap: the table has the values
@@ -212,23 +219,12 @@ def pair_bars(
                 f'height="{_n(h)}" fill="{color}"/>'
             )
             if thin[j][i]:
-                out.append(
-                    _text(
-                        bx + bar / 2,
-                        top + ph - h - 2,
-                        thin[j][i],
-                        anchor="middle",
-                        size=6,
-                        color=MUTED,
-                    )
-                )
+                y = top + ph - h - 2
+                out.append(_text(bx + bar / 2, y, thin[j][i], anchor="middle", size=6, color=MUTED))
     for i, label in enumerate(_thin(x_labels, 8)):
         if label:
-            out.append(
-                _text(
-                    left + slot * (i + 0.5), height - 2, label, anchor="middle", color=MUTED, size=7
-                )
-            )
+            x = left + slot * (i + 0.5)
+            out.append(_text(x, height - 2, label, anchor="middle", color=MUTED, size=7))
     out.append("</svg>")
     return "".join(out)
 
@@ -251,11 +247,7 @@ def met_breached_bars(
     pw = width - label_w - 6.0 - max((_width(c, 6.5) for c in counts), default=0.0)
     peak = max([m + b for _, m, b in rows] + [1])
     out = _open(width, height, title)
-    lx = 0.0
-    for color, label in ((MET, legend[0]), (BREACHED, legend[1])):
-        out.append(f'<rect x="{_n(lx)}" y="1" width="6" height="6" fill="{color}"/>')
-        out.append(_text(lx + 8, 6.5, label, size=6.5))
-        lx += 12 + 4.2 * len(label)
+    out += _legend(((MET, legend[0]), (BREACHED, legend[1])))
     for i, (label, met, breached) in enumerate(rows):
         y = top + row_h * i
         short = label if len(label) <= 12 else label[:11] + "…"
