@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -12,13 +13,14 @@ from slametrics.errors import UserError
 
 PERIOD_HELP = (
     "2026-W46 (ISO week), 2026-11, 2026-Q4, 2026, 2026-11-01..2026-11-15 (inclusive), "
-    "last-week, this-week, last-month, this-month"
+    "2026-11-04, or relative to --as-of (else now): today, yesterday, this-week, last-week, "
+    "this-month, last-month, this-quarter, last-quarter"
 )
 
 
 @dataclass(frozen=True)
 class Period:
-    """[start, end) between local midnights in `timezone`; `unit` says how to step to the previous."""
+    """[start, end) between local midnights in `timezone`; `unit` says how to step back."""
 
     start: pd.Timestamp
     end: pd.Timestamp
@@ -118,18 +120,39 @@ def whole_span(start: pd.Timestamp, end: pd.Timestamp, tz: str) -> Period:
     return Period(p.start, p.end, "all", tz, "all")
 
 
+def relative_period(name: str, today: dt.date, tz: str) -> Period | None:
+    """`today`, `yesterday`, `this-week` ... `last-quarter` around the local date `today`."""
+    if name in ("today", "yesterday"):
+        d = today - dt.timedelta(days=int(name == "yesterday"))
+        return range_period(d, d, tz)
+    if name in ("this-week", "last-week"):
+        return week_period(today - dt.timedelta(days=7 * (name == "last-week")), tz)
+    if name in ("this-month", "last-month"):
+        d = today.replace(day=1)
+        if name == "last-month":
+            d = (d - dt.timedelta(days=1)).replace(day=1)
+        return month_period(d.year, d.month, tz)
+    if name in ("this-quarter", "last-quarter"):
+        year, q = today.year, (today.month - 1) // 3 + 1
+        if name == "last-quarter":
+            year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+        return quarter_period(year, q, tz)
+    return None
+
+
 def parse_period(text: str, tz: str, now: pd.Timestamp | None = None) -> Period:
-    """Parse a period name; relative names count from `now` (local date in `tz`)."""
+    """Parse a period name; boundaries are local midnights in `tz`.
+
+    `now` is the instant relative names (`today`, `last-week`, `this-quarter` ...) count from:
+    the caller passes `--as-of` when given, else the current time (the default). Its local date
+    in `tz` is "today"; a naive `now` is read as UTC.
+    """
     s = text.strip()
-    today = (now or pd.Timestamp.now(tz="UTC")).tz_convert(tz).date()
+    t = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    today = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz).date()
     try:
-        if s in ("this-week", "last-week"):
-            return week_period(today - dt.timedelta(days=7 * (s == "last-week")), tz)
-        if s in ("this-month", "last-month"):
-            d = today.replace(day=1)
-            if s == "last-month":
-                d = (d - dt.timedelta(days=1)).replace(day=1)
-            return month_period(d.year, d.month, tz)
+        if (relative := relative_period(s.lower(), today, tz)) is not None:
+            return relative
         if m := re.fullmatch(r"(\d{4})-W(\d{1,2})", s, re.IGNORECASE):
             return week_period(dt.date.fromisocalendar(int(m[1]), int(m[2]), 1), tz)
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
@@ -151,17 +174,41 @@ def parse_period(text: str, tz: str, now: pd.Timestamp | None = None) -> Period:
     raise UserError(f"invalid period {text!r}; use {PERIOD_HELP}")
 
 
-def parse_instant(text: str) -> pd.Timestamp:
-    """An ISO 8601 instant (`2026-11-30T23:00:00Z`); a value without offset is taken as UTC."""
+def parse_instant(text: str, tz: str | None = None) -> pd.Timestamp:
+    """An ISO 8601 instant for --as-of, in UTC.
+
+    A value with an offset or `Z` (`2026-11-30T23:00:00+03:00`) is taken as is. A naive value
+    (`2026-11-30T23:00`, `2026-11-30`) is a wall time in `tz` (the policy timezone; UTC when not
+    given). A naive wall time the zone skips (spring forward) is an error; one it repeats (fall
+    back) is read as the earlier of its two instants.
+    """
     try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        ts = pd.Timestamp(text.strip())
+    except (ValueError, TypeError, AttributeError):
         raise UserError(
             f"invalid --as-of {text!r}; use ISO 8601, e.g. 2026-11-30T23:00:00Z"
         ) from None
     if ts is pd.NaT:
         raise UserError(f"invalid --as-of {text!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if ts.tzinfo is not None:
+        return ts.tz_convert("UTC")
+    return local_instant(ts, tz or "UTC", text)
+
+
+def local_instant(wall: pd.Timestamp, tz: str, text: str) -> pd.Timestamp:
+    """The UTC instant of a naive wall time in `tz`: the earlier one if it occurs twice."""
+    zone = ZoneInfo(tz)
+    naive = wall.to_pydatetime(warn=False)
+    # fold=0 is the first occurrence of a repeated wall time, whatever the zone's DST flags say
+    local = naive.replace(tzinfo=zone, fold=0)
+    utc = local.astimezone(dt.UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != naive:
+        example = local.isoformat()  # with the offset in force before the switch
+        raise UserError(
+            f"invalid --as-of {text!r}: {naive.isoformat()} does not exist in {tz} (the clocks "
+            f"skip it at a DST switch); give the offset, e.g. {example}"
+        )
+    return (wall - pd.Timedelta(local.utcoffset() or dt.timedelta())).tz_localize("UTC")
 
 
 def resolve_as_of(latest: pd.Timestamp, period: Period, as_of: pd.Timestamp | None) -> pd.Timestamp:
