@@ -1,7 +1,10 @@
-"""Vectorized business time: working intervals of a calendar in UTC and a cumulative working-time axis.
+"""Vectorized business time: a calendar's working intervals in UTC and a cumulative working axis.
 
 A calendar's working time is the set of instants whose local wall-clock time (in the policy
-timezone) falls on a non-holiday local date inside one of that weekday's windows. We build it as
+timezone) falls on a non-holiday local date inside one of that weekday's windows. A window that runs
+past midnight (`22:00-06:00`) belongs to the date it starts on: it is one naive local interval from
+that date's 22:00 to the next date's 06:00, so a holiday on its start date removes all of it and a
+holiday on the next date none of it. We build it as
 sorted, disjoint UTC intervals, exactly, across DST: the zone's UTC offset is constant between
 transitions, and within such a segment the naive local windows map to UTC by subtracting the offset.
 Wall times that do not exist (spring forward) are not working time; wall times that occur twice
@@ -25,7 +28,7 @@ from slametrics.policy import BusinessCalendar, Calendar
 
 @dataclass(frozen=True)
 class WorkingTime:
-    """Sorted disjoint working intervals [starts, ends) in UTC microseconds, with cumulative measure."""
+    """Sorted disjoint working intervals [starts, ends) in UTC microseconds, with their measure."""
 
     starts: np.ndarray
     ends: np.ndarray
@@ -96,7 +99,11 @@ def holiday_dates(cal: BusinessCalendar, years: range) -> tuple[set[dt.date], se
 def _naive_windows(
     cal: BusinessCalendar, first: np.datetime64, last: np.datetime64
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Working windows as naive local microseconds, for local dates first..last inclusive."""
+    """Working windows as naive local microseconds, for windows starting on dates first..last.
+
+    Each date's windows come from its own pattern (weekday, holiday, worked day); an overnight
+    window's end lies on the next date, so it may overlap that date's windows (merged).
+    """
     dates = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
     years = range(int(str(first)[:4]), int(str(last)[:4]) + 1)
     off, worked = holiday_dates(cal, years)

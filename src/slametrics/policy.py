@@ -1,4 +1,4 @@
-"""The SLA policy: pydantic models (unknown keys rejected), durations, and a loader with path-aware errors."""
+"""The SLA policy: pydantic models (unknown keys rejected), a loader with path-aware errors, lint."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -44,6 +48,22 @@ MetricName = Literal[
     "resolved",
     "open_at_end",
 ]
+SHARE_METRICS: tuple[str, ...] = (
+    "on_time_share",
+    "first_contact_resolution",
+    "repeat_incident_rate",
+    "reopen_rate",
+)
+# editors flag a share bound outside [0, 1] (`min: 95`) before the loader does
+SHARE_BOUNDS_SCHEMA: dict[str, Any] = {
+    "if": {"properties": {"metric": {"enum": list(SHARE_METRICS)}}, "required": ["metric"]},
+    "then": {
+        "properties": {
+            "min": {"minimum": 0, "maximum": 1},
+            "max": {"minimum": 0, "maximum": 1},
+        }
+    },
+}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_KINDS: dict[str, list[str]] = {
     "incident": ["incident", "problem", "[System] Incident", "bug", "outage"],
@@ -52,21 +72,27 @@ DEFAULT_KINDS: dict[str, list[str]] = {
     "improvement": ["feature request", "improvement", "new feature", "enhancement"],
 }
 
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(w|d|h|m|s)")
 _UNIT_S = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+DURATION_PATTERN = r"^ *([0-9]+(\.[0-9]+)? *[wdhmsWDHMS] *)+$"
+DURATION_UNITS = "units: s, m, h, d = 24 h of working time, w = 7 d"
 
 
 def parse_duration(value: Any) -> int:
-    """Seconds in a duration such as `15m`, `4h`, `1h30m`, `2d` or a bare number of seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a duration: {value!r}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError(f"duration must not be negative: {value!r}")
-        return int(value)
+    """Seconds in a duration with a unit: `90s`, `15m`, `4h`, `1h30m`, `2d`, `1w`.
+
+    `d` is 24 h and `w` 7 d of working time. A bare number (`4`, `"4"`, `4.0`) is an error:
+    whether it meant seconds, minutes or hours cannot be told, so the message names the choices.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"not a duration: {value!r} (examples: 90s, 15m, 4h, 1h30m, 2d, 1w)")
     text = str(value).strip().lower().replace(" ", "")
-    if text.isdigit():
-        return int(text)
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        n = f"{float(text):g}"
+        raise ValueError(
+            f"a duration needs a unit: write {n}h, {n}m or {n}s instead of the bare number "
+            f"{value!r} ({DURATION_UNITS})"
+        )
     pos, total = 0, 0.0
     for m in _DURATION_RE.finditer(text):
         if m.start() != pos:
@@ -78,7 +104,18 @@ def parse_duration(value: Any) -> int:
     return int(round(total))
 
 
-Duration = Annotated[int, BeforeValidator(parse_duration)]
+def duration_schema() -> WithJsonSchema:
+    """The JSON Schema of a duration: a string with a unit (what the YAML holds, not seconds)."""
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": f"A duration with a unit, e.g. 15m, 4h, 1h30m, 3d ({DURATION_UNITS})",
+        }
+    )
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration), duration_schema()]
 
 
 def _parse_clock(text: str) -> int:
@@ -92,7 +129,11 @@ def _parse_clock(text: str) -> int:
 
 
 def parse_windows(text: str) -> list[tuple[int, int]]:
-    """Windows such as `09:00-13:00,14:00-18:00` as (start, end) seconds after local midnight."""
+    """Windows such as `09:00-13:00,14:00-18:00` as (start, end) seconds after local midnight.
+
+    A window that ends before it starts runs past midnight and belongs to the day it starts:
+    `22:00-06:00` is (79200, 108000), its end counted from the same midnight as its start.
+    """
     windows = []
     for part in str(text).split(","):
         if not part.strip():
@@ -101,9 +142,11 @@ def parse_windows(text: str) -> list[tuple[int, int]]:
             raise ValueError(f"not a time window: {part!r} (expected HH:MM-HH:MM)")
         a, b = part.split("-", 1)
         start, end = _parse_clock(a), _parse_clock(b)
-        if end <= start:
-            raise ValueError(f"window ends before it starts: {part.strip()!r}")
-        windows.append((start, end))
+        if start == 86400:
+            raise ValueError(f"a window cannot start at 24:00: {part.strip()!r} (use 00:00)")
+        if end == start:
+            raise ValueError(f"empty window: {part.strip()!r} (a whole day is 00:00-24:00)")
+        windows.append((start, end if end > start else end + 86400))
     return windows
 
 
@@ -146,25 +189,34 @@ class HolidaySource(Strict):
         return v.upper()
 
 
+def _valid_days(text: str) -> str:
+    parse_days(text)
+    return text
+
+
+def _valid_windows(text: str) -> str:
+    parse_windows(text)
+    return text
+
+
+# checked one by one, so that an error names its weekday key (`hours.mon`)
+WeekdayRange = Annotated[str, AfterValidator(_valid_days)]
+Windows = Annotated[str, AfterValidator(_valid_windows)]
+
+
 class BusinessCalendar(Strict):
     """Working windows per weekday, holidays and transferred working days."""
 
-    hours: dict[str, str] = Field(
-        description='Weekday ranges to windows, e.g. {"mon-fri": "09:00-13:00,14:00-18:00"}'
+    hours: dict[WeekdayRange, Windows] = Field(
+        description='Weekday ranges to windows, e.g. {"mon-fri": "09:00-13:00,14:00-18:00"}; '
+        'a window that ends before it starts ("22:00-06:00") runs into the next day and belongs '
+        "to the day it starts (holidays included)"
     )
     holidays: HolidaySource | None = None
     extra_holidays: list[dt.date] = Field(default_factory=list)
     extra_workdays: list[dt.date] = Field(
         default_factory=list, description="Weekend dates worked with Monday's windows"
     )
-
-    @field_validator("hours")
-    @classmethod
-    def _valid_hours(cls, v: dict[str, str]) -> dict[str, str]:
-        for days, windows in v.items():
-            parse_days(days)
-            parse_windows(windows)
-        return v
 
     def weekday_windows(self) -> dict[int, list[tuple[int, int]]]:
         """Windows for each weekday (Monday = 0); later keys add to earlier ones."""
@@ -175,7 +227,16 @@ class BusinessCalendar(Strict):
         return out
 
 
-Calendar = Literal["24x7"] | BusinessCalendar
+def _calendar_tag(value: Any) -> str:
+    return "calendar-hours" if isinstance(value, dict | BusinessCalendar) else "calendar-24x7"
+
+
+# tagged, so that a bad window is reported once, under its own key, not as "not 24x7" as well
+Calendar = Annotated[
+    Annotated[Literal["24x7"], Tag("calendar-24x7")]
+    | Annotated[BusinessCalendar, Tag("calendar-hours")],
+    Discriminator(_calendar_tag),
+]
 
 
 class ClockSpec(Strict):
@@ -190,18 +251,14 @@ def _default_clocks() -> dict[str, ClockSpec]:
     }
 
 
-class TargetRule(Strict):
-    """First matching rule wins; `match` keys are ticket fields, values the accepted raw values."""
+class MatchRule(Strict):
+    """`match` keys are ticket fields, values the accepted raw values (trimmed, any case).
+
+    A ticket matches when every field matches; a list field (tags) matches when any of its
+    items is accepted.
+    """
 
     match: dict[str, list[str] | str] = Field(default_factory=dict)
-    calendar: str
-    first_response: Duration | None = None
-    resolution: Duration | None = None
-    resolution_due_from_source: bool = Field(
-        False,
-        description="Use each ticket's recorded due_at as its resolution target (working time "
-        "from creation to due_at); tickets without due_at get no resolution clock",
-    )
 
     @field_validator("match")
     @classmethod
@@ -219,9 +276,39 @@ class TargetRule(Strict):
         }
 
 
+class TargetRule(MatchRule):
+    """First matching rule wins; a rule without a target for a clock leaves it untargeted."""
+
+    calendar: str
+    first_response: Duration | None = None
+    resolution: Duration | None = None
+    resolution_due_from_source: bool = Field(
+        False,
+        description="Use each ticket's recorded due_at as its resolution target (working time "
+        "from creation to due_at); tickets without due_at get no resolution clock",
+    )
+
+    def targets_clock(self, clock: str) -> bool:
+        """Whether the rule gives tickets a target for `clock`."""
+        if clock == "resolution" and self.resolution_due_from_source:
+            return True
+        return getattr(self, clock, None) is not None
+
+
+class ExcludeRule(MatchRule):
+    """Tickets matching this rule are not judged at all (counted and listed as excluded)."""
+
+    @field_validator("match")
+    @classmethod
+    def _not_everything(cls, v: dict[str, list[str] | str]) -> dict[str, list[str] | str]:
+        if not v:
+            raise ValueError("an exclude rule needs at least one field, e.g. {tags: [spam]}")
+        return v
+
+
 class RepeatIncidents(Strict):
     key: list[str] = Field(default_factory=lambda: ["organization", "category"])
-    window: Duration = 30 * 86400
+    window: Duration = Field(30 * 86400, json_schema_extra={"default": "30d"})
 
 
 class FirstContactResolution(Strict):
@@ -230,6 +317,10 @@ class FirstContactResolution(Strict):
 
 
 class Threshold(Strict):
+    """A bound on a metric; shares are fractions in [0, 1], counts are counts."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SHARE_BOUNDS_SCHEMA)
+
     metric: MetricName
     min: float | None = None
     max: float | None = None
@@ -260,6 +351,9 @@ class Policy(Strict):
     timezone: str = "UTC"
     calendars: dict[str, Calendar] = Field(default_factory=lambda: {"always": "24x7"})
     kinds: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_KINDS))
+    exclude: list[ExcludeRule] = Field(
+        default_factory=list, description="Tickets not judged at all: any matching rule excludes"
+    )
     clocks: dict[ClockName, ClockSpec] = Field(default_factory=_default_clocks)
     target_priority: Literal["last", "at_start"] = Field(
         "last", description="Look targets up by the last known priority or the one at creation"
@@ -298,12 +392,31 @@ class Policy(Strict):
                 raise ValueError(f"repeat_incidents.key: unknown ticket field {key!r}")
         return self
 
+    @model_validator(mode="after")
+    def _shares(self) -> Policy:
+        problems = []
+        for i, th in enumerate(self.thresholds):
+            if th.metric not in SHARE_METRICS:
+                continue
+            for bound in ("min", "max"):
+                value = getattr(th, bound)
+                if value is not None and not 0 <= value <= 1:
+                    pct = value / 100 if 1 < value <= 100 else 0.95
+                    problems.append(
+                        f"thresholds.{i}.{bound}: {th.metric} is a share, a fraction in [0, 1]: "
+                        f"write e.g. {pct:g} for {pct * 100:g}% (got {value:g})"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
     def clock(self, name: str) -> ClockSpec:
         return self.clocks.get(name, _default_clocks()[name])  # type: ignore[index]
 
 
 def _format_error(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "literal[")))
+    hidden = ("function-", "literal[", "calendar-")
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(hidden))
     msg = err["msg"].removeprefix("Value error, ")
     value = err.get("input")
     shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
@@ -319,8 +432,9 @@ def parse_policy(data: Any, path: str = "<policy>") -> Policy:
     except ValidationError as exc:
         seen, messages = set(), []
         for err in exc.errors():
-            text = _format_error(err)
-            if text not in seen:
+            for text in _format_error(err).splitlines():  # a policy check may report several
+                if text in seen:
+                    continue
                 seen.add(text)
                 messages.append(text)
         raise PolicyError(path, messages) from exc
@@ -348,6 +462,66 @@ def policy_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "slametrics SLA policy"
     return schema
+
+
+def _norm(values: list[str]) -> set[str]:
+    return {v.strip().lower() for v in values}
+
+
+def _rule_warnings(policy: Policy) -> list[str]:
+    """Target rules that match nothing, are shadowed by an earlier rule, or set no clock."""
+    out = []
+    rules = [{k: _norm(v) for k, v in r.match_values().items()} for r in policy.targets]
+    for i, (rule, match) in enumerate(zip(policy.targets, rules, strict=True)):
+        empty = [k for k, v in match.items() if not v]
+        if empty:
+            out.append(
+                f"targets.{i}: match.{empty[0]} is an empty list: the rule matches no ticket"
+            )
+        # an earlier rule whose every field accepts all of this rule's values takes its tickets
+        for j, earlier in enumerate(rules[:i]):
+            if all(k in match and match[k] <= v for k, v in earlier.items()):
+                why = "matches every ticket" if not earlier else "matches all its tickets"
+                out.append(f"targets.{i}: unreachable: the earlier rule targets.{j} {why}")
+                break
+        if not any(rule.targets_clock(c) for c in CLOCK_NAMES):
+            out.append(
+                f"targets.{i}: no clock target ({', '.join(CLOCK_NAMES)}): the tickets it "
+                "matches get no clock (later rules do not apply to them)"
+            )
+    return out
+
+
+def _threshold_warnings(policy: Policy) -> list[str]:
+    """Thresholds whose clock, priority or kind no target rule or kind of the policy has."""
+    out = []
+    kinds = [*policy.kinds, "other"]
+    for i, th in enumerate(policy.thresholds):
+        name = f"thresholds.{i} ({th.label})"
+        clocks = [th.clock] if th.clock else list(CLOCK_NAMES)
+        rules = [r for r in policy.targets if any(r.targets_clock(c) for c in clocks)]
+        if th.clock and not rules:
+            out.append(f"{name}: no target rule sets a {th.clock} target")
+        if th.kind is not None and th.kind not in kinds:
+            out.append(f"{name}: kind {th.kind!r} is not defined (kinds: {', '.join(kinds)})")
+        if th.priority is not None and rules and all("priority" in r.match for r in rules):
+            matched = sorted(set().union(*(_norm(r.match_values()["priority"]) for r in rules)))
+            if th.priority.strip().lower() not in matched:
+                out.append(
+                    f"{name}: no target rule matches priority {th.priority!r} "
+                    f"(rules match: {', '.join(matched)})"
+                )
+    return out
+
+
+def policy_warnings(policy: Policy) -> list[str]:
+    """Rules, thresholds and calendars of a valid policy that can never apply to a ticket.
+
+    Each warning names the rule (`targets.N`), threshold (`thresholds.N (label)`) or calendar.
+    """
+    used = {r.calendar for r in policy.targets}
+    unused = [f"calendars.{c}: no target rule uses it" for c in policy.calendars if c not in used]
+    return [*_rule_warnings(policy), *_threshold_warnings(policy), *unused]
 
 
 assert set(STATUS_CLASSES) == set(StatusClass.__args__)  # type: ignore[attr-defined]

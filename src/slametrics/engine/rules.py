@@ -1,11 +1,15 @@
-"""Ticket rules of a policy: each ticket's kind and the target rule that applies to it."""
+"""Ticket rules of a policy: each ticket's kind, the target rule that applies, and exclusions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from slametrics.policy import Policy
+from slametrics.policy import MatchRule, Policy
+from slametrics.schema import TICKET_FIELDS
+
+LIST_FIELDS = frozenset(name for name, kind, _ in TICKET_FIELDS if pa.types.is_list(kind))
 
 
 def assign_kinds(tickets: pd.DataFrame, policy: Policy) -> pd.Series:
@@ -20,13 +24,46 @@ def assign_kinds(tickets: pd.DataFrame, policy: Policy) -> pd.Series:
     return kinds.fillna("other").astype(str)
 
 
+def field_mask(tickets: pd.DataFrame, field: str, values: list[str]) -> np.ndarray:
+    """Tickets whose `field` is one of `values` (trimmed, case-insensitive; null never matches).
+
+    A list field (tags) matches when any of its items is one of the values.
+    """
+    wanted = [v.strip().lower() for v in values]
+    if field not in tickets:
+        return np.zeros(len(tickets), dtype=bool)
+    col = tickets[field]
+    if field not in LIST_FIELDS:
+        norm = col.astype("string").str.strip().str.lower()
+        return norm.isin(wanted).fillna(False).to_numpy(dtype=bool)
+    # one row per item, labelled by the ticket's position: vectorized, no loop per ticket
+    items = col.reset_index(drop=True).explode()
+    norm = items.astype("string").str.strip().str.lower()
+    hit = norm.isin(wanted).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(tickets), dtype=bool)
+    out[items.index.to_numpy()[hit]] = True
+    return out
+
+
+def rule_mask(tickets: pd.DataFrame, rule: MatchRule) -> np.ndarray:
+    """Tickets matching every field of the rule's `match` (all tickets for `match: {}`)."""
+    mask = np.ones(len(tickets), dtype=bool)
+    for field, values in rule.match_values().items():
+        mask &= field_mask(tickets, field, values)
+    return mask
+
+
 def match_targets(tickets: pd.DataFrame, policy: Policy) -> np.ndarray:
     """Index of the first matching target rule per ticket (-1 for none); case-insensitive."""
     rule = np.full(len(tickets), -1, dtype=np.int64)
     for i, target in enumerate(policy.targets):
-        mask = np.ones(len(tickets), dtype=bool)
-        for field, values in target.match_values().items():
-            col = tickets[field].astype("string").str.strip().str.lower()
-            mask &= col.isin([v.strip().lower() for v in values]).fillna(False).to_numpy()
-        rule[(rule < 0) & mask] = i
+        rule[(rule < 0) & rule_mask(tickets, target)] = i
     return rule
+
+
+def excluded_mask(tickets: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """Tickets the policy's `exclude` rules take out of judgement (any matching rule excludes)."""
+    out = np.zeros(len(tickets), dtype=bool)
+    for rule in policy.exclude:
+        out |= rule_mask(tickets, rule)
+    return out
