@@ -26,10 +26,14 @@ from slametrics.eventlog import (
 )
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
+from slametrics.importers.checks import timeline_warnings
 from slametrics.importers.io import InputFile, open_inputs
 from slametrics.metrics import (
+    DONE,
+    backlog_clocks,
     compute_metrics,
     counted_clocks,
+    in_period,
     prepare,
     resolve_as_of,
     vendor_agreement,
@@ -129,6 +133,9 @@ def read_export_tables(
             )
         )
         summary.problems += rep.problems
+        summary.problems += timeline_warnings(
+            result.tickets, result.events, ", ".join(f.name for f in files)
+        )
         del files
         with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
             events_job = pool.submit(validate_events, result.events)
@@ -179,12 +186,13 @@ def load_source(
     mapping: Path | None = None,
     tz: str | None = None,
     event_values: bool = True,
+    with_tags: bool = False,
     active_since: pd.Timestamp | None = None,
 ) -> Loaded:
     """SOURCE as an event log: a log directory, or export files imported in memory.
 
-    From a log directory only the columns the metrics use are read: not the tickets' `extra` and
-    `tags`, and not the events' `value` unless `event_values` (it is the widest column).
+    From a log directory only the columns the metrics use are read: not the tickets' `extra` (nor
+    `tags` unless `with_tags`), and not the events' `value` unless `event_values` (it is the widest column).
     """
     if not sources:
         raise UserError("no SOURCE given: an event-log directory or export files")
@@ -193,7 +201,8 @@ def load_source(
             raise UserError(
                 f"{sources[0]} is a directory but not an event log (no CURRENT snapshot pointer)"
             )
-        tickets = [c for c in TICKET_COLUMNS if c not in ("extra", "tags")]
+        skipped = ("extra",) if with_tags else ("extra", "tags")
+        tickets = [c for c in TICKET_COLUMNS if c not in skipped]
         events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
         log = read_log(
             sources[0], columns={"tickets": tickets, "events": events}, active_since=active_since
@@ -218,25 +227,32 @@ class Query:
     now: pd.Timestamp | None = None
 
     def prepare(self) -> tuple[Loaded, Policy, Period, pd.Timestamp | None]:
+        """The source loaded for the period, the policy, the period and the given as_of.
+
+        A naive --as-of is a wall time in the policy timezone; relative periods (`last-week`)
+        count from --as-of when given, else from now.
+        """
         policy = load_policy(self.policy)
-        as_of = parse_instant(self.as_of) if self.as_of else None
-        named = parse_period(self.period, policy.timezone, self.now) if self.period else None
+        as_of = parse_instant(self.as_of, policy.timezone) if self.as_of else None
+        anchor = as_of if as_of is not None else self.now
+        named = parse_period(self.period, policy.timezone, anchor) if self.period else None
         loaded = load_source(
             self.sources,
             format=self.format,
             mapping=self.mapping,
             tz=self.tz,
-            event_values=policy.target_priority == "at_start",
+            with_tags=bool(policy.exclude),
             active_since=active_since(
                 named, policy.trend_periods, policy.repeat_incidents.window, as_of
             ),
         )
-        period = named or resolve_period(None, policy.timezone, loaded.log.span(), self.now, as_of)
+        span = loaded.log.span()
+        period = named or resolve_period(None, policy.timezone, span, anchor, as_of)
         return loaded, policy, period, as_of
 
 
-def metrics(q: Query, by: str | None = None) -> MetricsResult:
-    """Compute every metric for the query's period."""
+def metrics(q: Query, by: str | None = None, allow_unjudged: bool = False) -> MetricsResult:
+    """Compute every metric for the query's period, its thresholds judged."""
     loaded, policy, period, as_of = q.prepare()
     result = compute_metrics(
         loaded.log,
@@ -247,12 +263,34 @@ def metrics(q: Query, by: str | None = None) -> MetricsResult:
         rows_rejected=loaded.rows_rejected,
         problems=loaded.problems,
     )
-    return judge_thresholds(result)
+    return judge_thresholds(result, allow_unjudged)
 
 
-def check(q: Query) -> CheckResult:
-    """Evaluate the policy's thresholds for the query's period."""
-    return check_thresholds(metrics(q))
+def check(q: Query, allow_unjudged: bool = False) -> CheckResult:
+    """Evaluate the policy's thresholds for the query's period.
+
+    A policy without thresholds, and data that ends before the period starts (a failed export
+    must not read as "0% on time"), are usage errors rather than a verdict.
+    """
+    policy = load_policy(q.policy)
+    if not policy.thresholds:
+        raise UserError(
+            f"{q.policy}: the policy has no thresholds, so there is nothing to check; "
+            "add a `thresholds:` list (e.g. - {metric: on_time_share, min: 0.95})"
+        )
+    result = metrics(q, allow_unjudged=allow_unjudged)
+    start = result.period.start
+    if result.data_until is None or result.data_until < start:
+        until = "no data" if result.data_until is None else f"data until {_iso(result.data_until)}"
+        raise UserError(
+            f"the data ends before the period {result.period.label} starts "
+            f"({until}; the period starts {_iso(start)}): import the newer export first"
+        )
+    return check_thresholds(result, allow_unjudged)
+
+
+def _iso(instant: dt.datetime) -> str:
+    return pd.Timestamp(instant).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 TICKET_OUTPUT_COLUMNS = [
@@ -267,27 +305,44 @@ TICKET_OUTPUT_COLUMNS = [
     "paused_s",
     "due_at",
     "outcome",
+    "decided_at",
     "calendar",
     "source",
     "subject",
     "organization",
     "status_class",
 ]
+OUTCOME_CHOICES = ("met", "breached", "running", "unknown", "canceled")
+
+
+def period_clocks(q: Query) -> tuple[pd.DataFrame, pd.DataFrame, Period]:
+    """The clocks of the query's period (decided in it, running or unknown at its end, canceled
+    in it, and the backlog past target) with the tickets in scope and the period."""
+    loaded, policy, period, as_of = q.prepare()
+    knowledge = as_of if as_of is not None else loaded.log.latest_timestamp()
+    cut = resolve_as_of(loaded.log, period, as_of)
+    prepared = prepare(loaded.log, policy)
+    state = compute_clocks(loaded.log.tickets, None, policy, cut, prepared, knowledge=knowledge)
+    c, t = state.clocks, state.tickets
+    of_period = t.loc[
+        (in_period(t["created_at"], period) | ~t["status_class_at"].isin(DONE)).to_numpy(), "tix"
+    ]
+    decided = c.index.isin(counted_clocks(c, period).index)
+    backlog = c.index.isin(backlog_clocks(c, period).index)
+    open_now = c["outcome"].isin(["running", "unknown"]) & c["tix"].isin(of_period)
+    canceled = (c["outcome"] == "canceled") & in_period(c["stopped_at"], period)
+    return c[decided | backlog | open_now | canceled], t, period
 
 
 def tickets(q: Query, outcome: str | None = None) -> pd.DataFrame:
-    """One row per ticket and clock that counts in the period, plus clocks running at as_of."""
-    loaded, policy, period, as_of = q.prepare()
-    as_of = resolve_as_of(loaded.log, period, as_of)
-    state = compute_clocks(loaded.log.tickets, None, policy, as_of, prepare(loaded.log, policy))
-    c = state.clocks
-    counted = counted_clocks(c, period)
-    rows = c[c.index.isin(counted.index) | (c["outcome"] == "running")]
+    """One row per ticket and clock of the period: decided in it, running, unknown or canceled
+    at its end, and the backlog that breached before it."""
+    if outcome and outcome not in OUTCOME_CHOICES:
+        raise UserError(f"--outcome {outcome!r}: use one of {', '.join(OUTCOME_CHOICES)}")
+    rows, t, _ = period_clocks(q)
     if outcome:
-        if outcome not in ("met", "breached", "running"):
-            raise UserError(f"--outcome {outcome!r}: use met, breached or running")
         rows = rows[rows["outcome"] == outcome]
-    info = state.tickets.set_index("tix")[["subject", "organization", "status_class_at"]]
+    info = t.set_index("tix")[["subject", "organization", "status_class_at"]]
     rows = rows.join(info, on="tix").rename(columns={"status_class_at": "status_class"})
     rows = rows.sort_values(["ticket_id", "clock"], kind="stable")
     return rows[TICKET_OUTPUT_COLUMNS].reset_index(drop=True)
@@ -329,14 +384,12 @@ AUDIT_COLUMNS = [
 def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame]:
     """Where the source's own SLA verdicts and the recomputation disagree, per clock and ticket.
 
-    Compared are the clocks that count in the period (stopped in it, or running and breached)
+    Compared are the clocks decided in the period (met at their stop, breached when they breached)
     and whose ticket carries the vendor's verdict for that clock.
     """
-    loaded, policy, period, as_of = q.prepare()
-    as_of = resolve_as_of(loaded.log, period, as_of)
-    state = compute_clocks(loaded.log.tickets, None, policy, as_of, prepare(loaded.log, policy))
-    counted = counted_clocks(state.clocks, period)
-    t = state.tickets.set_index("tix")
+    clocks, tickets_in_scope, period = period_clocks(q)
+    counted = counted_clocks(clocks, period)
+    t = tickets_in_scope.set_index("tix")
     parts = []
     for clock, col in VENDOR_VERDICTS.items():
         c = counted[counted["clock"] == clock]
@@ -348,7 +401,7 @@ def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
     rows["vendor_met"] = rows["vendor_met"].astype(bool)
     rows["agree"] = rows["vendor_met"] == (rows["outcome"] == "met")
-    summary = vendor_agreement(state.tickets, counted)
+    summary = vendor_agreement(tickets_in_scope, counted)
     if disagreements_only:
         rows = rows[~rows["agree"]]
     rows = rows.sort_values(["clock", "ticket_id"], kind="stable")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ from slametrics.columns import NAT, codes_in, to_us
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
 TICKET_KEY_COLUMNS = ("source", "ticket_id")
+# stored codes of an older version are not read (the events are decoded instead): version 2
+# reads an empty `public` as public and codes priority events
+CODES_VERSION = 2
 CLASS_CODE = {c: np.int8(i) for i, c in enumerate(STATUS_CLASSES)}
 DONE_CODES = np.array([CLASS_CODE[c] for c in DONE_CLASSES], dtype=np.int8)
 CLASS_NAMES = np.array(STATUS_CLASSES, dtype=object)
@@ -54,10 +57,27 @@ def _us(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
     return to_us(values)
 
 
-def _flags(values: pd.Series | pa.ChunkedArray) -> np.ndarray:
+def _flags(values: pd.Series | pa.ChunkedArray, default: bool) -> np.ndarray:
     if isinstance(values, pa.ChunkedArray | pa.Array):
-        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
-    return values.fillna(False).to_numpy(dtype=bool)
+        return pc.fill_null(values, default).to_numpy(zero_copy_only=False).astype(bool)
+    return values.astype("boolean").fillna(default).to_numpy(dtype=bool)
+
+
+def priority_codes(events: pd.DataFrame | pa.Table) -> tuple[np.ndarray, list[str]]:
+    """Per event, a code into the returned priority names for `priority` events, else -1."""
+    is_priority = codes_in(events["event"], ("priority",)) == 0
+    codes = np.full(len(events), -1, dtype=np.int32)
+    rows = np.flatnonzero(is_priority)
+    if not len(rows) or "value" not in getattr(events, "column_names", events.columns):
+        return codes, []
+    values = events["value"]
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        picked = pc.cast(values.take(pa.array(rows)), pa.large_string()).to_pandas()
+    else:
+        picked = values.take(rows).astype("string")
+    found, names = pd.factorize(picked)
+    codes[rows] = found
+    return codes, [str(n) for n in names]
 
 
 @dataclass
@@ -72,11 +92,23 @@ class EventCodes:
     at: np.ndarray  # us
     seq: np.ndarray
     cls: np.ndarray  # int8 code into STATUS_CLASSES, -1 when the event sets no status
-    reply: np.ndarray  # a public agent reply
+    reply: np.ndarray  # a public agent reply (an empty `public` is public)
+    prio: np.ndarray | None = None  # int32 code into `prio_names` for priority events, else -1
+    prio_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.prio is None:
+            self.prio = np.full(len(self.tix), -1, dtype=np.int32)
 
     def take(self, rows: np.ndarray) -> EventCodes:
         return EventCodes(
-            self.tix[rows], self.at[rows], self.seq[rows], self.cls[rows], self.reply[rows]
+            self.tix[rows],
+            self.at[rows],
+            self.seq[rows],
+            self.cls[rows],
+            self.reply[rows],
+            self.prio[rows],
+            self.prio_names,
         )
 
 
@@ -112,9 +144,10 @@ def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tabl
     # comparisons in Arrow: converting 10M strings to Python objects would cost gigabytes
     reply = (
         (codes_in(events["event"], ("agent_reply",)) == 0)
-        & _flags(events["public"])
+        & _flags(events["public"], default=True)
         & (codes_in(events["actor"], ("customer",)) != 0)
     )
+    prio, prio_names = priority_codes(events)
     seq = events["seq"].to_numpy() if isinstance(events, pa.Table) else events["seq"].to_numpy()
     return EventCodes(
         tix=tix[known],
@@ -122,4 +155,6 @@ def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Tabl
         seq=np.asarray(seq)[known].astype(np.int64),
         cls=codes_in(events["status_class"], STATUS_CLASSES)[known].astype(np.int8),
         reply=reply[known],
+        prio=prio[known],
+        prio_names=prio_names,
     )

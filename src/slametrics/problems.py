@@ -29,6 +29,8 @@ PROBLEM_CODES: dict[str, str] = {
     "bad-duration": "a duration cell is not HH:MM[:SS] or a number of hours",
     "out-of-order-update": "an update is stamped before an earlier update of the same record; "
     "it was moved to that earlier update's time",
+    "future-timestamp": "a timestamp lies after the time of import; imported, never used as as_of",
+    "reply-before-created": "a reply is stamped before the ticket's creation; it was ignored",
     "unknown-sla-definition": "an SLA definition name says neither response nor resolution; "
     "its verdicts were not used",
 }

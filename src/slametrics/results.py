@@ -22,17 +22,25 @@ class PeriodInfo(BaseModel):
 class MetricValue(BaseModel):
     """A metric's value, with numerator and denominator where it is a share."""
 
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
+    value: float | int | None
+    numerator: int | None = None
+    denominator: int | None = None
+    reason: str | None = None  # why value is null: no tickets, no reply data, no target, ...
 
 
 class ClockStats(BaseModel):
+    """One clock in a period: outcomes decided in it, running and past-target clocks at its end."""
+
     met: int = 0
     breached: int = 0
     running: int = 0
+    unknown: int = 0
+    canceled: int = 0
     untargeted: int = 0
+    backlog: int = 0  # still running at the period's end, breached before the period
+    backlog_oldest_at: dt.datetime | None = None  # the earliest breach among the backlog
     on_time_share: float | None = None
+    reason: str | None = None
     p50_s: float | None = None
     p90_s: float | None = None
     p95_s: float | None = None
@@ -58,6 +66,8 @@ class VolumeRow(BaseModel):
     priority: str
     created: int
     resolved: int
+    canceled: int = 0
+    excluded: int = 0
     open_at_end: int
 
 
@@ -89,6 +99,7 @@ class TicketLine(BaseModel):
     waiting_since: dt.datetime | None = None
     waiting_hours: float | None = None
     used_share: float | None = None
+    decided_at: dt.datetime | None = None
 
 
 class RepeatGroup(BaseModel):
@@ -138,15 +149,17 @@ class ThresholdValue(BaseModel):
 
     label: str
     metric: str
+    clock: str | None = None
+    priority: str | None = None
+    kind: str | None = None
     value: float | None
     min: float | None = None
     max: float | None = None
-    passed: bool | None = None  # None until judged by `check.judge_thresholds`
+    # pass | fail | no tickets | not judgeable; None until judged by `check.judge_thresholds`
+    state: str | None = None
+    passed: bool | None = None
+    reason: str | None = None  # why `value` is null
     note: str = ""
-    # the qualifiers as fields, so that renderers never parse the label back
-    clock: str | None = Field(default=None, exclude=True)
-    priority: str | None = Field(default=None, exclude=True)
-    kind: str | None = Field(default=None, exclude=True)
 
 
 class MetricsResult(BaseModel):
@@ -155,6 +168,7 @@ class MetricsResult(BaseModel):
     policy: str
     period: PeriodInfo
     as_of: dt.datetime
+    data_until: dt.datetime | None = None  # the latest instant in the data (not in the future)
     metrics: dict[str, MetricValue]
     clocks: dict[str, ClockStats]
     by_priority: list[SliceStats] = Field(default_factory=list)
@@ -168,6 +182,10 @@ class MetricsResult(BaseModel):
     waiting_total: int = 0
     at_risk: list[TicketLine] = Field(default_factory=list)
     at_risk_total: int = 0
+    backlog: list[TicketLine] = Field(default_factory=list)
+    backlog_total: int = 0
+    excluded: list[TicketLine] = Field(default_factory=list)
+    excluded_total: int = 0
     priority_order: list[str] = Field(
         default_factory=list, description="Priorities as the policy's target rules list them"
     )
@@ -183,7 +201,10 @@ class CheckResult(BaseModel):
     policy: str
     period: PeriodInfo
     as_of: dt.datetime
+    data_until: dt.datetime | None = None
     passed: bool
+    allow_unjudged: bool = False
+    untargeted: dict[str, int] = Field(default_factory=dict)  # per clock, tickets of the period
     thresholds: list[ThresholdValue]
 
 

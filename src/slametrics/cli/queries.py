@@ -77,7 +77,10 @@ def tickets(
     as_of: AsOfOpt = None,
     outcome: Annotated[
         str | None,
-        typer.Option("--outcome", help="Only clocks with this outcome: met, breached, running."),
+        typer.Option(
+            "--outcome",
+            help="Only clocks with this outcome: met, breached, running, unknown, canceled.",
+        ),
     ] = None,
     format: TableFormatOpt = TableFormat.table,
     output: OutputOpt = None,
@@ -101,12 +104,20 @@ def check(
     no_fail: Annotated[
         bool, typer.Option("--no-fail", help="Exit 0 even when a threshold is missed.")
     ] = False,
+    allow_unjudged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unjudged",
+            help="Pass thresholds that are not judgeable (tickets, but none could be judged).",
+        ),
+    ] = False,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
 ) -> None:
-    """Exit 1 when a threshold of the policy is missed (a CI gate)."""
-    result = api.check(query(sources, policy, period, as_of, importer, mapping, tz))
+    """Exit 1 when a threshold is missed or not judgeable (a CI gate); 2 on unusable input."""
+    q = query(sources, policy, period, as_of, importer, mapping, tz)
+    result = api.check(q, allow_unjudged=allow_unjudged)
     emit(CHECK_RENDERERS[format](result), output)
     if output and format is not CheckFormat.text:
         # a CI log still shows the verdict when the machine format went to a file

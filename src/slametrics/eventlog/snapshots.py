@@ -11,6 +11,7 @@ without `codes.parquet` (written by an older version) is read from its events.
 from __future__ import annotations
 
 import contextlib
+import json
 import fcntl
 import os
 import shutil
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from slametrics.errors import UserError
-from slametrics.eventcodes import EventCodes, code_events
+from slametrics.eventcodes import CODES_VERSION, EventCodes, code_events
 from slametrics.schema import (
     DONE_CLASSES,
     EVENT_DTYPES,
@@ -84,24 +85,28 @@ class EventLog:
             self._events = self._load_events()
         return self._events
 
-    def latest_event_at(self) -> pd.Timestamp | None:
-        """The latest event time, from the codes when the events table is not loaded."""
+    def latest_event_at(self, now: pd.Timestamp | None = None) -> pd.Timestamp | None:
+        """The latest event time not after `now` (default: the wall clock), from the codes when
+        the events table is not loaded."""
+        now = now or pd.Timestamp.now(tz="UTC")
         if self._events is None and self.codes is not None:
-            if not len(self.codes.at):
-                return None
-            return pd.Timestamp(int(self.codes.at.max()), unit="us", tz="UTC")
-        return self.events["at"].max() if len(self.events) else None
+            at = self.codes.at[self.codes.at <= now.value // 1000]
+            return pd.Timestamp(int(at.max()), unit="us", tz="UTC") if len(at) else None
+        at = self.events["at"]
+        at = at[at <= now]
+        return at.max() if len(at) else None
 
-    def latest_timestamp(self) -> pd.Timestamp:
-        """The latest instant in the log (events and tickets); 1970 for an empty log."""
-        latest_event = self.latest_event_at()
-        has_tickets = len(self.tickets) > 0
-        candidates = [
-            latest_event if latest_event is not None else pd.NaT,
-            self.tickets["updated_at"].max() if has_tickets else pd.NaT,
-            self.tickets["created_at"].max() if has_tickets else pd.NaT,
-        ]
-        valid = [c for c in candidates if pd.notna(c)]
+    def latest_timestamp(self, now: pd.Timestamp | None = None) -> pd.Timestamp:
+        """The latest instant in the log (events and tickets) that is not in the future (after
+        `now`, default the wall clock): a mistyped 2099 never becomes the default as_of. 1970
+        for an empty log."""
+        now = now or pd.Timestamp.now(tz="UTC")
+        candidates = [self.latest_event_at(now)]
+        for col in ("updated_at", "created_at"):
+            if len(self.tickets):
+                values = self.tickets[col]
+                candidates.append(values[values <= now].max())
+        valid = [c for c in candidates if c is not None and pd.notna(c)]
         return max(valid) if valid else pd.Timestamp("1970-01-01", tz="UTC")
 
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -200,14 +205,22 @@ def read_log(
     return EventLog(to_pandas(tickets), codes=codes, load_events=load_events)
 
 
-def _codes_of(table: pa.Table, rows: np.ndarray | None, n_all: int) -> EventCodes:
-    """A snapshot's stored event codes; with `rows` (the tickets kept), only theirs, renumbered."""
+def _codes_of(table: pa.Table, rows: np.ndarray | None, n_all: int) -> EventCodes | None:
+    """A snapshot's stored event codes; with `rows` (the tickets kept), only theirs, renumbered.
+
+    None for codes of an older version (the caller decodes the events instead).
+    """
+    meta = table.schema.metadata or {}
+    if int(meta.get(b"slametrics.codes_version", b"1")) < CODES_VERSION:
+        return None
     codes = EventCodes(
         tix=table.column("tix").to_numpy().astype(np.int64),
         at=table.column("at").to_numpy(),
         seq=np.arange(table.num_rows),  # stored in log order: position orders equal times
         cls=table.column("cls").to_numpy(),
         reply=table.column("reply").to_numpy(zero_copy_only=False),
+        prio=table.column("prio").to_numpy().astype(np.int32),
+        prio_names=json.loads(meta.get(b"slametrics.prio_names", b"[]")),
     )
     if rows is None:
         return codes
@@ -236,14 +249,19 @@ def write_codes(
         raise ValueError("event codes do not fit the tables")  # an importer bug
     last = np.ones(len(codes.tix), dtype=bool)
     last[:-1] = codes.tix[1:] != codes.tix[:-1]
-    codes = codes.take(np.flatnonzero((codes.cls >= 0) | codes.reply | last))
+    codes = codes.take(np.flatnonzero((codes.cls >= 0) | codes.reply | last | (codes.prio >= 0)))
     table = pa.table(
         {
             "tix": pa.array(codes.tix.astype(np.int32)),
             "at": pa.array(codes.at),
             "cls": pa.array(codes.cls),
             "reply": pa.array(codes.reply),
-        }
+            "prio": pa.array(codes.prio.astype(np.int32)),
+        },
+        metadata={
+            "slametrics.codes_version": str(CODES_VERSION),
+            "slametrics.prio_names": json.dumps(codes.prio_names),
+        },
     )
     pq.write_table(
         table,

@@ -26,9 +26,10 @@ from slametrics.columns import (
     group_last,
     index_in,
     is_categorical,
+    to_us,
 )
 from slametrics.errors import UserError
-from slametrics.eventcodes import EventCodes
+from slametrics.eventcodes import EventCodes, priority_codes
 from slametrics.importers.arrow_text import clean_text, to_series
 from slametrics.importers.io import CsvTable, InputFile, read_csv
 from slametrics.problems import PROBLEM_CODES, Problem, ProblemReport, problems_from_mask
@@ -816,7 +817,11 @@ def finalize_with_codes(
         if col not in events:
             events[col] = None
     events["status_class"] = fill_by_key(events["status_class"], events["event"], IMPLIED_CLASSES)
-    events["public"] = events["public"].astype("boolean").fillna(False)
+    # an agent or customer reply whose `public` is empty or absent is public (DESIGN §3)
+    is_reply = codes_in(events["event"], ("agent_reply", "customer_reply")) >= 0
+    events["public"] = (
+        events["public"].astype("boolean").fillna(pd.Series(is_reply, index=events.index))
+    )
     events["actor"] = fill_by_key(
         events["actor"],
         events["event"],
@@ -871,6 +876,11 @@ def finalize_with_codes(
         return out
 
     replies = (ev_code == 0) & events["public"].to_numpy(dtype=bool)
+    # a reply stamped before its ticket's creation is ignored (and reported by the import)
+    created_us = to_us(tickets["created_at"])
+    created_of_code = np.full(n_codes, np.iinfo(np.int64).min, dtype=np.int64)
+    created_of_code[pos[pos >= 0]] = created_us[pos >= 0]
+    replies &= at >= created_of_code[code]
 
     def first_reply() -> np.ndarray:
         reply_rows = np.flatnonzero(replies)
@@ -920,6 +930,15 @@ def finalize_with_codes(
         "resolved_at": resolved_at,
         "closed_at": lambda: last_at(cls_code == STATUS_CLASSES.index("closed")),
     }
+    # what the source can tell (DESIGN §3): a reply count only where it carries replies, a
+    # reopen count only where it carries status history; otherwise they stay empty (unknown)
+    carries_replies = bool((ev_code == 0).any()) or any(
+        col in tickets and tickets[col].notna().any()
+        for col in ("agent_replies", "first_response_at")
+    )
+    if not carries_replies:
+        del derived["agent_replies"]
+    given_reopens = tickets["reopens"].notna() if "reopens" in tickets else None
     found = pos >= 0
     ticket_code = np.where(found, pos, 0)
     for col, compute in derived.items():
@@ -935,15 +954,24 @@ def finalize_with_codes(
         else:
             tickets[col] = tickets[col].where(tickets[col].notna(), series)
     tickets["updated_at"] = tickets[["updated_at", "created_at"]].max(axis=1)
+    # synthesized events show no reopens: a snapshot ticket's count is what its source gave
+    history = (tickets["fidelity"] == "history").to_numpy()
+    keep = history if given_reopens is None else history | given_reopens.to_numpy()
+    tickets["reopens"] = tickets["reopens"].where(keep)
+    if "agent_replies" not in tickets:
+        tickets["agent_replies"] = pd.Series(pd.NA, index=tickets.index, dtype="Int64")
     codes = None
     if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
         not_customer = codes_in(events["actor"], ("customer",)) != 0
+        prio, prio_names = priority_codes(events)
         codes = EventCodes(
             tix=code,
             at=at,
             seq=events["seq"].to_numpy(),
             cls=cls_code.astype(np.int8),
             reply=replies & not_customer,
+            prio=prio,
+            prio_names=prio_names,
         )
     return tickets, events, codes
 

@@ -50,25 +50,30 @@ def slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[Sli
                     key=str(key),
                     clock=clock,
                     running=int(runs[i]),
-                    **stats_of(outcome[part], stopped[part], elapsed[part]),
+                    **stats_of(outcome[part], np.where(stopped[part], elapsed[part], np.nan)),
                 )
             )
     return out
 
 
 def volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
+    """Created, resolved, canceled, excluded and open at the period's end, by kind and priority."""
+    judged = ~t["excluded"]
+    open_at_end = ~t["status_class_at"].isin(["resolved", "closed", "canceled"])
+    created = in_period(t["created_at"], period)
     df = pd.DataFrame(
         {
             "kind": t["kind"].astype(str),
             "priority": t["priority"].astype("string").fillna("(none)").astype(str),
-            "created": in_period(t["created_at"], period).astype(int),
-            "resolved": resolved_in_period(t, period).astype(int),
-            "open_at_end": (~t["status_class_at"].isin(["resolved", "closed", "canceled"])).astype(
-                int
-            ),
+            "created": (created & judged).astype(int),
+            "resolved": (resolved_in_period(t, period) & judged).astype(int),
+            "canceled": (in_period(t["canceled_at"], period) & judged).astype(int),
+            "excluded": ((created | open_at_end) & ~judged).astype(int),
+            "open_at_end": (open_at_end & judged).astype(int),
         }
     )
-    g = df.groupby(["kind", "priority"], sort=True)[["created", "resolved", "open_at_end"]].sum()
+    counts = ["created", "resolved", "canceled", "excluded", "open_at_end"]
+    g = df.groupby(["kind", "priority"], sort=True)[counts].sum()
     g = g[(g > 0).any(axis=1)].reset_index()
     return [VolumeRow(**r) for r in g.to_dict("records")]
 
@@ -84,6 +89,8 @@ def priority_order(policy: Policy) -> list[str]:
 
 
 def work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
+    """Tickets by kind at as_of: in progress, waiting, done in the period (excluded left out)."""
+    t = t[~t["excluded"]]
     cls = t["status_class_at"]
     waiting = cls.isin(["waiting_customer", "waiting_third_party", "on_hold"])
     done = cls.isin(["resolved", "closed", "canceled"])

@@ -11,13 +11,24 @@ from slametrics.errors import UserError
 from slametrics.eventlog import EventLog
 from slametrics.metrics.breakdowns import priority_order, slices, volumes, work_status
 from slametrics.metrics.figures import (
+    PeriodFigures,
     clock_stats,
+    in_period,
     measure_thresholds,
     period_figures,
     prepare,
     resolve_as_of,
+    stopped_in_period,
+    unjudged_reason,
 )
-from slametrics.metrics.lists import at_risk, critical_incidents, repeat_groups, waiting_on_customer
+from slametrics.metrics.lists import (
+    at_risk,
+    backlog,
+    critical_incidents,
+    excluded,
+    repeat_groups,
+    waiting_on_customer,
+)
 from slametrics.metrics.quality import data_quality, touched
 from slametrics.metrics.trend import directions, earlier_periods, point_of, trend_point
 from slametrics.periods import Period
@@ -51,30 +62,25 @@ def _compute_metrics(
     problems: int,
     pool: ThreadPoolExecutor,
 ) -> MetricsResult:
+    data_until = log.latest_timestamp()
+    knowledge = as_of if as_of is not None else data_until
     as_of = resolve_as_of(log, period, as_of)
     prepared = prepare(log, policy)
     earlier = [
-        pool.submit(trend_point, log, policy, p, as_of, prepared)
+        pool.submit(trend_point, log, policy, p, as_of, prepared, knowledge)
         for p in earlier_periods(log, policy, period)
     ]
-    fig = period_figures(log, policy, period, as_of, prepared)
+    fig = period_figures(log, policy, period, as_of, prepared, knowledge=knowledge)
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
     counted = fig.counted
-    clock_figures = {}
-    for clock in CLOCK_NAMES:
-        rows = counted[counted["clock"] == clock]
-        clock_figures[clock] = ClockStats(
-            running=int((running["clock"] == clock).sum()),
-            untargeted=fig.state.untargeted.get(clock, 0),
-            **clock_stats(rows),
-        )
-
     pt = prepared.tickets
     created_by = (pt["created_at"] <= as_of).to_numpy()
     incident = np.flatnonzero(created_by & (pt["kind"] == "incident").to_numpy())
     waiting, waiting_total = waiting_on_customer(t, as_of)
     risky, at_risk_total = at_risk(t, running)
+    backlog_lines, backlog_total = backlog(t, fig.backlog)
+    excluded_lines, excluded_total = excluded(t, fig.of_period)
     trend = [*(job.result() for job in earlier), point_of(period, fig)]
     return MetricsResult(
         policy=policy.name,
@@ -82,8 +88,9 @@ def _compute_metrics(
             start=period.start, end=period.end, label=period.label, timezone=period.timezone
         ),
         as_of=as_of,
+        data_until=data_until if len(log.tickets) else None,
         metrics=fig.metrics,
-        clocks=clock_figures,
+        clocks=_clock_figures(fig, period),
         by_priority=slices(counted, running, "priority"),
         by_kind=slices(counted, running, "kind"),
         by_field=_by_field(by, t, clocks, counted, running),
@@ -95,12 +102,49 @@ def _compute_metrics(
         waiting_total=waiting_total,
         at_risk=risky,
         at_risk_total=at_risk_total,
+        backlog=backlog_lines,
+        backlog_total=backlog_total,
+        excluded=excluded_lines,
+        excluded_total=excluded_total,
         priority_order=priority_order(policy),
         trend=trend,
         directions=directions(trend),
         thresholds=measure_thresholds(policy, fig),
         data_quality=data_quality(touched(t, period), fig.counted, rows_rejected, problems),
     )
+
+
+def _clock_figures(fig: PeriodFigures, period: Period) -> dict[str, ClockStats]:
+    """Per clock: decided outcomes, running, unknown, canceled, untargeted, backlog, percentiles."""
+    clocks, t = fig.state.clocks, fig.state.tickets
+    judged_of_period = fig.of_period & ~t["excluded"]
+    of_period_tix = t.loc[judged_of_period.to_numpy(), "tix"]
+    stopped = stopped_in_period(clocks, period)
+    out = {}
+    for clock in CLOCK_NAMES:
+        mine = clocks["clock"] == clock
+        rows = clocks[mine]
+        backlog_rows = fig.backlog[fig.backlog["clock"] == clock]
+        stats = clock_stats(
+            fig.counted[fig.counted["clock"] == clock], stopped[stopped["clock"] == clock]
+        )
+        canceled = (rows["outcome"] == "canceled") & in_period(rows["stopped_at"], period)
+        unknown = (rows["outcome"] == "unknown") & rows["tix"].isin(of_period_tix)
+        untargeted = judged_of_period & ~t[f"targeted_{clock}"]
+        reason = None
+        if stats["on_time_share"] is None:
+            reason = unjudged_reason(clocks, t, judged_of_period, clock)
+        out[clock] = ClockStats(
+            running=int((rows["outcome"] == "running").sum()),
+            unknown=int(unknown.sum()),
+            canceled=int(canceled.sum()),
+            untargeted=int(untargeted.sum()),
+            backlog=len(backlog_rows),
+            backlog_oldest_at=backlog_rows["decided_at"].min() if len(backlog_rows) else None,
+            reason=reason,
+            **stats,
+        )
+    return out
 
 
 def _by_field(

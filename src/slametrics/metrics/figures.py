@@ -1,4 +1,4 @@
-"""The headline figures of one period: counted clocks, shares, FCR, repeats, reopens, waiting."""
+"""The headline figures of one period (DESIGN §7): decided clocks, backlog, FCR, repeats, reopens."""
 
 from __future__ import annotations
 
@@ -8,36 +8,38 @@ import numpy as np
 import pandas as pd
 
 from slametrics import periods
-from slametrics.columns import codes_in
-from slametrics.engine.clocks import (
-    OUTCOMES,
-    ClockResult,
-    PreparedLog,
-    compute_clocks,
-    prepare_log,
-)
+from slametrics.columns import NAT, codes_in, to_us
+from slametrics.engine.clocks import OUTCOMES, ClockResult, PreparedLog, compute_clocks, prepare_log
+from slametrics.engine.timeline import first_in_window
 from slametrics.eventlog import EventLog
 from slametrics.periods import Period
 from slametrics.policy import Policy, Threshold
-from slametrics.results import (
-    MetricValue,
-    ThresholdValue,
+from slametrics.results import MetricValue, ThresholdValue
+
+DONE = ["resolved", "closed", "canceled"]
+NO_TICKETS, NO_REPLY_DATA, NO_HISTORY, NO_TARGET = (
+    "no tickets",
+    "no reply data",
+    "no status history",
+    "no target",
 )
 
 
 @dataclass
 class PeriodFigures:
-    """Clock rows that count in the period plus the headline metric values."""
+    """Clock rows decided in the period, the backlog, and the headline metric values."""
 
-    counted: pd.DataFrame
+    counted: pd.DataFrame  # met or breached, decided in the period
+    backlog: pd.DataFrame  # still running past target at the period's end, breached before it
     metrics: dict[str, MetricValue]
     state: ClockResult
+    of_period: pd.Series  # per ticket of `state.tickets`: created in the period or open at its end
 
 
 def prepare(log: EventLog, policy: Policy) -> PreparedLog:
     """`prepare_log` for an event log, from its stored event codes when it has them."""
-    need_events = log.codes is None or policy.target_priority == "at_start"
-    return prepare_log(log.tickets, log.events if need_events else None, policy, codes=log.codes)
+    events = log.events if log.codes is None else None
+    return prepare_log(log.tickets, events, policy, codes=log.codes)
 
 
 def resolve_as_of(log: EventLog, period: Period, as_of: pd.Timestamp | None) -> pd.Timestamp:
@@ -45,8 +47,14 @@ def resolve_as_of(log: EventLog, period: Period, as_of: pd.Timestamp | None) -> 
     return periods.resolve_as_of(log.latest_timestamp(), period, as_of)
 
 
-def share(num: float, den: float) -> MetricValue:
-    return MetricValue(value=(num / den) if den else None, numerator=num, denominator=den)
+def share(num: int, den: int, reason: str | None = None) -> MetricValue:
+    if not den:
+        return MetricValue(value=None, numerator=num, denominator=den, reason=reason or NO_TICKETS)
+    return MetricValue(value=num / den, numerator=num, denominator=den)
+
+
+def count(mask: pd.Series | np.ndarray) -> MetricValue:
+    return MetricValue(value=int(np.asarray(mask).sum()))
 
 
 def in_period(series: pd.Series, period: Period) -> pd.Series:
@@ -54,10 +62,19 @@ def in_period(series: pd.Series, period: Period) -> pd.Series:
 
 
 def counted_clocks(clocks: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Clocks that count in the period: stopped inside it, or running and breached at its end."""
-    stopped_in = in_period(clocks["stopped_at"], period)
-    running_breached = clocks["stopped_at"].isna() & (clocks["outcome"] == "breached")
-    return clocks[stopped_in | running_breached]
+    """Clocks decided in the period: met at a stop in it, breached at an instant in it.
+
+    A met clock whose ticket was reopened after the period (`superseded`) is decided later.
+    """
+    decided = clocks["outcome"].isin(["met", "breached"]) & in_period(clocks["decided_at"], period)
+    return clocks[decided & ~clocks["superseded"]]
+
+
+def backlog_clocks(clocks: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Clocks still running past their target at the period's end that breached before it."""
+    still_running = clocks["stopped_at"].isna() | (clocks["stopped_at"] >= period.end)
+    early = clocks["decided_at"] < period.start
+    return clocks[(clocks["outcome"] == "breached") & early.fillna(False) & still_running]
 
 
 def period_figures(
@@ -67,53 +84,108 @@ def period_figures(
     as_of: pd.Timestamp,
     prepared: PreparedLog | None = None,
     lean: bool = False,
+    knowledge: pd.Timestamp | None = None,
 ) -> PeriodFigures:
     """Compute the clocks at `as_of` and the headline metrics of one period.
 
     Only tickets not settled before the period starts are computed (see `compute_clocks`);
-    `lean` keeps just the columns the figures need.
+    `lean` keeps just the columns the figures need; `knowledge` is the query's instant.
     """
     prepared = prepared or prepare(log, policy)
     state = compute_clocks(
-        log.tickets, None, policy, as_of, prepared, since=period.start, lean=lean
-    )
-    t = state.tickets
-    counted = counted_clocks(state.clocks, period)
+        log.tickets, None, policy, as_of, prepared, since=period.start, lean=lean,
+        knowledge=knowledge,
+    )  # fmt: skip
+    t, clocks = state.tickets, state.clocks
+    judged = ~t["excluded"]
+    open_at_end = ~t["status_class_at"].isin(DONE)
+    of_period = in_period(t["created_at"], period) | open_at_end
+    counted = counted_clocks(clocks, period)
+    m: dict[str, MetricValue] = {
+        "on_time_share": on_time_share(counted, clocks, t, of_period & judged)
+    }
+    m["first_contact_resolution"] = first_contact_resolution(t, period, policy)
+    m["repeat_incident_rate"] = repeat_incident_rate(prepared, period, as_of)
+    m["reopen_rate"] = reopen_rate(state, period)
+    m["waiting_on_customer"] = count((t["status_class_at"] == "waiting_customer") & judged)
+    m["created"] = count(in_period(t["created_at"], period) & judged)
+    m["resolved"] = count(resolved_in_period(t, period) & judged)
+    m["canceled"] = count(in_period(t["canceled_at"], period) & judged)
+    m["open_at_end"] = count(open_at_end & judged)
+    m["excluded"] = count(of_period & ~judged)
+    return PeriodFigures(counted, backlog_clocks(clocks, period), m, state, of_period)
+
+
+def on_time_share(
+    counted: pd.DataFrame, clocks: pd.DataFrame, t: pd.DataFrame, of_period: pd.Series
+) -> MetricValue:
+    """met / (met + breached) over the clocks decided in the period, or why there is none."""
     met = int((counted["outcome"] == "met").sum())
     breached = int((counted["outcome"] == "breached").sum())
-    m: dict[str, MetricValue] = {"on_time_share": share(met, met + breached)}
+    return share(met, met + breached, unjudged_reason(clocks, t, of_period, None))
 
-    first_res = in_period(t["first_resolved_at"], period)
+
+def unjudged_reason(
+    clocks: pd.DataFrame, t: pd.DataFrame, of_period: pd.Series, clock: str | None
+) -> str:
+    """Why nothing of the period could be judged: no reply data, no target, or no tickets."""
+    ticket_rows = t.loc[of_period.to_numpy(), "tix"]
+    rows = clocks[clocks["tix"].isin(ticket_rows)]
+    if clock is not None:
+        rows = rows[rows["clock"] == clock]
+    if len(rows) and (rows["outcome"] == "unknown").all():
+        return NO_REPLY_DATA
+    names = [f"targeted_{clock}"] if clock else [c for c in t.columns if c.startswith("targeted_")]
+    targeted = t.loc[of_period.to_numpy(), names].any(axis=1) if names else pd.Series(False)
+    if len(ticket_rows) and not targeted.any():
+        return NO_TARGET
+    return NO_TICKETS
+
+
+def first_contact_resolution(t: pd.DataFrame, period: Period, policy: Policy) -> MetricValue:
+    """Among tickets first resolved in the period whose reply information is known: share
+    solved with at most `max_agent_replies` public replies before that resolution, and (by
+    default) not reopened by as_of. Canceled and excluded tickets are not in it."""
     fcr = policy.first_contact_resolution
+    first_res = in_period(t["first_resolved_at"], period) & ~t["excluded"]
+    first_res &= t["canceled_at"].isna()
     snapshot = (t["fidelity"] == "snapshot").to_numpy()
     # history: counted from events up to as_of; snapshot: only the source's summary counts exist
-    recorded_replies = t["agent_replies"].fillna(0).to_numpy()
-    replies = np.where(snapshot, recorded_replies, t["replies_before_resolution"].to_numpy())
+    recorded = t["agent_replies"].fillna(0).to_numpy()
+    replies = np.where(snapshot, recorded, t["replies_before_resolution"].to_numpy())
     reopened = (t["reopen_count"] > 0) | (snapshot & (t["reopens"].fillna(0) > 0))
     ok = (replies <= fcr.max_agent_replies) & (~reopened if fcr.exclude_reopened else True)
-    # a source that records no replies at all (a status-only process log) cannot show FCR
-    known = np.where(snapshot, t["agent_replies"].notna(), t["source"].isin(state.reply_sources))
-    first_res = first_res & known
-    m["first_contact_resolution"] = share(int((first_res & ok).sum()), int(first_res.sum()))
+    known = t["reply_known"].to_numpy() & (~snapshot | t["agent_replies"].notna().to_numpy())
+    judged = first_res & known
+    reason = NO_REPLY_DATA if first_res.any() else NO_TICKETS
+    return share(int((judged & ok).sum()), int(judged.sum()), reason)
 
-    # repeats look back across the window, beyond the tickets computed for the period
+
+def repeat_incident_rate(prepared: PreparedLog, period: Period, as_of: pd.Timestamp) -> MetricValue:
+    """Among incidents created in the period: share with an earlier same-key incident in the
+    window (repeats look back beyond the tickets computed for the period)."""
     pt = prepared.tickets
     created_in = (in_period(pt["created_at"], period) & (pt["created_at"] <= as_of)).to_numpy()
-    incident_in = created_in & (pt["kind"] == "incident").to_numpy()
-    m["repeat_incident_rate"] = share(
-        int((prepared.repeat & incident_in).sum()), int(incident_in.sum())
+    incident_in = created_in & (pt["kind"] == "incident").to_numpy() & ~prepared.excluded
+    return share(int((prepared.repeat & incident_in).sum()), int(incident_in.sum()))
+
+
+def reopen_rate(state: ClockResult, period: Period) -> MetricValue:
+    """Among tickets with an entry into resolved/closed inside the period: share reopened after
+    such an entry (by as_of); needs status history or a reopen count."""
+    t, tl = state.tickets, state.timeline
+    n = int(t["tix"].max()) + 1 if len(t) else 0
+    start_us, end_us = (int(to_us(pd.DatetimeIndex([x]))[0]) for x in (period.start, period.end))
+    entry = first_in_window(tl.tix, tl.at, tl.entry, start_us, end_us, n)[t["tix"].to_numpy()]
+    resolved_in = (entry != NAT) & ~t["excluded"].to_numpy()
+    last_reopen = to_us(t["last_reopen_at"])
+    snapshot = (t["fidelity"] == "snapshot").to_numpy()
+    reopened = ((last_reopen != NAT) & (last_reopen > entry)) | (
+        snapshot & (t["reopens"].fillna(0) > 0).to_numpy()
     )
-
-    resolved_in = resolved_in_period(t, period)
-    m["reopen_rate"] = share(int((resolved_in & reopened).sum()), int(resolved_in.sum()))
-
-    waiting = t["status_class_at"] == "waiting_customer"
-    m["waiting_on_customer"] = MetricValue(value=float(waiting.sum()))
-    m["created"] = MetricValue(value=float(in_period(t["created_at"], period).sum()))
-    m["resolved"] = MetricValue(value=float(resolved_in.sum()))
-    open_at_end = ~t["status_class_at"].isin(["resolved", "closed", "canceled"])
-    m["open_at_end"] = MetricValue(value=float(open_at_end.sum()))
-    return PeriodFigures(counted, m, state)
+    judged = resolved_in & t["history_known"].to_numpy()
+    reason = NO_HISTORY if resolved_in.any() else NO_TICKETS
+    return share(int((judged & reopened).sum()), int(judged.sum()), reason)
 
 
 def resolved_in_period(t: pd.DataFrame, period: Period) -> pd.Series:
@@ -121,21 +193,18 @@ def resolved_in_period(t: pd.DataFrame, period: Period) -> pd.Series:
     return in_period(t["last_resolved_at"], period) | in_period(t["first_resolved_at"], period)
 
 
-def clock_stats(rows: pd.DataFrame) -> dict[str, float | int | None]:
+def clock_stats(decided: pd.DataFrame, stopped: pd.DataFrame) -> dict[str, float | int | None]:
+    """Counts of the decided rows, percentiles of the elapsed time of the stopped ones."""
     return stats_of(
-        codes_in(rows["outcome"], OUTCOMES),
-        rows["stopped_at"].notna().to_numpy(),
-        rows["elapsed_s"].to_numpy(dtype=float),
+        codes_in(decided["outcome"], OUTCOMES), stopped["elapsed_s"].to_numpy(dtype=float)
     )
 
 
-def stats_of(
-    outcome: np.ndarray, stopped: np.ndarray, elapsed: np.ndarray
-) -> dict[str, float | int | None]:
+def stats_of(outcome: np.ndarray, stopped_elapsed: np.ndarray) -> dict[str, float | int | None]:
     """Counts and percentiles of clock rows; `outcome` holds codes into OUTCOMES."""
     met = int((outcome == OUTCOMES.index("met")).sum())
     breached = int((outcome == OUTCOMES.index("breached")).sum())
-    done = elapsed[stopped]
+    done = stopped_elapsed[~np.isnan(stopped_elapsed)]
     pct = np.percentile(done, [50, 90, 95]) if len(done) else [None] * 3
     return {
         "met": met,
@@ -147,35 +216,48 @@ def stats_of(
     }
 
 
+def stopped_in_period(clocks: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Met or breached clocks that stopped in the period: what the duration percentiles read."""
+    return clocks[
+        clocks["outcome"].isin(["met", "breached"]) & in_period(clocks["stopped_at"], period)
+    ]
+
+
 def rounded(x: object) -> float | None:
     return None if x is None else round(float(x), 3)
 
 
-def threshold_value(th: Threshold, fig: PeriodFigures) -> float | None:
+def threshold_value(th: Threshold, fig: PeriodFigures) -> tuple[float | None, str | None]:
+    """The threshold's metric in the period (a slice of the on-time share when qualified)."""
     if th.metric != "on_time_share" or not (th.clock or th.priority or th.kind):
-        return fig.metrics[th.metric].value
+        mv = fig.metrics[th.metric]
+        return mv.value, mv.reason
     rows = fig.counted
+    t = fig.state.tickets
+    of_period = fig.of_period & ~t["excluded"]
     if th.clock:
         rows = rows[rows["clock"] == th.clock]
     if th.priority:
         rows = rows[rows["priority"].astype("string").str.lower() == th.priority.lower()]
+        of_period = of_period & (t["priority"].astype("string").str.lower() == th.priority.lower())
     if th.kind:
         rows = rows[rows["kind"] == th.kind]
-    return clock_stats(rows)["on_time_share"]  # type: ignore[return-value]
+        of_period = of_period & (t["kind"] == th.kind)
+    value = stats_of(codes_in(rows["outcome"], OUTCOMES), np.zeros(0))["on_time_share"]
+    if value is not None:
+        return value, None  # type: ignore[return-value]
+    return None, unjudged_reason(fig.state.clocks, t, of_period.fillna(False), th.clock)
 
 
 def measure_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdValue]:
     """Each threshold of the policy with its value in the period; `check` judges them."""
-    return [
-        ThresholdValue(
-            label=th.label,
-            metric=th.metric,
-            value=threshold_value(th, fig),
-            min=th.min,
-            max=th.max,
-            clock=th.clock,
-            priority=th.priority,
-            kind=th.kind,
-        )
-        for th in policy.thresholds
-    ]
+    out = []
+    for th in policy.thresholds:
+        value, reason = threshold_value(th, fig)
+        out.append(
+            ThresholdValue(
+                label=th.label, metric=th.metric, clock=th.clock, priority=th.priority,
+                kind=th.kind, value=value, min=th.min, max=th.max, reason=reason,
+            )
+        )  # fmt: skip
+    return out

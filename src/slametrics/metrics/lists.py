@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from slametrics.engine.clocks import (
-    key_groups,
-)
+from slametrics.engine.repeats import key_groups
 from slametrics.metrics.figures import in_period
 from slametrics.periods import Period
 from slametrics.policy import Policy
@@ -121,7 +119,7 @@ def critical_incidents(
 
 def waiting_on_customer(t: pd.DataFrame, as_of: pd.Timestamp) -> tuple[list[TicketLine], int]:
     """Tickets waiting on the customer at as_of, longest first, and how many there are."""
-    waiting_t = t[t["status_class_at"] == "waiting_customer"].copy()
+    waiting_t = t[(t["status_class_at"] == "waiting_customer") & ~t["excluded"]].copy()
     total = len(waiting_t)
     waiting_t["hours"] = (as_of - waiting_t["status_since"]).dt.total_seconds() / 3600
     waiting_t = waiting_t.sort_values(["hours", "ticket_id"], ascending=[False, True]).head(
@@ -155,3 +153,26 @@ def at_risk(t: pd.DataFrame, running: pd.DataFrame) -> tuple[list[TicketLine], i
         used_share=risky["used"].round(4).to_numpy(),
     )
     return lines, total
+
+
+def backlog(t: pd.DataFrame, rows: pd.DataFrame) -> tuple[list[TicketLine], int]:
+    """Clocks past target since before the period and still running at its end, oldest first."""
+    total = len(rows)
+    rows = rows.sort_values(["decided_at", "ticket_id", "clock"]).head(LIST_LIMIT)
+    bt = t.set_index("tix").loc[rows["tix"]].reset_index()
+    lines = ticket_lines(
+        bt,
+        clock=rows["clock"].to_numpy(),
+        outcome=rows["outcome"].to_numpy(),
+        elapsed_s=rows["elapsed_s"].to_numpy(),
+        target_s=rows["target_s"].to_numpy(),
+        due_at=rows["due_at"].to_numpy(),
+        decided_at=rows["decided_at"].to_numpy(),
+    )
+    return lines, total
+
+
+def excluded(t: pd.DataFrame, of_period: pd.Series) -> tuple[list[TicketLine], int]:
+    """Tickets of the period that an `exclude:` rule keeps from being judged."""
+    rows = t[t["excluded"] & of_period]
+    return ticket_lines(rows.sort_values("ticket_id").head(LIST_LIMIT)), len(rows)

@@ -16,12 +16,15 @@ from slametrics.results import (
     TrendPoint,
 )
 
-HIGHER_IS_BETTER = {
+# every metric of the trend; None: a direction without better or worse (volumes)
+HIGHER_IS_BETTER: dict[str, bool | None] = {
     "on_time_share": True,
     "first_contact_resolution": True,
     "repeat_incident_rate": False,
     "reopen_rate": False,
     "waiting_on_customer": False,
+    "created": None,
+    "resolved": None,
 }
 
 
@@ -34,10 +37,18 @@ def earlier_periods(log: EventLog, policy: Policy, period: Period) -> list[Perio
 
 
 def trend_point(
-    log: EventLog, policy: Policy, p: Period, as_of: pd.Timestamp, prepared: PreparedLog
+    log: EventLog,
+    policy: Policy,
+    p: Period,
+    as_of: pd.Timestamp,
+    prepared: PreparedLog,
+    knowledge: pd.Timestamp | None = None,
 ) -> TrendPoint:
-    as_of = min(as_of, p.end - pd.Timedelta(microseconds=1))
-    return point_of(p, period_figures(log, policy, p, as_of, prepared, lean=True))
+    """The headline figures of an earlier period, at its end (or at as_of when earlier)."""
+    cut = min(as_of, p.end - pd.Timedelta(microseconds=1))
+    return point_of(
+        p, period_figures(log, policy, p, cut, prepared, lean=True, knowledge=knowledge)
+    )
 
 
 def point_of(p: Period, f: PeriodFigures) -> TrendPoint:
@@ -68,10 +79,12 @@ def directions(trend: list[TrendPoint]) -> list[TrendDirection]:
             continue
         diff = vals[-1] - vals[-2]
         direction = "flat" if abs(diff) < 1e-9 else ("up" if diff > 0 else "down")
-        better = None if direction == "flat" else (diff > 0) == higher_better
+        better = (
+            None if direction == "flat" or higher_better is None else (diff > 0) == higher_better
+        )
         streak = 0
         for a, b in zip(vals[-2::-1], vals[::-1], strict=False):  # newest pair first
-            if (b < a) if higher_better else (b > a):
+            if higher_better is not None and ((b < a) if higher_better else (b > a)):
                 streak += 1
             else:
                 break

@@ -1,0 +1,85 @@
+"""Row rules every importer's output passes through: timestamps in the future, replies before creation.
+
+Both are warnings: the rows are imported, and the engine never lets them move a verdict (a
+future instant never becomes the default as_of; a reply before creation is ignored).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from slametrics.columns import NAT, to_us
+from slametrics.problems import PROBLEM_CODES, Problem
+
+# instants that describe what happened (a due time in the future is normal)
+HAPPENED_COLUMNS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
+MAX_PER_CODE = 100  # problems kept per code; the rest are counted in one summary line
+
+
+def timeline_warnings(
+    tickets: pd.DataFrame, events: pd.DataFrame, file: str, now: pd.Timestamp | None = None
+) -> list[Problem]:
+    """`future-timestamp` and `reply-before-created` warnings for one importer's output."""
+    now_us = (now or pd.Timestamp.now(tz="UTC")).value // 1000
+    out = _future_cells(tickets, events, file, now_us)
+    out += _replies_before_created(tickets, events, file)
+    return out
+
+
+def _future_cells(
+    tickets: pd.DataFrame, events: pd.DataFrame, file: str, now_us: int
+) -> list[Problem]:
+    found: list[tuple[str, str, int]] = []  # (column, ticket id, us)
+    for frame, columns in ((tickets, HAPPENED_COLUMNS), (events, ("at",))):
+        for col in columns:
+            if col not in frame or not len(frame):
+                continue
+            us = to_us(frame[col])
+            rows = np.flatnonzero((us != NAT) & (us > now_us))
+            ids = frame["ticket_id"].to_numpy()[rows]
+            found += [(col, str(i), int(u)) for i, u in zip(ids, us[rows], strict=True)]
+    return _capped("future-timestamp", found, file)
+
+
+def _replies_before_created(
+    tickets: pd.DataFrame, events: pd.DataFrame, file: str
+) -> list[Problem]:
+    if not len(events) or not len(tickets):
+        return []
+    is_reply = (events["event"].astype("string") == "agent_reply").fillna(False).to_numpy()
+    if not is_reply.any():
+        return []
+    replies = events[is_reply]
+    created = pd.Series(to_us(tickets["created_at"]), index=tickets["ticket_id"].astype("string"))
+    created = created[~created.index.duplicated(keep="last")]
+    ids = replies["ticket_id"].astype("string")
+    ticket_created = created.reindex(ids).to_numpy(dtype=np.int64, na_value=NAT)
+    at = to_us(replies["at"])
+    early = (ticket_created != NAT) & (at != NAT) & (at < ticket_created)
+    found = [("at", str(i), int(u)) for i, u in zip(ids.to_numpy()[early], at[early], strict=True)]
+    return _capped("reply-before-created", found, file)
+
+
+def _capped(code: str, found: list[tuple[str, str, int]], file: str) -> list[Problem]:
+    problems = [
+        Problem(
+            code=code,
+            file=file,
+            column=col,
+            value=pd.Timestamp(us, unit="us", tz="UTC").isoformat(),
+            message=f"ticket {ticket}: {PROBLEM_CODES[code]}",
+            severity="warning",
+        )
+        for col, ticket, us in found[:MAX_PER_CODE]
+    ]
+    if len(found) > MAX_PER_CODE:
+        problems.append(
+            Problem(
+                code=code,
+                file=file,
+                message=f"and {len(found) - MAX_PER_CODE} more: {PROBLEM_CODES[code]}",
+                severity="warning",
+            )
+        )
+    return problems
