@@ -43,12 +43,7 @@ def _ts(v):
     return None if v is None else pd.Timestamp(v)
 
 
-def test_case(case: Path) -> None:
-    spec, log = load_case(case)
-    policy = parse_policy(spec["policy"])
-    as_of = pd.Timestamp(spec["as_of"])
-    expect = spec["expect"]
-    state = compute_clocks(log.tickets, log.events, policy, as_of)
+def _check_clock_rows(state, expect: dict) -> None:
     clocks = state.clocks.set_index(["ticket_id", "clock"])
     for row in expect.get("clocks", []):
         got = clocks.loc[(row["ticket_id"], row["clock"])]
@@ -56,31 +51,63 @@ def test_case(case: Path) -> None:
             if field in ("ticket_id", "clock"):
                 continue
             have = got[field]
-            if field in ("due_at", "stopped_at"):
+            if field in ("due_at", "stopped_at", "decided_at"):
                 assert (pd.isna(have) and want is None) or have == _ts(want), (row, field, have)
             else:
                 assert have == want, (row["ticket_id"], row["clock"], field, have, want)
     if "clock_count" in expect:
         assert len(state.clocks) == expect["clock_count"]
-    if "metrics" in expect or "clock_stats" in expect or "untargeted" in expect:
-        tz = policy.timezone
+
+
+def _check_metric(name: str, m, want) -> None:
+    if want is None:
+        assert m.value is None, (name, m)
+    elif isinstance(want, dict):
+        assert m.value == want["value"], (name, m)
+        assert m.reason == want.get("reason"), (name, m)
+    elif isinstance(want, list):
+        assert (m.numerator, m.denominator) == tuple(want), (name, m)
+        assert m.reason is None, (name, m)
+    else:
+        assert m.value == pytest.approx(want), (name, m)
+
+
+def _check_result(result, expect: dict) -> None:
+    if "untargeted" in expect:
+        assert {c: s.untargeted for c, s in result.clocks.items()} == expect["untargeted"]
+    for name, want in expect.get("metrics", {}).items():
+        _check_metric(name, result.metrics[name], want)
+    for clock, fields in expect.get("clock_stats", {}).items():
+        stats = result.clocks[clock].model_dump(mode="json")
+        got = {k: stats[k] for k in fields}
+        want = {
+            k: (v.replace("+00:00", "Z") if isinstance(v, str) else v) for k, v in fields.items()
+        }
+        got = {k: (v.replace("+00:00", "Z") if isinstance(v, str) else v) for k, v in got.items()}
+        assert got == want, clock
+    for row in expect.get("waiting", []):
+        line = next(w for w in result.waiting if w.ticket_id == row["ticket_id"])
+        assert line.waiting_hours == row["waiting_hours"], line
+        assert line.waiting_since == _ts(row["waiting_since"]), line
+    if "excluded" in expect:
+        assert sorted(x.ticket_id for x in result.excluded) == expect["excluded"]
+        assert result.excluded_total == len(expect["excluded"])
+
+
+def test_case(case: Path) -> None:
+    spec, log = load_case(case)
+    policy = parse_policy(spec["policy"])
+    as_of = pd.Timestamp(spec["as_of"]) if spec.get("as_of") else None
+    expect = spec.get("expect", {})
+    state = compute_clocks(log.tickets, log.events, policy, as_of or log.latest_timestamp())
+    _check_clock_rows(state, expect)
+    tz = policy.timezone
+    if {"metrics", "clock_stats", "untargeted", "waiting", "excluded"} & set(expect):
         period = (
             parse_period(spec["period"], tz)
             if "period" in spec
-            else whole_span(log.tickets["created_at"].min(), as_of, tz)
+            else whole_span(log.tickets["created_at"].min(), as_of or log.latest_timestamp(), tz)
         )
-        result = compute_metrics(log, policy, period, as_of)
-        if "untargeted" in expect:
-            got_untargeted = {c: s.untargeted for c, s in result.clocks.items()}
-            assert got_untargeted == expect["untargeted"]
-        for name, want in expect.get("metrics", {}).items():
-            m = result.metrics[name]
-            if want is None:
-                assert m.value is None, (name, m)
-            elif isinstance(want, list):
-                assert (m.numerator, m.denominator) == tuple(want), (name, m)
-            else:
-                assert m.value == pytest.approx(want), (name, m)
-        for clock, fields in expect.get("clock_stats", {}).items():
-            stats = result.clocks[clock].model_dump()
-            assert {k: stats[k] for k in fields} == fields, clock
+        _check_result(compute_metrics(log, policy, period, as_of), expect)
+    for label, period_expect in spec.get("periods", {}).items():
+        _check_result(compute_metrics(log, policy, parse_period(label, tz), as_of), period_expect)
