@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from slametrics.api import read_exports
 from slametrics.errors import UserError
-from slametrics.importers.io import record_lines
+from slametrics.importers.csv_reader import record_lines
 
 TICKETS = """ticket_id,created_at,subject,type,priority,status
 1,2026-11-02T09:00:00Z,"two
@@ -109,7 +109,8 @@ def test_file_read_lazily_still_reports_its_encoding(tmp_path: Path) -> None:
 
 def test_read_csv_codes_named_columns_while_parsing() -> None:
     """Dictionary-coded columns hold the same cells (empty and odd ones too) as string ones."""
-    from slametrics.importers.io import InputFile, read_csv
+    from slametrics.importers.csv_reader import read_csv
+    from slametrics.importers.io import InputFile
 
     text = 'a,event\n1,created\n2, Status \n3,\n4,"x,y"\n5,created\n'
     plain = read_csv(InputFile("e.csv", text.encode()))
@@ -234,7 +235,8 @@ def test_rows_and_bad_rows_keep_their_source_lines(
 ) -> None:
     """Rows and malformed rows keep their source line numbers past blank lines (an empty cell
     list), and a bad row "a" is not found inside an earlier "aa" or "a,"."""
-    from slametrics.importers.io import InputFile, read_csv
+    from slametrics.importers.csv_reader import read_csv
+    from slametrics.importers.io import InputFile
 
     text = eol.join(["h1,h2", *(",".join(cells) for cells in lines)]) + (eol if final_eol else "")
     expected_rows, expected_bad = [], []
@@ -253,7 +255,7 @@ def test_rows_and_bad_rows_keep_their_source_lines(
 def test_parse_timestamps_fast_and_general_paths_keep_rows_aligned() -> None:
     import pandas as pd
 
-    from slametrics.importers.base import parse_timestamps
+    from slametrics.importers.cells import parse_timestamps
 
     iso = pd.DataFrame(
         {"at": ["2026-11-16T08:30:39Z", "", "2026-11-17T10:00:00+03:00"], "_line": [2, 3, 4]}

@@ -9,7 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slametrics.errors import UserError, check_timezone
-from slametrics.importers.base import NULL_TOKENS, ImportOptions
+from slametrics.importers.base import ImportOptions
+from slametrics.importers.cells import NULL_TOKENS
 from slametrics.schema import TICKET_COLUMNS
 
 EVENT_FIELDS = ("ticket_id", "at", "event", "value", "actor", "public")

@@ -1,0 +1,252 @@
+"""Canonical frames completed: source, implied classes, created events, order, derived summaries."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from slametrics.columns import (
+    categorical,
+    categories_of,
+    codes_in,
+    concat_frames,
+    fill_by_key,
+    group_first,
+    group_last,
+    index_in,
+    is_categorical,
+    to_us,
+)
+from slametrics.eventcodes import EventCodes, priority_codes
+from slametrics.importers.ordering import TicketLinks, sorted_events, ticket_codes
+from slametrics.importers.statuses import IMPLIED_CLASSES
+from slametrics.schema import DONE_CLASSES, STATUS_CLASSES, TICKET_COLUMNS
+
+
+def finalize(
+    tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Complete canonical frames: source, event classes, a created event, order, derived summaries.
+
+    Summary fields the source did not give (first response, resolution, reply and reopen counts,
+    last status class) are derived from the events, all with grouped vectorized operations.
+    """
+    tickets, events, _ = finalize_with_codes(tickets, events, source=source, fidelity=fidelity)
+    return tickets, events
+
+
+def finalize_with_codes(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    source: str,
+    fidelity: str,
+    links: TicketLinks | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, EventCodes | None]:
+    """`finalize`, and the events' `EventCodes` for the log (as `clocks.code_events` would
+    give them for these tables with the tickets in id order), from the codes worked out here.
+
+    The codes are None unless every ticket has events and every event a ticket: only then is a
+    ticket's code its row in the tickets ordered by id. `links` (`link_events`), when the caller
+    has them, are for `tickets` with a default index.
+    """
+    tickets = tickets.copy(deep=False)  # copy-on-write: our column changes stay ours
+    events = events.copy(deep=False)
+    tickets["source"] = source
+    if is_categorical(events["event"]):  # text held as codes: the source too (one code)
+        events["source"] = categorical(np.zeros(len(events), np.int8), [source], events.index)
+    else:
+        events["source"] = source
+    if "fidelity" not in tickets or tickets["fidelity"].isna().all():
+        tickets["fidelity"] = fidelity
+    for col in ("status_class", "value", "public", "actor"):
+        if col not in events:
+            events[col] = None
+    events["status_class"] = fill_by_key(events["status_class"], events["event"], IMPLIED_CLASSES)
+    # an agent or customer reply whose `public` is empty or absent is public (DESIGN §3)
+    is_reply = codes_in(events["event"], ("agent_reply", "customer_reply")) >= 0
+    events["public"] = (
+        events["public"].astype("boolean").fillna(pd.Series(is_reply, index=events.index))
+    )
+    events["actor"] = fill_by_key(
+        events["actor"],
+        events["event"],
+        {"agent_reply": "agent", "customer_reply": "customer"},
+        default="system",
+    )
+
+    # which tickets lack a created event: through ticket codes, which the sort needs anyway
+    if links is not None:
+        code, uniques, pos = links.code, links.uniques, links.pos
+    else:
+        code, uniques = ticket_codes(events["ticket_id"])
+        pos = index_in(tickets["ticket_id"], uniques)
+    is_created = codes_in(events["event"], ("created",)) == 0
+    has_created = np.zeros(len(uniques) + 1, dtype=bool)  # the extra slot: tickets without events
+    has_created[code[is_created]] = True
+    missing = tickets[~has_created[np.where(pos >= 0, pos, len(uniques))]]
+    if len(missing):
+        created = pd.DataFrame(
+            {
+                "source": source,
+                "ticket_id": missing["ticket_id"],
+                "at": missing["created_at"],
+                "event": "created",
+                "value": "new",
+                "status_class": "new",
+                "actor": "system",
+                "public": False,
+            }
+        )
+        events = concat_frames([created, events])
+        events, code, uniques = sorted_events(events)
+        pos = index_in(tickets["ticket_id"], uniques)
+    else:
+        events, code, uniques = sorted_events(events, code, uniques, ~is_created)
+    n_codes = len(uniques)
+    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+    # codes, not Python strings: these columns have one row per event
+    ev_code = codes_in(events["event"], ("agent_reply",))
+    cls_code = codes_in(events["status_class"], STATUS_CLASSES)
+    cls_names = np.array([*STATUS_CLASSES, None], dtype=object)  # code -1 -> None
+
+    def last_at(mask: np.ndarray | None) -> np.ndarray:
+        """Per code, the time of its last event in `mask` (None: of all its events)."""
+        out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+        if mask is None:
+            pick = group_last(code)
+        else:
+            rows = np.flatnonzero(mask)
+            pick = rows[group_last(code[rows])]
+        out[code[pick]] = at[pick].view("datetime64[us]")
+        return out
+
+    replies = (ev_code == 0) & events["public"].to_numpy(dtype=bool)
+    # a reply stamped before its ticket's creation is ignored (and reported by the import)
+    created_us = to_us(tickets["created_at"])
+    created_of_code = np.full(n_codes, np.iinfo(np.int64).min, dtype=np.int64)
+    created_of_code[pos[pos >= 0]] = created_us[pos >= 0]
+    replies &= at >= created_of_code[code]
+
+    def first_reply() -> np.ndarray:
+        reply_rows = np.flatnonzero(replies)
+        out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+        pick = reply_rows[group_first(code[reply_rows])]
+        out[code[pick]] = at[pick].view("datetime64[us]")
+        return out
+
+    @functools.cache
+    def status_rows() -> np.ndarray:
+        return np.flatnonzero(cls_code >= 0)
+
+    @functools.cache
+    def last_status() -> np.ndarray:
+        rows = status_rows()
+        return rows[group_last(code[rows])]
+
+    @functools.cache
+    def final_cls() -> np.ndarray:
+        out = np.full(n_codes, None, dtype=object)
+        out[code[last_status()]] = cls_names[cls_code[last_status()]]
+        return out
+
+    def final_value() -> np.ndarray:
+        out = np.full(n_codes, None, dtype=object)
+        values = categories_of(events["value"])  # as codes: the column is not decoded
+        if values is not None:
+            names = np.array([*values[1], None], dtype=object)
+            out[code[last_status()]] = names[values[0][last_status()]]
+        else:
+            out[code[last_status()]] = events["value"].take(last_status()).to_numpy(dtype=object)
+        return out
+
+    def resolved_at() -> np.ndarray:
+        out = last_at(cls_code == STATUS_CLASSES.index("resolved"))
+        out[~np.isin(final_cls(), ["resolved", "closed"])] = np.datetime64("NaT")
+        return out
+
+    # each worked out only when the tickets lack some of its values
+    derived = {
+        "updated_at": lambda: last_at(None),
+        "first_response_at": first_reply,
+        "agent_replies": lambda: np.bincount(code[replies], minlength=n_codes),
+        "reopens": lambda: _reopens(code, cls_code, status_rows(), n_codes),
+        "status_class": final_cls,
+        "status": final_value,
+        "resolved_at": resolved_at,
+        "closed_at": lambda: last_at(cls_code == STATUS_CLASSES.index("closed")),
+    }
+    # what the source can tell (DESIGN §3): a reply count only where it carries replies, a
+    # reopen count only where it carries status history; otherwise they stay empty (unknown)
+    carries_replies = bool((ev_code == 0).any()) or any(
+        col in tickets and tickets[col].notna().any()
+        for col in ("agent_replies", "first_response_at")
+    )
+    if not carries_replies:
+        del derived["agent_replies"]
+    given_reopens = tickets["reopens"].notna() if "reopens" in tickets else None
+    found = pos >= 0
+    ticket_code = np.where(found, pos, 0)
+    for col, compute in derived.items():
+        if col in tickets and tickets[col].notna().all():
+            continue
+        values = compute()
+        series = pd.Series(values[ticket_code], index=tickets.index)
+        if values.dtype.kind == "M":
+            series = series.dt.tz_localize("UTC")
+        series = series.where(found)
+        if col not in tickets:
+            tickets[col] = series
+        else:
+            tickets[col] = tickets[col].where(tickets[col].notna(), series)
+    tickets["updated_at"] = tickets[["updated_at", "created_at"]].max(axis=1)
+    # synthesized events show no reopens: a snapshot ticket's count is what its source gave
+    history = (tickets["fidelity"] == "history").to_numpy()
+    keep = history if given_reopens is None else history | given_reopens.to_numpy()
+    tickets["reopens"] = tickets["reopens"].where(keep)
+    if "agent_replies" not in tickets:
+        tickets["agent_replies"] = pd.Series(pd.NA, index=tickets.index, dtype="Int64")
+    codes = None
+    if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
+        not_customer = codes_in(events["actor"], ("customer",)) != 0
+        prio, prio_names = priority_codes(events)
+        codes = EventCodes(
+            tix=code,
+            at=at,
+            seq=events["seq"].to_numpy(),
+            cls=cls_code.astype(np.int8),
+            reply=replies & not_customer,
+            prio=prio,
+            prio_names=prio_names,
+        )
+    return tickets, events, codes
+
+
+def _reopens(code: np.ndarray, cls_code: np.ndarray, status_rows: np.ndarray, n: int) -> np.ndarray:
+    """Per ticket, how often its status left resolved/closed/canceled for an active class."""
+    c = code[status_rows]
+    done = np.isin(cls_code[status_rows], [STATUS_CLASSES.index(x) for x in DONE_CLASSES])
+    same = np.concatenate([[False], c[1:] == c[:-1]])[: len(c)]
+    prev_done = np.concatenate([[False], done[:-1]])[: len(c)]
+    return np.bincount(c[same & prev_done & ~done], minlength=n)
+
+
+def finalize_mixed(
+    tickets: pd.DataFrame, events: pd.DataFrame, *, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`finalize` for importers whose tickets have history or are snapshots, ticket by ticket.
+
+    Only canonical ticket columns and no `_`-prefixed event columns are kept; a ticket with
+    history that had no reply or reopen counts 0 of them, a snapshot one stays unknown.
+    """
+    tickets = tickets[[c for c in tickets.columns if c in TICKET_COLUMNS]]
+    events = events[[c for c in events.columns if not c.startswith("_")]]
+    tickets, events = finalize(
+        tickets.reset_index(drop=True), events, source=source, fidelity="snapshot"
+    )
+    known = tickets["fidelity"] == "history"
+    for col in ("agent_replies", "reopens"):
+        tickets[col] = tickets[col].mask(known & tickets[col].isna(), 0)
+    return tickets, events

@@ -1,0 +1,179 @@
+"""Jira issue comments and changelogs as canonical events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from slametrics.importers.cells import parse_timestamps
+from slametrics.importers.jira.issue_fields import is_public, user_id
+from slametrics.importers.jira.vocabulary import classify
+from slametrics.importers.json_reader import json_list, json_path, json_text
+from slametrics.importers.statuses import transition_events
+from slametrics.problems import ProblemReport
+
+
+def issue_events(
+    file: str,
+    recs: list[dict],
+    tickets: pd.DataFrame,
+    history: np.ndarray,
+    ok: np.ndarray,
+    cat_of: pd.Series,
+    tz: str,
+    overrides: dict[str, str],
+    report: ProblemReport,
+) -> pd.DataFrame:
+    """Comment events for every kept issue; changelog events for the issues that have one."""
+    ids = tickets["ticket_id"].to_numpy()
+    line = tickets["_line"].to_numpy()
+    comments = [
+        (i, user_id(c.get("author")), json_text(c.get("created")), is_public(c))
+        for i, r in enumerate(recs)
+        if ok[i]
+        for c in json_list(json_path(r, "fields", "comment", "comments"))
+        if isinstance(c, dict)
+    ]
+    cm = pd.DataFrame(
+        comments, columns=["_row", "author", "fields.comment.comments.created", "public"]
+    )
+    cm["_line"] = line[cm["_row"].to_numpy(dtype=int)] if len(cm) else []
+    at, probs = parse_timestamps(cm, "fields.comment.comments.created", file=file, tz=tz)
+    report.problems += probs
+    rows = cm["_row"].to_numpy(dtype=int)
+    reporters = tickets["_reporter_id"].to_numpy(dtype=object, na_value=None)
+    agent = cm["author"].to_numpy(dtype=object, na_value=None) != reporters[rows]
+    public = cm["public"].astype("boolean").fillna(True).astype(bool).to_numpy()
+    parts = [
+        pd.DataFrame(
+            {
+                "ticket_id": ids[rows],
+                "at": at,
+                "event": np.where(public, np.where(agent, "agent_reply", "customer_reply"), "note"),
+                "value": None,
+                "status_class": None,
+                "actor": np.where(agent, "agent", "customer"),
+                "public": public,
+                "_order": -1,
+            }
+        )
+    ]
+
+    changes = [
+        (
+            i,
+            json_text(h.get("created")),
+            user_id(h.get("author")),
+            json_path(h, "author", "accountType"),
+            item.get("field") or item.get("fieldId"),
+            json_text(item.get("fromString")),
+            json_text(item.get("toString")),
+        )
+        for i, r in enumerate(recs)
+        if history[i]
+        for h in json_list(json_path(r, "changelog", "histories"))
+        if isinstance(h, dict)
+        for item in json_list(h.get("items"))
+        if isinstance(item, dict)
+        and (item.get("field") or item.get("fieldId")) in ("status", "assignee", "priority")
+    ]
+    ch = pd.DataFrame(
+        changes,
+        columns=[
+            "_row",
+            "changelog.histories.created",
+            "author",
+            "account_type",
+            "field",
+            "from",
+            "to",
+        ],
+    )
+    ch["_order"] = np.arange(len(ch))
+    ch["_line"] = line[ch["_row"].to_numpy(dtype=int)] if len(ch) else []
+    ch["at"], probs = parse_timestamps(ch, "changelog.histories.created", file=file, tz=tz)
+    report.problems += probs
+    ch = ch[ch["at"].notna()]
+    crow = ch["_row"].to_numpy(dtype=int)
+    ch_agent = ch["author"].to_numpy(dtype=object, na_value=None) != reporters[crow]
+    actor = np.where(ch_agent, "agent", "customer")
+    # automation rules (Jira "app" users) act for the system, not for an agent
+    actor = np.where(ch["account_type"].to_numpy() == "app", "system", actor)
+    ch = ch.assign(ticket_id=ids[crow], actor=actor)
+
+    # the status at creation: where the first change came from, else the current status
+    hist_rows = np.flatnonzero(history)
+    st = ch[ch["field"] == "status"].sort_values(["_row", "at", "_order"], kind="stable")
+    first_from = st.groupby("_row")["from"].first()
+    init_status = pd.Series(tickets["status"].to_numpy()[hist_rows], index=hist_rows)
+    init_status.update(first_from.dropna())
+    init = pd.DataFrame(
+        {
+            "_row": hist_rows,
+            "at": tickets["created_at"].to_numpy()[hist_rows],
+            "to": init_status.to_numpy(),
+            "from": None,
+            "actor": "system",
+            "ticket_id": ids[hist_rows],
+            "_line": line[hist_rows],
+            "_order": -1,
+            "_init": True,
+        }
+    )
+    st = pd.concat([init, st.assign(_init=False)], ignore_index=True)
+    st = st[st["to"].notna()].sort_values(
+        ["_row", "at", "_init", "_order"], ascending=[True, True, False, True], kind="stable"
+    )
+    cats = st["to"].str.lower().map(cat_of)
+    classes, probs = classify(
+        st["to"],
+        st,
+        column="changelog.items.toString",
+        file=file,
+        overrides=overrides,
+        categories=cats,
+    )
+    current = set(tickets["status"].dropna())
+    report.problems += [p for p in probs if p.value not in current]
+    prev_raw, _ = classify(
+        st["from"],
+        st,
+        column="from",
+        file=file,
+        overrides=overrides,
+        categories=st["from"].str.lower().map(cat_of),
+    )
+    event = transition_events(st["ticket_id"], classes, prev_raw.where(st["from"].notna()))
+    event = np.where(st["_init"].to_numpy(dtype=bool), "status", event)
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": st["ticket_id"],
+                "at": st["at"],
+                "event": event,
+                "value": st["to"],
+                "status_class": classes,
+                "actor": st["actor"],
+                "public": False,
+                "_order": st["_order"],
+            }
+        )
+    )
+    other = ch[ch["field"].isin(["assignee", "priority"])]
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": other["ticket_id"],
+                "at": other["at"],
+                "event": np.where(other["field"] == "priority", "priority", "assigned"),
+                "value": other["to"],
+                "status_class": None,
+                "actor": other["actor"],
+                "public": False,
+                "_order": other["_order"],
+            }
+        )
+    )
+    events = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
+    events = events[events["at"].notna()]
+    return events.sort_values(["ticket_id", "at", "_order"], kind="stable")

@@ -1,0 +1,174 @@
+"""JSON and NDJSON exports: documents, records with their line numbers, and nested values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slametrics.errors import UserError
+from slametrics.importers.io import InputFile
+from slametrics.problems import PROBLEM_CODES, Problem
+
+MAX_JSON_DOCUMENT_BYTES = 1024**3  # one JSON document is parsed whole; NDJSON has no such limit
+
+
+def is_json(f: InputFile) -> bool:
+    """A JSON or NDJSON file by its name, else by its first non-blank character (or no content)."""
+    return f.suffix in (".json", ".ndjson", ".jsonl") or f.head(1 << 12).lstrip()[:1] in "{["
+
+
+def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
+    """A JSON document, or NDJSON records with their line numbers; broken JSON -> UserError.
+
+    NDJSON is recognized by its first non-blank line being a whole JSON value; then each bad line
+    is a `malformed-json` problem. Returns (document or None, records, lines, problems).
+    """
+    text = f.text()
+    stripped = text.lstrip()
+    if not stripped:
+        raise UserError(f"{f.name}: empty file")
+    lines = text.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.strip())
+    if len(f.data) > MAX_JSON_DOCUMENT_BYTES and len(lines) - first < 2:
+        raise UserError(
+            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
+        )
+    try:
+        return json.loads(text), [], [], []
+    except json.JSONDecodeError as exc:
+        error = exc
+    except RecursionError:
+        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
+    try:
+        json.loads(lines[first])
+    except (json.JSONDecodeError, RecursionError):
+        raise UserError(
+            f"{f.name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    records, numbers, problems = [], [], []
+    for i, line in enumerate(lines[first:], start=first + 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(_malformed(f.name, i, line, exc.msg))
+            continue
+        except RecursionError:
+            problems.append(_malformed(f.name, i, line, "nested too deeply"))
+            continue
+        if isinstance(rec, dict):
+            records.append(rec)
+            numbers.append(i)
+        else:
+            problems.append(_malformed(f.name, i, line, "not a JSON object"))
+    return None, records, numbers, problems
+
+
+def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
+    return Problem(
+        code="malformed-json",
+        file=file,
+        line=line,
+        value=text[:200],
+        message=f"{PROBLEM_CODES['malformed-json']}: {msg}",
+    )
+
+
+def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[dict], list[Problem]]:
+    """Records from a JSON document (a list, or a dict holding a list under one of `keys`) or NDJSON."""
+    text = f.text()
+    stripped = text.lstrip()
+    problems: list[Problem] = []
+    if not stripped:
+        raise UserError(f"{f.name}: empty file")
+    if (
+        len(f.data) > MAX_JSON_DOCUMENT_BYTES
+        and stripped.startswith(("[", "{"))
+        and "\n{" not in text[:65536]
+    ):
+        raise UserError(
+            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
+        )
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
+    except json.JSONDecodeError as exc:
+        if stripped.startswith("[") or "\n" not in stripped.strip():
+            raise UserError(f"{f.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        doc = None
+    if doc is None:
+        records = []
+        for i, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except RecursionError:
+                raise UserError(f"{f.name}: line {i}: JSON nested too deeply") from None
+            except json.JSONDecodeError as exc:
+                problems.append(
+                    Problem(
+                        code="malformed-json",
+                        file=f.name,
+                        line=i,
+                        value=line[:200],
+                        message=exc.msg,
+                    )
+                )
+        return _objects(records, f.name, problems, ndjson=True)
+    if isinstance(doc, list):
+        return _objects(doc, f.name, problems)
+    if isinstance(doc, dict):
+        for key in keys:
+            if isinstance(doc.get(key), list):
+                return _objects(doc[key], f.name, problems)
+        return [doc], problems
+    raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
+
+
+def _objects(
+    items: list, name: str, problems: list[Problem], ndjson: bool = False
+) -> tuple[list[dict], list[Problem]]:
+    """Keep the JSON objects; anything else in a record position becomes a problem."""
+    records = []
+    for i, item in enumerate(items, start=1):  # only type checks; the work is per column later
+        if isinstance(item, dict):
+            records.append(item)
+        else:
+            where = "line" if ndjson else "record"
+            problems.append(
+                Problem(
+                    code="malformed-json",
+                    file=name,
+                    line=i if ndjson else None,
+                    value=repr(item)[:200],
+                    message=f"{where} {i} is {type(item).__name__}, not an object",
+                )
+            )
+    return records, problems
+
+
+def json_path(rec: Any, *path: str) -> Any:
+    """The value at `path` in nested JSON objects; None where a step is missing or not an object."""
+    for key in path:
+        if not isinstance(rec, dict):
+            return None
+        rec = rec.get(key)
+    return rec
+
+
+def json_list(value: Any) -> list:
+    """A JSON array, or an empty list for anything else (a malformed export)."""
+    return value if isinstance(value, list) else []
+
+
+def json_text(value: Any) -> str | None:
+    """A scalar as text (ids as `35436`, not `35436.0`); containers (a malformed export) as missing."""
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def json_texts(values: list[Any]) -> list[str | None]:
+    """Scalars as text; containers (malformed input) missing."""
+    return [json_text(v) for v in values]

@@ -1,0 +1,103 @@
+"""Zendesk incremental ticket export records as tickets (with their metric sets)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from slametrics.importers.cells import clean_strings, parse_timestamps, text_series
+from slametrics.importers.io import InputFile
+from slametrics.importers.json_reader import json_list, json_path, json_texts
+from slametrics.importers.rows import reject_missing
+from slametrics.importers.statuses import map_status_classes
+from slametrics.importers.zendesk.accumulate import Accumulator
+from slametrics.importers.zendesk.sla_metrics import metrics_frame, parse_metrics
+from slametrics.importers.zendesk.vocabulary import csat_scores
+from slametrics.problems import Problem
+
+
+def read_tickets(
+    f: InputFile,
+    recs: list[dict],
+    lines: list[int],
+    acc: Accumulator,
+    tz: str,
+    overrides: dict[str, str],
+) -> None:
+    raw = pd.DataFrame(
+        {
+            "_line": lines,
+            "id": json_texts([r.get("id") for r in recs]),
+            "created_at": json_texts([r.get("created_at") for r in recs]),
+            "updated_at": json_texts([r.get("updated_at") for r in recs]),
+            "due_at": json_texts([r.get("due_at") for r in recs]),
+            "status": json_texts([r.get("status") for r in recs]),
+        }
+    )
+    out = pd.DataFrame({"_line": lines, "_file": f.name})
+    out["ticket_id"] = clean_strings(raw["id"])
+    problems: list[Problem] = []
+    for col in ("created_at", "updated_at", "due_at"):
+        out[col], probs = parse_timestamps(raw, col, file=f.name, tz=tz)
+        problems += probs
+    text = {
+        "subject": json_texts([r.get("subject") or r.get("raw_subject") for r in recs]),
+        "type": json_texts([r.get("type") for r in recs]),
+        "priority": json_texts([r.get("priority") for r in recs]),
+        "channel": json_texts([json_path(r, "via", "channel") for r in recs]),
+        "organization": json_texts([r.get("organization_id") for r in recs]),
+        "requester": json_texts([r.get("requester_id") for r in recs]),
+        "assignee": json_texts([r.get("assignee_id") for r in recs]),
+        "group": json_texts([r.get("group_id") for r in recs]),
+    }
+    for col, values in text.items():
+        out[col] = text_series(values)
+    out["_requester_id"] = out["requester"]
+    out["status"] = clean_strings(raw["status"])
+    out["status_class"], probs = map_status_classes(
+        out["status"], out, column="status", file=f.name, overrides=overrides
+    )
+    problems += probs
+    out["csat"] = csat_scores(
+        pd.Series(
+            json_texts([json_path(r, "satisfaction_rating", "score") for r in recs]), dtype="object"
+        ).astype("string")
+    )
+    out["tags"] = [
+        [str(t) for t in json_list(r.get("tags")) if isinstance(t, (str, int))] or None
+        for r in recs
+    ]
+    out["extra"] = [_ticket_extra(r) for r in recs]
+    acc.report.problems += problems
+    bad, probs = reject_missing(out, raw, {"ticket_id": "id", "created_at": "created_at"}, f.name)
+    acc.reject(probs, bad, out)
+    acc.json_tickets.append(out[~bad])
+    metric_sets = [
+        (dict(r["metric_set"], ticket_id=r.get("id")), n)
+        for r, n in zip(recs, lines, strict=True)
+        if isinstance(r.get("metric_set"), dict)
+    ]
+    if metric_sets:
+        frame = metrics_frame([m for m, _ in metric_sets], [n for _, n in metric_sets], f.name)
+        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, own_rows=False))
+
+
+def _ticket_extra(r: dict) -> list[tuple[str, str]]:
+    pairs = [
+        (k, str(r[k]))
+        for k in (
+            "requester_id",
+            "submitter_id",
+            "assignee_id",
+            "group_id",
+            "organization_id",
+            "external_id",
+            "brand_id",
+        )
+        if r.get(k) is not None
+    ]
+    pairs += [
+        (f"custom_field_{c.get('id')}", str(c.get("value")))
+        for c in json_list(r.get("custom_fields"))
+        if isinstance(c, dict) and c.get("value") not in (None, "")
+    ]
+    return pairs
