@@ -55,6 +55,7 @@ def clock_frame(
     elapsed = np.zeros(n, dtype=np.int64)
     span = np.zeros(n, dtype=np.int64)
     due = np.full(n, NAT, dtype=np.int64)
+    breach = np.full(n, NAT, dtype=np.int64)
     for name, cal in policy.calendars.items():  # a few calendars, each vectorized
         in_cal = c.has & (c.calendar == name)
         if not in_cal.any():
@@ -74,7 +75,10 @@ def clock_frame(
         if from_source.any():
             targets[from_source] = wt.between(c.start[from_source], due_at_us[from_source]) // US
         sel = in_cal[seg_tix]
-        measure(wt, seg_tix[sel], seg_s[sel], seg_e[sel], is_tail[sel], targets * US, elapsed, due)
+        measure(
+            wt, seg_tix[sel], seg_s[sel], seg_e[sel], is_tail[sel], targets * US, elapsed, due,
+            breach,
+        )  # fmt: skip
         span[in_cal] = wt.between(c.start[in_cal], bound[in_cal])
     over = elapsed > targets * US
     code = np.where(
@@ -83,7 +87,7 @@ def clock_frame(
         np.where(over, BREACHED, RUNNING),
     )
     code[c.unknown] = UNKNOWN
-    decided = np.where(code == MET, c.stop, np.where(code == BREACHED, due, NAT))
+    decided = np.where(code == MET, c.stop, np.where(code == BREACHED, breach, NAT))
     superseded = (code == MET) & (c.later_reopen != NAT) & (c.later_reopen > c.stop)
     rows = np.flatnonzero(c.has)
     outcome = OUTCOME_NAMES[code[rows]]  # objects: numpy's fixed-width text converts slowly
@@ -167,9 +171,13 @@ def measure(
     target_us: np.ndarray,
     elapsed: np.ndarray,
     due: np.ndarray,
+    breach: np.ndarray,
 ) -> None:
-    """Fill elapsed working time (excluding tails) and the instant each target is reached.
+    """Fill elapsed working time (excluding tails), the instant each target is reached (`due`)
+    and the instant it is exceeded (`breach`: the clock is breached from then on).
 
+    The two differ when the target is reached at the end of a working window: due at Friday
+    17:00, breached when work resumes on Monday (a stop over the weekend is still met).
     Pieces come sorted by ticket and time; running sums restart at each ticket's first piece.
     """
     if not len(tix):
@@ -188,3 +196,8 @@ def measure(
     due[tix[first]] = wt.instant_at(ms[first] + (tgt[first] - cum_before[first]))
     zero = tgt[firsts] == 0  # a zero target is due when the clock first runs
     due[tix[firsts[zero]]] = s[firsts[zero]]
+    over = np.flatnonzero((cum_before <= tgt) & (cum_after > tgt))
+    first_over = over[group_first(tix[over])]
+    # the last instant whose measure is still the target: the start of the next working time
+    exceeded = ms[first_over] + (tgt[first_over] - cum_before[first_over]) + 1
+    breach[tix[first_over]] = wt.instant_at(exceeded) - 1
