@@ -61,3 +61,38 @@ def test_helpdesk_italian_event_log(realdata: Path) -> None:
     ).sum()
     # a reopen is a move out of a resolved/closed state; the log's own order decides it
     assert 0 < (t["reopens"] > 0).sum() <= (resolves > 1).sum()
+
+
+def _boston_week_by_hand(export: Path, start: str, end: str) -> tuple[int, int, int]:
+    """(met, breached, backlog) of one week, from the raw file with pandas alone (DESIGN §7 r2)."""
+    raw = pd.read_csv(export, dtype=str)
+    tz, fmt = "America/New_York", "%m/%d/%Y %I:%M:%S %p"
+
+    def local(col: str) -> pd.Series:
+        t = pd.to_datetime(raw[col], format=fmt)
+        return t.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+
+    opened, target, closed = local("OPEN_DT"), local("TARGET_DT"), local("CLOSED_DT")
+    closed = closed.where(raw["CASE_STATUS"] == "Closed")  # the mapping: Closed -> resolved
+    closed = closed.where(closed.isna() | (closed >= opened), opened)  # creation time used
+    a, b = pd.Timestamp(start, tz=tz), pd.Timestamp(end, tz=tz)
+    has = target.notna() & (opened < b)
+    met = has & (closed <= target) & (closed >= a) & (closed < b)
+    breached = has & (target >= a) & (target < b) & (closed.isna() | (closed > target))
+    backlog = has & (target < a) & (closed.isna() | (closed >= b))
+    return int(met.sum()), int(breached.sum()), int(backlog.sum())
+
+
+def test_boston_311_week_decided_in_period(realdata: Path, tmp_path: Path) -> None:
+    """2015-W10 under r2 equals an independent count from the raw file; FCR and reopens are
+    n/a (a feed with neither replies nor status history), never 100% or 0%."""
+    export = realdata / "boston-311" / "boston311_2015_first_40000.csv.gz"
+    api.import_exports([export], tmp_path, mapping=BOSTON_MAPPING)
+    q = api.Query(sources=[tmp_path], policy=POLICIES / "boston311.yaml", period="2015-W10")
+    result = api.metrics(q)
+    res = result.clocks["resolution"]
+    met, breached, backlog = _boston_week_by_hand(export, "2015-03-02", "2015-03-09")
+    assert (res.met, res.breached, res.backlog) == (met, breached, backlog)
+    assert (met, breached, backlog) == (775, 596, 2134)  # the figures in the closing note
+    assert result.metrics["first_contact_resolution"].reason == "no reply data"
+    assert result.metrics["reopen_rate"].reason == "no status history"
