@@ -1,0 +1,373 @@
+"""The SLA policy model: pydantic models (unknown keys rejected), a loader with path-aware errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from slametrics.errors import PolicyError, UserError
+from slametrics.policy.values import (
+    Duration,
+    parse_days,
+    parse_windows,
+)
+from slametrics.schema import STATUS_CLASSES, TICKET_COLUMNS
+
+StatusClass = Literal[
+    "new",
+    "open",
+    "waiting_customer",
+    "waiting_third_party",
+    "on_hold",
+    "resolved",
+    "closed",
+    "canceled",
+]
+ClockName = Literal["first_response", "resolution"]
+CLOCK_NAMES: tuple[str, ...] = ("first_response", "resolution")
+MetricName = Literal[
+    "on_time_share",
+    "first_contact_resolution",
+    "repeat_incident_rate",
+    "reopen_rate",
+    "waiting_on_customer",
+    "created",
+    "resolved",
+    "open_at_end",
+]
+SHARE_METRICS: tuple[str, ...] = (
+    "on_time_share",
+    "first_contact_resolution",
+    "repeat_incident_rate",
+    "reopen_rate",
+)
+# editors flag a share bound outside [0, 1] (`min: 95`) before the loader does
+SHARE_BOUNDS_SCHEMA: dict[str, Any] = {
+    "if": {"properties": {"metric": {"enum": list(SHARE_METRICS)}}, "required": ["metric"]},
+    "then": {
+        "properties": {
+            "min": {"minimum": 0, "maximum": 1},
+            "max": {"minimum": 0, "maximum": 1},
+        }
+    },
+}
+DEFAULT_KINDS: dict[str, list[str]] = {
+    "incident": ["incident", "problem", "[System] Incident", "bug", "outage"],
+    "consultation": ["question", "consultation", "how-to", "request for information"],
+    "change": ["task", "service request", "change", "service_request", "[System] Service request"],
+    "improvement": ["feature request", "improvement", "new feature", "enhancement"],
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HolidaySource(Strict):
+    """Public holidays from the `holidays` package."""
+
+    country: str = Field(description="ISO 3166 country code, e.g. RU, US, DE")
+    subdiv: str | None = Field(None, description="Subdivision (state / province) code")
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, v: str) -> str:
+        import holidays
+
+        supported = holidays.list_supported_countries()
+        if v.upper() not in supported:
+            raise ValueError(f"unknown country {v!r}; see the `holidays` package's country codes")
+        return v.upper()
+
+
+def _valid_days(text: str) -> str:
+    parse_days(text)
+    return text
+
+
+def _valid_windows(text: str) -> str:
+    parse_windows(text)
+    return text
+
+
+# checked one by one, so that an error names its weekday key (`hours.mon`)
+WeekdayRange = Annotated[str, AfterValidator(_valid_days)]
+Windows = Annotated[str, AfterValidator(_valid_windows)]
+
+
+class BusinessCalendar(Strict):
+    """Working windows per weekday, holidays and transferred working days."""
+
+    hours: dict[WeekdayRange, Windows] = Field(
+        description='Weekday ranges to windows, e.g. {"mon-fri": "09:00-13:00,14:00-18:00"}; '
+        'a window that ends before it starts ("22:00-06:00") runs into the next day and belongs '
+        "to the day it starts (holidays included)"
+    )
+    holidays: HolidaySource | None = None
+    extra_holidays: list[dt.date] = Field(default_factory=list)
+    extra_workdays: list[dt.date] = Field(
+        default_factory=list, description="Weekend dates worked with Monday's windows"
+    )
+
+    def weekday_windows(self) -> dict[int, list[tuple[int, int]]]:
+        """Windows for each weekday (Monday = 0); later keys add to earlier ones."""
+        out: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
+        for days, windows in self.hours.items():
+            for d in parse_days(days):
+                out[d].extend(parse_windows(windows))
+        return out
+
+
+def _calendar_tag(value: Any) -> str:
+    return "calendar-hours" if isinstance(value, dict | BusinessCalendar) else "calendar-24x7"
+
+
+# tagged, so that a bad window is reported once, under its own key, not as "not 24x7" as well
+Calendar = Annotated[
+    Annotated[Literal["24x7"], Tag("calendar-24x7")]
+    | Annotated[BusinessCalendar, Tag("calendar-hours")],
+    Discriminator(_calendar_tag),
+]
+
+
+class ClockSpec(Strict):
+    pause_on: list[StatusClass] = Field(default_factory=list)
+    reopen: Literal["resume", "first"] = "resume"
+
+
+def _default_clocks() -> dict[str, ClockSpec]:
+    return {
+        "first_response": ClockSpec(),
+        "resolution": ClockSpec(pause_on=["waiting_customer", "waiting_third_party"]),
+    }
+
+
+class MatchRule(Strict):
+    """`match` keys are ticket fields, values the accepted raw values (trimmed, any case).
+
+    A ticket matches when every field matches; a list field (tags) matches when any of its
+    items is accepted.
+    """
+
+    match: dict[str, list[str] | str] = Field(default_factory=dict)
+
+    @field_validator("match")
+    @classmethod
+    def _known_fields(cls, v: dict[str, list[str] | str]) -> dict[str, list[str] | str]:
+        for key in v:
+            if key not in TICKET_COLUMNS:
+                raise ValueError(
+                    f"unknown ticket field {key!r}; allowed: {', '.join(TICKET_COLUMNS)}"
+                )
+        return v
+
+    def match_values(self) -> dict[str, list[str]]:
+        return {
+            k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in self.match.items()
+        }
+
+
+class TargetRule(MatchRule):
+    """First matching rule wins; a rule without a target for a clock leaves it untargeted."""
+
+    calendar: str
+    first_response: Duration | None = None
+    resolution: Duration | None = None
+    resolution_due_from_source: bool = Field(
+        False,
+        description="Use each ticket's recorded due_at as its resolution target (working time "
+        "from creation to due_at); tickets without due_at get no resolution clock",
+    )
+
+    def targets_clock(self, clock: str) -> bool:
+        """Whether the rule gives tickets a target for `clock`."""
+        if clock == "resolution" and self.resolution_due_from_source:
+            return True
+        return getattr(self, clock, None) is not None
+
+
+class ExcludeRule(MatchRule):
+    """Tickets matching this rule are not judged at all (counted and listed as excluded)."""
+
+    @field_validator("match")
+    @classmethod
+    def _not_everything(cls, v: dict[str, list[str] | str]) -> dict[str, list[str] | str]:
+        if not v:
+            raise ValueError("an exclude rule needs at least one field, e.g. {tags: [spam]}")
+        return v
+
+
+class RepeatIncidents(Strict):
+    key: list[str] = Field(default_factory=lambda: ["organization", "category"])
+    window: Duration = Field(30 * 86400, json_schema_extra={"default": "30d"})
+
+
+class FirstContactResolution(Strict):
+    max_agent_replies: int = Field(1, ge=0)
+    exclude_reopened: bool = True
+
+
+class Threshold(Strict):
+    """A bound on a metric; shares are fractions in [0, 1], counts are counts."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SHARE_BOUNDS_SCHEMA)
+
+    metric: MetricName
+    min: float | None = None
+    max: float | None = None
+    clock: ClockName | None = None
+    priority: str | None = None
+    kind: str | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("a threshold needs `min` or `max`")
+        return self
+
+    @property
+    def label(self) -> str:
+        parts = [self.metric]
+        for name in ("clock", "priority", "kind"):
+            if getattr(self, name) is not None:
+                parts.append(f"{name}={getattr(self, name)}")
+        return " ".join(parts)
+
+
+class Policy(Strict):
+    """An SLA contract: calendars, clocks, targets, metric options and thresholds."""
+
+    version: Literal[1] = 1
+    name: str = "SLA policy"
+    timezone: str = "UTC"
+    calendars: dict[str, Calendar] = Field(default_factory=lambda: {"always": "24x7"})
+    kinds: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_KINDS))
+    exclude: list[ExcludeRule] = Field(
+        default_factory=list, description="Tickets not judged at all: any matching rule excludes"
+    )
+    clocks: dict[ClockName, ClockSpec] = Field(default_factory=_default_clocks)
+    target_priority: Literal["last", "at_start"] = Field(
+        "last", description="Look targets up by the last known priority or the one at creation"
+    )
+    targets: list[TargetRule] = Field(default_factory=list)
+    repeat_incidents: RepeatIncidents = Field(default_factory=RepeatIncidents)
+    first_contact_resolution: FirstContactResolution = Field(default_factory=FirstContactResolution)
+    trend_periods: int = Field(4, ge=0, le=52)
+    critical_priorities: list[str] = Field(
+        default_factory=lambda: ["urgent", "critical", "P1", "highest", "blocker", "1 - Critical"],
+        description="Priorities whose incidents the report lists one by one",
+    )
+    thresholds: list[Threshold] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown IANA timezone {v!r} (examples: UTC, Europe/Moscow)"
+            ) from None
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Policy:
+        for i, rule in enumerate(self.targets):
+            if rule.calendar not in self.calendars:
+                raise ValueError(
+                    f"targets.{i}.calendar: unknown calendar {rule.calendar!r}; "
+                    f"defined: {', '.join(self.calendars)}"
+                )
+        for key in self.repeat_incidents.key:
+            if key not in TICKET_COLUMNS:
+                raise ValueError(f"repeat_incidents.key: unknown ticket field {key!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _shares(self) -> Policy:
+        problems = []
+        for i, th in enumerate(self.thresholds):
+            if th.metric not in SHARE_METRICS:
+                continue
+            for bound in ("min", "max"):
+                value = getattr(th, bound)
+                if value is not None and not 0 <= value <= 1:
+                    pct = value / 100 if 1 < value <= 100 else 0.95
+                    problems.append(
+                        f"thresholds.{i}.{bound}: {th.metric} is a share, a fraction in [0, 1]: "
+                        f"write e.g. {pct:g} for {pct * 100:g}% (got {value:g})"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def clock(self, name: str) -> ClockSpec:
+        return self.clocks.get(name, _default_clocks()[name])  # type: ignore[index]
+
+
+def _format_error(err: dict[str, Any]) -> str:
+    hidden = ("function-", "literal[", "calendar-")
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(hidden))
+    msg = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    return f"{loc}: {msg}{shown}" if loc else msg
+
+
+def parse_policy(data: Any, path: str = "<policy>") -> Policy:
+    """Validate already-loaded YAML data as a Policy; errors name the key path and bad value."""
+    if not isinstance(data, dict):
+        raise PolicyError(path, ["<top>: the policy must be a mapping of keys to values"])
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        seen, messages = set(), []
+        for err in exc.errors():
+            for text in _format_error(err).splitlines():  # a policy check may report several
+                if text in seen:
+                    continue
+                seen.add(text)
+                messages.append(text)
+        raise PolicyError(path, messages) from exc
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy YAML file (safe loader only)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"policy file not found: {p}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read policy file {p}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(str(p), [f"not valid YAML: {exc}"]) from None
+    return parse_policy(data, str(p))
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """JSON Schema of the policy file, for editors."""
+    schema = Policy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "slametrics SLA policy"
+    return schema
+
+
+assert set(STATUS_CLASSES) == set(StatusClass.__args__)  # type: ignore[attr-defined]
