@@ -52,6 +52,64 @@ def finalize_with_codes(
     ticket's code its row in the tickets ordered by id. `links` (`link_events`), when the caller
     has them, are for `tickets` with a default index.
     """
+    tickets, events = _stamped(tickets, events, source=source, fidelity=fidelity)
+    events, code, uniques, pos = _with_created_events(tickets, events, source, links)
+    n_codes = len(uniques)
+    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
+    # codes, not Python strings: these columns have one row per event
+    ev_code = codes_in(events["event"], ("agent_reply",))
+    cls_code = codes_in(events["status_class"], STATUS_CLASSES)
+
+    replies = (ev_code == 0) & events["public"].to_numpy(dtype=bool)
+    # a reply stamped before its ticket's creation is ignored (and reported by the import)
+    created_us = to_us(tickets["created_at"])
+    created_of_code = np.full(n_codes, np.iinfo(np.int64).min, dtype=np.int64)
+    created_of_code[pos[pos >= 0]] = created_us[pos >= 0]
+    replies &= at >= created_of_code[code]
+
+    summaries = _Summaries(events, code, at, cls_code, replies, n_codes)
+    # each worked out only when the tickets lack some of its values
+    derived = {
+        "updated_at": lambda: summaries.last_at(None),
+        "first_response_at": summaries.first_reply,
+        "agent_replies": lambda: np.bincount(code[replies], minlength=n_codes),
+        "reopens": lambda: _reopens(code, cls_code, summaries.status_rows, n_codes),
+        "status_class": lambda: summaries.final_cls,
+        "status": summaries.final_value,
+        "resolved_at": summaries.resolved_at,
+        "closed_at": lambda: summaries.last_at(cls_code == STATUS_CLASSES.index("closed")),
+    }
+    # what the source can tell (DESIGN §3): a reply count only where it carries replies, a
+    # reopen count only where it carries status history; otherwise they stay empty (unknown)
+    carries_replies = bool((ev_code == 0).any()) or any(
+        col in tickets and tickets[col].notna().any()
+        for col in ("agent_replies", "first_response_at")
+    )
+    if not carries_replies:
+        del derived["agent_replies"]
+    _fill_summaries(tickets, derived, pos)
+    codes = None
+    found = pos >= 0
+    if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
+        not_customer = codes_in(events["actor"], ("customer",)) != 0
+        prio, prio_names = priority_codes(events)
+        codes = EventCodes(
+            tix=code,
+            at=at,
+            seq=events["seq"].to_numpy(),
+            cls=cls_code.astype(np.int8),
+            reply=replies & not_customer,
+            prio=prio,
+            prio_names=prio_names,
+        )
+    return tickets, events, codes
+
+
+def _stamped(
+    tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shallow copies with the source and fidelity set, and the event columns a source may
+    omit filled: the class an event type implies, replies public, actors by event type."""
     tickets = tickets.copy(deep=False)  # copy-on-write: our column changes stay ours
     events = events.copy(deep=False)
     tickets["source"] = source
@@ -76,7 +134,14 @@ def finalize_with_codes(
         {"agent_reply": "agent", "customer_reply": "customer"},
         default="system",
     )
+    return tickets, events
 
+
+def _with_created_events(
+    tickets: pd.DataFrame, events: pd.DataFrame, source: str, links: TicketLinks | None
+) -> tuple[pd.DataFrame, np.ndarray, pd.Index, np.ndarray]:
+    """(events, code, uniques, pos): the events sorted, with a created event added for each
+    ticket that lacks one; `code` per event and `pos` per ticket index the sorted `uniques`."""
     # which tickets lack a created event: through ticket codes, which the sort needs anyway
     if links is not None:
         code, uniques, pos = links.code, links.uniques, links.pos
@@ -105,16 +170,29 @@ def finalize_with_codes(
         pos = index_in(tickets["ticket_id"], uniques)
     else:
         events, code, uniques = sorted_events(events, code, uniques, ~is_created)
-    n_codes = len(uniques)
-    at = events["at"].to_numpy("datetime64[us]").view(np.int64)
-    # codes, not Python strings: these columns have one row per event
-    ev_code = codes_in(events["event"], ("agent_reply",))
-    cls_code = codes_in(events["status_class"], STATUS_CLASSES)
-    cls_names = np.array([*STATUS_CLASSES, None], dtype=object)  # code -1 -> None
+    return events, code, uniques, pos
 
-    def last_at(mask: np.ndarray | None) -> np.ndarray:
+
+class _Summaries:
+    """Per-ticket summaries derived from sorted events, by ticket code; each worked out (and
+    the status rows they share) only when asked for."""
+
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        code: np.ndarray,
+        at: np.ndarray,
+        cls_code: np.ndarray,
+        replies: np.ndarray,
+        n_codes: int,
+    ) -> None:
+        self.events, self.code, self.at = events, code, at
+        self.cls_code, self.replies, self.n_codes = cls_code, replies, n_codes
+
+    def last_at(self, mask: np.ndarray | None) -> np.ndarray:
         """Per code, the time of its last event in `mask` (None: of all its events)."""
-        out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+        code, at = self.code, self.at
+        out = np.full(self.n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
         if mask is None:
             pick = group_last(code)
         else:
@@ -123,69 +201,50 @@ def finalize_with_codes(
         out[code[pick]] = at[pick].view("datetime64[us]")
         return out
 
-    replies = (ev_code == 0) & events["public"].to_numpy(dtype=bool)
-    # a reply stamped before its ticket's creation is ignored (and reported by the import)
-    created_us = to_us(tickets["created_at"])
-    created_of_code = np.full(n_codes, np.iinfo(np.int64).min, dtype=np.int64)
-    created_of_code[pos[pos >= 0]] = created_us[pos >= 0]
-    replies &= at >= created_of_code[code]
-
-    def first_reply() -> np.ndarray:
-        reply_rows = np.flatnonzero(replies)
-        out = np.full(n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
+    def first_reply(self) -> np.ndarray:
+        code, at = self.code, self.at
+        reply_rows = np.flatnonzero(self.replies)
+        out = np.full(self.n_codes, np.datetime64("NaT"), dtype="datetime64[us]")
         pick = reply_rows[group_first(code[reply_rows])]
         out[code[pick]] = at[pick].view("datetime64[us]")
         return out
 
-    @functools.cache
-    def status_rows() -> np.ndarray:
-        return np.flatnonzero(cls_code >= 0)
+    @functools.cached_property
+    def status_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.cls_code >= 0)
 
-    @functools.cache
-    def last_status() -> np.ndarray:
-        rows = status_rows()
-        return rows[group_last(code[rows])]
+    @functools.cached_property
+    def last_status(self) -> np.ndarray:
+        rows = self.status_rows
+        return rows[group_last(self.code[rows])]
 
-    @functools.cache
-    def final_cls() -> np.ndarray:
-        out = np.full(n_codes, None, dtype=object)
-        out[code[last_status()]] = cls_names[cls_code[last_status()]]
+    @functools.cached_property
+    def final_cls(self) -> np.ndarray:
+        cls_names = np.array([*STATUS_CLASSES, None], dtype=object)  # code -1 -> None
+        out = np.full(self.n_codes, None, dtype=object)
+        out[self.code[self.last_status]] = cls_names[self.cls_code[self.last_status]]
         return out
 
-    def final_value() -> np.ndarray:
-        out = np.full(n_codes, None, dtype=object)
+    def final_value(self) -> np.ndarray:
+        events, last_status = self.events, self.last_status
+        out = np.full(self.n_codes, None, dtype=object)
         values = categories_of(events["value"])  # as codes: the column is not decoded
         if values is not None:
             names = np.array([*values[1], None], dtype=object)
-            out[code[last_status()]] = names[values[0][last_status()]]
+            out[self.code[last_status]] = names[values[0][last_status]]
         else:
-            out[code[last_status()]] = events["value"].take(last_status()).to_numpy(dtype=object)
+            out[self.code[last_status]] = events["value"].take(last_status).to_numpy(dtype=object)
         return out
 
-    def resolved_at() -> np.ndarray:
-        out = last_at(cls_code == STATUS_CLASSES.index("resolved"))
-        out[~np.isin(final_cls(), ["resolved", "closed"])] = np.datetime64("NaT")
+    def resolved_at(self) -> np.ndarray:
+        out = self.last_at(self.cls_code == STATUS_CLASSES.index("resolved"))
+        out[~np.isin(self.final_cls, ["resolved", "closed"])] = np.datetime64("NaT")
         return out
 
-    # each worked out only when the tickets lack some of its values
-    derived = {
-        "updated_at": lambda: last_at(None),
-        "first_response_at": first_reply,
-        "agent_replies": lambda: np.bincount(code[replies], minlength=n_codes),
-        "reopens": lambda: _reopens(code, cls_code, status_rows(), n_codes),
-        "status_class": final_cls,
-        "status": final_value,
-        "resolved_at": resolved_at,
-        "closed_at": lambda: last_at(cls_code == STATUS_CLASSES.index("closed")),
-    }
-    # what the source can tell (DESIGN §3): a reply count only where it carries replies, a
-    # reopen count only where it carries status history; otherwise they stay empty (unknown)
-    carries_replies = bool((ev_code == 0).any()) or any(
-        col in tickets and tickets[col].notna().any()
-        for col in ("agent_replies", "first_response_at")
-    )
-    if not carries_replies:
-        del derived["agent_replies"]
+
+def _fill_summaries(tickets: pd.DataFrame, derived: dict, pos: np.ndarray) -> None:
+    """Fill the tickets' empty summary cells (in place) from `derived` (column -> per-code
+    values); a snapshot ticket's reopen count stays what its source gave."""
     given_reopens = tickets["reopens"].notna() if "reopens" in tickets else None
     found = pos >= 0
     ticket_code = np.where(found, pos, 0)
@@ -208,20 +267,6 @@ def finalize_with_codes(
     tickets["reopens"] = tickets["reopens"].where(keep)
     if "agent_replies" not in tickets:
         tickets["agent_replies"] = pd.Series(pd.NA, index=tickets.index, dtype="Int64")
-    codes = None
-    if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
-        not_customer = codes_in(events["actor"], ("customer",)) != 0
-        prio, prio_names = priority_codes(events)
-        codes = EventCodes(
-            tix=code,
-            at=at,
-            seq=events["seq"].to_numpy(),
-            cls=cls_code.astype(np.int8),
-            reply=replies & not_customer,
-            prio=prio,
-            prio_names=prio_names,
-        )
-    return tickets, events, codes
 
 
 def _reopens(code: np.ndarray, cls_code: np.ndarray, status_rows: np.ndarray, n: int) -> np.ndarray:

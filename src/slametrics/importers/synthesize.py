@@ -15,32 +15,12 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
     "waiting on customer" is known. Pauses before that cannot be reconstructed.
     """
     t = tickets
-    parts = [
-        pd.DataFrame(
-            {
-                "ticket_id": t["ticket_id"],
-                "at": t["created_at"],
-                "event": "created",
-                "value": "new",
-                "status_class": "new",
-                "actor": "system",
-                "public": False,
-            }
-        )
-    ]
+    parts = [_events(t["ticket_id"], t["created_at"], "created", "new", "new", "system", False)]
     if "first_response_at" in t:
         fr = t[t["first_response_at"].notna()]
         parts.append(
-            pd.DataFrame(
-                {
-                    "ticket_id": fr["ticket_id"],
-                    "at": fr["first_response_at"],
-                    "event": "agent_reply",
-                    "value": None,
-                    "status_class": None,
-                    "actor": "agent",
-                    "public": True,
-                }
+            _events(
+                fr["ticket_id"], fr["first_response_at"], "agent_reply", None, None, "agent", True
             )
         )
     done = (
@@ -52,52 +32,51 @@ def snapshot_events(tickets: pd.DataFrame) -> pd.DataFrame:
     ):
         if col in t:
             sel = t[t[col].notna()]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "ticket_id": sel["ticket_id"],
-                        "at": sel[col],
-                        "event": event,
-                        "value": cls,
-                        "status_class": cls,
-                        "actor": "agent",
-                        "public": False,
-                    }
-                )
-            )
+            parts.append(_events(sel["ticket_id"], sel[col], event, cls, cls, "agent", False))
     if "status_class" in t:
         canceled = t[(t["status_class"] == "canceled")]
         last_known = _last_known(canceled)
         parts.append(
-            pd.DataFrame(
-                {
-                    "ticket_id": canceled["ticket_id"],
-                    "at": last_known,
-                    "event": "status",
-                    "value": canceled.get("status"),
-                    "status_class": "canceled",
-                    "actor": "system",
-                    "public": False,
-                }
+            _events(
+                canceled["ticket_id"],
+                last_known,
+                "status",
+                canceled.get("status"),
+                "canceled",
+                "system",
+                False,
             )
         )
         current = t[~done & t["status_class"].notna()]
         parts.append(
-            pd.DataFrame(
-                {
-                    "ticket_id": current["ticket_id"],
-                    "at": _last_known(current),
-                    "event": "status",
-                    "value": current.get("status"),
-                    "status_class": current["status_class"],
-                    "actor": "system",
-                    "public": False,
-                }
+            _events(
+                current["ticket_id"],
+                _last_known(current),
+                "status",
+                current.get("status"),
+                current["status_class"],
+                "system",
+                False,
             )
         )
     non_empty = [p for p in parts if len(p)] or parts[:1]
     events = pd.concat(non_empty, ignore_index=True)
     return events[events["at"].notna()]
+
+
+def _events(ticket_id, at, event, value, status_class, actor, public) -> pd.DataFrame:
+    """One synthesized event per ticket row: columns are Series over the tickets or scalars."""
+    return pd.DataFrame(
+        {
+            "ticket_id": ticket_id,
+            "at": at,
+            "event": event,
+            "value": value,
+            "status_class": status_class,
+            "actor": actor,
+            "public": public,
+        }
+    )
 
 
 def _last_known(t: pd.DataFrame) -> pd.Series:

@@ -33,6 +33,34 @@ def _codes(series: pd.Series | None, names: dict[int, str], index: pd.Index) -> 
     return named.fillna(raw.str.replace(r"\.0$", "", regex=True))
 
 
+# Keys read into canonical fields (or dropped): the others are kept in `extra`.
+USED_KEYS = {
+    "id",
+    "subject",
+    "type",
+    "group_id",
+    "responder_id",
+    "company_id",
+    "product_id",
+    "requester.name",
+    "requester.email",
+    "requester_id",
+    "company.name",
+    "status",
+    "priority",
+    "source",
+    "created_at",
+    "updated_at",
+    "due_by",
+    "stats.first_responded_at",
+    "stats.resolved_at",
+    "stats.closed_at",
+    "_line",
+    "description",
+    "description_text",
+}
+
+
 def read_api_json(
     f: InputFile, tz: str, overrides: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, ProblemReport]:
@@ -57,6 +85,48 @@ def read_api_json(
     out = pd.DataFrame({"_line": df["_line"]}, index=df.index)
     strings = df.drop(columns=[c for c in ("tags", "conversations") if c in df]).astype("string")
     strings["_line"] = df["_line"]
+    _text_columns(out, df, strings)
+    ts, probs = _timestamps(strings, df.index, f.name, tz)
+    problems += probs
+    out["created_at"] = ts["created_at"]
+    out["updated_at"] = ts["updated_at"]
+    out["due_at"] = ts["due_by"]
+    out["first_response_at"] = ts["stats.first_responded_at"]
+    out["resolved_at"] = ts["stats.resolved_at"]
+    out["closed_at"] = ts["stats.closed_at"]
+    out["status_class"], probs = map_status_classes(
+        out["status"],
+        strings,
+        column="status",
+        file=f.name,
+        overrides={**STATUS_CLASSES, **overrides},
+    )
+    problems += probs
+    _vendor_verdicts(out, ts["fr_due_by"])
+    # The current status began at status_updated_at (or pending_since), which places it better
+    # than updated_at (any later edit), where snapshot_events would put it.
+    since = ts["stats.status_updated_at"].fillna(ts["stats.pending_since"])
+    out["_status_since"] = since.where(~out["status_class"].isin(DONE_CLASSES))
+    # reopened_at proves at least one reopen (a lower bound: the count is not in the API), but
+    # not when the earlier resolution happened, so no reopened event is synthesized
+    if any(c.startswith("stats.") for c in df.columns):
+        out["reopens"] = ts["stats.reopened_at"].notna().astype(int)
+    if "tags" in df:
+        tags = df["tags"].explode()
+        tags = tags[tags.notna()].astype(str)
+        out["tags"] = tags.groupby(level=0).agg(list).reindex(df.index)
+    rest = [c for c in strings.columns if c not in USED_KEYS]
+    out["extra"] = extra_map(strings[rest].apply(clean_strings))
+    replies = _conversations(df, out, tz, f.name, problems)
+    cols = {"ticket_id": "id", "created_at": "created_at", "resolved_at": "stats.resolved_at"}
+    out, rep = reject_unusable(out, strings, cols, f.name, problems)
+    rep.rows_read = rows_read
+    rep.rows_rejected += malformed
+    return out, replies, rep
+
+
+def _text_columns(out: pd.DataFrame, df: pd.DataFrame, strings: pd.DataFrame) -> None:
+    """Ids and text fields as columns of `out`: enumeration codes named, `35.0` read as `35`."""
     out["ticket_id"] = clean_strings(strings["id"]).str.replace(r"\.0$", "", regex=True)
     for field, key in (
         ("subject", "subject"),
@@ -78,6 +148,13 @@ def read_api_json(
     out["status"] = _codes(df.get("status"), API_STATUS, df.index)
     out["priority"] = _codes(df.get("priority"), API_PRIORITY, df.index)
     out["channel"] = _codes(df.get("source"), API_SOURCE, df.index)
+
+
+def _timestamps(
+    strings: pd.DataFrame, index: pd.Index, file: str, tz: str
+) -> tuple[dict[str, pd.Series], list[Problem]]:
+    """The API's timestamps by key (NaT for keys the export lacks), and their problems."""
+    problems: list[Problem] = []
     ts = {}
     for key in (
         "created_at",
@@ -92,79 +169,23 @@ def read_api_json(
         "stats.status_updated_at",
     ):
         if key in strings:
-            ts[key], probs = parse_timestamps(strings, key, file=f.name, tz=tz)
+            ts[key], probs = parse_timestamps(strings, key, file=file, tz=tz)
             problems += probs
         else:
-            ts[key] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
-    out["created_at"] = ts["created_at"]
-    out["updated_at"] = ts["updated_at"]
-    out["due_at"] = ts["due_by"]
-    out["first_response_at"] = ts["stats.first_responded_at"]
-    out["resolved_at"] = ts["stats.resolved_at"]
-    out["closed_at"] = ts["stats.closed_at"]
-    out["status_class"], probs = map_status_classes(
-        out["status"],
-        strings,
-        column="status",
-        file=f.name,
-        overrides={**STATUS_CLASSES, **overrides},
-    )
-    problems += probs
-    # The vendor's verdicts, computed as Freshdesk's own export does: resolved_at < due_by and
-    # first response < fr_due_by, blank while unresolved / unanswered.
+            ts[key] = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
+    return ts, problems
+
+
+def _vendor_verdicts(out: pd.DataFrame, fr_due: pd.Series) -> None:
+    """The vendor's verdicts as columns of `out`, computed as Freshdesk's own export does:
+    resolved_at < due_by and first response < fr_due_by, blank while unresolved / unanswered."""
     fr, res = out["first_response_at"], out["resolved_at"]
-    fr_due = ts["fr_due_by"]
     out["vendor_first_response_met"] = pd.Series(
         (fr < fr_due).where(fr.notna() & fr_due.notna()), dtype="boolean"
     )
     out["vendor_resolution_met"] = pd.Series(
         (res < out["due_at"]).where(res.notna() & out["due_at"].notna()), dtype="boolean"
     )
-    # The current status began at status_updated_at (or pending_since), which places it better
-    # than updated_at (any later edit), where snapshot_events would put it.
-    since = ts["stats.status_updated_at"].fillna(ts["stats.pending_since"])
-    out["_status_since"] = since.where(~out["status_class"].isin(DONE_CLASSES))
-    # reopened_at proves at least one reopen (a lower bound: the count is not in the API), but
-    # not when the earlier resolution happened, so no reopened event is synthesized
-    if any(c.startswith("stats.") for c in df.columns):
-        out["reopens"] = ts["stats.reopened_at"].notna().astype(int)
-    if "tags" in df:
-        tags = df["tags"].explode()
-        tags = tags[tags.notna()].astype(str)
-        out["tags"] = tags.groupby(level=0).agg(list).reindex(df.index)
-    used = {
-        "id",
-        "subject",
-        "type",
-        "group_id",
-        "responder_id",
-        "company_id",
-        "product_id",
-        "requester.name",
-        "requester.email",
-        "requester_id",
-        "company.name",
-        "status",
-        "priority",
-        "source",
-        "created_at",
-        "updated_at",
-        "due_by",
-        "stats.first_responded_at",
-        "stats.resolved_at",
-        "stats.closed_at",
-        "_line",
-        "description",
-        "description_text",
-    }
-    rest = [c for c in strings.columns if c not in used]
-    out["extra"] = extra_map(strings[rest].apply(clean_strings))
-    replies = _conversations(df, out, tz, f.name, problems)
-    cols = {"ticket_id": "id", "created_at": "created_at", "resolved_at": "stats.resolved_at"}
-    out, rep = reject_unusable(out, strings, cols, f.name, problems)
-    rep.rows_read = rows_read
-    rep.rows_rejected += malformed
-    return out, replies, rep
 
 
 def _record_lines(f: InputFile, n: int, bad_lines: set[int | None]) -> np.ndarray:

@@ -48,25 +48,7 @@ def read_csv_export(
     )
     problems: list[Problem] = list(table.problems)
     out = pd.DataFrame({"_line": df["_line"]}, index=df.index)
-    for field in (
-        "ticket_id",
-        "subject",
-        "status",
-        "priority",
-        "channel",
-        "type",
-        "assignee",
-        "group",
-        "organization",
-        "service",
-        "category",
-    ):
-        if field in cols:
-            out[field] = clean_strings(df[cols[field]])
-    for field in ("requester_name", "requester_email"):  # the name, else the address
-        if field in cols:
-            val = clean_strings(df[cols[field]])
-            out["requester"] = out["requester"].fillna(val) if "requester" in out else val
+    _text_columns(out, df, cols)
     # English exports write ISO dates; localized ones may use the locale's day-first dates
     localized = norm_header(cols["ticket_id"]) != "ticket id"
     for field in (
@@ -93,15 +75,8 @@ def read_csv_export(
     if "time_tracked" in cols:
         out["time_spent_s"], probs = parse_durations(df, cols["time_tracked"], file=f.name)
         problems += probs
-    derived = pd.DataFrame(index=df.index)
-    for field, key in (
-        ("first_response_business", "first_response_business_s"),
-        ("resolution_business", "resolution_business_s"),
-    ):
-        if field in cols:
-            secs, probs = parse_durations(df, cols[field], file=f.name)
-            problems += probs
-            derived[key] = secs.round().astype("Int64").astype("string")
+    derived, probs = _business_hours(df, cols, f.name)
+    problems += probs
     if "status" in out:
         out["status_class"], probs = map_status_classes(
             out["status"],
@@ -123,3 +98,43 @@ def read_csv_export(
     rep.rows_read = table.rows_read
     rep.rows_rejected += table.rows_read - len(df)
     return out, rep
+
+
+def _text_columns(out: pd.DataFrame, df: pd.DataFrame, cols: dict[str, str]) -> None:
+    """The text fields as columns of `out`; the requester by name, else by address."""
+    for field in (
+        "ticket_id",
+        "subject",
+        "status",
+        "priority",
+        "channel",
+        "type",
+        "assignee",
+        "group",
+        "organization",
+        "service",
+        "category",
+    ):
+        if field in cols:
+            out[field] = clean_strings(df[cols[field]])
+    for field in ("requester_name", "requester_email"):  # the name, else the address
+        if field in cols:
+            val = clean_strings(df[cols[field]])
+            out["requester"] = out["requester"].fillna(val) if "requester" in out else val
+
+
+def _business_hours(
+    df: pd.DataFrame, cols: dict[str, str], file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Freshdesk's business-hours response and resolution times, as seconds for `extra`."""
+    problems: list[Problem] = []
+    derived = pd.DataFrame(index=df.index)
+    for field, key in (
+        ("first_response_business", "first_response_business_s"),
+        ("resolution_business", "resolution_business_s"),
+    ):
+        if field in cols:
+            secs, probs = parse_durations(df, cols[field], file=file)
+            problems += probs
+            derived[key] = secs.round().astype("Int64").astype("string")
+    return derived, problems

@@ -60,24 +60,8 @@ def _clean_events(
     if "public" in coded:
         public, probs = _event_booleans(coded["public"], lines, file)
         problems += probs
-    status_like = _lookup(ev_codes, [e in STATUS_EVENTS for e in ev_names])
-    cls_codes, cls_names, probs = _status_classes(coded.get("value"), status_like, lines, file, n)
+    cls_codes, cls_names, probs = _event_classes(coded, lines, file, n)
     problems += probs
-    # a class or actor outside the schema's is a warning and left empty (derived instead)
-    for field, allowed in (("status_class", STATUS_CLASSES), ("actor", ACTORS)):
-        if field in coded:
-            *coded[field], probs = _allowed_only(*coded[field], allowed, field, lines, file)
-            problems += probs
-    if "status_class" in coded:  # a class the file states wins over one derived from the value
-        sc_codes, sc_names = coded["status_class"]
-        to_cls = np.array([cls_names.index(c) for c in sc_names] + [-1], dtype=np.int64)
-        cls_codes = np.where(sc_codes >= 0, to_cls[sc_codes], cls_codes)
-    # the class an event type implies (created -> new ...) where the value gave none
-    implied = [
-        cls_names.index(IMPLIED_CLASSES[e]) if e in IMPLIED_CLASSES else -1 for e in ev_names
-    ]
-    implied_codes = np.array([*implied, -1], dtype=np.int64)[ev_codes]
-    cls_codes = np.where(cls_codes >= 0, cls_codes, implied_codes)
     bad_event = _lookup(ev_codes, [e not in EVENT_TYPES for e in ev_names])
     problems += _row_problems(
         bad_event,
@@ -122,6 +106,35 @@ def _clean_events(
     return out, ProblemReport(
         rows_imported=len(keep), rows_rejected=int(reject.sum()), problems=problems
     )
+
+
+def _event_classes(
+    coded: dict, lines: np.ndarray, file: str, n: int
+) -> tuple[np.ndarray, list[str], list[Problem]]:
+    """(codes, names, problems): each event's status class, from the class the file states,
+    else its value (status-like events), else the class its type implies. A class or actor
+    outside the schema's is made missing in `coded` (in place), with a warning."""
+    ev_codes, ev_names = coded["event"]
+    problems: list[Problem] = []
+    status_like = _lookup(ev_codes, [e in STATUS_EVENTS for e in ev_names])
+    cls_codes, cls_names, probs = _status_classes(coded.get("value"), status_like, lines, file, n)
+    problems += probs
+    # a class or actor outside the schema's is a warning and left empty (derived instead)
+    for field, allowed in (("status_class", STATUS_CLASSES), ("actor", ACTORS)):
+        if field in coded:
+            *coded[field], probs = _allowed_only(*coded[field], allowed, field, lines, file)
+            problems += probs
+    if "status_class" in coded:  # a class the file states wins over one derived from the value
+        sc_codes, sc_names = coded["status_class"]
+        to_cls = np.array([cls_names.index(c) for c in sc_names] + [-1], dtype=np.int64)
+        cls_codes = np.where(sc_codes >= 0, to_cls[sc_codes], cls_codes)
+    # the class an event type implies (created -> new ...) where the value gave none
+    implied = [
+        cls_names.index(IMPLIED_CLASSES[e]) if e in IMPLIED_CLASSES else -1 for e in ev_names
+    ]
+    implied_codes = np.array([*implied, -1], dtype=np.int64)[ev_codes]
+    cls_codes = np.where(cls_codes >= 0, cls_codes, implied_codes)
+    return cls_codes, cls_names, problems
 
 
 def _lookup(codes: np.ndarray, flags: list[bool]) -> np.ndarray:

@@ -60,6 +60,34 @@ def read_tickets(
     for req in ("ticket_id", "created_at"):
         if not cols.get(req):
             raise UserError(f"{file}: missing required column for {req!r}")
+    renamed = _renamed(df, cols, mapping)
+    problems += _parsed_columns(out, renamed, cols, file, mapping, tz, nulls)
+    if "status" in out:
+        out["status_class"], probs = map_status_classes(
+            out["status"],
+            out,
+            column="status",
+            file=file,
+            overrides=mapping.statuses if mapping else None,
+        )
+        problems += source_columns(probs, cols)
+    if "tags" in renamed:
+        out["tags"] = clean_strings(renamed["tags"], nulls).str.split(r"[,\s]+", regex=True)
+    mapped_cols = {c for c in cols.values() if c}
+    extra_cols = [c for c in table.columns if c not in mapped_cols]
+    if extra_cols and mapping is not None:
+        out["extra"] = extra_map(df[extra_cols])
+    reject, probs = _unusable(out, renamed, cols, file, nulls)
+    problems += probs
+    kept = out[~reject] if reject.any() else out
+    rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()), problems=problems)
+    return kept, rep
+
+
+def _renamed(
+    df: pd.DataFrame, cols: dict[str, str | None], mapping: ColumnMapping | None
+) -> pd.DataFrame:
+    """The mapped columns under their canonical names, with the mapping's value maps applied."""
     renamed = pd.DataFrame({f: df[c] for f, c in cols.items() if c}, index=df.index)
     renamed["_line"] = df["_line"]
     values = mapping.values if mapping else {}
@@ -74,6 +102,21 @@ def read_tickets(
                 if field in BOOL_FIELDS
                 else mapped.where(mapped.notna(), key)
             )
+    return renamed
+
+
+def _parsed_columns(
+    out: pd.DataFrame,
+    renamed: pd.DataFrame,
+    cols: dict[str, str | None],
+    file: str,
+    mapping: ColumnMapping | None,
+    tz: str,
+    nulls: tuple[str, ...],
+) -> list[Problem]:
+    """Text, timestamp, number and boolean fields parsed into `out` (in place); their problems
+    name the source columns."""
+    problems: list[Problem] = []
     fmt = mapping.timestamp_format if mapping else None
     dayfirst = mapping.dayfirst if mapping else False
     with ThreadPoolExecutor(max_workers=2) as pool:  # columns are independent; Arrow frees the GIL
@@ -107,23 +150,20 @@ def read_tickets(
         if field in renamed:
             out[field], probs = parse_booleans(renamed, field, file=file)
             problems += source_columns(probs, cols)
-    if "status" in out:
-        out["status_class"], probs = map_status_classes(
-            out["status"],
-            out,
-            column="status",
-            file=file,
-            overrides=mapping.statuses if mapping else None,
-        )
-        problems += source_columns(probs, cols)
-    if "tags" in renamed:
-        out["tags"] = clean_strings(renamed["tags"], nulls).str.split(r"[,\s]+", regex=True)
-    mapped_cols = {c for c in cols.values() if c}
-    extra_cols = [c for c in table.columns if c not in mapped_cols]
-    if extra_cols and mapping is not None:
-        out["extra"] = extra_map(df[extra_cols])
+    return problems
+
+
+def _unusable(
+    out: pd.DataFrame,
+    renamed: pd.DataFrame,
+    cols: dict[str, str | None],
+    file: str,
+    nulls: tuple[str, ...],
+) -> tuple[pd.Series, list[Problem]]:
+    """(rows to reject, problems): rows without an id or a creation time; a summary time before
+    creation is moved to creation (in place) with a warning."""
     missing_id = out["ticket_id"].isna()
-    problems += problems_from_mask(
+    problems = problems_from_mask(
         out,
         missing_id,
         code="missing-value",
@@ -159,6 +199,4 @@ def read_tickets(
             severity="warning",
         )
         out.loc[before, field] = out.loc[before, "created_at"]
-    kept = out[~reject] if reject.any() else out
-    rep = ProblemReport(rows_imported=len(kept), rows_rejected=int(reject.sum()), problems=problems)
-    return kept, rep
+    return reject, problems

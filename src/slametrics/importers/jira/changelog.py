@@ -25,6 +25,39 @@ def issue_events(
     report: ProblemReport,
 ) -> pd.DataFrame:
     """Comment events for every kept issue; changelog events for the issues that have one."""
+    parts = [_comment_events(file, recs, tickets, ok, tz, report)]
+    ch = _changes(file, recs, tickets, history, tz, report)
+    parts.append(_status_events(file, ch, tickets, history, cat_of, overrides, report))
+    other = ch[ch["field"].isin(["assignee", "priority"])]
+    parts.append(
+        pd.DataFrame(
+            {
+                "ticket_id": other["ticket_id"],
+                "at": other["at"],
+                "event": np.where(other["field"] == "priority", "priority", "assigned"),
+                "value": other["to"],
+                "status_class": None,
+                "actor": other["actor"],
+                "public": False,
+                "_order": other["_order"],
+            }
+        )
+    )
+    events = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
+    events = events[events["at"].notna()]
+    return events.sort_values(["ticket_id", "at", "_order"], kind="stable")
+
+
+def _comment_events(
+    file: str,
+    recs: list[dict],
+    tickets: pd.DataFrame,
+    ok: np.ndarray,
+    tz: str,
+    report: ProblemReport,
+) -> pd.DataFrame:
+    """Replies and notes from the comments of the kept issues (any author but the reporter is an
+    agent)."""
     ids = tickets["ticket_id"].to_numpy()
     line = tickets["_line"].to_numpy()
     comments = [
@@ -44,21 +77,33 @@ def issue_events(
     reporters = tickets["_reporter_id"].to_numpy(dtype=object, na_value=None)
     agent = cm["author"].to_numpy(dtype=object, na_value=None) != reporters[rows]
     public = cm["public"].astype("boolean").fillna(True).astype(bool).to_numpy()
-    parts = [
-        pd.DataFrame(
-            {
-                "ticket_id": ids[rows],
-                "at": at,
-                "event": np.where(public, np.where(agent, "agent_reply", "customer_reply"), "note"),
-                "value": None,
-                "status_class": None,
-                "actor": np.where(agent, "agent", "customer"),
-                "public": public,
-                "_order": -1,
-            }
-        )
-    ]
+    return pd.DataFrame(
+        {
+            "ticket_id": ids[rows],
+            "at": at,
+            "event": np.where(public, np.where(agent, "agent_reply", "customer_reply"), "note"),
+            "value": None,
+            "status_class": None,
+            "actor": np.where(agent, "agent", "customer"),
+            "public": public,
+            "_order": -1,
+        }
+    )
 
+
+def _changes(
+    file: str,
+    recs: list[dict],
+    tickets: pd.DataFrame,
+    history: np.ndarray,
+    tz: str,
+    report: ProblemReport,
+) -> pd.DataFrame:
+    """Status, assignee and priority changelog items of the issues with history, one row each
+    with its time, ticket and actor."""
+    ids = tickets["ticket_id"].to_numpy()
+    line = tickets["_line"].to_numpy()
+    reporters = tickets["_reporter_id"].to_numpy(dtype=object, na_value=None)
     changes = [
         (
             i,
@@ -100,7 +145,21 @@ def issue_events(
     # automation rules (Jira "app" users) act for the system, not for an agent
     actor = np.where(ch["account_type"].to_numpy() == "app", "system", actor)
     ch = ch.assign(ticket_id=ids[crow], actor=actor)
+    return ch
 
+
+def _status_events(
+    file: str,
+    ch: pd.DataFrame,
+    tickets: pd.DataFrame,
+    history: np.ndarray,
+    cat_of: pd.Series,
+    overrides: dict[str, str],
+    report: ProblemReport,
+) -> pd.DataFrame:
+    """Status events of the issues with history: the status at creation, then each change."""
+    ids = tickets["ticket_id"].to_numpy()
+    line = tickets["_line"].to_numpy()
     # the status at creation: where the first change came from, else the current status
     hist_rows = np.flatnonzero(history)
     st = ch[ch["field"] == "status"].sort_values(["_row", "at", "_order"], kind="stable")
@@ -145,35 +204,15 @@ def issue_events(
     )
     event = transition_events(st["ticket_id"], classes, prev_raw.where(st["from"].notna()))
     event = np.where(st["_init"].to_numpy(dtype=bool), "status", event)
-    parts.append(
-        pd.DataFrame(
-            {
-                "ticket_id": st["ticket_id"],
-                "at": st["at"],
-                "event": event,
-                "value": st["to"],
-                "status_class": classes,
-                "actor": st["actor"],
-                "public": False,
-                "_order": st["_order"],
-            }
-        )
+    return pd.DataFrame(
+        {
+            "ticket_id": st["ticket_id"],
+            "at": st["at"],
+            "event": event,
+            "value": st["to"],
+            "status_class": classes,
+            "actor": st["actor"],
+            "public": False,
+            "_order": st["_order"],
+        }
     )
-    other = ch[ch["field"].isin(["assignee", "priority"])]
-    parts.append(
-        pd.DataFrame(
-            {
-                "ticket_id": other["ticket_id"],
-                "at": other["at"],
-                "event": np.where(other["field"] == "priority", "priority", "assigned"),
-                "value": other["to"],
-                "status_class": None,
-                "actor": other["actor"],
-                "public": False,
-                "_order": other["_order"],
-            }
-        )
-    )
-    events = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
-    events = events[events["at"].notna()]
-    return events.sort_values(["ticket_id", "at", "_order"], kind="stable")

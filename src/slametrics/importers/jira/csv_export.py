@@ -92,6 +92,27 @@ def read_csv_export(
     problems += probs
     comments, probs = _csv_comments(df, table, out, f.name, tz)
     problems += probs
+    comments = _replies_from_comments(comments, out, custom)
+    problems += _sla_columns(df, out, custom, f.name)
+    used = set(cols.values()) | set(custom.get("used", ()))
+    rest = [c for c in table.columns if c not in used and c not in labels]
+    out["extra"] = extra_map(df[rest])
+    if "resolved_at" in cols:
+        problems += drop_resolved_before_created(out, f.name, cols["resolved_at"])
+    report.problems += problems
+    bad, probs = reject_missing(out, df, cols, f.name)
+    report.problems += probs
+    reject_rows(rejected, out, bad, f.name)
+    kept = out[~bad]
+    comments = comments[comments["ticket_id"].isin(kept["ticket_id"])]
+    return kept, comments
+
+
+def _replies_from_comments(
+    comments: pd.DataFrame, out: pd.DataFrame, custom: dict[str, Any]
+) -> pd.DataFrame:
+    """Comment events with internal ones made notes; the first response and the reply count
+    set on `out` (in place) from them, and the comment the summary already gives dropped."""
     if len(comments) and "first_date" in custom:
         # comments carry no visibility flag; an agent comment before JSM's own first-response
         # date (or on an issue without one) was internal
@@ -111,26 +132,24 @@ def read_csv_export(
         first = comments["ticket_id"].map(by_key["first_response_at"])
         same = (comments["event"] == "agent_reply") & (comments["at"] == first.dt.floor("min"))
         comments = comments[~same]
+    return comments
+
+
+def _sla_columns(
+    df: pd.DataFrame, out: pd.DataFrame, custom: dict[str, Any], file: str
+) -> list[Problem]:
+    """The vendor's verdicts from the SLA cells, set on `out` (in place); a positive cell on an
+    unfinished issue is no verdict yet."""
+    problems: list[Problem] = []
     done = out["status_class"].isin(DONE_CLASSES)
     for kind, col in custom.get("sla", {}).items():
-        verdict, probs = _csv_sla(df, col, f.name)
+        verdict, probs = _csv_sla(df, col, file)
         problems += probs
         answered = done | out["first_response_at"].notna() if "first_response_at" in out else done
         settled = answered if kind == "first" else done
         met = verdict.where(~verdict.fillna(False) | settled)
         out["vendor_first_response_met" if kind == "first" else "vendor_resolution_met"] = met
-    used = set(cols.values()) | set(custom.get("used", ()))
-    rest = [c for c in table.columns if c not in used and c not in labels]
-    out["extra"] = extra_map(df[rest])
-    if "resolved_at" in cols:
-        problems += drop_resolved_before_created(out, f.name, cols["resolved_at"])
-    report.problems += problems
-    bad, probs = reject_missing(out, df, cols, f.name)
-    report.problems += probs
-    reject_rows(rejected, out, bad, f.name)
-    kept = out[~bad]
-    comments = comments[comments["ticket_id"].isin(kept["ticket_id"])]
-    return kept, comments
+    return problems
 
 
 def _custom_columns(table: CsvTable) -> dict[str, Any]:

@@ -89,37 +89,8 @@ def _issues(
     ):
         out[dst], probs = parse_timestamps(raw, src, file=file, tz=tz)
         problems += probs
-    text = {
-        "subject": [x.get("summary") for x in fields],
-        "type": [json_path(x, "issuetype", "name") for x in fields],
-        "priority": [json_path(x, "priority", "name") for x in fields],
-        "status": [json_path(x, "status", "name") for x in fields],
-        "_category": [json_path(x, "status", "statusCategory", "key") for x in fields],
-        "requester": [display_name(x.get("reporter")) for x in fields],
-        "_reporter_id": [user_id(x.get("reporter")) for x in fields],
-        "assignee": [display_name(x.get("assignee")) for x in fields],
-        "service": [first_name(x.get("components")) for x in fields],
-    }
-    for col, values in text.items():
-        out[col] = text_series([json_text(v) for v in values])
-    out["tags"] = [
-        [str(t) for t in json_list(x.get("labels")) if isinstance(t, (str, int))] or None
-        for x in fields
-    ]
-    issue_names = [
-        {**names, **(r["names"] if isinstance(r.get("names"), dict) else {})} for r in recs
-    ]
-    custom = [custom_values(x, n) for x, n in zip(fields, issue_names, strict=True)]
-    for col in ("category", "organization"):
-        out[col] = text_series([json_text(c.get(col)) for c in custom])
-    out["csat"] = pd.to_numeric(
-        pd.Series([c.get("csat") for c in custom], dtype="object"), errors="coerce"
-    )
-    sla = sla_frame(custom, out.index)
-    for col in ("vendor_first_response_met", "vendor_resolution_met"):
-        out[col] = sla[col]
-    out["due_at"], probs = parse_timestamps(sla.assign(_line=lines), "due", file=file, tz=tz)
-    problems += _rename(probs, "due", "fields.<Time to resolution>.breachTime")
+    _text_fields(out, fields)
+    problems += _custom_fields(out, recs, fields, names, lines, file, tz)
     # a status's category from the issues that currently have it classes it in the changelog
     cat_of = (
         pd.DataFrame({"s": out["status"].str.lower(), "c": out["_category"]})
@@ -151,6 +122,54 @@ def _issues(
         file, recs, out, ok & has_log.to_numpy(), ok, cat_of, tz, overrides, report
     )
     return out[ok], events
+
+
+def _text_fields(out: pd.DataFrame, fields: list[dict]) -> None:
+    """The issues' text fields and labels, as columns of `out`."""
+    text = {
+        "subject": [x.get("summary") for x in fields],
+        "type": [json_path(x, "issuetype", "name") for x in fields],
+        "priority": [json_path(x, "priority", "name") for x in fields],
+        "status": [json_path(x, "status", "name") for x in fields],
+        "_category": [json_path(x, "status", "statusCategory", "key") for x in fields],
+        "requester": [display_name(x.get("reporter")) for x in fields],
+        "_reporter_id": [user_id(x.get("reporter")) for x in fields],
+        "assignee": [display_name(x.get("assignee")) for x in fields],
+        "service": [first_name(x.get("components")) for x in fields],
+    }
+    for col, values in text.items():
+        out[col] = text_series([json_text(v) for v in values])
+    out["tags"] = [
+        [str(t) for t in json_list(x.get("labels")) if isinstance(t, (str, int))] or None
+        for x in fields
+    ]
+
+
+def _custom_fields(
+    out: pd.DataFrame,
+    recs: list[dict],
+    fields: list[dict],
+    names: dict[str, str],
+    lines: list[int],
+    file: str,
+    tz: str,
+) -> list[Problem]:
+    """The JSM custom fields (request type, organizations, satisfaction, SLAs) as columns of
+    `out`; the problems of the SLA breach times."""
+    issue_names = [
+        {**names, **(r["names"] if isinstance(r.get("names"), dict) else {})} for r in recs
+    ]
+    custom = [custom_values(x, n) for x, n in zip(fields, issue_names, strict=True)]
+    for col in ("category", "organization"):
+        out[col] = text_series([json_text(c.get(col)) for c in custom])
+    out["csat"] = pd.to_numeric(
+        pd.Series([c.get("csat") for c in custom], dtype="object"), errors="coerce"
+    )
+    sla = sla_frame(custom, out.index)
+    for col in ("vendor_first_response_met", "vendor_resolution_met"):
+        out[col] = sla[col]
+    out["due_at"], probs = parse_timestamps(sla.assign(_line=lines), "due", file=file, tz=tz)
+    return _rename(probs, "due", "fields.<Time to resolution>.breachTime")
 
 
 def _rename(problems: list[Problem], old: str, new: str) -> list[Problem]:

@@ -65,24 +65,8 @@ def merge_task_sla(
         column=cols["task"],
         file=file,
     )
-    clock = pd.Series(
-        np.where(
-            name.str.contains(RESPONSE).fillna(False),
-            "response",
-            np.where(name.str.contains(RESOLUTION).fillna(False), "resolution", None),
-        ),
-        index=df.index,
-    )
-    neither = clock.isna() & name.notna() & ~unknown & task.notna()
-    first_of_name = neither & ~name.where(neither).duplicated()
-    problems += problems_from_mask(
-        df.assign(**{cols["sla"]: name}),
-        first_of_name,
-        code="unknown-sla-definition",
-        column=cols["sla"],
-        file=file,
-        severity="warning",
-    )
+    clock, probs = _clocks(df, cols, task, name, unknown, file)
+    problems += probs
     use = task.notna() & ~unknown & clock.notna() & ~stage.str.startswith("cancel").fillna(False)
     completed = stage.isin(["completed", "achieved", "breached"]).fillna(False)
     met = pd.Series(pd.NA, index=df.index, dtype="boolean")
@@ -99,6 +83,50 @@ def merge_task_sla(
             "row": np.arange(len(df)),
         }
     )[use]
+    verdict, due = _verdicts_and_due(s)
+    t = _onto_tickets(tickets, verdict, due)
+    rejected = int((unknown | task.isna()).sum())
+    rep = ProblemReport(
+        rows_read=table.rows_read,
+        rows_imported=len(df) - rejected,
+        rows_rejected=rejected + table.rows_read - len(df),
+        problems=problems,
+    )
+    return t.reset_index(), rep
+
+
+def _clocks(
+    df: pd.DataFrame,
+    cols: dict[str, str],
+    task: pd.Series,
+    name: pd.Series,
+    unknown: pd.Series,
+    file: str,
+) -> tuple[pd.Series, list[Problem]]:
+    """The clock of each row by its SLA definition's name (response, resolution or None); one
+    warning per name that is neither."""
+    clock = pd.Series(
+        np.where(
+            name.str.contains(RESPONSE).fillna(False),
+            "response",
+            np.where(name.str.contains(RESOLUTION).fillna(False), "resolution", None),
+        ),
+        index=df.index,
+    )
+    neither = clock.isna() & name.notna() & ~unknown & task.notna()
+    first_of_name = neither & ~name.where(neither).duplicated()
+    return clock, problems_from_mask(
+        df.assign(**{cols["sla"]: name}),
+        first_of_name,
+        code="unknown-sla-definition",
+        column=cols["sla"],
+        file=file,
+        severity="warning",
+    )
+
+
+def _verdicts_and_due(s: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(verdict per task and clock, due time per task) from the SLA rows in use."""
     agg = s.groupby(["task", "clock"], sort=False).agg(
         any_breached=("breached", "any"), all_met=("met", "all")
     )
@@ -107,6 +135,11 @@ def merge_task_sla(
     verdict[agg["any_breached"]] = False
     latest = s.sort_values(["start", "row"], na_position="first").groupby(["task", "clock"]).tail(1)
     due = latest[latest["clock"] == "resolution"].set_index("task")["due"]
+    return verdict, due
+
+
+def _onto_tickets(tickets: pd.DataFrame, verdict: pd.Series, due: pd.Series) -> pd.DataFrame:
+    """The tickets (indexed by id) with the verdicts and due times set where task_sla has them."""
     t = tickets.set_index("ticket_id")
     for clk, field in (
         ("response", "vendor_first_response_met"),
@@ -121,11 +154,4 @@ def merge_task_sla(
     if len(due):
         new_due = due.reindex(t.index)
         t["due_at"] = new_due.where(new_due.notna(), t["due_at"]) if "due_at" in t else new_due
-    rejected = int((unknown | task.isna()).sum())
-    rep = ProblemReport(
-        rows_read=table.rows_read,
-        rows_imported=len(df) - rejected,
-        rows_rejected=rejected + table.rows_read - len(df),
-        problems=problems,
-    )
-    return t.reset_index(), rep
+    return t

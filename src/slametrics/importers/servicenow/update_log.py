@@ -46,8 +46,52 @@ def read_log(
     mod, probs = parse_numbers(df, cols["sys_mod_count"], file=file)
     problems += probs
     raw_at = clean_strings(df[cols["at"]])
+    reject, probs = _unplaceable(df, cols, tid, state, at, raw_at, file)
+    problems += probs
+    cls, probs = map_status_classes(
+        state.where(~reject), df, column=cols["status"], file=file, overrides=classes
+    )
+    problems += probs
+
+    keep = ~reject.to_numpy()
+
+    def report() -> ProblemReport:
+        return ProblemReport(
+            rows_read=table.rows_read,
+            rows_imported=int(keep.sum()),
+            rows_rejected=int((~keep).sum()) + table.rows_read - len(df),
+            problems=problems,
+        )
+
+    if not keep.any():
+        return pd.DataFrame(columns=["ticket_id", "_file", "_line"]), pd.DataFrame(), report()
+    code, ids = pd.factorize(tid[keep])
+    w = _updates(code, keep, mod, at, opened, state, cls)
+    codes = w["code"].to_numpy()
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    problems += _monotonic_times(w, df, raw_at, cols, file)
+    g = w.groupby("code", sort=False)
+    w["state"] = g["state"].ffill()
+    w["cls"] = g["cls"].ffill()
+
+    events = _log_events(w, first, df, cols, ids)
+    tickets = _log_tickets(w, first, df, cols, ids, file, tz, problems)
+    return tickets, events, report()
+
+
+def _unplaceable(
+    df: pd.DataFrame,
+    cols: dict[str, str],
+    tid: pd.Series,
+    state: pd.Series,
+    at: pd.Series,
+    raw_at: pd.Series,
+    file: str,
+) -> tuple[pd.Series, list[Problem]]:
+    """(rows to reject, problems): rows without an id or a usable update time; a row without a
+    state is kept, with a warning."""
     missing_id = tid.isna()
-    problems += problems_from_mask(
+    problems = problems_from_mask(
         df.assign(**{cols["ticket_id"]: tid}),
         missing_id,
         code="missing-value",
@@ -71,24 +115,19 @@ def read_log(
         file=file,
         severity="warning",
     )
-    cls, probs = map_status_classes(
-        state.where(~reject), df, column=cols["status"], file=file, overrides=classes
-    )
-    problems += probs
+    return reject, problems
 
-    keep = ~reject.to_numpy()
 
-    def report() -> ProblemReport:
-        return ProblemReport(
-            rows_read=table.rows_read,
-            rows_imported=int(keep.sum()),
-            rows_rejected=int((~keep).sum()) + table.rows_read - len(df),
-            problems=problems,
-        )
-
-    if not keep.any():
-        return pd.DataFrame(columns=["ticket_id", "_file", "_line"]), pd.DataFrame(), report()
-    code, ids = pd.factorize(tid[keep])
+def _updates(
+    code: np.ndarray,
+    keep: np.ndarray,
+    mod: pd.Series,
+    at: pd.Series,
+    opened: pd.Series,
+    state: pd.Series,
+    cls: pd.Series,
+) -> pd.DataFrame:
+    """The kept updates, one row each, in ticket and sys_mod_count order."""
     # times are handled as naive UTC datetime64 here: numpy-fast, tz added back at the end
     w = pd.DataFrame(
         {
@@ -105,31 +144,29 @@ def read_log(
     order = np.lexsort(
         (w["row"].to_numpy(), w["at"].to_numpy(), w["mod"].to_numpy(), w["code"].to_numpy())
     )
-    w = w.iloc[order].reset_index(drop=True)
-    codes = w["code"].to_numpy()
-    first = np.r_[True, codes[1:] != codes[:-1]]
-    g = w.groupby("code", sort=False)
+    return w.iloc[order].reset_index(drop=True)
+
+
+def _monotonic_times(
+    w: pd.DataFrame, df: pd.DataFrame, raw_at: pd.Series, cols: dict[str, str], file: str
+) -> list[Problem]:
+    """Update times made non-decreasing per ticket (in place), each late one a warning."""
     # Event times must follow sys_mod_count order, or the engine (which orders by time) would
     # replay another history; an update stamped before its predecessor takes that time.
-    mono = g["at"].cummax()
+    mono = w.groupby("code", sort=False)["at"].cummax()
     late = (w["at"] < mono).to_numpy()
-    if late.any():
-        bad = df.iloc[w.loc[late, "row"].to_numpy()]
-        problems += problems_from_mask(
-            bad.assign(**{cols["at"]: raw_at.loc[bad.index]}),
-            pd.Series(True, index=bad.index),
-            code="out-of-order-update",
-            column=cols["at"],
-            file=file,
-            severity="warning",
-        )
-        w["at"] = mono
-    w["state"] = g["state"].ffill()
-    w["cls"] = g["cls"].ffill()
-
-    events = _log_events(w, first, df, cols, ids)
-    tickets = _log_tickets(w, first, df, cols, ids, file, tz, problems)
-    return tickets, events, report()
+    if not late.any():
+        return []
+    w["at"] = mono
+    bad = df.iloc[w.loc[late, "row"].to_numpy()]
+    return problems_from_mask(
+        bad.assign(**{cols["at"]: raw_at.loc[bad.index]}),
+        pd.Series(True, index=bad.index),
+        code="out-of-order-update",
+        column=cols["at"],
+        file=file,
+        severity="warning",
+    )
 
 
 def _utc(values: np.ndarray) -> pd.DatetimeIndex:

@@ -132,6 +132,24 @@ def activity_events(
     rep: ProblemReport,
 ) -> pd.DataFrame:
     """Canonical events from flattened audit children, vectorized over all of them."""
+    actor = pd.Series(_actors(act, tickets, roles), index=act.index)
+    parts = [
+        _comment_events(act, actor),
+        _status_events(act, actor, overrides, rep),
+        _change_events(act, actor, users),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(
+            columns=["ticket_id", "at", "event", "value", "status_class", "actor", "public"]
+        )
+    events = pd.concat(parts, ignore_index=True)
+    return events.sort_values(["ticket_id", "at", "_order"], kind="stable").drop(columns="_order")
+
+
+def _actors(act: pd.DataFrame, tickets: pd.DataFrame, roles: dict[str, str]) -> np.ndarray:
+    """Who acted in each audit child: an agent by the users sideload's role, else anyone but
+    the requester; author -1 is Zendesk itself."""
     requester_col = "_requester_id" if "_requester_id" in tickets else "requester"
     requester = act["ticket_id"].map(tickets.set_index("ticket_id")[requester_col])
     req_change = act[act["field"] == "requester_id"]
@@ -148,28 +166,34 @@ def activity_events(
     agent = role.isin(["agent", "admin"]).where(role.notna(), not_requester)
     agent = agent.astype(bool).to_numpy()
     actor = np.where(act["author"] == "-1", "system", np.where(agent, "agent", "customer"))
-    parts = []
+    return actor
 
+
+def _comment_events(act: pd.DataFrame, actor: pd.Series) -> pd.DataFrame:
+    """Public comments as replies (by who wrote them), private ones as notes."""
     comments = act[(act["kind"] == "Comment") & ~act["creation"]]
     public = comments["public"].astype("boolean").fillna(True).astype(bool)
-    c_actor = pd.Series(actor, index=act.index)[comments.index]
-    parts.append(
-        pd.DataFrame(
-            {
-                "ticket_id": comments["ticket_id"],
-                "at": comments["at"],
-                "event": np.where(
-                    public, np.where(c_actor == "customer", "customer_reply", "agent_reply"), "note"
-                ),
-                "value": None,
-                "status_class": None,
-                "actor": c_actor,
-                "public": public,
-                "_order": comments["_order"],
-            }
-        )
+    c_actor = actor[comments.index]
+    return pd.DataFrame(
+        {
+            "ticket_id": comments["ticket_id"],
+            "at": comments["at"],
+            "event": np.where(
+                public, np.where(c_actor == "customer", "customer_reply", "agent_reply"), "note"
+            ),
+            "value": None,
+            "status_class": None,
+            "actor": c_actor,
+            "public": public,
+            "_order": comments["_order"],
+        }
     )
 
+
+def _status_events(
+    act: pd.DataFrame, actor: pd.Series, overrides: dict[str, str], rep: ProblemReport
+) -> pd.DataFrame:
+    """Status changes as status / resolved / closed / reopened events, by transition."""
     st = act[(act["field"] == "status") & act["value"].notna()]
     st = st.sort_values(["ticket_id", "at", "_order"], kind="stable")
     classes = pd.Series(pd.NA, index=st.index, dtype="string")
@@ -187,43 +211,33 @@ def activity_events(
         "status",
         transition_events(st["ticket_id"], classes, prev_raw.where(st["previous"].notna())),
     )
-    s_actor = pd.Series(actor, index=act.index)[st.index]
-    parts.append(
-        pd.DataFrame(
-            {
-                "ticket_id": st["ticket_id"],
-                "at": st["at"],
-                "event": event,
-                "value": st["value"],
-                "status_class": classes,
-                "actor": s_actor,
-                "public": False,
-                "_order": st["_order"],
-            }
-        )
+    s_actor = actor[st.index]
+    return pd.DataFrame(
+        {
+            "ticket_id": st["ticket_id"],
+            "at": st["at"],
+            "event": event,
+            "value": st["value"],
+            "status_class": classes,
+            "actor": s_actor,
+            "public": False,
+            "_order": st["_order"],
+        }
     )
 
+
+def _change_events(act: pd.DataFrame, actor: pd.Series, users: dict[str, str]) -> pd.DataFrame:
+    """Priority and assignee changes (assignees by name where the users sideload has it)."""
     ch = act[(act["kind"] == "Change") & act["field"].isin(["priority", "assignee_id"])]
-    parts.append(
-        pd.DataFrame(
-            {
-                "ticket_id": ch["ticket_id"],
-                "at": ch["at"],
-                "event": np.where(ch["field"] == "priority", "priority", "assigned"),
-                "value": ch["value"]
-                .replace(users)
-                .where(ch["field"] == "assignee_id", ch["value"]),
-                "status_class": None,
-                "actor": pd.Series(actor, index=act.index)[ch.index],
-                "public": False,
-                "_order": ch["_order"],
-            }
-        )
+    return pd.DataFrame(
+        {
+            "ticket_id": ch["ticket_id"],
+            "at": ch["at"],
+            "event": np.where(ch["field"] == "priority", "priority", "assigned"),
+            "value": ch["value"].replace(users).where(ch["field"] == "assignee_id", ch["value"]),
+            "status_class": None,
+            "actor": actor[ch.index],
+            "public": False,
+            "_order": ch["_order"],
+        }
     )
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(
-            columns=["ticket_id", "at", "event", "value", "status_class", "actor", "public"]
-        )
-    events = pd.concat(parts, ignore_index=True)
-    return events.sort_values(["ticket_id", "at", "_order"], kind="stable").drop(columns="_order")
