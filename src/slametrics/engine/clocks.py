@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from slametrics.columns import FAR, NAT, ascending, from_us, group_last, to_us
+from slametrics.columns import FAR, NAT, ascending, from_us, group_first, group_last, to_us
 from slametrics.engine.measure import (
     LEAN_CLOCK_COLUMNS,
     OUTCOMES,
@@ -33,7 +33,7 @@ from slametrics.engine.timeline import (
     ticket_state,
 )
 from slametrics.eventcodes import CLASS_CODE, CLASS_NAMES, DONE_CODES, EventCodes, code_events
-from slametrics.policy import CLOCK_NAMES, Policy
+from slametrics.policy import Policy
 
 __all__ = ["LEAN_CLOCK_COLUMNS", "OUTCOMES", "ClockResult", "PreparedLog", "compute_clocks"]
 
@@ -296,26 +296,62 @@ def compute_clocks(
     replies = _replies(p, as_of_us, in_scope, state)
     frames = []
     targeted = {}
-    for clock in CLOCK_NAMES:
-        c = _clock_input(p, policy, clock, state, replies[0], rule, in_scope, later_reopen)
+    for clock in policy.clock_names:
+        spec = policy.clock(clock)
+        own = _own_stops(spec.stop_on)
+        # a clock of its own stops at its own classes: its timeline, state and later reopens
+        c_tl = tl if own is None else tl.with_stops(own)
+        c_state = state if own is None else ticket_state(c_tl, p.created)
+        c_later = (
+            later_reopen if own is None else _later_reopens(p, as_of_us, knowledge, in_scope, own)
+        )
+        c = _clock_input(p, policy, clock, c_state, replies[0], rule, in_scope, c_later)
+        c = _started(c, spec, c_tl, p.created)
         targeted[clock] = c.targets >= 0
         if lean and since_us is not None:
             # a period counts a clock decided in it or still running: skip the others' pieces
             c.has &= (c.stop == NAT) | (c.stop >= since_us)
-        frames.append(clock_frame(p.tickets, tl, c, as_of_us, policy, priority, lean))
+        frames.append(clock_frame(p.tickets, c_tl, c, as_of_us, policy, priority, lean))
     clocks = pd.concat(frames, ignore_index=True)
     t = _ticket_frame(p, state, replies, targeted, in_scope, priority, lean)
     return ClockResult(clocks, t, as_of, tl)
 
 
+def _own_stops(stop_on: list[str]) -> np.ndarray | None:
+    """The class codes of a clock's stops, None for the default (resolved, closed)."""
+    codes = np.array(sorted(CLASS_CODE[c] for c in stop_on), dtype=np.int8)
+    return None if set(codes.tolist()) == set(RESOLVED_CODES.tolist()) else codes
+
+
+def _started(c: ClockInput, spec, tl: Timeline, created: np.ndarray) -> ClockInput:
+    """A clock with `start_on` classes starts at the first entry into one (else not at all)."""
+    if spec.start_on == "created":
+        return c
+    codes = np.array([CLASS_CODE[x] for x in spec.start_on], dtype=np.int8)
+    rows = np.flatnonzero(np.isin(tl.cls, codes))
+    start = np.full(len(created), NAT, dtype=np.int64)
+    firsts = group_first(tl.tix[rows])
+    start[tl.tix[rows][firsts]] = tl.at[rows][firsts]
+    c.has = c.has & (start != NAT)
+    c.start = np.where(start == NAT, created, start)
+    c.stop = np.where((c.stop != NAT) & (c.stop < c.start), NAT, c.stop)
+    return c
+
+
 def _later_reopens(
-    p: PreparedLog, as_of_us: int, knowledge: pd.Timestamp | None, in_scope: np.ndarray
+    p: PreparedLog,
+    as_of_us: int,
+    knowledge: pd.Timestamp | None,
+    in_scope: np.ndarray,
+    stop_codes: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per ticket, its last reopen in (as_of, knowledge], else NAT."""
+    """Per ticket, its last reopen (out of the stop classes) in (as_of, knowledge], else NAT."""
     n = len(p.created)
     if knowledge is None or _instant_us(knowledge) <= as_of_us:
         return np.full(n, NAT, dtype=np.int64)
     later = cut_timeline(p.st_tix, p.st_at, p.st_cls, _instant_us(knowledge), in_scope)
+    if stop_codes is not None:
+        later = later.with_stops(stop_codes)
     rows = np.flatnonzero(later.reopen & (later.at > as_of_us))
     out = np.full(n, NAT, dtype=np.int64)
     last = group_last(later.tix[rows])
@@ -390,8 +426,8 @@ def _clock_input(
     by_cancel = (stop == NAT) & state.canceled
     stop = np.where(by_cancel, state.final_since, stop)
     pause = {CLASS_CODE[c] for c in spec.pause_on} | {CANCELED}
-    if clock == "resolution" and spec.reopen == "resume":
-        pause |= set(RESOLVED_CODES.tolist())  # time between a resolution and its reopen
+    if clock != "first_response" and spec.reopen == "resume":
+        pause |= {CLASS_CODE[c] for c in spec.stop_on}  # time between a stop and its reopen
     calendars = np.array([r.calendar for r in rules] + [""], dtype=object)[rule]
     return ClockInput(
         name=clock,
@@ -409,7 +445,7 @@ def _clock_input(
 
 
 def _target(rule, clock: str) -> int:
-    value = getattr(rule, clock)
+    value = rule.target(clock)
     return -1 if value is None else int(value)
 
 

@@ -19,7 +19,10 @@ CLASS_COUNT = len(STATUS_CLASSES)
 
 @dataclass
 class Timeline:
-    """Status rows (sorted by ticket and time) up to as_of, with what each row means."""
+    """Status rows (sorted by ticket and time) up to as_of, with what each row means.
+
+    `resolved`, `entry` and `reopen` are about the stop classes, by default resolved and closed.
+    """
 
     tix: np.ndarray
     at: np.ndarray
@@ -30,6 +33,30 @@ class Timeline:
     reopen: np.ndarray  # leaving resolved/closed for an active class (not canceled)
     run_start: np.ndarray  # first row of the run of equal classes this row belongs to
     last: np.ndarray  # the ticket's last row
+    same_prev: np.ndarray  # the row before is the same ticket's
+
+    def with_stops(self, stop_codes: np.ndarray) -> Timeline:
+        """The timeline with `resolved`/`entry`/`reopen` for another set of stop classes."""
+        resolved, entry, reopen = stop_flags(self.tix, self.cls, self.same_prev, stop_codes)
+        return Timeline(
+            self.tix, self.at, self.cls, self.next_at, resolved, entry, reopen, self.run_start,
+            self.last, self.same_prev,
+        )  # fmt: skip
+
+
+def stop_flags(
+    tix: np.ndarray, cls: np.ndarray, same_prev: np.ndarray, stop_codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(in a stop class, an entry into one, a reopen out of one) per status row.
+
+    A move from a stop class to canceled is not a reopen.
+    """
+    n = len(tix)
+    stopped = np.isin(cls, stop_codes)
+    prev_stopped = np.zeros(n, dtype=bool)
+    prev_stopped[1:] = stopped[:-1]
+    prev_stopped &= same_prev
+    return stopped, stopped & ~prev_stopped, prev_stopped & ~stopped & (cls != CANCELED)
 
 
 def cut_timeline(
@@ -43,10 +70,7 @@ def cut_timeline(
     same_prev[1:] = tix[1:] == tix[:-1]
     same_next = np.zeros(n, dtype=bool)
     same_next[:-1] = same_prev[1:]
-    resolved = np.isin(cls, RESOLVED_CODES)
-    prev_resolved = np.zeros(n, dtype=bool)
-    prev_resolved[1:] = resolved[:-1]
-    prev_resolved &= same_prev
+    resolved, entry, reopen = stop_flags(tix, cls, same_prev, RESOLVED_CODES)
     next_at = np.full(n, FAR, dtype=np.int64)
     next_at[:-1] = np.where(same_next[:-1], at[1:], FAR)
     new_run = np.ones(n, dtype=bool)
@@ -58,8 +82,9 @@ def cut_timeline(
         cls=cls,
         next_at=next_at,
         resolved=resolved,
-        entry=resolved & ~prev_resolved,
-        reopen=prev_resolved & ~resolved & (cls != CANCELED),
+        entry=entry,
+        reopen=reopen,
+        same_prev=same_prev,
         run_start=run_start.astype(np.int64),
         last=~same_next,
     )

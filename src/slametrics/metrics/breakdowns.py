@@ -11,7 +11,7 @@ from slametrics.engine.clocks import (
 )
 from slametrics.metrics.figures import in_period, resolved_in_period, stats_of
 from slametrics.periods import Period
-from slametrics.policy import CLOCK_NAMES, Policy
+from slametrics.policy import Policy
 from slametrics.results import (
     SliceStats,
     VolumeRow,
@@ -19,7 +19,9 @@ from slametrics.results import (
 )
 
 
-def slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[SliceStats]:
+def slices(
+    counted: pd.DataFrame, running: pd.DataFrame, field: str, clocks: list[str]
+) -> list[SliceStats]:
     """Per value of `field` and clock: counted outcomes and percentiles, running clocks.
 
     Rows are grouped once by (clock, value) codes and split with numpy: a breakdown of the
@@ -29,13 +31,13 @@ def slices(counted: pd.DataFrame, running: pd.DataFrame, field: str) -> list[Sli
     r_key = running[field].astype("string").fillna("(none)")
     keys = sorted(set(c_key.unique()) | set(r_key.unique()))
     c_code, r_code = codes_in(c_key, keys), codes_in(r_key, keys)
-    c_clock = codes_in(counted["clock"], CLOCK_NAMES)
-    r_clock = codes_in(running["clock"], CLOCK_NAMES)
+    c_clock = codes_in(counted["clock"], clocks)
+    r_clock = codes_in(running["clock"], clocks)
     outcome = codes_in(counted["outcome"], OUTCOMES)
     stopped = counted["stopped_at"].notna().to_numpy()
     elapsed = counted["elapsed_s"].to_numpy(dtype=float)
     out = []
-    for n, clock in enumerate(CLOCK_NAMES):
+    for n, clock in enumerate(clocks):
         rows = np.flatnonzero(c_clock == n)
         rows = rows[np.argsort(c_code[rows], kind="stable")]
         bounds = np.searchsorted(c_code[rows], np.arange(len(keys) + 1))

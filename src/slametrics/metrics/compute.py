@@ -32,7 +32,7 @@ from slametrics.metrics.lists import (
 from slametrics.metrics.quality import data_quality, touched
 from slametrics.metrics.trend import directions, earlier_periods, point_of, trend_point
 from slametrics.periods import Period
-from slametrics.policy import CLOCK_NAMES, Policy
+from slametrics.policy import Policy
 from slametrics.results import ClockStats, MetricsResult, PeriodInfo, SliceStats
 
 
@@ -90,10 +90,10 @@ def _compute_metrics(
         as_of=as_of,
         data_until=data_until if len(log.tickets) else None,
         metrics=fig.metrics,
-        clocks=_clock_figures(fig, period),
-        by_priority=slices(counted, running, "priority"),
-        by_kind=slices(counted, running, "kind"),
-        by_field=_by_field(by, t, clocks, counted, running),
+        clocks=_clock_figures(fig, period, policy.clock_names),
+        by_priority=slices(counted, running, "priority", policy.clock_names),
+        by_kind=slices(counted, running, "kind", policy.clock_names),
+        by_field=_by_field(by, t, clocks, counted, running, policy.clock_names),
         volumes=volumes(t, period),
         work_status=work_status(t, period),
         critical_incidents=critical_incidents(t, clocks, counted, policy, period),
@@ -114,14 +114,14 @@ def _compute_metrics(
     )
 
 
-def _clock_figures(fig: PeriodFigures, period: Period) -> dict[str, ClockStats]:
+def _clock_figures(fig: PeriodFigures, period: Period, names: list[str]) -> dict[str, ClockStats]:
     """Per clock: decided outcomes, running, unknown, canceled, untargeted, backlog, percentiles."""
     clocks, t = fig.state.clocks, fig.state.tickets
     judged_of_period = fig.of_period & ~t["excluded"]
     of_period_tix = t.loc[judged_of_period.to_numpy(), "tix"]
     stopped = stopped_in_period(clocks, period)
     out = {}
-    for clock in CLOCK_NAMES:
+    for clock in names:
         mine = clocks["clock"] == clock
         rows = clocks[mine]
         backlog_rows = fig.backlog[fig.backlog["clock"] == clock]
@@ -153,6 +153,7 @@ def _by_field(
     clocks: pd.DataFrame,
     counted: pd.DataFrame,
     running: pd.DataFrame,
+    names: list[str],
 ) -> list[SliceStats]:
     """On-time figures per value of the `--by` ticket field."""
     if not by:
@@ -167,4 +168,5 @@ def _by_field(
         counted.assign(**{by: counted["tix"].map(vals)}),
         running.assign(**{by: running["tix"].map(vals)}),
         by,
+        names,
     )

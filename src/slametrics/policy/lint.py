@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slametrics.policy.model import CLOCK_NAMES, Policy
+from slametrics.policy.model import Policy
 
 
 def _norm(values: list[str]) -> set[str]:
@@ -25,9 +25,9 @@ def _rule_warnings(policy: Policy) -> list[str]:
                 why = "matches every ticket" if not earlier else "matches all its tickets"
                 out.append(f"targets.{i}: unreachable: the earlier rule targets.{j} {why}")
                 break
-        if not any(rule.targets_clock(c) for c in CLOCK_NAMES):
+        if not any(rule.targets_clock(c) for c in policy.clock_names):
             out.append(
-                f"targets.{i}: no clock target ({', '.join(CLOCK_NAMES)}): the tickets it "
+                f"targets.{i}: no clock target ({', '.join(policy.clock_names)}): the tickets it "
                 "matches get no clock (later rules do not apply to them)"
             )
     return out
@@ -39,7 +39,7 @@ def _threshold_warnings(policy: Policy) -> list[str]:
     kinds = [*policy.kinds, "other"]
     for i, th in enumerate(policy.thresholds):
         name = f"thresholds.{i} ({th.label})"
-        clocks = [th.clock] if th.clock else list(CLOCK_NAMES)
+        clocks = [th.clock] if th.clock else list(policy.clock_names)
         rules = [r for r in policy.targets if any(r.targets_clock(c) for c in clocks)]
         if th.clock and not rules:
             out.append(f"{name}: no target rule sets a {th.clock} target")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,8 +23,10 @@ from pydantic import (
 
 from slametrics.errors import PolicyError, UserError
 from slametrics.policy.values import (
+    DURATION_PATTERN,
     Duration,
     parse_days,
+    parse_duration,
     parse_windows,
 )
 from slametrics.schema import STATUS_CLASSES, TICKET_COLUMNS
@@ -38,8 +41,9 @@ StatusClass = Literal[
     "closed",
     "canceled",
 ]
-ClockName = Literal["first_response", "resolution"]
+# the two clocks every policy has; `clocks:` may redefine them and declare clocks of its own
 CLOCK_NAMES: tuple[str, ...] = ("first_response", "resolution")
+CLOCK_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 MetricName = Literal[
     "on_time_share",
     "first_contact_resolution",
@@ -146,8 +150,32 @@ Calendar = Annotated[
 
 
 class ClockSpec(Strict):
+    """A clock (DESIGN §6): it runs from `start_on` to the first lasting entry into `stop_on`.
+
+    `first_response` stops at the first public agent reply (or a resolution, if earlier).
+    """
+
+    start_on: Literal["created"] | list[StatusClass] = Field(
+        "created",
+        description="`created`, or status classes: the clock starts at the first entry into one",
+    )
+    stop_on: list[StatusClass] = Field(
+        default_factory=lambda: ["resolved", "closed"],
+        description="Status classes whose entry stops the clock",
+    )
     pause_on: list[StatusClass] = Field(default_factory=list)
-    reopen: Literal["resume", "first"] = "resume"
+    reopen: Literal["resume", "first"] = Field(
+        "resume",
+        description="resume: the last stop not followed by a reopen counts, the time between a "
+        "stop and its reopen paused; first: the first stop counts",
+    )
+
+    @field_validator("stop_on")
+    @classmethod
+    def _stops(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("a clock needs at least one stop_on class, e.g. [resolved, closed]")
+        return v
 
 
 def _default_clocks() -> dict[str, ClockSpec]:
@@ -185,6 +213,17 @@ class MatchRule(Strict):
 class TargetRule(MatchRule):
     """First matching rule wins; a rule without a target for a clock leaves it untargeted."""
 
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "additionalProperties": {
+                "type": "string",
+                "pattern": DURATION_PATTERN,
+                "description": "The target of a clock declared under `clocks:`",
+            }
+        },
+    )
+
     calendar: str
     first_response: Duration | None = None
     resolution: Duration | None = None
@@ -194,11 +233,28 @@ class TargetRule(MatchRule):
         "from creation to due_at); tickets without due_at get no resolution clock",
     )
 
+    @model_validator(mode="after")
+    def _clock_targets(self) -> TargetRule:
+        """Targets of declared clocks (extra keys) are durations; `Policy` checks the names."""
+        for key, value in (self.model_extra or {}).items():
+            if value is not None:
+                try:
+                    self.model_extra[key] = parse_duration(value)
+                except ValueError as exc:
+                    raise ValueError(f"{key}: {exc}") from None
+        return self
+
+    def target(self, clock: str) -> int | None:
+        """The rule's target for `clock` in seconds (None: the clock is untargeted)."""
+        if clock in ("first_response", "resolution"):
+            return getattr(self, clock)
+        return (self.model_extra or {}).get(clock)
+
     def targets_clock(self, clock: str) -> bool:
         """Whether the rule gives tickets a target for `clock`."""
         if clock == "resolution" and self.resolution_due_from_source:
             return True
-        return getattr(self, clock, None) is not None
+        return self.target(clock) is not None
 
 
 class ExcludeRule(MatchRule):
@@ -230,7 +286,7 @@ class Threshold(Strict):
     metric: MetricName
     min: float | None = None
     max: float | None = None
-    clock: ClockName | None = None
+    clock: str | None = None
     priority: str | None = None
     kind: str | None = None
 
@@ -260,7 +316,10 @@ class Policy(Strict):
     exclude: list[ExcludeRule] = Field(
         default_factory=list, description="Tickets not judged at all: any matching rule excludes"
     )
-    clocks: dict[ClockName, ClockSpec] = Field(default_factory=_default_clocks)
+    clocks: dict[str, ClockSpec] = Field(
+        default_factory=_default_clocks,
+        description="first_response and resolution always exist; other names declare clocks",
+    )
     target_priority: Literal["last", "at_start"] = Field(
         "last", description="Look targets up by the last known priority or the one at creation"
     )
@@ -296,7 +355,29 @@ class Policy(Strict):
         for key in self.repeat_incidents.key:
             if key not in TICKET_COLUMNS:
                 raise ValueError(f"repeat_incidents.key: unknown ticket field {key!r}")
+        names = self.clock_names
+        for name in self.clocks:
+            if not re.fullmatch(CLOCK_NAME_PATTERN, name):
+                raise ValueError(f"clocks.{name}: a clock name is lower case, e.g. closure")
+        for i, rule in enumerate(self.targets):
+            for key in rule.model_extra or {}:
+                if key not in names:
+                    raise ValueError(
+                        f"targets.{i}.{key}: unknown clock {key!r}; declared clocks: "
+                        f"{', '.join(names)} (declare it under `clocks:`)"
+                    )
+        for i, th in enumerate(self.thresholds):
+            if th.clock is not None and th.clock not in names:
+                raise ValueError(
+                    f"thresholds.{i}.clock: unknown clock {th.clock!r}; declared clocks: "
+                    f"{', '.join(names)}"
+                )
         return self
+
+    @property
+    def clock_names(self) -> list[str]:
+        """first_response, resolution, then the clocks the policy declares, in its order."""
+        return [*CLOCK_NAMES, *(name for name in self.clocks if name not in CLOCK_NAMES)]
 
     @model_validator(mode="after")
     def _shares(self) -> Policy:
@@ -317,7 +398,8 @@ class Policy(Strict):
         return self
 
     def clock(self, name: str) -> ClockSpec:
-        return self.clocks.get(name, _default_clocks()[name])  # type: ignore[index]
+        """The clock's definition: as declared, else the default of first_response/resolution."""
+        return self.clocks.get(name) or _default_clocks()[name]
 
 
 def _format_error(err: dict[str, Any]) -> str:
