@@ -1,0 +1,46 @@
+"""The library facade the CLI calls: import, metrics, tickets, check, report, audit.
+
+Functions take and return data; they never print or exit.
+"""
+
+from slametrics.api.audit import AUDIT_COLUMNS, audit
+from slametrics.api.imports import (
+    ExportTables,
+    Loaded,
+    import_exports,
+    load_source,
+    read_export_tables,
+    read_exports,
+)
+from slametrics.api.queries import (
+    OUTCOME_CHOICES,
+    TICKET_OUTPUT_COLUMNS,
+    Query,
+    check,
+    metrics,
+    period_clocks,
+    report,
+    tickets,
+)
+from slametrics.results import FileSummary, ImportSummary
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "OUTCOME_CHOICES",
+    "TICKET_OUTPUT_COLUMNS",
+    "ExportTables",
+    "FileSummary",
+    "ImportSummary",
+    "Loaded",
+    "Query",
+    "audit",
+    "check",
+    "import_exports",
+    "load_source",
+    "metrics",
+    "period_clocks",
+    "read_export_tables",
+    "read_exports",
+    "report",
+    "tickets",
+]

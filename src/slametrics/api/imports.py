@@ -1,0 +1,191 @@
+"""Importing exports: read them with their importers, merge them into the event log, load a SOURCE."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+import pyarrow as pa
+
+from slametrics.errors import UserError, check_timezone
+from slametrics.eventcodes import EventCodes
+from slametrics.eventlog import (
+    EventLog,
+    import_totals,
+    is_event_log,
+    merge_into_log,
+    read_log,
+    record_import,
+)
+from slametrics.importers import IMPORTERS, detect_importer, get_importer
+from slametrics.importers.base import ImportOptions
+from slametrics.importers.checks import timeline_warnings
+from slametrics.importers.io import InputFile, open_inputs
+from slametrics.problems import ProblemReport
+from slametrics.results import FileSummary, ImportSummary
+from slametrics.schema import (
+    EVENT_COLUMNS,
+    EVENT_DTYPES,
+    EVENTS_SCHEMA,
+    TICKET_COLUMNS,
+    TICKETS_SCHEMA,
+    plain_text,
+    validate_events,
+    validate_tickets,
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Loaded:
+    """An event log in memory, with what its imports rejected."""
+
+    log: EventLog
+    rows_rejected: int
+    problems: int
+
+
+def read_exports(
+    paths: list[Path],
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, ImportSummary]:
+    """Read export files with their importers (named or detected) into canonical frames."""
+    t, e, summary, _ = read_export_tables(
+        paths, format=format, mapping=mapping, tz=tz, progress=progress
+    )
+    return t.to_pandas(), plain_text(e).to_pandas(types_mapper=EVENT_DTYPES.get), summary
+
+
+class ExportTables(NamedTuple):
+    """Validated Arrow tables of exports, with the events' codes when the importer gave them."""
+
+    tickets: pa.Table
+    events: pa.Table
+    summary: ImportSummary
+    codes: EventCodes | None  # as `clocks.code_events` gives them with tickets in id order
+
+
+def read_export_tables(
+    paths: list[Path],
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    progress: Progress | None = None,
+) -> ExportTables:
+    """`read_exports` as validated Arrow tables, as the event log stores them."""
+    if format is not None and format not in IMPORTERS:
+        get_importer(format)  # raises UnknownImporter listing the valid names
+    check_timezone(tz)
+    groups: dict[str, list[InputFile]] = {}
+    for f in (f for p in paths for f in open_inputs(p)):
+        name = format or ("csv" if mapping else detect_importer(f))
+        groups.setdefault(name, []).append(f)
+    summary = ImportSummary()
+    tickets, events = [], []
+    codes = None
+    options = ImportOptions(tz=tz, mapping=mapping)
+    n_groups = len(groups)
+    for i, name in enumerate(sorted(groups)):
+        if progress:
+            progress(name, i, n_groups)
+        files = groups.pop(name)  # the raw bytes are freed once this group is read
+        result = get_importer(name)().read(files, options)
+        rep: ProblemReport = result.report
+        summary.groups.append(
+            FileSummary(
+                importer=name,
+                files=[f.name for f in files],
+                rows_read=rep.rows_read,
+                rows_imported=rep.rows_imported,
+                rows_rejected=rep.rows_rejected,
+            )
+        )
+        summary.problems += rep.problems
+        summary.problems += timeline_warnings(
+            result.tickets, result.events, ", ".join(f.name for f in files)
+        )
+        del files
+        with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
+            events_job = pool.submit(validate_events, result.events)
+            tickets.append(validate_tickets(result.tickets))
+            events.append(events_job.result())
+        result.tickets = result.events = None  # each frame is freed once it is an Arrow table
+        codes = result.codes if n_groups == 1 else None  # codes of one importer's tables only
+        del result
+    if progress:
+        progress("done", n_groups, n_groups)
+    t = pa.concat_tables(tickets) if tickets else TICKETS_SCHEMA.empty_table()
+    # one importer's text columns may come dictionary-encoded: concatenation needs one schema
+    if len({table.schema.remove_metadata() for table in events}) > 1:
+        events = [plain_text(table) for table in events]
+    e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
+    summary.tickets, summary.events = t.num_rows, e.num_rows
+    return ExportTables(t, e, summary, codes if n_groups == 1 else None)
+
+
+def import_exports(
+    paths: list[Path],
+    log_dir: Path,
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import exports into the event log at `log_dir` (created if missing); idempotent."""
+    t, e, summary, codes = read_export_tables(
+        paths, format=format, mapping=mapping, tz=tz, progress=progress
+    )
+    summary.log = str(log_dir)
+    if strict and summary.rows_rejected:
+        return summary  # --strict: nothing is written when any row was rejected
+    stats = merge_into_log(log_dir, t, e, codes=codes)
+    summary.tickets_new, summary.tickets_updated = stats.tickets_new, stats.tickets_updated
+    summary.events_new, summary.events_duplicate = stats.events_new, stats.events_duplicate
+    record_import(Path(log_dir), [g.model_dump() for g in summary.groups], len(summary.problems))
+    return summary
+
+
+def load_source(
+    sources: list[Path],
+    *,
+    format: str | None = None,
+    mapping: Path | None = None,
+    tz: str | None = None,
+    event_values: bool = True,
+    with_tags: bool = False,
+    active_since: pd.Timestamp | None = None,
+) -> Loaded:
+    """SOURCE as an event log: a log directory, or export files imported in memory.
+
+    From a log directory only the columns the metrics use are read: not the tickets' `extra` (nor
+    `tags` unless `with_tags`), and not the events' `value` unless `event_values` (it is the widest column).
+    """
+    if not sources:
+        raise UserError("no SOURCE given: an event-log directory or export files")
+    if len(sources) == 1 and Path(sources[0]).is_dir():
+        if not is_event_log(Path(sources[0])):
+            raise UserError(
+                f"{sources[0]} is a directory but not an event log (no CURRENT snapshot pointer)"
+            )
+        skipped = ("extra",) if with_tags else ("extra", "tags")
+        tickets = [c for c in TICKET_COLUMNS if c not in skipped]
+        events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
+        log = read_log(
+            sources[0], columns={"tickets": tickets, "events": events}, active_since=active_since
+        )
+        rejected, problems = import_totals(Path(sources[0]))
+        return Loaded(log, rejected, problems)
+    t, e, summary = read_exports(sources, format=format, mapping=mapping, tz=tz)
+    return Loaded(EventLog(t, e), summary.rows_rejected, len(summary.problems))
