@@ -179,7 +179,26 @@ def worst_case_result() -> MetricsResult:
                 value=123456,
                 max=10,
                 passed=False,
-            )
+            ),
+            ThresholdValue(
+                label="reopen_rate",
+                metric="reopen_rate",
+                value=None,
+                max=0.1,
+                state="not judgeable",
+                passed=False,
+                reason="no status history",
+            ),
+            ThresholdValue(
+                label="on_time_share priority=P7",
+                metric="on_time_share",
+                priority="P7",
+                value=None,
+                min=0.9,
+                state="no tickets",
+                passed=True,
+                reason="no tickets",
+            ),
         ]
     )
     return MetricsResult(
@@ -191,21 +210,33 @@ def worst_case_result() -> MetricsResult:
             label="2026-11-02..2026-12-01",
             timezone="America/Argentina/ComodRivadavia",
         ),
-        as_of=end - dt.timedelta(seconds=1),
+        as_of=start + dt.timedelta(days=10),
+        data_until=start + dt.timedelta(days=10),  # stale: the freshness banner
         metrics={
             "on_time_share": MetricValue(value=0.6543, numerator=1234567, denominator=1886789),
             "first_contact_resolution": MetricValue(
                 value=0.4, numerator=123456, denominator=308640
             ),
             "repeat_incident_rate": MetricValue(value=0.5, numerator=65432, denominator=130864),
-            "reopen_rate": MetricValue(value=0.1, numerator=12345, denominator=123450),
+            "reopen_rate": MetricValue(
+                value=None, numerator=0, denominator=0, reason="no status history"
+            ),
             "waiting_on_customer": MetricValue(value=123456),
             "created": MetricValue(value=1234567),
             "resolved": MetricValue(value=1234567),
             "open_at_end": MetricValue(value=123456),
+            "canceled": MetricValue(value=123456),
+            "excluded": MetricValue(value=123456),
         },
         clocks={
-            c: ClockStats(untargeted=1234, **{**big, "met": 1234567})
+            c: ClockStats(
+                untargeted=1234567,
+                unknown=1234567,
+                canceled=123456,
+                backlog=1234567,
+                backlog_oldest_at=start - dt.timedelta(days=400),
+                **{**big, "met": 1234567},
+            )
             for c in ("first_response", "resolution")
         },
         by_priority=[
@@ -234,6 +265,12 @@ def worst_case_result() -> MetricsResult:
             )
             for i in range(60)
         ],
+        excluded=[line(i) for i in range(500)],
+        excluded_total=123456,
+        backlog=[
+            line(i, clock="resolution", outcome="breached", decided_at=start) for i in range(500)
+        ],
+        backlog_total=1234567 * 2,
         repeat_groups=[
             RepeatGroup(
                 key={

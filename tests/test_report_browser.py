@@ -18,6 +18,7 @@ from slametrics import api
 from slametrics.render.report import render_report
 from slametrics.results import MetricsResult
 from slametrics.sample import write_sample_csv
+from test_render_judgeable import BEFORE_PERIOD, STALE_PERIOD, na_result
 from test_report import (
     NOW,
     POLICY,
@@ -152,6 +153,25 @@ def test_two_ticket_week_is_one_page(tmp_path: Path) -> None:
     assert r.metrics["created"].value == 2
     for lang in ("en", "ru"):
         print_and_check(r, "two-tickets-2026-W47", lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_share_na_is_one_page(lang: str) -> None:
+    print_and_check(na_result(), "na-2026-W46", lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_backlog_and_stale_data_is_one_page(log_dir: Path, lang: str) -> None:
+    r = sample_result(log_dir, period=STALE_PERIOD, as_of=None)
+    assert r.data_until is not None and r.data_until < r.period.end
+    assert sum(c.backlog for c in r.clocks.values())
+    print_and_check(r, f"stale-backlog-{STALE_PERIOD}", lang)
+
+
+def test_data_before_the_period_is_one_page(log_dir: Path) -> None:
+    r = sample_result(log_dir, period=BEFORE_PERIOD, as_of=None)
+    for lang in ("en", "ru"):
+        print_and_check(r, f"before-{BEFORE_PERIOD}", lang)
 
 
 def test_worst_case_is_one_page() -> None:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from slametrics.render.i18n import Texts
 from slametrics.render.report.fit import CAPS, FLOORS, PAGE_BUDGET_MM, estimate_height_mm
 from slametrics.render.report.svg import page_charts
-from slametrics.render.report.text import md_escape, pseudonym
+from slametrics.render.report.text import keep_na, md_escape, pseudonym
 from slametrics.render.report.view import page_view
 from slametrics.results import MetricsResult
 
@@ -52,7 +52,9 @@ def _environment(fmt: str) -> jinja2.Environment:
     loader = jinja2.PackageLoader("slametrics.render", "templates")
     common = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True}
     if fmt == "html":
-        return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, **common)
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, **common)
+        env.filters["keep_na"] = keep_na
+        return env
     return jinja2.Environment(
         autoescape=False,
         keep_trailing_newline=True,

@@ -14,10 +14,13 @@ ROWS = {  # list: (start, first floor, second floor)
     "risks": (5, 3, 2),
     "critical": (8, 5, 3),
     "waiting": (5, 3, 3),
-    "kpis": (5, 3, 2),
+    "kpis": (5, 3, 1),
     "thresholds": (5, 5, 3),
     "priorities": (5, 5, 3),
-    "kinds": (5, 5, 4),
+    "kinds": (5, 5, 3),
+    # data quality: the sources named, and the example tickets of the vendor and excluded lines
+    "sources": (3, 3, 1),
+    "ids": (3, 3, 0),
 }
 CAPS = {name: rows[0] for name, rows in ROWS.items()}
 FLOORS = tuple({name: rows[i] for name, rows in ROWS.items()} for i in (1, 2))
@@ -28,6 +31,8 @@ PAGE_BUDGET_MM = 264.0
 _ROW, _TH, _TH2, _H2, _LINE, _MORE, _GAP = 3.8, 3.5, 6.4, 4.8, 3.35, 3.0, 1.6
 _LINE_CHART, _BAR_CHART = 22.4, 25.6
 _FULL, _HALF = 118, 56  # characters per line of running text, with room for wide letters
+_QUALITY = 56  # characters per line of the data quality list, in table type
+_SMALL = 3.1  # the height of one of its lines
 
 View = dict[str, Any]
 
@@ -64,8 +69,13 @@ def estimate_height_mm(v: View) -> float:
     total = 9.5 + 4.0  # header, footer
     if v["empty"]:
         total += 3.0 + _LINE * (1 + _lines(v["empty_text"], _FULL)) + _GAP
+    if v["freshness"]["level"]:
+        total += 2.6 + _LINE * _lines(v["freshness"]["text"], _FULL)
     ver = v["verdict"]
-    total += _H2 + 2.0 + _LINE * _lines(ver["text"] + ver["headline"] + "  ....", _FULL)
+    beside = "".join("; " + x["text"] for x in ver["beside"])
+    # the status line is larger type: its characters count one and a half
+    status = _lines(ver["text"] + ver["text"][: len(ver["text"]) // 2] + "; " + ver["also"], _FULL)
+    total += _H2 + 2.0 + _LINE * (status + _lines(ver["headline"] + " ...." + beside, _FULL))
     total += _TH + _ROW * len(ver["rows"]) + _more(ver["more"]) + _GAP
     total += _sla(v["sla"])
     risks, quality, waiting = _risks(v["risks"]), _quality(v["quality"]), _waiting(v["waiting"])
@@ -87,9 +97,10 @@ def _more(text: str) -> float:
 
 def _sla(sla: View) -> float:
     if sla["none"]:
-        return _H2 + _LINE + _GAP
+        notes = _lines(sla["none_text"], _FULL) + _lines(sla["notes"], _FULL)
+        return _H2 + _LINE * notes + _GAP
     table = 2 * _TH + _ROW * (len(sla["rows"]) + 1) + _more(sla["more"])
-    table += _LINE * _lines(sla["percentiles"], 70)
+    table += _LINE * _lines(sla["notes"], 70)
     chart = 4.0 + (14 + 13 * len(sla["bars"])) * 0.33
     return _H2 + max(table, chart) + _GAP
 
@@ -103,7 +114,7 @@ def _risks(risks: View) -> float:
 
 
 def _quality(quality: View) -> float:
-    return _H2 + sum(_LINE * _lines(line, _HALF - 4) for line in quality["lines"])
+    return _H2 + sum(_SMALL * _lines(line, _QUALITY) for line in quality["lines"])
 
 
 def _waiting(w: View) -> float:

@@ -58,6 +58,26 @@ def kind_key(name: str) -> tuple[int, str]:
     return (KIND_ORDER.index(name) if name in KIND_ORDER else len(KIND_ORDER)), name
 
 
+# a threshold's state (`check` sets it) -> the report's status class and result text
+STATES = {
+    "pass": ("pass", "result.pass"),
+    "fail": ("fail", "result.fail"),
+    "no tickets": ("no_data", "result.no_tickets"),
+    "not judgeable": ("unjudged", "result.unjudged"),
+}
+NO_TICKETS = "no tickets"
+
+
+def threshold_state(th: ThresholdValue) -> str:
+    """pass, fail, no tickets or not judgeable: the check's state, or the same rule when the
+    result was never judged (a null value is "no tickets" only when that is its reason)."""
+    if th.state in STATES:
+        return th.state
+    if th.value is None:
+        return NO_TICKETS if th.reason in (None, NO_TICKETS) else "not judgeable"
+    return "pass" if th.passed else "fail"
+
+
 def qualifiers(th: ThresholdValue) -> list[tuple[str, str]]:
     """The (name, value) qualifiers a threshold is narrowed by, in the policy label's order."""
     pairs = (("clock", th.clock), ("priority", th.priority), ("kind", th.kind))
@@ -115,9 +135,20 @@ class Labels:
         key = f"field.{name}"
         return self.t(key) if self.t.has(key) else name
 
+    def reason(self, reason: str | None) -> str:
+        """Why a metric is null, in the report's language (an unknown reason as written)."""
+        if not reason:
+            return ""
+        key = "reason." + reason.replace(" ", "_")
+        return self.t(key) if self.t.has(key) else reason
+
+    def na(self, reason: str | None) -> str:
+        """`n/a` with its reason: what a null metric shows instead of a number."""
+        return self.t("na.reason", reason=self.reason(reason)) if reason else self.t("na")
+
     def value(self, metric: str, v: float | None, places: int = 1) -> str:
         if v is None:
-            return self.t("none")
+            return self.t("na")
         if metric in SHARE_METRICS:
             return self.t.percent(v, places)
         return self.t.integer(v)
@@ -133,9 +164,9 @@ class Labels:
     def shown_value(self, th: ThresholdValue) -> str:
         """The value with enough decimals that it never reads as equal to a bound it misses."""
         if th.value is None:
-            return self.t("result.no_data")
+            return self.t("na")
         places = 1
-        if th.metric in SHARE_METRICS and not th.passed:
+        if th.metric in SHARE_METRICS and threshold_state(th) == "fail":
             for b in (th.min, th.max):
                 while b is not None and places < 4 and self._same(th.value, b, places):
                     places += 1

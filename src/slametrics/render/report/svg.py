@@ -31,7 +31,8 @@ def page_charts(r: MetricsResult, t: Texts, view: dict[str, Any]) -> dict[str, s
         return out
     labels = [_x_label(t, p.label, p.start, r.period.timezone) for p in pts]
     for name, metric in LINES:
-        out[name] = _line(r, t, name, metric, labels)
+        if any(getattr(p, metric) is not None for p in pts):  # no line at all: the page says n/a
+            out[name] = _line(r, t, name, metric, labels)
     out["volume"] = _volume(pts, t, labels)
     return out
 

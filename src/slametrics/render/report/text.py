@@ -6,6 +6,10 @@ import hashlib
 import re
 from typing import Any
 
+from markupsafe import Markup, escape
+
+from slametrics.render.i18n import MESSAGES
+
 _MD_SPACE = re.compile(r"[ \t\r\n\f\v]+")  # not str.split(): it would eat no-break spaces
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MD_LINE_START = re.compile(r"^(>|[#+=-](?=[\s#=-]|$)|\d+[.)](?=\s|$))")
@@ -20,6 +24,17 @@ def md_escape(value: Any) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # a value that starts a line must not turn into a heading, quote or list item
     return _MD_LINE_START.sub(r"\\\1", text)
+
+
+NA_WORDS = tuple(sorted({m["na"] for m in MESSAGES.values()}))
+
+
+def keep_na(value: str) -> Markup:
+    """HTML text in which `n/a` never breaks at its slash (a line ending in `н/` reads badly)."""
+    text = str(escape(value))
+    for word in NA_WORDS:
+        text = text.replace(word, f'<span class="na">{word}</span>')
+    return Markup(text)  # safe: the value was escaped above, the span is ours
 
 
 def pseudonym(prefix: str, name: str) -> str:

@@ -8,14 +8,13 @@ from typing import Any
 
 from slametrics.render.i18n import Texts
 from slametrics.render.report.fit import fit
-from slametrics.render.report.labels import Labels, kind_key, priority_key
+from slametrics.render.report.labels import NO_TICKETS, Labels, kind_key, priority_key
+from slametrics.render.report.quality import quality
 from slametrics.render.report.text import cut, short_person
-from slametrics.render.report.verdict import MAX_TREND_ROWS, verdict
+from slametrics.render.report.verdict import MAX_TREND_ROWS, freshness, verdict
 from slametrics.results import RISK_SHARE, MetricsResult, MetricValue, SliceStats
 
 MAX_REPEAT_IDS = 3
-MAX_VENDOR_IDS = 3
-MAX_SOURCES = 3
 MAX_WORSE = 3
 SUBJECT_CHARS = 60
 NAME_CHARS = 34
@@ -54,6 +53,7 @@ def build_view(
         "generated": t.datetime(now, tz),
         "empty": empty,
         "empty_text": t("empty.text", start=start, end=end),
+        "freshness": freshness(r, lab),
         "verdict": verdict(r, lab, caps, empty),
         "sla": sla(r, lab, caps["priorities"]),
         "incidents": incidents(r, lab, caps["priorities"]),
@@ -63,7 +63,7 @@ def build_view(
         "work": work(r, lab, caps["kinds"]),
         "trend": trend(r, lab),
         "risks": risks(r, lab, caps["risks"]),
-        "quality": quality(r, lab),
+        "quality": quality(r, lab, caps["sources"], caps["ids"]),
         "tickets_command": f"slametrics tickets SOURCE --policy FILE --period {r.period.label}",
     }
 
@@ -77,7 +77,7 @@ def _clock_cells(t: Texts, s: SliceStats | None) -> dict[str, str]:
         return {"share": t("none"), "n": "", "p90": t("none")}
     n = s.met + s.breached
     return {
-        "share": t.percent(s.on_time_share),
+        "share": t("na") if s.on_time_share is None else t.percent(s.on_time_share),
         "n": f"{t.integer(s.met)} / {t.integer(n)}" if n else "",
         "p90": t.duration(s.p90_s),
     }
@@ -106,13 +106,17 @@ def sla(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         breached = sum(s.breached for s in clocks.values())
         bars.append((lab.priority(key), met, breached))
     counted = sum(c.met + c.breached for c in r.clocks.values())
+    notes = _clock_notes(r, lab)
+    unjudged = any(c.reason not in (None, NO_TICKETS) for c in r.clocks.values())
     return {
         "rows": rows,
         "all": _sla_all(r, t),
         "more": lab.more(len(rows), len(keys)),
         "bars": bars if counted else [],
-        "percentiles": _percentiles(r, lab),
+        "notes": notes,
         "none": not counted,
+        # with nothing counted, the notes say why when the reason is more than "no tickets"
+        "none_text": "" if counted or (unjudged and notes) else t("sla.none"),
     }
 
 
@@ -139,19 +143,22 @@ def _sla_all(r: MetricsResult, t: Texts) -> dict[str, Any]:
     return {"fr": cells["first_response"], "res": cells["resolution"], "running": running}
 
 
-def _percentiles(r: MetricsResult, lab: Labels) -> str:
+def _clock_notes(r: MetricsResult, lab: Labels) -> str:
+    """Per clock: its percentiles, or n/a with the reason; and its tickets without a target."""
     t = lab.t
-    return "; ".join(
-        t(
-            "sla.percentiles",
-            clock=lab.clock(name),
-            p50=t.duration(c.p50_s),
-            p90=t.duration(c.p90_s),
-            p95=t.duration(c.p95_s),
-        )
-        for name, c in r.clocks.items()
-        if c.p50_s is not None
-    )
+    notes = []
+    for name, c in r.clocks.items():
+        parts = []
+        if c.p50_s is not None:
+            p = {k: t.duration(getattr(c, f"{k}_s")) for k in ("p50", "p90", "p95")}
+            parts.append(t("sla.percentiles", **p))
+        elif c.on_time_share is None and c.reason not in (None, NO_TICKETS):
+            parts.append(lab.na(c.reason))
+        if c.untargeted:
+            parts.append(t("verdict.untargeted", items=t.integer(c.untargeted)))
+        if parts:
+            notes.append(f"{lab.clock(name)}: " + " · ".join(parts))
+    return "; ".join(notes)
 
 
 def incidents(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
@@ -303,8 +310,8 @@ def trend(r: MetricsResult, lab: Labels) -> dict[str, Any]:
     rows = [
         {
             "label": p.label,
-            "on_time": t.percent(p.on_time_share),
-            "fcr": t.percent(p.first_contact_resolution),
+            "on_time": lab.value("on_time_share", p.on_time_share),
+            "fcr": lab.value("first_contact_resolution", p.first_contact_resolution),
             "created": t.integer(p.created),
             "resolved": t.integer(p.resolved),
             "current": p.label == r.period.label,
@@ -342,46 +349,3 @@ def risks(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         "more": lab.more(len(rows), r.at_risk_total),
         "worse": t("risks.worse", items="; ".join(worse)) if worse else "",
     }
-
-
-def quality(r: MetricsResult, lab: Labels) -> dict[str, Any]:
-    """Where the figures come from: history or snapshots, sources, rejects, vendor verdicts."""
-    t = lab.t
-    q = r.data_quality
-    snapshot = q.fidelity.get("snapshot", 0)
-    history = t.integer(q.fidelity.get("history", 0))
-    fidelity = t("quality.fidelity", history=history, snapshot=t.integer(snapshot))
-    lines = [fidelity + ("; " + t("quality.snapshot_note") if snapshot else "")]
-    if q.sources:
-        names = sorted(q.sources.items(), key=lambda kv: (-kv[1], kv[0]))
-        text = ", ".join(f"{cut(k, 20)}: {t.integer(v)}" for k, v in names[:MAX_SOURCES])
-        if len(names) > MAX_SOURCES:
-            text += " " + lab.more(MAX_SOURCES, len(names))
-        lines.append(t("quality.sources", sources=text))
-    rejected = t("quality.rejected", n=t.integer(q.rows_rejected), problems=t.integer(q.problems))
-    untargeted = sum(c.untargeted for c in r.clocks.values())
-    if untargeted:
-        rejected += "; " + t("quality.untargeted", n=t.integer(untargeted))
-    lines.append(rejected)
-    return {"lines": lines + (_vendor_lines(r, lab) or [t("quality.no_vendor")])}
-
-
-def _vendor_lines(r: MetricsResult, lab: Labels) -> list[str]:
-    t = lab.t
-    out = []
-    for v in r.data_quality.vendor[:2]:
-        text = t(
-            "quality.vendor",
-            clock=lab.clock(v.clock).lower(),
-            disagree=t.integer(v.disagree),
-            compared=t.integer(v.compared),
-            vm=t.integer(v.vendor_met_recomputed_breached),
-            vb=t.integer(v.vendor_breached_recomputed_met),
-        )
-        if v.tickets:
-            ids = ", ".join(v.tickets[:MAX_VENDOR_IDS])
-            if len(v.tickets) > MAX_VENDOR_IDS:
-                ids += " …"
-            text += "; " + t("quality.vendor_examples", ids=ids)
-        out.append(text)
-    return out
