@@ -127,6 +127,9 @@ def test_csv_sample_ticket_1001_by_hand():
     assert t["resolved_at"] == ts("2026-11-03 12:00:01")
     assert t["closed_at"] == ts("2026-11-05 12:00:16")
     assert t["due_at"] == ts("2026-11-06 13:00:00")
+    # "Due by Time" is the resolution SLA's due time; the export has no first-response due
+    assert t["vendor_resolution_due_at"] == ts("2026-11-06 13:00:00")
+    assert pd.isna(t.get("vendor_first_response_due_at"))
     assert t["updated_at"] == ts("2026-11-05 12:00:16")
     assert t["agent_replies"] == 3
     assert t["time_spent_s"] == 1 * 3600 + 54 * 60
@@ -246,6 +249,9 @@ def test_json_sample():
     assert one["created_at"] == ts("2026-11-16 08:30:39")
     assert one["first_response_at"] == ts("2026-11-16 10:12:00")
     assert one["due_at"] == ts("2026-11-18 15:00:00")
+    # the API's own SLA due times: fr_due_by (first response) and due_by (resolution)
+    assert one["vendor_first_response_due_at"] == ts("2026-11-16 13:00:00")
+    assert one["vendor_resolution_due_at"] == ts("2026-11-18 15:00:00")
     assert dict(one["extra"])["custom_fields.cf_contract"] == "ACME-2026"
     # verdicts as Freshdesk computes them: resolved_at < due_by, first response < fr_due_by
     assert bool(one["vendor_resolution_met"]) and bool(one["vendor_first_response_met"])

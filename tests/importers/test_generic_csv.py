@@ -352,3 +352,21 @@ def test_canonical_events_actor_and_class_outside_the_schema_are_warnings(tmp_pa
         ["customer", None],
     ]
     assert s.groups[0].rows_rejected == 0
+
+
+def test_mapping_one_column_as_due_at_and_vendor_resolution_due(tmp_path: Path) -> None:
+    """A city's target date is both the recorded due date and its SLA due (Boston 311)."""
+    csv = "Case,Opened,Target\nB-1,03/11/2026 09:00,05/11/2026 09:00\nB-2,04/11/2026 10:00,\n"
+    mapping = """timezone: UTC
+timestamp_format: "%d/%m/%Y %H:%M"
+columns: {ticket_id: Case, created_at: Opened, due_at: Target, vendor_resolution_due_at: Target}
+"""
+    t, _, s = read_exports(
+        [write(tmp_path, "cases.csv", csv)], mapping=write(tmp_path, "m.yaml", mapping)
+    )
+    assert s.problems == []
+    t = t.set_index("ticket_id")
+    assert str(t.loc["B-1", "vendor_resolution_due_at"]) == "2026-11-05 09:00:00+00:00"
+    assert t.loc["B-1", "due_at"] == t.loc["B-1", "vendor_resolution_due_at"]
+    assert t["vendor_first_response_due_at"].isna().all()
+    assert t["vendor_resolution_due_at"].isna().sum() == 1

@@ -143,6 +143,9 @@ def test_rest_sla_cycles_give_vendor_verdicts_and_due(rest):
     # HD-103 (Highest): 75 min to the first reply (goal 1 h), 6 h 20 min to resolve (goal 4 h)
     assert verdicts(rest, "HD-103") == [False, False]
     assert ticket(rest, "HD-103")["due_at"] == ts("2026-11-02 17:30:07")
+    # each SLA's breach time is the vendor's due time of its clock (goals 1 h and 4 h)
+    assert ticket(rest, "HD-103")["vendor_resolution_due_at"] == ts("2026-11-02 17:30:07")
+    assert ticket(rest, "HD-103")["vendor_first_response_due_at"] == ts("2026-11-02 14:30:07")
     # HD-116 was reopened; its second resolution cycle has been running for days
     assert verdicts(rest, "HD-116") == [True, False]
     assert ticket(rest, "HD-116")["due_at"] == ts("2026-11-18 02:30:12")

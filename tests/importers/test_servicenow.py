@@ -265,6 +265,9 @@ def test_task_sla_sets_verdicts_and_due_times():
         False,
     )
     assert one["due_at"] == ts("2026-11-05 15:00:00")
+    # per clock, the planned end of its SLA: "P3 response (4 hour)", "P3 resolution (24 hour)"
+    assert one["vendor_resolution_due_at"] == ts("2026-11-05 15:00:00")
+    assert one["vendor_first_response_due_at"] == ts("2026-11-03 12:49:00")
     # a paused resolution SLA has no verdict yet; its response SLA breached
     held = t.loc["INC0032016"]
     assert pd.isna(held["vendor_resolution_met"]) and held["vendor_first_response_met"] == False  # noqa: E712

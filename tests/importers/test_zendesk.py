@@ -131,13 +131,17 @@ def test_sample_vendor_verdicts_and_due_times(full):
     assert verdicts.loc["4101"].tolist() == [True, True]
     # 4103 high: first public reply after 140 > 120 min; 1440 min of requester wait exceeded
     assert verdicts.loc["4103"].tolist() == [False, False]
-    assert t.loc["4103", "due_at"] == ts("2026-11-03 11:40:07")
+    assert t.loc["4103", "vendor_resolution_due_at"] == ts("2026-11-03 11:40:07")
+    # the reply_time SLA (120 min, calendar hours) falls due 2 h after creation
+    assert t.loc["4103", "vendor_first_response_due_at"] == ts("2026-11-02 13:40:07")
+    # the SLA due times never fill the ticket's own due_at (a task's Due date)
+    assert t["due_at"].isna().all()
     # 4110: pending paused the requester wait clock for 2 h, so the breach came 24 h + 2 h later
     assert verdicts.loc["4110"].tolist() == [True, False]
-    assert t.loc["4110", "due_at"] == ts("2026-11-07 12:09:57")
+    assert t.loc["4110", "vendor_resolution_due_at"] == ts("2026-11-07 12:09:57")
     # 4128 never answered: first reply breached; resolution still running, due by target
     assert verdicts.loc["4128"].tolist() == [False, None]
-    assert t.loc["4128", "due_at"] == ts("2026-12-01 15:00:07")
+    assert t.loc["4128", "vendor_resolution_due_at"] == ts("2026-12-01 15:00:07")
     # 4130 created 3 h before the export: nothing decided yet
     assert verdicts.loc["4130"].tolist() == [None, None]
     assert (verdicts["vendor_first_response_met"] == False).sum() == 8  # noqa: E712
@@ -458,3 +462,65 @@ def test_deeply_nested_json_is_one_readable_error(tmp_path):
     r = load(lines)
     assert r.report.flatten(["code", "line"]) == [["malformed-json", 2]]
     assert len(r.tickets) == 1
+
+
+def test_slas_sideload_gives_sla_due_times_and_task_due_date_stays_due_at(tmp_path):
+    """`include=slas` (Zendesk: "Sideloading SLAs"): `slas.policy_metrics[].breach_at` per metric;
+    a task's `due_at` is the ticket's own due date, not an SLA's."""
+    doc = {
+        "tickets": [
+            {
+                "id": 7001,
+                "created_at": "2026-11-02T09:00:00Z",
+                "updated_at": "2026-11-02T10:00:00Z",
+                "type": "task",
+                "status": "open",
+                "due_at": "2026-11-20T12:00:00Z",
+                "slas": {
+                    "policy_metrics": [
+                        {
+                            "breach_at": "2026-11-02T10:00:00Z",
+                            "stage": "active",
+                            "metric": "first_reply_time",
+                            "hours": 1,
+                            "minutes": 0,
+                            "days": 0,
+                        },
+                        {
+                            "breach_at": "2026-11-03T09:00:00Z",
+                            "stage": "active",
+                            "metric": "requester_wait_time",
+                            "hours": 24,
+                            "minutes": 0,
+                            "days": 0,
+                        },
+                        {
+                            "breach_at": "2026-11-04T09:00:00Z",
+                            "stage": "paused",
+                            "metric": "agent_work_time",
+                            "hours": 48,
+                            "minutes": 0,
+                            "days": 0,
+                        },
+                    ]
+                },
+            },
+            {
+                "id": 7002,
+                "created_at": "2026-11-02T09:00:00Z",
+                "updated_at": "2026-11-02T10:00:00Z",
+                "status": "new",
+            },
+        ],
+        "count": 2,
+        "end_of_stream": True,
+    }
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    t = load(path).tickets.set_index("ticket_id")
+    assert t.loc["7001", "due_at"] == ts("2026-11-20 12:00:00")
+    assert t.loc["7001", "vendor_first_response_due_at"] == ts("2026-11-02 10:00:00")
+    # the earliest of the resolution metrics' breach times
+    assert t.loc["7001", "vendor_resolution_due_at"] == ts("2026-11-03 09:00:00")
+    assert pd.isna(t.loc["7002", "vendor_first_response_due_at"])
+    assert pd.isna(t.loc["7002", "due_at"])

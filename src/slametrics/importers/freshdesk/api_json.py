@@ -91,6 +91,8 @@ def read_api_json(
     out["created_at"] = ts["created_at"]
     out["updated_at"] = ts["updated_at"]
     out["due_at"] = ts["due_by"]
+    out["vendor_first_response_due_at"] = ts["fr_due_by"]
+    out["vendor_resolution_due_at"] = ts["due_by"]
     out["first_response_at"] = ts["stats.first_responded_at"]
     out["resolved_at"] = ts["stats.resolved_at"]
     out["closed_at"] = ts["stats.closed_at"]

@@ -65,6 +65,9 @@ def read_csv_export(
                 df, cols[field], file=f.name, tz=tz, dayfirst=dayfirst
             )
             problems += probs
+    if "due_at" in out:
+        # "Due by Time" is the resolution SLA's due time (the API's due_by)
+        out["vendor_resolution_due_at"] = out["due_at"]
     if "agent_replies" in cols:
         out["agent_replies"], probs = parse_numbers(df, cols["agent_replies"], file=f.name)
         problems += probs

@@ -12,6 +12,8 @@ TIMESTAMP_FIELDS = (
     "resolved_at",
     "closed_at",
     "due_at",
+    "vendor_first_response_due_at",
+    "vendor_resolution_due_at",
 )
 
 

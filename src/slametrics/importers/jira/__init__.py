@@ -36,7 +36,8 @@ class JiraImporter(Importer):
     is an agent). SLA custom fields (values with `completedCycles` / `ongoingCycle`) named
     "Time to first response" / "Time to resolution" (through `names` or the value's own `name`)
     give vendor_first_response_met / vendor_resolution_met (any breached cycle = not met; a
-    running unbreached cycle = no verdict yet) and `due_at` (the resolution cycle's breachTime).
+    running unbreached cycle = no verdict yet) and their breach times (vendor_*_due_at; the
+    resolution cycle's breachTime is also `due_at`).
     Unknown status names are classed by their status category where the export has it.
 
     The CSV export ("all fields"; English, Russian or German headers) is a snapshot: dates are

@@ -88,19 +88,26 @@ def _sla_verdict(sla: Any) -> tuple[bool | None, Any]:
 
 
 def sla_frame(custom: list[dict], index: pd.Index) -> pd.DataFrame:
+    """Per issue: the verdicts of the first-response and resolution SLAs and their breach times
+    (as text: ISO, or epoch milliseconds made ISO), `first_due` and `due`."""
     first = [_sla_verdict(c.get("first")) for c in custom]
     res = [_sla_verdict(c.get("resolution")) for c in custom]
-    due = pd.Series([b for _, b in res], index=index, dtype="object")
-    millis = pd.to_numeric(due, errors="coerce")
-    as_iso = pd.to_datetime(millis, unit="ms", utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return pd.DataFrame(
         {
             "vendor_first_response_met": pd.array([v for v, _ in first], dtype="boolean"),
             "vendor_resolution_met": pd.array([v for v, _ in res], dtype="boolean"),
-            "due": as_iso.where(millis.notna(), due.astype("string")),
+            "first_due": _breach_texts([b for _, b in first], index),
+            "due": _breach_texts([b for _, b in res], index),
         },
         index=index,
     )
+
+
+def _breach_texts(values: list[Any], index: pd.Index) -> pd.Series:
+    due = pd.Series(values, index=index, dtype="object")
+    millis = pd.to_numeric(due, errors="coerce")
+    as_iso = pd.to_datetime(millis, unit="ms", utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_iso.where(millis.notna(), due.astype("string"))
 
 
 def issue_extra(r: dict, fields: dict) -> list[tuple[str, str]]:

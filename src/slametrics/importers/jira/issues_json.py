@@ -168,8 +168,15 @@ def _custom_fields(
     sla = sla_frame(custom, out.index)
     for col in ("vendor_first_response_met", "vendor_resolution_met"):
         out[col] = sla[col]
-    out["due_at"], probs = parse_timestamps(sla.assign(_line=lines), "due", file=file, tz=tz)
-    return _rename(probs, "due", "fields.<Time to resolution>.breachTime")
+    sla = sla.assign(_line=lines)
+    out["due_at"], probs = parse_timestamps(sla, "due", file=file, tz=tz)
+    # the resolution cycle's breach time is also the ticket's due_at (Jira has no other SLA due)
+    out["vendor_resolution_due_at"] = out["due_at"]
+    out["vendor_first_response_due_at"], first = parse_timestamps(
+        sla, "first_due", file=file, tz=tz
+    )
+    probs = _rename(probs, "due", "fields.<Time to resolution>.breachTime")
+    return probs + _rename(first, "first_due", "fields.<Time to first response>.breachTime")
 
 
 def _rename(problems: list[Problem], old: str, new: str) -> list[Problem]:

@@ -25,8 +25,8 @@ def merge_task_sla(
 
     Cancelled SLAs are superseded (e.g. by a priority change) and ignored. Per ticket and clock
     (by the definition's name: "response" or "resolution"): breached if any SLA breached, met if
-    all completed without breach, else unknown (still running). due_at is the planned end of the
-    latest-started resolution SLA.
+    all completed without breach, else unknown (still running). vendor_*_due_at is the planned
+    end of the latest-started SLA of the clock (the resolution one also `due_at`).
     """
     df = table.frame
     cols = resolve_columns(table.columns, SLA_ALIASES)
@@ -134,24 +134,32 @@ def _verdicts_and_due(s: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     verdict[agg["all_met"]] = True
     verdict[agg["any_breached"]] = False
     latest = s.sort_values(["start", "row"], na_position="first").groupby(["task", "clock"]).tail(1)
-    due = latest[latest["clock"] == "resolution"].set_index("task")["due"]
+    due = latest.set_index(["task", "clock"])["due"]
     return verdict, due
 
 
+CLOCK_FIELDS = {
+    "response": ("vendor_first_response_met", "vendor_first_response_due_at"),
+    "resolution": ("vendor_resolution_met", "vendor_resolution_due_at"),
+}
+
+
 def _onto_tickets(tickets: pd.DataFrame, verdict: pd.Series, due: pd.Series) -> pd.DataFrame:
-    """The tickets (indexed by id) with the verdicts and due times set where task_sla has them."""
+    """The tickets (indexed by id) with the verdicts and due times set where task_sla has them:
+    per clock, the latest-started SLA's planned end; the resolution one is also `due_at`."""
     t = tickets.set_index("ticket_id")
-    for clk, field in (
-        ("response", "vendor_first_response_met"),
-        ("resolution", "vendor_resolution_met"),
-    ):
+    for clk, (field, due_field) in CLOCK_FIELDS.items():
         v = verdict[verdict.index.get_level_values("clock") == clk].droplevel("clock")
-        if v.empty:
-            continue
-        old = (t[field] if field in t else pd.Series(pd.NA, index=t.index)).astype("boolean")
-        # task_sla is the SLA engine's own record; made_sla is legacy, so task_sla wins
-        t[field] = v.reindex(t.index).where(t.index.isin(v.index), old)
-    if len(due):
-        new_due = due.reindex(t.index)
-        t["due_at"] = new_due.where(new_due.notna(), t["due_at"]) if "due_at" in t else new_due
+        if not v.empty:
+            old = (t[field] if field in t else pd.Series(pd.NA, index=t.index)).astype("boolean")
+            # task_sla is the SLA engine's own record; made_sla is legacy, so task_sla wins
+            t[field] = v.reindex(t.index).where(t.index.isin(v.index), old)
+        d = due[due.index.get_level_values("clock") == clk].droplevel("clock")
+        if len(d):
+            t[due_field] = d.reindex(t.index)
+            if clk == "resolution":
+                new_due = t[due_field]
+                t["due_at"] = (
+                    new_due.where(new_due.notna(), t["due_at"]) if "due_at" in t else new_due
+                )
     return t

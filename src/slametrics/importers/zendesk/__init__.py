@@ -36,7 +36,9 @@ class ZendeskImporter(Importer):
     events (requester_wait_time fulfilment) or ticket_metrics (`solved_at`) give the real one.
     The SLA verdicts come from metric events: `breach` / `fulfill` of reply_time instance 1 ->
     vendor_first_response_met; of requester_wait_time / agent_work_time / resolution_time ->
-    vendor_resolution_met, whose breach time is `due_at`.
+    vendor_resolution_met; their breach times are vendor_first_response_due_at /
+    vendor_resolution_due_at (also from the tickets' `slas` sideload). The ticket's own `due_at`
+    (a task's Due date) stays `due_at`: it is no SLA due time.
 
     The admin CSV export (English, Russian or German headers) is a snapshot. Its timestamps are
     naive in the ACCOUNT's timezone: pass it as `--tz` (default UTC).

@@ -14,6 +14,12 @@ from slametrics.importers.zendesk.vocabulary import RESOLUTION_METRICS
 from slametrics.problems import problems_from_mask
 from slametrics.schema import DONE_CLASSES
 
+# the frame of `_sla_verdicts` -> the canonical due-time columns
+VENDOR_DUES = {
+    "first_due": "vendor_first_response_due_at",
+    "resolution_due": "vendor_resolution_due_at",
+}
+
 if TYPE_CHECKING:  # for annotations only: the accumulator imports this module
     from slametrics.importers.zendesk.accumulate import Accumulator
 
@@ -99,7 +105,7 @@ def apply_metrics(
 ) -> pd.DataFrame:
     """Fill summary times, counts and the vendor's SLA verdicts from metric data."""
     t = tickets.set_index("ticket_id")
-    for col in ("first_response_at", "resolved_at", "due_at"):
+    for col in ("first_response_at", "resolved_at", *VENDOR_DUES.values()):
         if col not in t:
             t[col] = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us, UTC]")
     if metrics:
@@ -114,7 +120,10 @@ def apply_metrics(
         v = _sla_verdicts(metric_events).reindex(t.index)
         t["vendor_first_response_met"] = v["first_response_met"]
         t["vendor_resolution_met"] = v["resolution_met"]
-        t["due_at"] = v["due_at"].fillna(t["due_at"])
+        # the SLA's due times, never the ticket's own due_at (a task's Due date in Zendesk);
+        # the metric events are the SLA's record, the `slas` sideload its state at export
+        for key, col in VENDOR_DUES.items():
+            t[col] = v[key].fillna(t[col])
         t["first_response_at"] = t["first_response_at"].fillna(v["first_reply"])
         solved = (
             t["status_class"].isin(DONE_CLASSES)
@@ -178,7 +187,8 @@ def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
             "first_response_met": first["verdict"],
             "first_reply": first["fulfill"],
             "resolution_met": res_verdict,
-            "due_at": res.groupby("ticket_id")["due"].min(),
+            "first_due": first["due"],
+            "resolution_due": res.groupby("ticket_id")["due"].min(),
             "solved": rwt,
         }
     )

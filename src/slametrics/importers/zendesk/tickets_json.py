@@ -11,7 +11,7 @@ from slametrics.importers.rows import reject_missing
 from slametrics.importers.statuses import map_status_classes
 from slametrics.importers.zendesk.accumulate import Accumulator
 from slametrics.importers.zendesk.sla_metrics import metrics_frame, parse_metrics
-from slametrics.importers.zendesk.vocabulary import csat_scores
+from slametrics.importers.zendesk.vocabulary import SLAS_CLOCKS, csat_scores
 from slametrics.problems import Problem
 
 
@@ -67,6 +67,7 @@ def read_tickets(
         for r in recs
     ]
     out["extra"] = [_ticket_extra(r) for r in recs]
+    problems += _sla_dues(out, recs, f.name, tz)
     acc.report.problems += problems
     bad, probs = reject_missing(out, raw, {"ticket_id": "id", "created_at": "created_at"}, f.name)
     acc.reject(probs, bad, out)
@@ -101,3 +102,27 @@ def _ticket_extra(r: dict) -> list[tuple[str, str]]:
         if isinstance(c, dict) and c.get("value") not in (None, "")
     ]
     return pairs
+
+
+def _sla_dues(out: pd.DataFrame, recs: list[dict], file: str, tz: str) -> list[Problem]:
+    """The SLA due times of the `slas` sideload (`policy_metrics[].breach_at`) as columns of
+    `out`, the earliest per clock; the ticket's own `due_at` (a task's Due date) is not one."""
+    problems: list[Problem] = []
+    for col in dict.fromkeys(SLAS_CLOCKS.values()):
+        names = [m for m, c in SLAS_CLOCKS.items() if c == col]
+        breach = [
+            [
+                str(m["breach_at"])
+                for m in json_list(json_path(r, "slas", "policy_metrics"))
+                if isinstance(m, dict) and m.get("metric") in names and m.get("breach_at")
+            ]
+            for r in recs
+        ]
+        raw = pd.DataFrame(
+            {"_line": out["_line"], "breach_at": [min(b) if b else None for b in breach]}
+        )
+        if raw["breach_at"].isna().all():
+            continue
+        out[col], probs = parse_timestamps(raw, "breach_at", file=file, tz=tz)
+        problems += probs
+    return problems

@@ -123,6 +123,12 @@ def csat_scores(raw: pd.Series) -> pd.Series:
 # ticket_metric_events metrics whose SLA is the ticket's resolution target (first reply is
 # `reply_time` instance 1; later instances are next-reply SLAs).
 RESOLUTION_METRICS = ("requester_wait_time", "agent_work_time", "resolution_time")
+# the tickets' `slas` sideload (include=slas): `policy_metrics[].metric` -> the clock it times
+SLAS_CLOCKS = {
+    "first_reply_time": "vendor_first_response_due_at",
+    "requester_wait_time": "vendor_resolution_due_at",
+    "agent_work_time": "vendor_resolution_due_at",
+}
 
 
 # Ticket summaries that finalize derives from events when a ticket has history.
