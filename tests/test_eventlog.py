@@ -44,6 +44,7 @@ def test_overlapping_exports_store_each_event_once(tmp_path: Path) -> None:
     s1 = merge_into_log(tmp_path, t[first], e[e["ticket_id"].isin(t.loc[first, "ticket_id"])])
     s2 = merge_into_log(tmp_path, t[second], e[e["ticket_id"].isin(t.loc[second, "ticket_id"])])
     assert (s1.tickets_new, s2.tickets_new, s2.tickets_updated) == (300, 100, 100)
+    assert (s2.tickets_outdated, s2.events_outdated, s2.events_replaced) == (0, 0, 0)  # history
     log = read_log(tmp_path)
     assert len(log.tickets) == 400
     assert len(log.events) == len(e)
@@ -66,8 +67,9 @@ def test_newer_ticket_state_wins_over_older_reimport(tmp_path: Path) -> None:
     )
     empty = EVENTS_SCHEMA.empty_table().to_pandas()
     merge_into_log(tmp_path, new, empty)
-    merge_into_log(tmp_path, old, empty)
+    stats = merge_into_log(tmp_path, old, empty)
     assert read_log(tmp_path).tickets["status"].tolist() == ["closed"]
+    assert (stats.tickets_new, stats.tickets_updated, stats.tickets_outdated) == (0, 0, 1)
 
 
 def test_second_writer_waits_then_fails_clearly(tmp_path: Path) -> None:

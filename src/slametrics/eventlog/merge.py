@@ -24,10 +24,23 @@ from slametrics.schema import (
 
 @dataclass
 class MergeStats:
+    """What a merge did, for `ImportSummary`.
+
+    Tickets of the import: `tickets_new + tickets_updated + tickets_outdated` are its rows (an
+    outdated one is already in the log with a later `updated_at`: the log's state is kept).
+    Events of the import: `events_new + events_duplicate + events_outdated` are its rows (an
+    outdated one is a snapshot's synthesized event of an outdated ticket). `events_replaced`
+    counts the stored events removed from the log: those a snapshot synthesized, replaced by
+    a newer snapshot or by history of the same ticket.
+    """
+
     tickets_new: int
     tickets_updated: int
     events_new: int
     events_duplicate: int
+    tickets_outdated: int = 0
+    events_outdated: int = 0
+    events_replaced: int = 0
 
 
 def _ticket_keys(df: pd.DataFrame) -> pd.Series:
@@ -89,12 +102,20 @@ def merge_into_log(
     *,
     codes: EventCodes | None = None,
 ) -> MergeStats:
-    """Validate and merge frames into the log: tickets upserted, each source event stored once.
+    """Validate and merge frames into the log: the newest export of a ticket wins (DESIGN §3).
 
-    Only the events of tickets already in the log can duplicate stored ones (within one import,
-    `seq` tells equal-looking events apart), so deduplication looks at those alone. Arrow tables
-    are taken as validated already (`read_export_tables`); a new log is written from them as is,
-    with their `codes` (`ExportTables.codes`) when given and the events need no reordering.
+    A ticket's row comes from the side with the later `updated_at`; the import wins a tie and
+    whenever either side lacks `updated_at` (then the later import is the newer). Events of
+    `history` tickets accumulate, each source event stored once: only the events of tickets
+    already in the log can duplicate stored ones (within one import, `seq` tells equal-looking
+    events apart), so deduplication looks at those alone. Events of `snapshot` tickets were
+    synthesized from summary timestamps, so only the winning side's are kept. A ticket that is
+    a snapshot on one side and has history on the other keeps the history side's events (they
+    are real, the others derived) whichever row wins, and the winning row keeps its fidelity.
+
+    Arrow tables are taken as validated already (`read_export_tables`); a new log is written
+    from them as is, with their `codes` (`ExportTables.codes`) when given and the events need
+    no reordering.
     """
     p = Path(path)
     with locked(p):
@@ -128,21 +149,121 @@ def merge_into_log(
         if isinstance(events, pa.Table):
             events = to_pandas(plain_text(events))
         old = read_log(p)
-        old_keys = _ticket_keys(old.tickets)
-        new_keys = _ticket_keys(tickets)
-        overlap = isin(new_keys, old_keys)
-        updated = int(overlap.sum())
-        all_t = pd.concat([old.tickets.assign(_new=0), tickets.assign(_new=1)], ignore_index=True)
-        # the newest knowledge wins: later updated_at, and on a tie the later import
-        all_t = all_t.sort_values(["updated_at", "_new"], na_position="first", kind="stable")
-        all_t = all_t.drop_duplicates(TICKET_KEY, keep="last").drop(columns="_new")
-        all_t = all_t.sort_values(TICKET_KEY, kind="stable")
-        shared = new_keys[overlap]
-        old_shared = isin(_ticket_keys(old.events), shared)
-        new_shared = isin(_ticket_keys(events), shared)
-        both = pd.concat([old.events[old_shared], events[new_shared]], ignore_index=True)
-        kept = both[~both.duplicated(EVENT_KEY, keep="first")]
-        dup = len(both) - len(kept)
-        all_e = pd.concat([old.events[~old_shared], kept, events[~new_shared]], ignore_index=True)
+        all_t, sides, stats = _merge_tickets(old.tickets, tickets)
+        all_e = _merge_events(old.events, events, sides, stats)
         write_snapshot(p, validate_tickets(all_t), validate_events(_order_events(all_e)))
-    return MergeStats(len(tickets) - updated, updated, len(events) - dup, dup)
+    return stats
+
+
+@dataclass
+class _Sides:
+    """For the tickets both in the log and in the import (`shared` keys): whose events go."""
+
+    shared: pd.Series
+    drop_old: np.ndarray  # the log's events of the ticket are dropped (a replaced snapshot)
+    drop_new: np.ndarray  # the import's events of the ticket are dropped (an outdated snapshot)
+
+
+def _latest_rows(tickets: pd.DataFrame) -> pd.DataFrame:
+    """One row per ticket of an import: the latest `updated_at`, on a tie (or none) the last."""
+    ordered = tickets.sort_values("updated_at", na_position="first", kind="stable")
+    return ordered.drop_duplicates(TICKET_KEY, keep="last")
+
+
+def _utc_us(times: pd.Series) -> np.ndarray:
+    # NaT compares false: without both times the log's row is never the later one
+    return times.to_numpy("datetime64[us]")
+
+
+def _is_snapshot(fidelity: pd.Series) -> np.ndarray:
+    return fidelity.eq("snapshot").fillna(False).to_numpy(dtype=bool)
+
+
+def _merge_tickets(
+    old: pd.DataFrame, tickets: pd.DataFrame
+) -> tuple[pd.DataFrame, _Sides, MergeStats]:
+    """The log's tickets with the import's upserted, whose events go, and the ticket counts."""
+    row_keys = _ticket_keys(tickets)
+    repeated = bool(row_keys.duplicated().any())  # one import naming a ticket twice: rare
+    new = _latest_rows(tickets) if repeated else tickets
+    new_keys = _ticket_keys(new) if repeated else row_keys
+    old_keys = _ticket_keys(old)
+    overlap = isin(new_keys, old_keys)
+    shared = new_keys[overlap]
+    pos = pd.Index(old_keys).get_indexer(shared)
+    # the import wins unless both sides know `updated_at` and the log's is later
+    new_wins = ~(_utc_us(old["updated_at"].iloc[pos]) > _utc_us(new["updated_at"][overlap]))
+    old_snap = _is_snapshot(old["fidelity"].iloc[pos])
+    new_snap = _is_snapshot(new["fidelity"][overlap])
+    sides = _Sides(
+        shared,
+        drop_old=old_snap & (new_wins | ~new_snap),
+        drop_new=new_snap & (~new_wins | ~old_snap),
+    )
+    old_lost = np.zeros(len(old), dtype=bool)
+    old_lost[pos[new_wins]] = True
+    new_lost = overlap.copy()
+    new_lost[overlap] = ~new_wins
+    all_t = pd.concat([old[~old_lost], new[~new_lost]], ignore_index=True)
+    all_t = all_t.sort_values(TICKET_KEY, kind="stable")
+    if repeated:
+        updated = int(isin(row_keys, shared[new_wins]).sum())
+        outdated = int(isin(row_keys, shared[~new_wins]).sum())
+    else:
+        updated, outdated = int(new_wins.sum()), int((~new_wins).sum())
+    stats = MergeStats(len(tickets) - updated - outdated, updated, 0, 0, tickets_outdated=outdated)
+    return all_t, sides, stats
+
+
+def _merge_events(
+    old: pd.DataFrame, events: pd.DataFrame, sides: _Sides, stats: MergeStats
+) -> pd.DataFrame:
+    """The log's events with the import's merged in (`merge_into_log`); counts into `stats`."""
+    old_keys, new_keys = _ticket_keys(old), _ticket_keys(events)
+    old_shared = isin(old_keys, sides.shared)
+    new_shared = isin(new_keys, sides.shared)
+    gone_old = _of_tickets(old_keys[old_shared], sides.shared[sides.drop_old])
+    gone_new = _of_tickets(new_keys[new_shared], sides.shared[sides.drop_new])
+    both = pd.concat([old[old_shared], events[new_shared]], ignore_index=True)
+    n_old = int(old_shared.sum())
+    ids, n_ids = _event_ids(both)
+    ids_old, ids_new = ids[:n_old], ids[n_old:]
+    repeat = pd.Series(ids_new).duplicated().to_numpy()  # within the import: kept once
+    stored = _marked(n_ids, ids_old)[ids_new] | repeat
+    in_kept_old = _marked(n_ids, ids_old[~gone_old])[ids_new] if gone_old.any() else stored
+    keep_new = ~gone_new & ~(in_kept_old | repeat)
+    kept = both[np.concatenate([~gone_old, keep_new])]
+    stats.events_duplicate = int(stored.sum())
+    stats.events_outdated = int((gone_new & ~stored).sum())
+    stats.events_new = len(events) - stats.events_duplicate - stats.events_outdated
+    stats.events_replaced = int((gone_old & ~_marked(n_ids, ids_new)[ids_old]).sum())
+    return pd.concat([old[~old_shared], kept, events[~new_shared]], ignore_index=True)
+
+
+def _of_tickets(keys: pd.Series, tickets: pd.Series) -> np.ndarray:
+    """Which of the event `keys` belong to `tickets` (none when there are none)."""
+    return isin(keys, tickets) if len(tickets) else np.zeros(len(keys), dtype=bool)
+
+
+def _event_ids(events: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """One number per distinct event (by `EVENT_KEY`), 0 to n - 1, and n: matches between
+    the log's events and an import's are then array look-ups. As `duplicated` does it: each
+    column factorized and the codes combined, renumbered only when they could overflow."""
+    ids = np.zeros(len(events), dtype=np.int64)
+    n = 1
+    for col in EVENT_KEY:
+        codes, uniques = pd.factorize(events[col], use_na_sentinel=False)
+        if n * max(len(uniques), 1) >= 1 << 62:
+            ids, distinct = pd.factorize(ids)
+            n = len(distinct)
+        ids = ids * len(uniques) + codes
+        n *= max(len(uniques), 1)
+    ids, distinct = pd.factorize(ids)
+    return ids, len(distinct)
+
+
+def _marked(n: int, ids: np.ndarray) -> np.ndarray:
+    """A lookup table over event ids 0 to n - 1: True for those in `ids`."""
+    table = np.zeros(n, dtype=bool)
+    table[ids] = True
+    return table
