@@ -1,55 +1,60 @@
-"""Audit: the vendor's own SLA verdicts beside the recomputation, per clock and ticket."""
+"""Audit: the vendor's own SLA verdicts beside the recomputation, per clock, priority and ticket."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from slametrics.api.queries import Query, period_clocks
-from slametrics.metrics import (
-    counted_clocks,
-    vendor_agreement,
+from slametrics.api.queries import Query
+from slametrics.metrics import prepare, resolve_as_of, vendor_agreement
+from slametrics.metrics.audit import (
+    AUDIT_COLUMNS,
+    AuditInput,
+    AuditResult,
+    audit_clocks,
+    classified_clocks,
 )
-from slametrics.metrics.quality import VENDOR_VERDICTS
+from slametrics.metrics.suggest import FIT_WARNING, best_per_clock, suggest
+from slametrics.results import VendorDisagreement
 
-AUDIT_COLUMNS = [
-    "ticket_id",
-    "clock",
-    "vendor_met",
-    "outcome",
-    "agree",
-    "elapsed_s",
-    "target_s",
-    "started_at",
-    "stopped_at",
-    "vendor_due_at",
-    "due_at",
-    "priority",
-    "source",
-]
+__all__ = ["AUDIT_COLUMNS", "FIT_WARNING", "audit", "audit_input", "audit_result", "audit_suggest"]
 
 
-def audit(q: Query, disagreements_only: bool = True) -> tuple[list, pd.DataFrame]:
-    """Where the source's own SLA verdicts and the recomputation disagree, per clock and ticket.
+def audit_input(q: Query) -> AuditInput:
+    """The query's log prepared under its policy, with the period and its instants."""
+    loaded, policy, period, as_of = q.prepare()
+    knowledge = as_of if as_of is not None else loaded.log.latest_timestamp()
+    cut = resolve_as_of(loaded.log, period, as_of)
+    return AuditInput(prepare(loaded.log, policy), policy, period, cut, knowledge)
 
-    Compared are the clocks decided in the period (met at their stop, breached when they breached)
-    and whose ticket carries the vendor's verdict for that clock.
+
+def audit_result(q: Query, disagreements_only: bool = True) -> AuditResult:
+    """Agreement per clock and priority, each disagreement with its cause and evidence.
+
+    Compared are the clocks decided in the period (met at their stop, breached when they
+    breached) whose ticket carries the vendor's verdict for that clock.
     """
-    clocks, tickets_in_scope, period = period_clocks(q)
-    counted = counted_clocks(clocks, period)
-    t = tickets_in_scope.set_index("tix")
-    parts = []
-    for clock, col in VENDOR_VERDICTS.items():
-        c = counted[counted["clock"] == clock]
-        vendor = t[col].reindex(c["tix"]).set_axis(c.index) if col in t else pd.NA
-        c = c.assign(
-            vendor_met=vendor, vendor_due_at=t["due_at"].reindex(c["tix"]).set_axis(c.index)
-        )
-        parts.append(c[pd.notna(c["vendor_met"])])
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=AUDIT_COLUMNS)
-    rows["vendor_met"] = rows["vendor_met"].astype(bool)
-    rows["agree"] = rows["vendor_met"] == (rows["outcome"] == "met")
-    summary = vendor_agreement(tickets_in_scope, counted)
+    result = audit_clocks(audit_input(q))
+    if disagreements_only:
+        rows = result.tickets
+        result.tickets = rows[~rows["agree"]].reset_index(drop=True)
+    return result
+
+
+def audit(
+    q: Query, disagreements_only: bool = True
+) -> tuple[list[VendorDisagreement], pd.DataFrame]:
+    """Per clock, how the vendor's verdicts compare (counts, example tickets), and the compared
+    clocks with their causes (`audit_result` adds the figures per priority)."""
+    inp = audit_input(q)
+    rows = classified_clocks(inp)
+    summary = vendor_agreement(inp.prepared.tickets, rows)
     if disagreements_only:
         rows = rows[~rows["agree"]]
-    rows = rows.sort_values(["clock", "ticket_id"], kind="stable")
     return summary, rows[AUDIT_COLUMNS].reset_index(drop=True)
+
+
+def audit_suggest(q: Query) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per clock, priority and candidate clock definition: the fitted target and its agreement
+    (`best` marks the best candidate), and per clock each stop/pauses over all priorities."""
+    frame = suggest(audit_input(q))
+    return frame, best_per_clock(frame)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from slametrics import api
+from slametrics.api.audit import FIT_WARNING, audit_result, audit_suggest
 from slametrics.cli.app import app
 from slametrics.cli.options import (
     AsOfOpt,
@@ -31,8 +30,8 @@ from slametrics.cli.options import (
     query,
 )
 from slametrics.errors import EXIT_THRESHOLD_MISSED
+from slametrics.render import audit as render_audit
 from slametrics.render import machine, terminal
-from slametrics.results import VendorDisagreement
 
 CHECK_RENDERERS = {
     CheckFormat.text: machine.check_text,
@@ -40,7 +39,6 @@ CHECK_RENDERERS = {
     CheckFormat.junit: machine.check_junit,
     CheckFormat.github: machine.check_github,
 }
-AUDIT_TABLE_ROWS = 200  # the terminal shows the first rows; --format csv has them all
 
 
 @app.command()
@@ -150,27 +148,6 @@ def report(
     emit(api.report(q, fmt=format.value, lang=lang.value, redact=redact), output)
 
 
-def audit_json(summary: list[VendorDisagreement], rows: pd.DataFrame) -> str:
-    """The audit as one JSON document: per-clock summary, then the compared tickets."""
-    doc = {
-        "summary": [s.model_dump(mode="json") for s in summary],
-        "tickets": machine.frame_records(rows),
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def audit_summary_lines(summary: list[VendorDisagreement]) -> list[str]:
-    """One line per clock: how many verdicts were compared and how they disagree."""
-    if not summary:
-        return ["no vendor SLA verdicts in the data to compare"]
-    return [
-        f"{s.clock}: {s.compared} compared, {s.disagree} disagree "
-        f"(vendor met / recomputed breached: {s.vendor_met_recomputed_breached}; "
-        f"vendor breached / recomputed met: {s.vendor_breached_recomputed_met})"
-        for s in summary
-    ]
-
-
 @app.command()
 def audit(
     sources: Sources,
@@ -180,21 +157,43 @@ def audit(
     all_rows: Annotated[
         bool, typer.Option("--all", help="List every compared clock, not only disagreements.")
     ] = False,
+    suggest: Annotated[
+        bool,
+        typer.Option(
+            "--suggest",
+            help="Fit, per clock and priority, the stop, pauses, calendar and target that "
+            "reproduce the vendor's verdicts best.",
+        ),
+    ] = False,
     format: TableFormatOpt = TableFormat.table,
     output: OutputOpt = None,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
 ) -> None:
-    """Compare the helpdesk's own SLA verdicts with the recomputation under the policy."""
+    """Compare the helpdesk's own SLA verdicts with the recomputation under the policy: agreement
+    per clock and priority, each disagreement with its cause (stop, pauses, target, calendar,
+    history, unexplained) and the evidence."""
     q = query(sources, policy, period, as_of, importer, mapping, tz)
-    summary, rows = api.audit(q, disagreements_only=not all_rows)
+    if suggest:
+        _suggest(q, format, output)
+        return
+    result = audit_result(q, disagreements_only=not all_rows)
     if format is TableFormat.json:
-        emit(audit_json(summary, rows), output)
+        emit(render_audit.audit_json(result), output)
     elif format is TableFormat.csv or output:
-        emit(machine.frame_to_csv(rows), output)
+        emit(machine.frame_to_csv(result.tickets), output)
     else:
-        con = console()
-        for line in audit_summary_lines(summary):
-            con.print(line)
-        con.print(terminal.frame_table(rows.head(AUDIT_TABLE_ROWS)))
+        console().print(render_audit.audit_tables(result))
+
+
+def _suggest(q: api.Query, format: TableFormat, output) -> None:
+    candidates, per_clock = audit_suggest(q)
+    warning = FIT_WARNING
+    sys.stderr.write(f"warning: {warning}\n")
+    if format is TableFormat.json:
+        emit(render_audit.suggest_json(candidates, per_clock, warning), output)
+    elif format is TableFormat.csv or output:
+        emit(machine.frame_to_csv(candidates), output)
+    else:
+        console().print(render_audit.suggest_tables(candidates, per_clock))

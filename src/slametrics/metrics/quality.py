@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from slametrics.metrics.audit import VENDOR_COLUMNS
 from slametrics.metrics.lists import LIST_LIMIT
 from slametrics.periods import Period
 from slametrics.results import (
@@ -18,10 +19,7 @@ def touched(t: pd.DataFrame, period: Period) -> pd.DataFrame:
     return t[(t["updated_at"] >= period.start) | open_now]
 
 
-VENDOR_VERDICTS = {
-    "first_response": "vendor_first_response_met",
-    "resolution": "vendor_resolution_met",
-}
+VENDOR_VERDICTS = {clock: met for clock, (met, _) in VENDOR_COLUMNS.items()}
 
 
 def vendor_agreement(t: pd.DataFrame, clocks: pd.DataFrame) -> list[VendorDisagreement]:
