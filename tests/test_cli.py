@@ -221,7 +221,7 @@ def test_policy_commands_and_formats(capsys):
 def test_commands_are_listed_in_help_order():
     # the command modules register on import; this pins the order `slametrics --help` shows
     group = typer.main.get_command(app)
-    order = "import metrics tickets check report audit sample formats policy".split()
+    order = "import metrics tickets check report audit explain sample formats policy".split()
     assert list(group.commands) == order
     assert list(group.commands["policy"].commands) == ["validate", "schema"]
 

@@ -1,9 +1,10 @@
-"""The library facade the CLI calls: import, metrics, tickets, check, report, audit.
+"""The library facade the CLI calls: import, metrics, tickets, check, report, explain, audit.
 
 Functions take and return data; they never print or exit.
 """
 
 from slametrics.api.audit import AUDIT_COLUMNS, audit
+from slametrics.api.explain import explain
 from slametrics.api.imports import (
     ExportTables,
     Loaded,
@@ -35,6 +36,7 @@ __all__ = [
     "Query",
     "audit",
     "check",
+    "explain",
     "import_exports",
     "load_source",
     "metrics",

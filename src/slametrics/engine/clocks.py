@@ -35,7 +35,15 @@ from slametrics.engine.timeline import (
 from slametrics.eventcodes import CLASS_CODE, CLASS_NAMES, DONE_CODES, EventCodes, code_events
 from slametrics.policy import Policy
 
-__all__ = ["LEAN_CLOCK_COLUMNS", "OUTCOMES", "ClockResult", "PreparedLog", "compute_clocks"]
+__all__ = [
+    "LEAN_CLOCK_COLUMNS",
+    "OUTCOMES",
+    "ClockInputs",
+    "ClockResult",
+    "PreparedLog",
+    "clock_inputs",
+    "compute_clocks",
+]
 
 LEAN_TICKET_COLUMNS = (
     "tix",
@@ -279,11 +287,44 @@ def compute_clocks(
     """
     p = prepared or prepare_log(tickets, events, policy)
     as_of_us = _instant_us(as_of)
-    created_by = p.created <= as_of_us
-    in_scope = created_by.copy()
+    in_scope = p.created <= as_of_us
     since_us = None if since is None else _instant_us(since)
     if since_us is not None:
         in_scope &= p.settled_at >= since_us
+    inputs = clock_inputs(p, policy, as_of_us, in_scope, knowledge)
+    frames = []
+    targeted = {}
+    for clock, (c, c_tl) in inputs.clocks.items():
+        targeted[clock] = c.targets >= 0
+        if lean and since_us is not None:
+            # a period counts a clock decided in it or still running: skip the others' pieces
+            c.has &= (c.stop == NAT) | (c.stop >= since_us)
+        frames.append(clock_frame(p.tickets, c_tl, c, as_of_us, policy, inputs.priority, lean))
+    clocks = pd.concat(frames, ignore_index=True)
+    t = _ticket_frame(p, inputs.state, inputs.replies, targeted, in_scope, inputs.priority, lean)
+    return ClockResult(clocks, t, as_of, inputs.timeline)
+
+
+@dataclass
+class ClockInputs:
+    """What the clocks of the tickets in scope read at as_of (also what `explain` shows)."""
+
+    timeline: Timeline  # status rows up to as_of, stops at resolved/closed
+    state: TicketState
+    priority: pd.Series  # per ticket, the priority the target rules saw
+    rule: np.ndarray  # per ticket, the first matching target rule, -1 for none
+    replies: tuple[np.ndarray, np.ndarray]  # first public reply, replies before resolution
+    clocks: dict[str, tuple[ClockInput, Timeline]]  # per clock, its input and its timeline
+
+
+def clock_inputs(
+    p: PreparedLog,
+    policy: Policy,
+    as_of_us: int,
+    in_scope: np.ndarray,
+    knowledge: pd.Timestamp | None = None,
+) -> ClockInputs:
+    """Start, stop, target and pauses of every declared clock for the tickets in `in_scope`."""
     tl = cut_timeline(p.st_tix, p.st_at, p.st_cls, as_of_us, in_scope)
     state = ticket_state(tl, p.created)
     later_reopen = _later_reopens(p, as_of_us, knowledge, in_scope)
@@ -294,8 +335,7 @@ def compute_clocks(
         priority = p.tickets["priority"]
     rule = _rules_at(p, policy, priority)
     replies = _replies(p, as_of_us, in_scope, state)
-    frames = []
-    targeted = {}
+    clocks = {}
     for clock in policy.clock_names:
         spec = policy.clock(clock)
         own = _own_stops(spec.stop_on)
@@ -306,15 +346,8 @@ def compute_clocks(
             later_reopen if own is None else _later_reopens(p, as_of_us, knowledge, in_scope, own)
         )
         c = _clock_input(p, policy, clock, c_state, replies[0], rule, in_scope, c_later)
-        c = _started(c, spec, c_tl, p.created)
-        targeted[clock] = c.targets >= 0
-        if lean and since_us is not None:
-            # a period counts a clock decided in it or still running: skip the others' pieces
-            c.has &= (c.stop == NAT) | (c.stop >= since_us)
-        frames.append(clock_frame(p.tickets, c_tl, c, as_of_us, policy, priority, lean))
-    clocks = pd.concat(frames, ignore_index=True)
-    t = _ticket_frame(p, state, replies, targeted, in_scope, priority, lean)
-    return ClockResult(clocks, t, as_of, tl)
+        clocks[clock] = (_started(c, spec, c_tl, p.created), c_tl)
+    return ClockInputs(tl, state, priority, rule, replies, clocks)
 
 
 def _own_stops(stop_on: list[str]) -> np.ndarray | None:
