@@ -68,8 +68,10 @@ def test_html_is_self_contained_and_escaped(tmp_path, capsys) -> None:
     tickets = tmp_path / "tickets.csv"
     events = tmp_path / "events.csv"
     tickets.write_text(
-        "ticket_id,created_at,subject,type,priority,status\n"
-        'T1,2026-11-02T09:00:00Z,"<script>alert(1)</script> & co",incident,urgent,open\n',
+        "ticket_id,created_at,subject,type,priority,status,vendor_resolution_met,"
+        "vendor_resolution_due_at\n"
+        'T1,2026-11-02T09:00:00Z,"<script>alert(1)</script> & co",incident,urgent,open,false,'
+        "2026-11-02T13:00:00Z\n",
         encoding="utf-8",
     )
     events.write_text("ticket_id,at,event,value,actor,public\n", encoding="utf-8")
@@ -82,6 +84,13 @@ def test_html_is_self_contained_and_escaped(tmp_path, capsys) -> None:
     assert "http://" not in out and "https://" not in out and "<link" not in out
     # no reply information in this source: first response is unknown, not drawn
     assert out.count("<svg") == 1 and "unknown: the source carries no reply information" in out
+    assert "breached, due 2026-11-02 16:00:00 MSK  (agrees)" in out  # the vendor's verdict
+    r = api.explain(
+        api.Query([tickets, events], POLICIES / "ru-contract.yaml", as_of=AS_OF), ["T1"]
+    )
+    vendor = {c.clock: c.vendor for c in r.tickets[0].clocks}
+    assert vendor["first_response"] is None
+    assert vendor["resolution"].met is False and vendor["resolution"].agrees is True
 
 
 def test_json_contract_and_elapsed_equals_tickets(sample_log, capsys) -> None:

@@ -297,7 +297,7 @@ class ExplainTicket(BaseModel):
     subject: str | None = None
     priority: str | None = None
     kind: str | None = None
-    status_class: str | None = None
+    status_class: str | None = None  # at as_of (None when created later)
     created_at: dt.datetime | None = None
     clocks: list[ExplainClock]
 

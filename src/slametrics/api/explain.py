@@ -44,7 +44,8 @@ def _ticket_rows(tickets: pd.DataFrame, ticket_ids: list[str]) -> np.ndarray:
     """Rows of the asked tickets in the order asked (every source's ticket of an id)."""
     wanted = list(dict.fromkeys(str(i) for i in ticket_ids))
     ids = tickets["ticket_id"].astype(str)
-    missing = [i for i in wanted if i not in set(ids[ids.isin(wanted)])]
+    found = set(ids[ids.isin(wanted)])
+    missing = [i for i in wanted if i not in found]
     if missing:
         examples = ", ".join(ids.head(ID_EXAMPLES))
         raise UserError(
@@ -91,8 +92,7 @@ def _ticket_info(t: pd.DataFrame, ex: Explained, tix: np.ndarray) -> pd.DataFram
     cols = [x for x in ("ticket_id", "source", "subject", "kind", "created_at") if x in t]
     info = t[cols].take(tix).reset_index(drop=True)
     info["priority"] = ex.priority.take(tix).to_numpy()
-    if "status_class" in t:
-        info["status_class"] = t["status_class"].take(tix).to_numpy()
+    info["status_class"] = ex.status_at[tix]
     return info
 
 

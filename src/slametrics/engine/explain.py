@@ -43,6 +43,7 @@ class Explained:
     clocks: pd.DataFrame
     segments: pd.DataFrame
     priority: pd.Series  # per ticket of the log, the priority the target rules saw
+    status_at: np.ndarray  # per ticket of the log, its status class at as_of (None if later)
 
 
 def explain_clocks(
@@ -71,7 +72,8 @@ def explain_clocks(
     clocks = pd.concat(rows, ignore_index=True).sort_values("row", kind="stable")
     seg = pd.concat(segments, ignore_index=True).sort_values(["row", "start"], kind="stable")
     seg = seg.reset_index(drop=True)
-    return Explained(clocks.reset_index(drop=True), _with_totals(seg), inputs.priority)
+    status_at = np.where(in_scope, CLASS_NAMES[inputs.state.final_cls], None)
+    return Explained(clocks.reset_index(drop=True), _with_totals(seg), inputs.priority, status_at)
 
 
 def _after_codes(policy: Policy, clock: str) -> np.ndarray:

@@ -103,7 +103,7 @@ def _clock_lines(c: ExplainClock, tz: ZoneInfo) -> list[str]:
 def _facts(t: ExplainTicket, tz: ZoneInfo) -> str:
     facts = [f"{k} {v}" for k, v in (("priority", t.priority), ("kind", t.kind)) if v]
     if t.status_class:
-        facts.append(f"now {t.status_class}")
+        facts.append(f"{t.status_class} at as_of")
     return ", ".join([*facts, f"created {_local(t.created_at, tz)}"])
 
 
