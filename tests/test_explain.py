@@ -76,10 +76,20 @@ def test_html_is_self_contained_and_escaped(tmp_path, capsys) -> None:
     )
     events.write_text("ticket_id,at,event,value,actor,public\n", encoding="utf-8")
     out, _ = invoke(
-        ["explain", tickets, events, "T1", "--policy", POLICIES / "ru-contract.yaml",
-         "--as-of", "2026-11-03T00:00:00Z", "--format", "html"],
+        [
+            "explain",
+            tickets,
+            events,
+            "T1",
+            "--policy",
+            POLICIES / "ru-contract.yaml",
+            "--as-of",
+            "2026-11-03T00:00:00Z",
+            "--format",
+            "html",
+        ],
         capsys,
-    )  # fmt: skip
+    )
     assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in out
     assert "http://" not in out and "https://" not in out and "<link" not in out
     # no reply information in this source: first response is unknown, not drawn
@@ -101,8 +111,19 @@ def test_json_contract_and_elapsed_equals_tickets(sample_log, capsys) -> None:
         ["explain", sample_log, *ids, "--policy", q.policy, "--as-of", AS_OF, "-f", "json"], capsys
     )
     doc = json.loads(out)
-    clock_keys = {"clock", "rule", "calendar", "target_s", "started_at", "stopped_at",
-                  "elapsed_s", "outcome", "due_at", "vendor", "segments"}  # fmt: skip
+    clock_keys = {
+        "clock",
+        "rule",
+        "calendar",
+        "target_s",
+        "started_at",
+        "stopped_at",
+        "elapsed_s",
+        "outcome",
+        "due_at",
+        "vendor",
+        "segments",
+    }
     seg_keys = {"start", "end", "kind", "seconds", "status"}
     got = {}
     for t in doc["tickets"]:
@@ -152,11 +173,18 @@ def test_custom_clock_end_to_end(sample_log, tmp_path, capsys) -> None:
 
 def test_unknown_ticket_id_is_a_usage_error(sample_log, capsys) -> None:
     _, err = invoke(
-        ["explain", sample_log, "T-000001", "NOPE", "T-9", "--policy",
-         POLICIES / "ru-contract.yaml"],
+        [
+            "explain",
+            sample_log,
+            "T-000001",
+            "NOPE",
+            "T-9",
+            "--policy",
+            POLICIES / "ru-contract.yaml",
+        ],
         capsys,
         expect_code=2,
-    )  # fmt: skip
+    )
     assert "not found: NOPE, T-9" in err and "look like T-000001" in err
 
 
@@ -167,9 +195,12 @@ STATUS_STEPS = ["open", "waiting_customer", "on_hold", "resolved", "closed", "ca
 CALENDARS = [
     "24x7",
     {"hours": {"mon-fri": "09:00-17:00"}, "extra_holidays": ["2021-03-29", "2021-04-02"]},
-    {"hours": {"mon-fri": "08:00-12:00,13:00-18:30", "sat": "22:00-06:00"},
-     "extra_holidays": ["2021-03-26"], "extra_workdays": ["2021-03-28"]},
-]  # fmt: skip
+    {
+        "hours": {"mon-fri": "08:00-12:00,13:00-18:30", "sat": "22:00-06:00"},
+        "extra_holidays": ["2021-03-26"],
+        "extra_workdays": ["2021-03-28"],
+    },
+]
 CLOCKS = {
     "resolution": {"pause_on": ["waiting_customer", "on_hold"], "reopen": "resume"},
     "closure": {"stop_on": ["closed"], "pause_on": ["waiting_customer"]},
@@ -209,13 +240,25 @@ def _policy(cal_urgent, cal_other, tz: str):
             "calendars": {"a": cal_urgent, "b": cal_other},
             "clocks": CLOCKS,
             "targets": [
-                {"match": {"priority": ["urgent"]}, "calendar": "a", "first_response": "30m",
-                 "resolution": "4h", "closure": "1d", "fix": "2h"},
-                {"match": {}, "calendar": "b", "first_response": "2h", "resolution": "1d",
-                 "closure": "3d", "fix": "8h"},
+                {
+                    "match": {"priority": ["urgent"]},
+                    "calendar": "a",
+                    "first_response": "30m",
+                    "resolution": "4h",
+                    "closure": "1d",
+                    "fix": "2h",
+                },
+                {
+                    "match": {},
+                    "calendar": "b",
+                    "first_response": "2h",
+                    "resolution": "1d",
+                    "closure": "3d",
+                    "fix": "8h",
+                },
             ],
         }
-    )  # fmt: skip
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
