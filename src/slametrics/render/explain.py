@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from slametrics.render.i18n import Texts
 from slametrics.results import ExplainClock, ExplainEvent, ExplainResult, ExplainTicket
 
-# segment kind -> (fill colour, legend label); paused kinds are hatched in the HTML
-KINDS = {
-    "working": ("#2f80ed", "working time"),
-    "outside_hours": ("#d5dbe3", "outside working hours"),
-    "paused": ("#f2a93b", "paused (status)"),
-    "after_resolution": ("#9b7fd4", "after resolution, before reopen"),
+# segment kind -> fill colour; the legend's words come from the i18n tables (explain.kind.*)
+KIND_COLOURS = {
+    "working": "#2f80ed",
+    "outside_hours": "#d5dbe3",
+    "paused": "#f2a93b",
+    "after_resolution": "#9b7fd4",
 }
 SVG_WIDTH = 1000  # viewBox units; the drawing scales to the page
 BAR_X, BAR_W = 10, 980
@@ -139,7 +140,7 @@ def timeline(c: ExplainClock, as_of: dt.datetime) -> dict | None:
             "x": round(_x(s.start, lo, span), 2),
             "w": round(max(_x(s.end, lo, span) - _x(s.start, lo, span), MIN_SEGMENT_W), 2),
             "kind": s.kind,
-            "fill": KINDS[s.kind][0],
+            "fill": KIND_COLOURS[s.kind],
             "title": f"{s.kind} {s.status or ''}: {duration(s.seconds)}",
         }
         for s in c.segments
@@ -197,5 +198,5 @@ def explain_html(r: ExplainResult) -> str:
     return (
         _environment()
         .get_template("explain.html.j2")
-        .render(r=r, as_of=_local(r.as_of, tz), tickets=tickets, kinds=KINDS)
+        .render(r=r, as_of=_local(r.as_of, tz), tickets=tickets, kinds=KIND_COLOURS, t=Texts("en"))
     )
