@@ -68,27 +68,39 @@ def point_of(p: Period, f: PeriodFigures) -> TrendPoint:
 
 
 def directions(trend: list[TrendPoint]) -> list[TrendDirection]:
-    out = []
-    for metric, higher_better in HIGHER_IS_BETTER.items():
-        series = [getattr(p, metric) for p in trend]
-        vals = [v for v in series if v is not None]
-        if len(vals) < 2:
-            out.append(
-                TrendDirection(metric=metric, direction="unknown", better=None, worse_streak=0)
-            )
-            continue
-        diff = vals[-1] - vals[-2]
-        direction = "flat" if abs(diff) < 1e-9 else ("up" if diff > 0 else "down")
-        better = (
-            None if direction == "flat" or higher_better is None else (diff > 0) == higher_better
-        )
-        streak = 0
-        for a, b in zip(vals[-2::-1], vals[::-1], strict=False):  # newest pair first
-            if higher_better is not None and ((b < a) if higher_better else (b > a)):
-                streak += 1
-            else:
-                break
-        out.append(
-            TrendDirection(metric=metric, direction=direction, better=better, worse_streak=streak)
-        )
-    return out
+    """Each metric's direction from the last known value before the current period's.
+
+    A current value that is n/a has no direction ("unknown"), even when older periods have
+    values: comparing two earlier periods would present their change as this period's.
+    """
+    return [_direction(metric, [getattr(p, metric) for p in trend]) for metric in HIGHER_IS_BETTER]
+
+
+def _direction(metric: str, series: list[float | None]) -> TrendDirection:
+    higher_better = HIGHER_IS_BETTER[metric]
+    known = [v for v in series[:-1] if v is not None]
+    if not series or series[-1] is None or not known:
+        return TrendDirection(metric=metric, direction="unknown", better=None, worse_streak=0)
+    diff = series[-1] - known[-1]
+    direction = "flat" if abs(diff) < 1e-9 else ("up" if diff > 0 else "down")
+    better = None if direction == "flat" or higher_better is None else (diff > 0) == higher_better
+    return TrendDirection(
+        metric=metric,
+        direction=direction,
+        better=better,
+        worse_streak=_worse_streak(series, higher_better),
+    )
+
+
+def _worse_streak(series: list[float | None], higher_better: bool | None) -> int:
+    """How many periods in a row, newest first, got worse than the one before (n/a ends it)."""
+    if higher_better is None:
+        return 0
+    streak = 0
+    for older, newer in zip(series[-2::-1], series[::-1], strict=False):  # newest pair first
+        if older is None or newer is None:
+            break
+        if not ((newer < older) if higher_better else (newer > older)):
+            break
+        streak += 1
+    return streak
