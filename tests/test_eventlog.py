@@ -368,3 +368,26 @@ def test_order_check_reads_dictionary_sources() -> None:
     assert not is_ordered(table(["csv"] * 3, ["2", "1", "3"]))
     assert is_ordered(table(["a", "b", "b"], ["9", "1", "2"]))
     assert not is_ordered(table(["b", "a", "a"], ["1", "2", "3"]))
+
+
+def test_a_log_written_before_the_vendor_due_columns_is_read(tmp_path: Path) -> None:
+    """A snapshot whose tickets file lacks columns declared later (the vendor due times) is
+    read with those columns as typed nulls, by `read_log` and by a query's `load_source`."""
+    import pyarrow.parquet as pq
+
+    from slametrics.api.imports import load_source
+
+    t, e, _ = read_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"])
+    merge_into_log(tmp_path, t, e)
+    snap = snapshot_dir(tmp_path)
+    old_columns = ["vendor_first_response_due_at", "vendor_resolution_due_at"]
+    stored = pq.read_table(snap / "tickets.parquet")
+    pq.write_table(stored.drop(old_columns), snap / "tickets.parquet")
+    assert not set(old_columns) & set(pq.read_schema(snap / "tickets.parquet").names)
+    for log in (read_log(tmp_path), load_source([tmp_path]).log):
+        assert len(log.tickets) == 400
+        for col in old_columns:
+            assert log.tickets[col].isna().all()
+            assert str(log.tickets[col].dtype) == "datetime64[us, UTC]"
+    import_again = merge_into_log(tmp_path, t, e)  # a merge into the old log works too
+    assert (import_again.tickets_new, import_again.events_new) == (0, 0)

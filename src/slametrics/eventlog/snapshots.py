@@ -11,8 +11,8 @@ without `codes.parquet` (written by an older version) is read from its events.
 from __future__ import annotations
 
 import contextlib
-import json
 import fcntl
+import json
 import os
 import shutil
 import time
@@ -167,7 +167,7 @@ def read_log(
                     if tcols is None
                     else list(dict.fromkeys([*tcols, "updated_at", "status_class"]))
                 )
-                full = pq.read_table(snap / TICKETS_FILE, columns=need)
+                full = read_columns(snap / TICKETS_FILE, TICKETS_SCHEMA, need)
                 full = full.append_column("__row", pa.array(np.arange(full.num_rows)))
                 tickets = full.filter(tfilter)
                 rows = tickets.column("__row").to_numpy()
@@ -175,7 +175,7 @@ def read_log(
                 n_all = full.num_rows
                 del full
             else:
-                tickets = pq.read_table(snap / TICKETS_FILE, columns=tcols, filters=tfilter)
+                tickets = read_columns(snap / TICKETS_FILE, TICKETS_SCHEMA, tcols, tfilter)
                 rows, n_all = None, tickets.num_rows
             codes = _codes_of(stored.result(), rows, n_all) if stored is not None else None
     except (OSError, pa.ArrowException) as exc:
@@ -188,11 +188,8 @@ def read_log(
         )
         try:
             # the declared schema decodes dictionary-encoded text (as `import` writes it)
-            events = pq.read_table(
-                snap / EVENTS_FILE,
-                columns=cols.get("events"),
-                filters=efilter,
-                schema=EVENTS_SCHEMA,
+            events = read_columns(
+                snap / EVENTS_FILE, EVENTS_SCHEMA, cols.get("events"), efilter, declared=True
             )
         except (OSError, pa.ArrowException) as exc:
             raise UserError(f"cannot read event log {path}: {exc}") from None
@@ -203,6 +200,36 @@ def read_log(
     if codes is None:
         return EventLog(to_pandas(tickets), load_events())
     return EventLog(to_pandas(tickets), codes=codes, load_events=load_events)
+
+
+def read_columns(
+    path: Path,
+    schema: pa.Schema,
+    columns: list[str] | None = None,
+    filters=None,
+    declared: bool = False,
+) -> pa.Table:
+    """`columns` (default: all declared in `schema`) of a stored table.
+
+    A column the file lacks (written before it was declared) comes back as nulls of its
+    declared type: an older log stays readable. `declared` reads the stored columns with the
+    declared types (dictionary-encoded text decoded), else as the file's own schema says.
+    """
+    stored = set(pq.read_schema(path).names)
+    wanted = list(columns) if columns is not None else schema.names
+    present = [c for c in wanted if c in stored]
+    read_schema = (
+        pa.schema([schema.field(c) for c in schema.names if c in stored]) if declared else None
+    )
+    table = pq.read_table(path, columns=present, filters=filters, schema=read_schema)
+    if len(present) == len(wanted):
+        return table
+    fields = [table.schema.field(c) if c in stored else schema.field(c) for c in wanted]
+    arrays = [
+        table.column(c) if c in stored else pa.nulls(table.num_rows, schema.field(c).type)
+        for c in wanted
+    ]
+    return pa.table(arrays, schema=pa.schema(fields, metadata=table.schema.metadata))
 
 
 def _codes_of(table: pa.Table, rows: np.ndarray | None, n_all: int) -> EventCodes | None:
