@@ -3,7 +3,7 @@
 Functions take and return data; they never print or exit.
 """
 
-from slametrics.api.audit import AUDIT_COLUMNS, audit
+from slametrics.api.audit import AUDIT_COLUMNS, audit, audit_result, audit_suggest
 from slametrics.api.explain import explain
 from slametrics.api.imports import (
     ExportTables,
@@ -35,6 +35,8 @@ __all__ = [
     "Loaded",
     "Query",
     "audit",
+    "audit_result",
+    "audit_suggest",
     "check",
     "explain",
     "import_exports",
