@@ -294,3 +294,20 @@ def test_snapshot_sequence_equals_the_last_export(
         import_exports([f], tmp / "seq")
     import_exports([files[-1]], tmp / "alone")
     assert_same_log(tmp / "seq", tmp / "alone")
+
+
+def test_import_summary_carries_the_merge_counts(tmp_path: Path) -> None:
+    """`import_exports` reports what the merge kept, replaced and found outdated."""
+    w1, w2 = write(tmp_path / "w1/tickets.csv", WEEK1), write(tmp_path / "w2/tickets.csv", WEEK2)
+    first = import_exports([w1], tmp_path / "log")
+    assert (first.tickets_new, first.tickets_outdated, first.events_replaced) == (2, 0, 0)
+    newer = import_exports([w2], tmp_path / "log")
+    assert (newer.tickets_new, newer.tickets_updated, newer.tickets_outdated) == (1, 2, 0)
+    assert newer.events_replaced > 0 and newer.events_outdated == 0
+    older = import_exports([w1], tmp_path / "log")  # last week's again: outdated, nothing lost
+    assert (older.tickets_updated, older.tickets_outdated, older.events_new) == (0, 2, 0)
+    assert older.events_outdated > 0
+    assert older.events_duplicate + older.events_outdated == older.events
+    assert older.events_replaced == 0
+    dumped = older.model_dump()
+    assert {"tickets_outdated", "events_outdated", "events_replaced"} <= dumped.keys()

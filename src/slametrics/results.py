@@ -227,6 +227,13 @@ class ImportSummary(BaseModel):
     tickets_updated: int = 0
     events_new: int = 0
     events_duplicate: int = 0
+    # tickets the log knew newer (kept as stored); a snapshot's events of those; stored events
+    # a newer snapshot or history replaced (see `eventlog.MergeStats`)
+    tickets_outdated: int = 0
+    events_outdated: int = 0
+    events_replaced: int = 0
+    # how the log was stored before the import when it changed (a flat log partitioned)
+    layout_change: str | None = None
     problems: list[Problem] = Field(default_factory=list)
 
     @property

@@ -151,8 +151,16 @@ def import_exports(
     if strict and summary.rows_rejected:
         return summary  # --strict: nothing is written when any row was rejected
     stats = merge_into_log(log_dir, t, e, codes=codes)
-    summary.tickets_new, summary.tickets_updated = stats.tickets_new, stats.tickets_updated
-    summary.events_new, summary.events_duplicate = stats.events_new, stats.events_duplicate
+    for name in (
+        "tickets_new",
+        "tickets_updated",
+        "tickets_outdated",
+        "events_new",
+        "events_duplicate",
+        "events_outdated",
+        "events_replaced",
+    ):
+        setattr(summary, name, getattr(stats, name))
     record_import(Path(log_dir), [g.model_dump() for g in summary.groups], len(summary.problems))
     return summary
 
