@@ -92,7 +92,7 @@ def prepare_log(
         pr_tix, pr_at = ev_tix[is_prio][pr_order], ev_at[is_prio][pr_order]
         pr_value = names[codes.prio[is_prio][pr_order]]
         st_tix, st_at, st_cls = st_tix[order], st_at[order], st_cls[order]
-        settled_at = _settled_at(t, created, st_tix, st_at, st_cls, rp_tix, rp_at)
+        settled_at = _settled_at(t, created, st_tix, st_at, st_cls, rp_tix, rp_at, policy)
         kind, repeat, excluded = ticket_side.result()
     t["kind"] = kind
     if policy.target_priority == "at_start":
@@ -205,16 +205,17 @@ def _settled_at(
     st_cls: np.ndarray,
     rp_tix: np.ndarray,
     rp_at: np.ndarray,
+    policy: Policy,
 ) -> np.ndarray:
-    """Per ticket, the instant of its last change if it ends done, else FAR (never settled).
+    """Per ticket, the instant of its last change if it ends settled, else FAR (never settled).
 
     A ticket settled before a period starts has every clock stopped, its resolutions and
-    creation before the period and a done status throughout it: it cannot count in the period.
+    creation before the period and a final status throughout it: it cannot count in the period.
     """
     n = len(created)
     last = group_last(st_tix)
     final_done = np.zeros(n, dtype=bool)
-    final_done[st_tix[last]] = np.isin(st_cls[last], DONE_CODES)
+    final_done[st_tix[last]] = np.isin(st_cls[last], settling_codes(policy))
     settled = created.copy()
     settled[st_tix[last]] = np.maximum(settled[st_tix[last]], st_at[last])
     if len(rp_tix):
@@ -223,6 +224,18 @@ def _settled_at(
         updated = to_us(t["updated_at"])
         settled = np.maximum(settled, np.where(updated == NAT, settled, updated))
     return np.where(final_done, settled, FAR)
+
+
+def settling_codes(policy: Policy) -> np.ndarray:
+    """Final classes that stop every clock of the policy: done, and in each clock's `stop_on`.
+
+    A clock that stops only at `closed` still runs on a ticket that ends `resolved`, so such a
+    ticket is not settled (canceled stops every clock).
+    """
+    codes = set(DONE_CODES.tolist())
+    for spec in policy.clocks.values():
+        codes &= {CLASS_CODE[c] for c in spec.stop_on} | {CLASS_CODE["canceled"]}
+    return np.array(sorted(codes), dtype=np.int8)
 
 
 def instant_us(ts: pd.Timestamp) -> int:
