@@ -58,7 +58,9 @@ class ZendeskImporter(Importer):
         start = head.lstrip()[:1]
         if start in ("{", "["):
             keys = set(KEY_RE.findall(head))
-            if {"issues", "fields", "issuetype"} & keys:
+            # Jira's keys; Zendesk tickets carry `fields` too (custom field values), Jira's
+            # issues never come without these
+            if {"issues", "issuetype", "statusCategory", "changelog"} & keys:
                 return 0
             if {"tickets", "ticket", "users"} & keys and {"requester_id", "via"} & keys:
                 return 90

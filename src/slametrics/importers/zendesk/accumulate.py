@@ -14,6 +14,7 @@ from slametrics.importers.zendesk.audits import activity_events, tickets_from_ac
 from slametrics.importers.zendesk.sla_metrics import apply_metrics
 from slametrics.importers.zendesk.vocabulary import SUMMARY_FIELDS
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
+from slametrics.schema import DONE_CLASSES
 
 
 class Accumulator:
@@ -76,10 +77,11 @@ class Accumulator:
             if col in tickets:
                 tickets[col] = tickets[col].mask(history)
         snap = approximate_resolution(tickets[~history])
-        parts = [snapshot_events(snap)] if len(snap) else []
+        parts = [dated_current_status(snapshot_events(snap), snap)] if len(snap) else []
         if events is not None and len(events):
             parts.append(events)
         tickets = pd.concat([tickets[history], snap]) if len(snap) else tickets
+        tickets = tickets.drop(columns=["_status_since"], errors="ignore")
         ev = pd.concat(parts, ignore_index=True)
         tickets, ev = finalize_mixed(tickets, ev, source=source)
         return ImportResult(tickets, ev, rep, importer)
@@ -137,3 +139,17 @@ def approximate_resolution(snap: pd.DataFrame) -> pd.DataFrame:
     snap.loc[unknown & (cls == "resolved"), "resolved_at"] = snap["updated_at"]
     snap.loc[unknown & (cls == "closed"), "closed_at"] = snap["updated_at"]
     return snap
+
+
+def dated_current_status(events: pd.DataFrame, snap: pd.DataFrame) -> pd.DataFrame:
+    """The synthesized current-status event of an open ticket moved to when that status began
+    (ticket metrics' `status_updated_at`), which places it better than the last update."""
+    if "_status_since" not in snap:
+        return events
+    since = snap.set_index("ticket_id")["_status_since"].dropna()
+    current = (events["event"] == "status") & events["ticket_id"].isin(since.index)
+    current &= ~events["status_class"].isin(DONE_CLASSES)
+    if current.any():
+        events = events.copy()
+        events.loc[current, "at"] = events.loc[current, "ticket_id"].map(since)
+    return events

@@ -1,12 +1,10 @@
-"""Zendesk JSON files: which export a document or NDJSON file holds, and the sideloads."""
+"""Zendesk JSON files: which export a document or NDJSON file holds, its pages and sideloads."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from slametrics.errors import UserError
 from slametrics.importers.io import InputFile
-from slametrics.importers.json_reader import load_json
+from slametrics.importers.json_reader import json_list, load_json
 from slametrics.importers.zendesk.accumulate import Accumulator
 from slametrics.importers.zendesk.audits import read_activity
 from slametrics.importers.zendesk.sla_metrics import (
@@ -15,69 +13,123 @@ from slametrics.importers.zendesk.sla_metrics import (
     read_metric_events,
 )
 from slametrics.importers.zendesk.tickets_json import read_tickets
-from slametrics.importers.zendesk.vocabulary import DOC_KEYS
+from slametrics.importers.zendesk.vocabulary import DOC_KEYS, NAME_SIDELOADS, SINGLE_KEYS
+
+# records of one kind (tickets, audits, ...) with the line (NDJSON) or ordinal each came from
+Batch = tuple[list[dict], list[int]]
 
 
 def read_json_file(f: InputFile, acc: Accumulator, tz: str, overrides: dict[str, str]) -> None:
+    """One Zendesk JSON document or NDJSON file: its records by kind, its sideloads."""
     doc, records, lines, problems = load_json(f)
     acc.report.problems += f.problems + problems
     acc.report.rows_read += len(problems)
     acc.report.rows_rejected += len(problems)
-    kind = None
+    metric_sets: Batch = ([], [])
     if doc is not None:
-        records, kind = _doc_records(f, doc, acc)
-        lines = list(range(1, len(records) + 1))
-    # the full JSON export wraps each line as {"ticket": {...}}
-    records = [
-        r["ticket"] if r.keys() == {"ticket"} and isinstance(r["ticket"], dict) else r
-        for r in records
-    ]
-    kind = kind or _record_kind(records)
-    if kind is None:
-        if not records:
-            return
-        keys = sorted(records[0])[:20]
-        raise UserError(
-            f"{f.name}: JSON records are not a Zendesk export this importer knows (tickets, "
-            f"audits, ticket_events, ticket_metric_events, ticket_metrics); keys found: "
-            f"{', '.join(keys)}"
-        )
-    if kind == "users":
-        _add_users(records, acc)
-        return
-    acc.report.rows_read += len(records)
-    if not records:
-        return
+        if isinstance(doc, dict):
+            records, lines = [doc], [1]
+        elif isinstance(doc, list):
+            records = [r for r in doc if isinstance(r, dict)]
+            lines = list(range(1, len(records) + 1))
+        else:
+            raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
+    batches = _split_pages(records, lines, acc, metric_sets, ordinal=doc is not None)
+    if metric_sets[0]:
+        frame = metrics_frame(*metric_sets, f.name)
+        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, own_rows=False))
+    for kind, (recs, nums) in batches.items():
+        if kind is None:
+            if not recs:
+                continue
+            keys = sorted(recs[0])[:20]
+            raise UserError(
+                f"{f.name}: JSON records are not a Zendesk export this importer knows (tickets, "
+                f"audits, ticket_events, ticket_metric_events, ticket_metrics); keys found: "
+                f"{', '.join(keys)}"
+            )
+        if kind == "users":
+            _add_sideload("users", recs, acc)
+            continue
+        acc.report.rows_read += len(recs)
+        if recs:
+            _dispatch(f, kind, recs, nums, acc, tz, overrides)
+
+
+def _dispatch(
+    f: InputFile,
+    kind: str,
+    recs: list[dict],
+    lines: list[int],
+    acc: Accumulator,
+    tz: str,
+    overrides: dict[str, str],
+) -> None:
     if kind == "tickets":
-        read_tickets(f, records, lines, acc, tz, overrides)
+        read_tickets(f, recs, lines, acc, tz, overrides)
     elif kind == "metric_events":
-        read_metric_events(f, records, lines, acc, tz)
+        read_metric_events(f, recs, lines, acc, tz)
     elif kind == "ticket_metrics":
-        frame = metrics_frame(records, lines, f.name)
+        frame = metrics_frame(recs, lines, f.name)
         acc.metrics.append(parse_metrics(frame, f.name, tz, acc, own_rows=True))
     else:
-        read_activity(f, records, lines, kind, acc, tz)
+        read_activity(f, recs, lines, kind, acc, tz)
 
 
-def _doc_records(f: InputFile, doc: Any, acc: Accumulator) -> tuple[list[dict], str | None]:
-    if isinstance(doc, list):
-        return [r for r in doc if isinstance(r, dict)], None
-    if not isinstance(doc, dict):
-        raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
-    for key in ("users", "groups", "organizations"):
-        if isinstance(doc.get(key), list) and key != _main_key(doc):
-            _add_sideload(key, doc[key], acc)
-    key = _main_key(doc)
-    if key is None:
-        return [doc], None
-    value = doc[key]
-    records = [value] if isinstance(value, dict) else [r for r in value if isinstance(r, dict)]
-    return records, DOC_KEYS[key]
+def _split_pages(
+    records: list[dict], lines: list[int], acc: Accumulator, metric_sets: Batch, ordinal: bool
+) -> dict[str | None, Batch]:
+    """Records grouped by kind. API pages (`{"tickets": [...], "after_cursor": ...}`, one per
+    NDJSON line or a list of them, and the full JSON export's `{"ticket": {...}}` lines) are
+    opened into their records, their sideloads kept.
+
+    In a JSON document a record's line is its ordinal in its page list; in NDJSON the line of
+    the page (or of the record itself) in the file.
+    """
+    batches: dict[str | None, Batch] = {}
+    loose: Batch = ([], [])
+    # a loop per page or loose record, not per field: the work per field is columnar later
+    for rec, line in zip(records, lines, strict=True):
+        key = _main_key(rec)
+        if key is None:
+            loose[0].append(rec)
+            loose[1].append(line)
+            continue
+        _add_page_sideloads(rec, key, acc, metric_sets, line, ordinal)
+        value = rec[key]
+        recs = [value] if isinstance(value, dict) else [r for r in value if isinstance(r, dict)]
+        batch = batches.setdefault(DOC_KEYS[key], ([], []))
+        start = len(batch[0])
+        batch[0].extend(recs)
+        batch[1].extend(range(start + 1, start + len(recs) + 1) if ordinal else [line] * len(recs))
+    if loose[0] or not batches:
+        kind = _record_kind(loose[0])
+        batch = batches.setdefault(kind, ([], []))
+        batch[0].extend(loose[0])
+        batch[1].extend(loose[1])
+    return batches
+
+
+def _add_page_sideloads(
+    page: dict, key: str, acc: Accumulator, metric_sets: Batch, line: int, ordinal: bool
+) -> None:
+    for name in NAME_SIDELOADS:
+        if isinstance(page.get(name), list) and name != key:
+            _add_sideload(name, page[name], acc)
+    sets = [m for m in json_list(page.get("metric_sets")) if isinstance(m, dict)]
+    if key != "metric_sets" and sets:
+        start = len(metric_sets[0])
+        metric_sets[0].extend(sets)
+        numbers = range(start + 1, start + len(sets) + 1) if ordinal else [line] * len(sets)
+        metric_sets[1].extend(numbers)
 
 
 def _main_key(doc: dict) -> str | None:
+    """The key holding a page's records (`{"ticket": {...}}` holds one); None for a record."""
     for key in DOC_KEYS:
         if key != "users" and isinstance(doc.get(key), (list, dict)):
+            if isinstance(doc[key], dict) and key not in SINGLE_KEYS:
+                continue
             return key
     return "users" if isinstance(doc.get("users"), list) else None
 
@@ -99,10 +151,6 @@ def _record_kind(records: list[dict]) -> str | None:
     if {"role", "name"} <= keys:
         return "users"
     return None
-
-
-def _add_users(records: list[dict], acc: Accumulator) -> None:
-    _add_sideload("users", records, acc)
 
 
 def _add_sideload(key: str, records: list, acc: Accumulator) -> None:

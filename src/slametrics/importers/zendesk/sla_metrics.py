@@ -24,20 +24,34 @@ if TYPE_CHECKING:  # for annotations only: the accumulator imports this module
     from slametrics.importers.zendesk.accumulate import Accumulator
 
 
+# ticket_metrics / metric_sets keys read as times, and as minute counts (`{calendar, business}`)
+METRIC_TIMES = ("solved_at", "status_updated_at", "updated_at")
+METRIC_MINUTES = {
+    "reply_minutes": "reply_time_in_minutes",
+    "full_resolution_minutes": "full_resolution_time_in_minutes",
+}
+
+
 def metrics_frame(recs: list[dict], lines: list[int], file: str) -> pd.DataFrame:
-    return pd.DataFrame(
+    """ticket_metrics records (or `metric_sets` sideloads) as text columns, one row each."""
+    frame = pd.DataFrame(
         {
             "_line": lines,
             "_file": file,
             "ticket_id": json_texts([r.get("ticket_id") for r in recs]),
-            "solved_at": json_texts([r.get("solved_at") for r in recs]),
             "reopens": json_texts([r.get("reopens") for r in recs]),
             "replies": json_texts([r.get("replies") for r in recs]),
-            "reply_minutes": json_texts(
-                [json_path(r, "reply_time_in_minutes", "calendar") for r in recs]
+            # seconds where Zendesk gives them (messaging tickets), else whole minutes
+            "reply_seconds": json_texts(
+                [json_path(r, "reply_time_in_seconds", "calendar") for r in recs]
             ),
         }
     )
+    for col in METRIC_TIMES:
+        frame[col] = json_texts([r.get(col) for r in recs])
+    for col, key in METRIC_MINUTES.items():
+        frame[col] = json_texts([json_path(r, key, "calendar") for r in recs])
+    return frame
 
 
 def parse_metrics(
@@ -45,9 +59,10 @@ def parse_metrics(
 ) -> pd.DataFrame:
     """ticket_metrics records; `own_rows` when they are the file's rows (not a `metric_set`)."""
     frame = frame.copy()
-    frame["solved_at"], probs = parse_timestamps(frame, "solved_at", file=file, tz=tz)
-    acc.report.problems += probs
-    for col in ("reopens", "replies", "reply_minutes"):
+    for col in METRIC_TIMES:
+        frame[col], probs = parse_timestamps(frame, col, file=file, tz=tz)
+        acc.report.problems += probs
+    for col in ("reopens", "replies", "reply_seconds", *METRIC_MINUTES):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     missing = frame["ticket_id"].isna()
     if own_rows:
@@ -109,13 +124,7 @@ def apply_metrics(
         if col not in t:
             t[col] = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us, UTC]")
     if metrics:
-        m = pd.concat(metrics, ignore_index=True).drop_duplicates("ticket_id", keep="last")
-        m = m.set_index("ticket_id").reindex(t.index)
-        reply = t["created_at"] + pd.to_timedelta(m["reply_minutes"], unit="m")
-        t["first_response_at"] = t["first_response_at"].fillna(reply)
-        t["resolved_at"] = t["resolved_at"].fillna(m["solved_at"])
-        for col, src in (("reopens", "reopens"), ("agent_replies", "replies")):
-            t[col] = t[col].fillna(m[src]) if col in t else m[src]
+        _apply_metric_sets(t, pd.concat(metrics, ignore_index=True))
     if metric_events is not None and len(metric_events):
         v = _sla_verdicts(metric_events).reindex(t.index)
         t["vendor_first_response_met"] = v["first_response_met"]
@@ -132,6 +141,31 @@ def apply_metrics(
         )
         t["resolved_at"] = t["resolved_at"].fillna(v["solved"].where(solved))
     return t.reset_index()
+
+
+def _apply_metric_sets(t: pd.DataFrame, m: pd.DataFrame) -> None:
+    """Summary times and counts from ticket metrics, into `t` (indexed by ticket id).
+
+    The latest metric record of a ticket wins (by its `updated_at`, then the later page). The
+    first reply is creation + the calendar reply time; the resolution, of a solved or closed
+    ticket only (a reopened ticket keeps its last `solved_at`), is `solved_at`, else creation
+    + the full calendar resolution time. `status_updated_at` dates an open ticket's current
+    status (`_status_since`).
+    """
+    m = m.sort_values("updated_at", na_position="first", kind="stable")
+    m = m.drop_duplicates("ticket_id", keep="last").set_index("ticket_id").reindex(t.index)
+    since_created = m["reply_seconds"].mul(1.0).fillna(m["reply_minutes"] * 60)
+    reply = t["created_at"] + pd.to_timedelta(since_created, unit="s")
+    t["first_response_at"] = t["first_response_at"].fillna(reply)
+    cls = t["status_class"] if "status_class" in t else pd.Series(pd.NA, index=t.index)
+    solved = cls.isin(["resolved", "closed"]).fillna(False).astype(bool)
+    full = t["created_at"] + pd.to_timedelta(m["full_resolution_minutes"], unit="m")
+    t["resolved_at"] = t["resolved_at"].fillna(m["solved_at"].fillna(full).where(solved))
+    for col, src in (("reopens", "reopens"), ("agent_replies", "replies")):
+        t[col] = t[col].fillna(m[src]) if col in t else m[src]
+    open_now = cls.notna() & ~cls.isin(DONE_CLASSES)
+    since = m["status_updated_at"].where(open_now & (m["status_updated_at"] >= t["created_at"]))
+    t["_status_since"] = since
 
 
 def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:

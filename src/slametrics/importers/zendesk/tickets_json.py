@@ -93,15 +93,26 @@ def _ticket_extra(r: dict) -> list[tuple[str, str]]:
             "organization_id",
             "external_id",
             "brand_id",
+            "custom_status_id",
         )
         if r.get(k) is not None
     ]
-    pairs += [
-        (f"custom_field_{c.get('id')}", str(c.get("value")))
-        for c in json_list(r.get("custom_fields"))
-        if isinstance(c, dict) and c.get("value") not in (None, "")
-    ]
-    return pairs
+    # `custom_fields` and `fields` hold the same values (the API returns both); either may be
+    # missing from a trimmed export, so both are read and each field id kept once
+    custom = {
+        f"custom_field_{c.get('id')}": _field_text(c.get("value"))
+        for key in ("fields", "custom_fields")
+        for c in json_list(r.get(key))
+        if isinstance(c, dict) and c.get("value") not in (None, "", [])
+    }
+    return pairs + list(custom.items())
+
+
+def _field_text(value: object) -> str:
+    """A custom field's value as text: multi-select lists as their options joined by spaces."""
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
 def _sla_dues(out: pd.DataFrame, recs: list[dict], file: str, tz: str) -> list[Problem]:

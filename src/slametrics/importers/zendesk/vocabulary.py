@@ -144,8 +144,13 @@ DOC_KEYS = {
     "ticket_metric_events": "metric_events",
     "ticket_metrics": "ticket_metrics",
     "ticket_metric": "ticket_metrics",
+    "metric_sets": "ticket_metrics",
     "users": "users",
 }
+# keys whose value is one record, not a list of them (single-record API responses)
+SINGLE_KEYS = ("ticket", "ticket_metric")
+# sideloads that name the ids tickets carry (`include=users,groups,organizations`)
+NAME_SIDELOADS = ("users", "groups", "organizations")
 
 
 KEY_RE = re.compile(r'"([A-Za-z_]+)"\s*:')
@@ -164,4 +169,8 @@ JSON_MARKERS = {
     "via",
     "satisfaction_rating",
     "generated_timestamp",
+    "custom_status_id",
+    "metric_sets",
+    "after_cursor",
+    "end_of_stream",
 }
