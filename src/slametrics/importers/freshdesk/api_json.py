@@ -114,9 +114,7 @@ def read_api_json(
     if any(c.startswith("stats.") for c in df.columns):
         out["reopens"] = ts["stats.reopened_at"].notna().astype(int)
     if "tags" in df:
-        tags = df["tags"].explode()
-        tags = tags[tags.notna()].astype(str)
-        out["tags"] = tags.groupby(level=0).agg(list).reindex(df.index)
+        out["tags"] = tag_lists(df["tags"])
     rest = [c for c in strings.columns if c not in USED_KEYS]
     out["extra"] = extra_map(strings[rest].apply(clean_strings))
     replies = _conversations(df, out, tz, f.name, problems)
@@ -125,6 +123,23 @@ def read_api_json(
     rep.rows_read = rows_read
     rep.rows_rejected += malformed
     return out, replies, rep
+
+
+def tag_lists(tags: pd.Series) -> pd.Series:
+    """Each ticket's `tags` as a list of text, None without tags; always an object column.
+
+    A page where no ticket has tags must still give a column of lists: exploding empty lists
+    and regrouping them would leave an all-missing column that pandas types as text, which
+    Arrow cannot cast to the log's list<string> column (the whole import failed).
+    """
+    lists = tags.where(tags.map(type).isin([list]))
+    flat = lists.explode()
+    flat = flat[flat.map(type).isin([str, int, float]) & flat.notna()].astype(str)
+    out = pd.Series([None] * len(tags), index=tags.index, dtype=object)
+    if len(flat):
+        grouped = flat.groupby(level=0).agg(list)
+        out[grouped.index] = grouped
+    return out.where(out.notna(), None)
 
 
 def _text_columns(out: pd.DataFrame, df: pd.DataFrame, strings: pd.DataFrame) -> None:
