@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +14,7 @@ from slametrics.eventcodes import EventCodes
 # finalize, link_events, sorted_events, ticket_codes: kept importable from here for callers
 # outside the importers (the clock and metric-case tests build canonical frames with them)
 from slametrics.importers.finalize import finalize
+from slametrics.importers.headers import renamed_headers
 from slametrics.importers.io import InputFile
 from slametrics.importers.ordering import link_events, sorted_events, ticket_codes
 from slametrics.problems import ProblemReport
@@ -53,6 +55,27 @@ class Importer:
 
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
         raise NotImplementedError
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "read" in cls.__dict__:
+            cls.read = _with_mapping_headers(cls.__dict__["read"])
+
+
+def _with_mapping_headers(read):
+    """`read` run with the --mapping file's `headers:` renames active, so that a vendor's
+    localized export (headers no alias table knows) resolves through the vendor's own labels."""
+
+    @functools.wraps(read)
+    def wrapper(self: Importer, files: list[InputFile], options: ImportOptions) -> ImportResult:
+        if options.mapping is None:
+            return read(self, files, options)
+        from slametrics.importers.options import load_mapping  # noqa: PLC0415 (cycle)
+
+        with renamed_headers(load_mapping(options.mapping).headers):
+            return read(self, files, options)
+
+    return wrapper
 
 
 __all__ = [

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -19,9 +22,30 @@ def norm_header(name: str) -> str:
     return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()
 
 
+# a mapping's `headers:` (file header -> the vendor's English header), normalized, for the
+# importer running now: set by `Importer.read` (base.py), read by `resolve_columns`, so every
+# vendor's alias lookup sees them without each vendor passing them down
+_HEADER_RENAMES: ContextVar[dict[str, str] | None] = ContextVar("header_renames", default=None)
+
+
+@contextmanager
+def renamed_headers(renames: dict[str, str]) -> Iterator[None]:
+    """Within the block, `resolve_columns` reads a file header `k` as `renames[k]`."""
+    token = _HEADER_RENAMES.set({norm_header(k): v for k, v in renames.items()})
+    try:
+        yield
+    finally:
+        _HEADER_RENAMES.reset(token)
+
+
 def resolve_columns(columns: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Canonical field -> the file's column, for the fields whose label (or an alias) is present."""
+    """Canonical field -> the file's column, for the fields whose label (or an alias) is present;
+    a header the active mapping renames (`renamed_headers`) counts under its new label first."""
     present = {}
+    renames = _HEADER_RENAMES.get() or {}
+    for c in columns:
+        if norm_header(c) in renames:
+            present[norm_header(renames[norm_header(c)])] = c
     for c in columns:
         present.setdefault(norm_header(c), c)
     out = {}

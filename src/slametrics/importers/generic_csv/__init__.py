@@ -14,6 +14,7 @@ from slametrics.importers.finalize import finalize_with_codes
 from slametrics.importers.generic_csv.events import read_events
 from slametrics.importers.generic_csv.fields import CODED_EVENT_FIELDS, file_role
 from slametrics.importers.generic_csv.mapped import read_event_layout
+from slametrics.importers.generic_csv.sources import read_source
 from slametrics.importers.generic_csv.tickets import read_tickets
 from slametrics.importers.io import InputFile
 from slametrics.importers.options import ColumnMapping, load_mapping, timezone_and_source
@@ -24,7 +25,7 @@ from slametrics.problems import Problem, ProblemReport, problems_from_mask
 
 class GenericCsvImporter(Importer):
     name = "csv"
-    description = "canonical tickets.csv (+ events.csv), or any CSV with --mapping FILE"
+    description = "canonical tickets.csv (+ events.csv), or any CSV or JSON/NDJSON records with --mapping FILE"
     fidelity = "history if events.csv is given, else snapshot"
 
     @classmethod
@@ -96,9 +97,12 @@ class GenericCsvImporter(Importer):
 
 
 def _read_csv(f: InputFile, mapping: ColumnMapping | None) -> CsvTable:
-    """`read_csv`, with a canonical events file's few-valued columns coded while parsing."""
+    """`read_csv`, with a canonical events file's few-valued columns coded while parsing; a
+    mapping's source (CSV or JSON/NDJSON records) through `read_source`."""
+    if mapping is not None:
+        return read_source(f, mapping)
     header = first_record(f)
-    if mapping is not None or file_role(header) != "events":
+    if file_role(header) != "events":
         return read_csv(f)
     lower = {name.strip().lower(): name for name in unique_names(header)}
     return read_csv(f, dictionary={lower[c] for c in CODED_EVENT_FIELDS if c in lower})

@@ -22,6 +22,7 @@ from slametrics.importers.generic_csv.fields import (
     TIMESTAMP_FIELDS,
     source_columns,
 )
+from slametrics.importers.generic_csv.sources import mapped_frame, wanted_columns, without_offsets
 from slametrics.importers.headers import extra_map
 from slametrics.importers.options import ColumnMapping
 from slametrics.importers.statuses import map_status_classes
@@ -29,16 +30,10 @@ from slametrics.problems import Problem, ProblemReport, problems_from_mask
 from slametrics.schema import TICKET_COLUMNS
 
 
-def _column_for(table: CsvTable, field: str, mapping: ColumnMapping | None) -> str | None:
-    if mapping is not None:
-        col = mapping.columns.get(field)
-        if col is None:
-            return None
-        if col not in table.frame.columns:
-            return "__missing__:" + col
-        return col
+def _canonical_columns(table: CsvTable) -> dict[str, str | None]:
+    """Canonical field -> column of a canonical tickets.csv (names compared case-insensitively)."""
     lower = {c.strip().lower(): c for c in table.columns}
-    return lower.get(field)
+    return {f: lower.get(f) for f in TICKET_COLUMNS}
 
 
 def read_tickets(
@@ -46,20 +41,22 @@ def read_tickets(
 ) -> tuple[pd.DataFrame, ProblemReport]:
     df = table.frame
     problems: list[Problem] = []
-    nulls = tuple(mapping.null_values) if mapping else NULL_TOKENS
+    nulls = NULL_TOKENS if mapping is None or mapping.null_values is None else mapping.null_values
+    nulls = tuple(nulls)
     out = pd.DataFrame(index=df.index)
     out["_line"] = df["_line"]
     out["_file"] = file
-    cols = {f: _column_for(table, f, mapping) for f in TICKET_COLUMNS}
-    for field, col in cols.items():
-        if col and col.startswith("__missing__:"):
-            raise UserError(
-                f"{file}: the mapping names column {col.split(':', 1)[1]!r} for {field}, "
-                f"but the file has no such column; columns: {', '.join(table.columns[:40])}"
-            )
+    if mapping is None:
+        cols = _canonical_columns(table)
+    else:
+        df, found = mapped_frame(df, mapping.columns, mapping, file)
+        cols = {f: found.get(f) for f in TICKET_COLUMNS}
     for req in ("ticket_id", "created_at"):
         if not cols.get(req):
-            raise UserError(f"{file}: missing required column for {req!r}")
+            raise UserError(
+                f"{file}: missing required column for {req!r}"
+                + (" (the mapping's `columns:` names none)" if mapping is not None else "")
+            )
     renamed = _renamed(df, cols, mapping)
     problems += _parsed_columns(out, renamed, cols, file, mapping, tz, nulls)
     if "status" in out:
@@ -73,7 +70,7 @@ def read_tickets(
         problems += source_columns(probs, cols)
     if "tags" in renamed:
         out["tags"] = clean_strings(renamed["tags"], nulls).str.split(r"[,\s]+", regex=True)
-    mapped_cols = {c for c in cols.values() if c}
+    mapped_cols = set(wanted_columns(mapping)) if mapping else {c for c in cols.values() if c}
     extra_cols = [c for c in table.columns if c not in mapped_cols]
     if extra_cols and mapping is not None:
         out["extra"] = extra_map(df[extra_cols])
@@ -90,6 +87,10 @@ def _renamed(
     """The mapped columns under their canonical names, with the mapping's value maps applied."""
     renamed = pd.DataFrame({f: df[c] for f, c in cols.items() if c}, index=df.index)
     renamed["_line"] = df["_line"]
+    if mapping is not None and mapping.ignore_offsets:
+        for field in TIMESTAMP_FIELDS:
+            if field in renamed:
+                renamed[field] = without_offsets(renamed[field])
     values = mapping.values if mapping else {}
     for field, vmap in values.items():
         if field in renamed:
