@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import html.parser
 import re
 from pathlib import Path
@@ -19,6 +21,7 @@ from slametrics.render.report import (
     PAGE_BUDGET_MM,
     estimate_height_mm,
     md_escape,
+    new_salt,
     page_view,
     pseudonym,
     render_report,
@@ -727,10 +730,10 @@ def test_markdown_escapes_every_ticket_field(result: MetricsResult) -> None:
     assert md_escape("2026-W46") == "2026-W46"
 
 
-def test_redaction_replaces_names_with_stable_pseudonyms(result: MetricsResult) -> None:
+def test_redaction_replaces_names_with_salted_pseudonyms(result: MetricsResult) -> None:
     plain = render_report(result, fmt="html", lang="en", now=NOW)
-    a = render_report(result, fmt="html", lang="en", now=NOW, redact=True)
-    b = render_report(result, fmt="md", lang="en", now=NOW, redact=True)
+    a = render_report(result, fmt="html", lang="en", now=NOW, redact=True, redact_salt="s1")
+    b = render_report(result, fmt="md", lang="en", now=NOW, redact=True, redact_salt="s1")
     shown_orgs = {g.key["organization"] for g in result.repeat_groups[: CAPS["repeat"]]}
     people = {x.requester.split("@")[0] for x in result.waiting[: CAPS["waiting"]] if x.requester}
     assert shown_orgs and people
@@ -738,12 +741,45 @@ def test_redaction_replaces_names_with_stable_pseudonyms(result: MetricsResult) 
         assert name in plain
         assert name not in a and name not in b
     for org in shown_orgs:
-        assert pseudonym("Org", org) in a and pseudonym("Org", org) in b
-        assert re.fullmatch(r"Org-[0-9A-F]{4}", pseudonym("Org", org))
-    assert pseudonym("Org", "Volga Logistics") == pseudonym("Org", " volga logistics ")
-    assert pseudonym("Org", "Volga Logistics") != pseudonym("Org", "Neva Pharma")
-    ru = render_report(result, fmt="md", lang="ru", now=NOW, redact=True)
-    assert pseudonym("Орг", sorted(shown_orgs)[0]) in ru
+        assert pseudonym("Org", org, "s1") in a and pseudonym("Org", org, "s1") in b
+        assert re.fullmatch(r"Org-[0-9A-F]{6}", pseudonym("Org", org, "s1"))
+    assert pseudonym("Org", "Volga Logistics", "s") == pseudonym("Org", " volga logistics ", "s")
+    assert pseudonym("Org", "Volga Logistics", "s") != pseudonym("Org", "Neva Pharma", "s")
+    ru = render_report(result, fmt="md", lang="ru", now=NOW, redact=True, redact_salt="s1")
+    assert pseudonym("Орг", sorted(shown_orgs)[0], "s1") in ru
+
+
+def test_pseudonyms_are_keyed_by_the_salt() -> None:
+    """Hashing a known name without the salt does not find its pseudonym (the old, unsalted
+    scheme did: Org- and the first hex digits of sha256 of the case-folded name)."""
+    name = "Volga Logistics"
+    unsalted = "Org-" + hashlib.sha256(name.casefold().encode()).hexdigest()[:6].upper()
+    assert pseudonym("Org", name, "weekly") != unsalted
+    # HMAC-SHA256 keyed by the salt, computed here by hand from the standard library
+    keyed = hmac.new(b"weekly", b"volga logistics", hashlib.sha256).hexdigest()[:6].upper()
+    assert pseudonym("Org", name, "weekly") == f"Org-{keyed}"
+    assert pseudonym("Org", name, "weekly") != pseudonym("Org", name, "monthly")
+    assert new_salt() != new_salt() and len(new_salt()) == 32
+
+
+def test_redaction_salt_per_run_or_given(result: MetricsResult) -> None:
+    """Without a salt every report draws its own; a given salt keeps pseudonyms week to week."""
+    org = result.repeat_groups[0].key["organization"]
+    runs = [render_report(result, fmt="md", lang="en", now=NOW, redact=True) for _ in range(2)]
+    pseudonyms = [set(re.findall(r"Org-[0-9A-F]{6}", md)) for md in runs]
+    assert pseudonyms[0] and pseudonyms[0] != pseudonyms[1]
+    assert all(org not in md for md in runs)
+    assert "pseudonyms, new in every report" in runs[0]
+    kept = [
+        render_report(result, fmt="md", lang="en", now=NOW, redact=True, redact_salt="acme")
+        for _ in range(2)
+    ]
+    assert kept[0] == kept[1] and pseudonym("Org", org, "acme") in kept[0]
+    assert "the same in every report made with this salt" in kept[0]
+    ru = render_report(result, fmt="html", lang="ru", now=NOW, redact=True)
+    assert "Обезличено: имена заявителей и организаций заменены псевдонимами" in ru
+    plain = render_report(result, fmt="md", lang="en", now=NOW)
+    assert "Redacted" not in plain and "Org-" not in plain
 
 
 # --- one page --------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ EN: dict[str, str] = {
     "generated": "Generated",
     "timezone": "time zone",
     "full_lists": "Full lists of tickets and clocks:",
+    "redacted.run": "Redacted: requester and organization names are pseudonyms, new in every "
+    "report.",
+    "redacted.stable": "Redacted: requester and organization names are pseudonyms, the same in "
+    "every report made with this salt.",
     "more": "… and {n} more",
     "none": "—",
     # a metric without judgeable tickets (DESIGN §7): shown with its reason, never as a number

@@ -33,6 +33,7 @@ _LINE_CHART, _BAR_CHART = 22.4, 25.6
 _FULL, _HALF = 118, 56  # characters per line of running text, with room for wide letters
 _QUALITY = 56  # characters per line of the data quality list, in table type
 _SMALL = 3.1  # the height of one of its lines
+_META = 70  # characters per line of the header's right-hand block
 
 View = dict[str, Any]
 
@@ -67,6 +68,7 @@ def estimate_height_mm(v: View) -> float:
     """How tall the HTML page will be, from the counts and text lengths of its view."""
     # Sums run in one fixed order, so that the same view always gives the same float.
     total = 9.5 + 4.0  # header, footer
+    total += _LINE * _lines(v["redacted"], _META)  # the header's redaction line
     if v["empty"]:
         total += 3.0 + _LINE * (1 + _lines(v["empty_text"], _FULL)) + _GAP
     if v["freshness"]["level"]:

@@ -96,6 +96,8 @@ class Labels:
     t: Texts
     tz: str
     redact: bool = False
+    salt: str = ""
+    stable: bool = False  # the salt was given: pseudonyms repeat in every report made with it
 
     def more(self, shown: int, total: int) -> str:
         if total <= shown:
@@ -105,12 +107,12 @@ class Labels:
     def org(self, name: str | None) -> str:
         if not name:
             return ""
-        return pseudonym(self.t("pseudonym.org"), name) if self.redact else name
+        return pseudonym(self.t("pseudonym.org"), name, self.salt) if self.redact else name
 
     def person(self, name: str | None) -> str:
         if not name:
             return ""
-        return pseudonym(self.t("pseudonym.person"), name) if self.redact else name
+        return pseudonym(self.t("pseudonym.person"), name, self.salt) if self.redact else name
 
     def priority(self, name: str | None) -> str:
         if not name or name == "(none)":

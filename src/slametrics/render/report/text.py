@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -37,10 +39,21 @@ def keep_na(value: str) -> Markup:
     return Markup(text)  # safe: the value was escaped above, the span is ours
 
 
-def pseudonym(prefix: str, name: str) -> str:
-    """A stable stand-in for a name: the same name gives the same pseudonym in every run."""
-    digest = hashlib.sha256(name.strip().casefold().encode("utf-8")).hexdigest()
-    return f"{prefix}-{digest[:4].upper()}"
+def new_salt() -> str:
+    """A random salt for one run's pseudonyms: nobody can recompute them from known names."""
+    return secrets.token_hex(16)
+
+
+def pseudonym(prefix: str, name: str, salt: str) -> str:
+    """A stand-in for a name, keyed by `salt`: the same name and salt give the same pseudonym.
+
+    A keyed hash (HMAC-SHA256), so that hashing a list of known names does not reveal whom a
+    pseudonym stands for unless the salt is known too. Six hex digits keep two names of a few
+    hundred apart (an even chance of a clash needs about 5,000 names).
+    """
+    key = salt.encode("utf-8")
+    digest = hmac.new(key, name.strip().casefold().encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"{prefix}-{digest[:6].upper()}"
 
 
 def cut(text: str | None, limit: int) -> str:

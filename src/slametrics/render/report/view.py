@@ -10,7 +10,7 @@ from slametrics.render.i18n import Texts
 from slametrics.render.report.fit import fit
 from slametrics.render.report.labels import NO_TICKETS, Labels, kind_key, priority_key
 from slametrics.render.report.quality import quality
-from slametrics.render.report.text import cut, short_person
+from slametrics.render.report.text import cut, new_salt, short_person
 from slametrics.render.report.verdict import MAX_TREND_ROWS, freshness, verdict
 from slametrics.results import RISK_SHARE, MetricsResult, MetricValue, SliceStats
 
@@ -23,10 +23,18 @@ OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}
 
 
 def page_view(
-    r: MetricsResult, t: Texts, now: dt.datetime, redact: bool = False
+    r: MetricsResult,
+    t: Texts,
+    now: dt.datetime,
+    redact: bool = False,
+    redact_salt: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """The view of `r` whose lists fit one page, and the caps those lists were cut to."""
-    lab = Labels(t, r.period.timezone, redact)
+    """The view of `r` whose lists fit one page, and the caps those lists were cut to.
+
+    Redacted names are keyed by `redact_salt`; without one, a random salt of this call only.
+    """
+    salt = (redact_salt or new_salt()) if redact else ""
+    lab = Labels(t, r.period.timezone, redact, salt, stable=bool(redact_salt))
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
     return fit(lambda caps: build_view(r, lab, now, caps))
@@ -51,6 +59,7 @@ def build_view(
         "timezone": tz,
         "as_of": t.datetime(r.as_of, tz),
         "generated": t.datetime(now, tz),
+        "redacted": _redacted(lab),
         "empty": empty,
         "empty_text": t("empty.text", start=start, end=end),
         "freshness": freshness(r, lab),
@@ -66,6 +75,13 @@ def build_view(
         "quality": quality(r, lab, caps["sources"], caps["ids"]),
         "tickets_command": f"slametrics tickets SOURCE --policy FILE --period {r.period.label}",
     }
+
+
+def _redacted(lab: Labels) -> str:
+    """The line that says names are pseudonyms, and whether they stay the same across runs."""
+    if not lab.redact:
+        return ""
+    return lab.t("redacted.stable" if lab.stable else "redacted.run")
 
 
 def _metric(r: MetricsResult, name: str) -> MetricValue:
