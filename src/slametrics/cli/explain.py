@@ -2,43 +2,28 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from slametrics import api
 
 # registered after the query commands, so `--help` lists explain after audit
 from slametrics.cli import ingest, queries  # noqa: F401
 from slametrics.cli.app import app
 from slametrics.cli.options import (
     AsOfOpt,
+    ExplainFormat,
     ImporterOpt,
     MappingOpt,
     OutputOpt,
     PolicyOpt,
     TzOpt,
     emit,
+    format_option,
     query,
+    resolve_format,
 )
 from slametrics.errors import UserError
-from slametrics.render import machine
-from slametrics.render.explain import explain_html, explain_text
-
-
-class ExplainFormat(StrEnum):
-    text = "text"
-    json = "json"
-    html = "html"
-
-
-RENDERERS = {
-    ExplainFormat.text: explain_text,
-    ExplainFormat.json: machine.render_json,
-    ExplainFormat.html: explain_html,
-}
 
 
 def split_arguments(args: list[str]) -> tuple[list[Path], list[str]]:
@@ -63,13 +48,24 @@ def explain(
     ],
     policy: PolicyOpt,
     as_of: AsOfOpt = None,
-    format: Annotated[ExplainFormat, typer.Option("--format", "-f")] = ExplainFormat.text,
+    format: format_option(ExplainFormat, "text") = None,
     output: OutputOpt = None,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
 ) -> None:
     """Show why each clock of the tickets has its verdict: rule, events, segments, due time."""
+    from slametrics import api
+    from slametrics.render import machine, xlsx
+    from slametrics.render.explain import explain_html, explain_text
+
+    fmt = resolve_format(format, output, ExplainFormat, ExplainFormat.text)
     sources, tickets = split_arguments(args)
     q = query(sources, policy, None, as_of, importer, mapping, tz)
-    emit(RENDERERS[format](api.explain(q, tickets)), output)
+    renderers = {
+        ExplainFormat.text: explain_text,
+        ExplainFormat.json: machine.render_json,
+        ExplainFormat.html: explain_html,
+        ExplainFormat.xlsx: lambda r: xlsx.frames_to_xlsx(xlsx.explain_sheets(r)),
+    }
+    emit(renderers[fmt](api.explain(q, tickets)), output)

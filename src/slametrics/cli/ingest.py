@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
 
-from slametrics import api
 from slametrics.cli.app import app
-from slametrics.cli.options import MappingOpt, TzOpt, console, emit
-from slametrics.errors import EXIT_THRESHOLD_MISSED
-from slametrics.problems import ProblemReport
-from slametrics.render import machine, terminal
-from slametrics.results import ImportSummary
+from slametrics.cli.options import ImporterOpt, MappingOpt, TzOpt, console, emit
+from slametrics.errors import EXIT_THRESHOLD_MISSED, UserError
+
+if TYPE_CHECKING:
+    from slametrics.results import ImportSummary
 
 SHOWN_PROBLEMS = 20  # the terminal shows the first few; --problems FILE has them all
 
@@ -44,12 +42,15 @@ def import_cmd(
     exports: Annotated[
         list[Path], typer.Argument(help="Export files (CSV, JSON, NDJSON; .gz, .zip).")
     ],
-    log: Annotated[Path, typer.Option("--log", help="Event-log directory (created if missing).")],
+    log: Annotated[
+        Path,
+        typer.Option("--log", metavar="DIR", help="Event-log directory (created if missing)."),
+    ],
+    importer: ImporterOpt = None,
     format: Annotated[
         str | None,
-        typer.Option(
-            "--format", help="Importer name (see `slametrics formats`); default: detected."
-        ),
+        # the name before --importer existed, kept so that existing scripts keep working
+        typer.Option("--format", hidden=True, help="Alias of --importer."),
     ] = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
@@ -57,10 +58,19 @@ def import_cmd(
         bool, typer.Option("--strict", help="Exit 1 and write nothing if any row is rejected.")
     ] = False,
     problems: Annotated[
-        Path | None, typer.Option("--problems", help="Write every problem to this CSV file.")
+        Path | None,
+        typer.Option("--problems", metavar="FILE", help="Write every problem to this CSV file."),
     ] = None,
 ) -> None:
-    """Import helpdesk exports into a Parquet event log."""
+    """Import helpdesk exports into a Parquet event log (`slametrics formats` lists importers)."""
+    from rich.progress import Progress
+
+    from slametrics import api
+    from slametrics.problems import ProblemReport
+    from slametrics.render import machine, terminal
+
+    if importer and format and importer != format:
+        raise UserError(f"--importer {importer} and --format {format} disagree: give one")
     err = console(stderr=True)
     with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("importing", total=None)
@@ -69,7 +79,13 @@ def import_cmd(
             bar.update(task, description=name, completed=i, total=n)
 
         summary = api.import_exports(
-            exports, log, format=format, mapping=mapping, tz=tz, strict=strict, progress=progress
+            exports,
+            log,
+            format=importer or format,
+            mapping=mapping,
+            tz=tz,
+            strict=strict,
+            progress=progress,
         )
     out = console()
     out.print(terminal.import_table(summary))

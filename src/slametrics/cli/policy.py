@@ -11,7 +11,6 @@ import typer
 from slametrics.cli.app import policy_app
 from slametrics.cli.options import OutputOpt, console, emit
 from slametrics.errors import EXIT_ERROR, SlametricsError
-from slametrics.policy import load_policy, policy_json_schema, policy_warnings
 
 
 @policy_app.command("validate")
@@ -23,6 +22,8 @@ def policy_validate(
     Rules and thresholds that can never match what the policy defines are warnings (stderr).
     Exit 2 when any file is invalid; every file is checked.
     """
+    from slametrics.policy import load_policy, policy_warnings
+
     out, err = console(), console(stderr=True)
     invalid = 0
     for file in files:
@@ -46,4 +47,6 @@ def policy_validate(
 @policy_app.command("schema")
 def policy_schema(output: OutputOpt = None) -> None:
     """Print the policy file's JSON Schema (for editors)."""
+    from slametrics.policy import policy_json_schema
+
     emit(json.dumps(policy_json_schema(), indent=2, ensure_ascii=False) + "\n", output)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from slametrics import api
-from slametrics.api.audit import FIT_WARNING, audit_result, audit_suggest
 from slametrics.cli.app import app
 from slametrics.cli.options import (
     AsOfOpt,
@@ -27,17 +27,21 @@ from slametrics.cli.options import (
     console,
     emit,
     emit_frame,
+    format_option,
     query,
+    resolve_format,
 )
-from slametrics.errors import EXIT_THRESHOLD_MISSED
-from slametrics.render import audit as render_audit
-from slametrics.render import machine, terminal
+from slametrics.errors import EXIT_THRESHOLD_MISSED, UserError
 
+if TYPE_CHECKING:
+    from slametrics import api
+
+# the renderers by name in slametrics.render.machine, imported when a command runs
 CHECK_RENDERERS = {
-    CheckFormat.text: machine.check_text,
-    CheckFormat.json: machine.render_json,
-    CheckFormat.junit: machine.check_junit,
-    CheckFormat.github: machine.check_github,
+    CheckFormat.text: "check_text",
+    CheckFormat.json: "render_json",
+    CheckFormat.junit: "check_junit",
+    CheckFormat.github: "check_github",
 }
 
 
@@ -49,19 +53,27 @@ def metrics(
     as_of: AsOfOpt = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Also break on-time figures down by this ticket field."),
+        typer.Option(
+            "--by", metavar="FIELD", help="Also break on-time figures down by this ticket field."
+        ),
     ] = None,
-    format: TableFormatOpt = TableFormat.table,
+    format: TableFormatOpt = None,
     output: OutputOpt = None,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
 ) -> None:
     """Compute SLA metrics for a period."""
+    from slametrics import api
+    from slametrics.render import machine, terminal, xlsx
+
+    fmt = resolve_format(format, output, TableFormat, TableFormat.table, TableFormat.csv)
     result = api.metrics(query(sources, policy, period, as_of, importer, mapping, tz), by=by)
-    if format is TableFormat.json:
+    if fmt is TableFormat.json:
         emit(machine.render_json(result), output)
-    elif format is TableFormat.csv or output:
+    elif fmt is TableFormat.xlsx:
+        emit(xlsx.frames_to_xlsx(xlsx.metrics_sheets(result)), output)
+    elif fmt is TableFormat.csv or output:
         emit(machine.frame_to_csv(machine.metrics_frame(result)), output)
     else:
         console().print(terminal.metrics_tables(result))
@@ -80,15 +92,18 @@ def tickets(
             help="Only clocks with this outcome: met, breached, running, unknown, canceled.",
         ),
     ] = None,
-    format: TableFormatOpt = TableFormat.table,
+    format: TableFormatOpt = None,
     output: OutputOpt = None,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
 ) -> None:
     """List each ticket's SLA clocks (one row per ticket and clock)."""
+    from slametrics import api
+
+    fmt = resolve_format(format, output, TableFormat, TableFormat.table, TableFormat.csv)
     q = query(sources, policy, period, as_of, importer, mapping, tz)
-    emit_frame(api.tickets(q, outcome=outcome), format, output)
+    emit_frame(api.tickets(q, outcome=outcome), fmt, output, sheet="tickets")
 
 
 @app.command()
@@ -97,7 +112,7 @@ def check(
     policy: PolicyOpt,
     period: PeriodOpt = None,
     as_of: AsOfOpt = None,
-    format: Annotated[CheckFormat, typer.Option("--format", "-f")] = CheckFormat.text,
+    format: format_option(CheckFormat, "text") = None,
     output: OutputOpt = None,
     no_fail: Annotated[
         bool, typer.Option("--no-fail", help="Exit 0 even when a threshold is missed.")
@@ -113,15 +128,33 @@ def check(
     mapping: MappingOpt = None,
     tz: TzOpt = None,
 ) -> None:
-    """Exit 1 when a threshold is missed or not judgeable (a CI gate); 2 on unusable input."""
+    """Exit 1 when a threshold is missed or not judgeable (a CI gate); 2 on unusable input.
+
+    With --format github and $GITHUB_STEP_SUMMARY set, a Markdown summary is appended there.
+    """
+    from slametrics import api
+    from slametrics.render import machine
+
+    fmt = resolve_format(format, output, CheckFormat, CheckFormat.text)
     q = query(sources, policy, period, as_of, importer, mapping, tz)
     result = api.check(q, allow_unjudged=allow_unjudged)
-    emit(CHECK_RENDERERS[format](result), output)
-    if output and format is not CheckFormat.text:
+    emit(getattr(machine, CHECK_RENDERERS[fmt])(result), output)
+    if output and fmt is not CheckFormat.text:
         # a CI log still shows the verdict when the machine format went to a file
         sys.stderr.write(machine.check_text(result))
+    if fmt is CheckFormat.github and os.environ.get("GITHUB_STEP_SUMMARY"):
+        append_step_summary(Path(os.environ["GITHUB_STEP_SUMMARY"]), machine.check_markdown(result))
     if not result.passed and not no_fail:
         raise typer.Exit(EXIT_THRESHOLD_MISSED)
+
+
+def append_step_summary(path: Path, markdown: str) -> None:
+    """Append to the job summary file GitHub Actions names (other steps may have written it)."""
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(markdown)
+    except OSError as exc:
+        raise UserError(f"$GITHUB_STEP_SUMMARY {path}: cannot append: {exc.strerror}") from None
 
 
 @app.command()
@@ -130,7 +163,7 @@ def report(
     policy: PolicyOpt,
     period: PeriodOpt = None,
     as_of: AsOfOpt = None,
-    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.md,
+    format: format_option(ReportFormat, "md") = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Report language.")] = Lang.en,
     redact: Annotated[
         bool,
@@ -144,8 +177,11 @@ def report(
     tz: TzOpt = None,
 ) -> None:
     """Render the one-page report (Markdown or self-contained HTML)."""
+    from slametrics import api
+
+    fmt = resolve_format(format, output, ReportFormat, ReportFormat.md)
     q = query(sources, policy, period, as_of, importer, mapping, tz)
-    emit(api.report(q, fmt=format.value, lang=lang.value, redact=redact), output)
+    emit(api.report(q, fmt=fmt.value, lang=lang.value, redact=redact), output)
 
 
 @app.command()
@@ -165,7 +201,7 @@ def audit(
             "reproduce the vendor's verdicts best.",
         ),
     ] = False,
-    format: TableFormatOpt = TableFormat.table,
+    format: TableFormatOpt = None,
     output: OutputOpt = None,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
@@ -174,26 +210,39 @@ def audit(
     """Compare the helpdesk's own SLA verdicts with the recomputation under the policy: agreement
     per clock and priority, each disagreement with its cause (stop, pauses, target, calendar,
     history, unexplained) and the evidence."""
+    from slametrics.api.audit import audit_result
+    from slametrics.render import audit as render_audit
+    from slametrics.render import machine, xlsx
+
+    fmt = resolve_format(format, output, TableFormat, TableFormat.table, TableFormat.csv)
     q = query(sources, policy, period, as_of, importer, mapping, tz)
     if suggest:
-        _suggest(q, format, output)
+        _suggest(q, fmt, output)
         return
     result = audit_result(q, disagreements_only=not all_rows)
-    if format is TableFormat.json:
+    if fmt is TableFormat.json:
         emit(render_audit.audit_json(result), output)
-    elif format is TableFormat.csv or output:
+    elif fmt is TableFormat.xlsx:
+        emit(xlsx.frames_to_xlsx(render_audit.audit_sheets(result)), output)
+    elif fmt is TableFormat.csv or output:
         emit(machine.frame_to_csv(result.tickets), output)
     else:
         console().print(render_audit.audit_tables(result))
 
 
-def _suggest(q: api.Query, format: TableFormat, output) -> None:
+def _suggest(q: api.Query, fmt: TableFormat, output: Path | None) -> None:
+    from slametrics.api.audit import FIT_WARNING, audit_suggest
+    from slametrics.render import audit as render_audit
+    from slametrics.render import machine, xlsx
+
     candidates, per_clock = audit_suggest(q)
-    warning = FIT_WARNING
-    sys.stderr.write(f"warning: {warning}\n")
-    if format is TableFormat.json:
-        emit(render_audit.suggest_json(candidates, per_clock, warning), output)
-    elif format is TableFormat.csv or output:
+    sys.stderr.write(f"warning: {FIT_WARNING}\n")
+    if fmt is TableFormat.json:
+        emit(render_audit.suggest_json(candidates, per_clock, FIT_WARNING), output)
+    elif fmt is TableFormat.xlsx:
+        sheets = {"candidates": candidates, "per clock": per_clock}
+        emit(xlsx.frames_to_xlsx(sheets), output)
+    elif fmt is TableFormat.csv or output:
         emit(machine.frame_to_csv(candidates), output)
     else:
         console().print(render_audit.suggest_tables(candidates, per_clock))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -9,8 +10,7 @@ import typer
 
 from slametrics.cli.app import app
 from slametrics.cli.options import console
-from slametrics.errors import check_timezone
-from slametrics.importers import IMPORTERS, get_importer
+from slametrics.errors import UserError, check_timezone
 
 
 @app.command()
@@ -31,13 +31,26 @@ def sample(
     from slametrics.sample import write_sample_csv
 
     check_timezone(tz)
+    check_start(start)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file; give a directory for tickets.csv and events.csv")
     paths = write_sample_csv(out, tickets, seed=seed, start=start, weeks=weeks, tz=tz)
     console().print("wrote " + ", ".join(str(p) for p in paths), markup=False)
+
+
+def check_start(start: str) -> None:
+    """--start is a calendar date (the generator's weeks start on that day)."""
+    try:
+        dt.date.fromisoformat(start)
+    except ValueError:
+        raise UserError(f"--start {start!r}: not a date; use YYYY-MM-DD, e.g. 2026-09-28") from None
 
 
 @app.command()
 def formats() -> None:
     """List the importers and what they read."""
+    from slametrics.importers import IMPORTERS, get_importer
+
     con = console()
     for name in IMPORTERS:
         imp = get_importer(name)

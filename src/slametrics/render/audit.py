@@ -31,6 +31,12 @@ def audit_json(result: Any) -> str:
     )
 
 
+def audit_sheets(result: Any) -> dict[str, pd.DataFrame]:
+    """The audit as workbook sheets: the summary, the causes and the compared tickets."""
+    causes = pd.DataFrame(list(result.causes.items()), columns=["cause", "disagreements"])
+    return {"summary": result.summary, "causes": causes, "tickets": result.tickets}
+
+
 def causes_line(causes: dict[str, int]) -> str:
     shown = [f"{name} {n}" for name, n in causes.items() if n]
     return "disagreements by cause: " + (", ".join(shown) if shown else "none")

@@ -165,6 +165,42 @@ def check_github(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _md(text: str) -> str:
+    """A Markdown table cell: pipes escaped, no line breaks."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _limit(t: ThresholdValue) -> str:
+    bounds = (
+        f">= {t.min:g}" if t.min is not None else "",
+        f"<= {t.max:g}" if t.max is not None else "",
+    )
+    return " and ".join(b for b in bounds if b)
+
+
+def check_markdown(result: CheckResult) -> str:
+    """The check as a Markdown summary (GitHub's job summary): verdict, thresholds, context."""
+    mark = "passed" if result.passed else "failed"
+    as_of = result.as_of.isoformat(timespec="seconds")
+    lines = [
+        f"### slametrics check {mark}: {_md(result.policy)}, period {_md(result.period.label)}",
+        "",
+        f"**{_verdict(result)}** (as of {as_of})",
+        "",
+    ]
+    if result.thresholds:
+        lines += ["| threshold | value | limit | result |", "|---|---:|---|---|"]
+        for t in result.thresholds:
+            value = f"n/a ({t.reason or 'no data'})" if t.value is None else f"{t.value:.4g}"
+            state = t.state or ("pass" if t.passed else "fail")
+            note = f" ({t.note})" if t.note else ""
+            lines.append(f"| {_md(t.label)} | {_md(value)} | {_limit(t)} | {_md(state + note)} |")
+    else:
+        lines.append("no thresholds in the policy")
+    lines += ["", *(f"- {_md(line)}" for line in _context(result)), ""]
+    return "\n".join(lines) + "\n"
+
+
 def metrics_frame(result) -> pd.DataFrame:
     """Metrics as flat rows (section, name, clock, key, value, numerator, denominator) for CSV."""
     rows = [
@@ -172,9 +208,18 @@ def metrics_frame(result) -> pd.DataFrame:
         for name, m in result.metrics.items()
     ]
     fields = (
-        "met", "breached", "running", "unknown", "canceled", "untargeted", "backlog",
-        "on_time_share", "p50_s", "p90_s", "p95_s",
-    )  # fmt: skip
+        "met",
+        "breached",
+        "running",
+        "unknown",
+        "canceled",
+        "untargeted",
+        "backlog",
+        "on_time_share",
+        "p50_s",
+        "p90_s",
+        "p95_s",
+    )
     for clock, c in result.clocks.items():
         for field in fields:
             reason = c.reason if field == "on_time_share" else None
