@@ -15,7 +15,7 @@ from conftest import SAMPLE
 from slametrics.api import read_exports
 from slametrics.errors import UserError
 from slametrics.eventcodes import code_events
-from slametrics.eventlog import locked, merge_into_log, read_log, snapshot_dir
+from slametrics.eventlog import locked, merge_into_log, read_log, snapshot_files
 from slametrics.periods import active_since
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
 
@@ -26,9 +26,9 @@ def test_round_trip_keeps_schema_and_rows(tmp_path: Path) -> None:
     log = read_log(tmp_path)
     import pyarrow.parquet as pq
 
-    snap = snapshot_dir(tmp_path)
-    assert pq.read_schema(snap / "tickets.parquet").remove_metadata() == TICKETS_SCHEMA
-    stored = pq.read_schema(snap / "events.parquet")
+    (files,) = snapshot_files(tmp_path)  # 400 tickets: one bucket
+    assert pq.read_schema(files.tickets).remove_metadata() == TICKETS_SCHEMA
+    stored = pq.read_schema(files.events)
     assert stored.names == EVENTS_SCHEMA.names  # text is stored as Parquet UTF-8, read as text
     assert [str(f.type) for f in stored] == [
         str(f.type).removeprefix("large_") for f in EVENTS_SCHEMA
@@ -191,7 +191,6 @@ def test_reading_a_period_skips_tickets_it_cannot_count(tmp_path: Path) -> None:
 def test_event_codes_give_the_same_metrics_as_the_events(tmp_path: Path) -> None:
     """A snapshot's codes.parquet stands in for the events table, whole or pruned to a period."""
     from slametrics import api
-    from slametrics.eventlog import CODES_FILE
     from slametrics.metrics import compute_metrics
 
     policy, period, since = _sample_log_and_week(
@@ -203,7 +202,8 @@ def test_event_codes_give_the_same_metrics_as_the_events(tmp_path: Path) -> None
         assert log.codes is not None
         results.append(compute_metrics(log, policy, period).model_dump(mode="json"))
         assert log._events is None  # the events table was never decoded
-    (snapshot_dir(tmp_path / "log") / CODES_FILE).unlink()  # a log written before codes existed
+    for files in snapshot_files(tmp_path / "log"):  # a log written before codes existed
+        files.codes.unlink()
     for s, want in zip((None, since), results, strict=True):
         log = api.load_source([tmp_path / "log"], active_since=s).log
         assert log.codes is None
@@ -214,7 +214,6 @@ def test_codes_of_a_merged_multi_source_log_match_its_events(tmp_path: Path) -> 
     """Codes written after merges of several sources give the metrics the events give."""
     from conftest import POLICIES
     from slametrics import api
-    from slametrics.eventlog import CODES_FILE
     from slametrics.metrics import compute_metrics
     from slametrics.periods import parse_period
     from slametrics.policy import load_policy
@@ -231,7 +230,8 @@ def test_codes_of_a_merged_multi_source_log_match_its_events(tmp_path: Path) -> 
     assert loaded.log.codes is not None and loaded.log.tickets["source"].nunique() == 2
     periods = [parse_period(p, policy.timezone) for p in ("2026-W45", "2026-11")]
     with_codes = [compute_metrics(loaded.log, policy, p).model_dump(mode="json") for p in periods]
-    (snapshot_dir(log_dir) / CODES_FILE).unlink()
+    for files in snapshot_files(log_dir):
+        files.codes.unlink()
     plain = api.load_source([log_dir]).log
     assert plain.codes is None
     assert [
@@ -263,7 +263,7 @@ def test_imported_text_columns_are_written_from_codes_and_read_as_text(
         + "\n"
     )
     import_exports(files, tmp_path / "log")
-    events_file = snapshot_dir(tmp_path / "log") / "events.parquet"
+    events_file = snapshot_files(tmp_path / "log")[0].events
     for col in ("event", "value", "status_class", "actor"):  # other readers see plain text
         assert pq.read_schema(events_file).field(col).type == pa.string(), col
     assert str(pd.read_parquet(events_file)["event"].dtype) != "category"
@@ -309,7 +309,6 @@ def test_event_codes_from_the_importer_equal_codes_from_the_tables(
 
     from slametrics.api import import_exports
     from slametrics.eventcodes import code_events
-    from slametrics.eventlog import CODES_FILE, EVENTS_FILE, TICKETS_FILE
 
     tmp = tmp_path_factory.mktemp("codes")
     (tmp / "tickets.csv").write_text(
@@ -322,13 +321,13 @@ def test_event_codes_from_the_importer_equal_codes_from_the_tables(
         )
     )
     import_exports([tmp / "tickets.csv", tmp / "events.csv"], tmp / "log")
-    snap = snapshot_dir(tmp / "log")
-    t, e = pq.read_table(snap / TICKETS_FILE), pq.read_table(snap / EVENTS_FILE)
+    (files,) = snapshot_files(tmp / "log")
+    t, e = pq.read_table(files.tickets), pq.read_table(files.events)
     want = code_events(t, e)
     last = np.ones(len(want.tix), dtype=bool)
     last[:-1] = want.tix[1:] != want.tix[:-1]
     want = want.take(np.flatnonzero((want.cls >= 0) | want.reply | last))
-    got = pq.read_table(snap / CODES_FILE)
+    got = pq.read_table(files.codes)
     assert got.column("tix").to_pylist() == want.tix.tolist()
     assert got.column("at").to_pylist() == want.at.tolist()
     assert got.column("cls").to_pylist() == want.cls.tolist()
@@ -379,11 +378,11 @@ def test_a_log_written_before_the_vendor_due_columns_is_read(tmp_path: Path) -> 
 
     t, e, _ = read_exports([SAMPLE / "tickets.csv", SAMPLE / "events.csv"])
     merge_into_log(tmp_path, t, e)
-    snap = snapshot_dir(tmp_path)
+    (files,) = snapshot_files(tmp_path)
     old_columns = ["vendor_first_response_due_at", "vendor_resolution_due_at"]
-    stored = pq.read_table(snap / "tickets.parquet")
-    pq.write_table(stored.drop(old_columns), snap / "tickets.parquet")
-    assert not set(old_columns) & set(pq.read_schema(snap / "tickets.parquet").names)
+    stored = pq.read_table(files.tickets)
+    pq.write_table(stored.drop(old_columns), files.tickets)
+    assert not set(old_columns) & set(pq.read_schema(files.tickets).names)
     for log in (read_log(tmp_path), load_source([tmp_path]).log):
         assert len(log.tickets) == 400
         for col in old_columns:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE
 from slametrics.api import import_exports
-from slametrics.eventlog import EVENTS_FILE, TICKETS_FILE, read_log, snapshot_dir
+from slametrics.eventlog import read_log, snapshot_files
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
 
 HEADER = "ticket_id,created_at,status,first_response_at,resolved_at,closed_at,updated_at"
@@ -44,13 +45,16 @@ def tables(log: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The log's stored tickets and events in key order (it has no import-time columns to
     ignore), read as Arrow stores them: the pandas dtypes a snapshot's metadata remembers
     differ between a log written at once and one merged into."""
-    snap = snapshot_dir(log)
+    files = snapshot_files(log)
     frames = []
     for name, schema, keys in (
-        (TICKETS_FILE, TICKETS_SCHEMA, ["source", "ticket_id"]),
-        (EVENTS_FILE, EVENTS_SCHEMA, ["source", "ticket_id", "at", "seq", "event"]),
+        ("tickets", TICKETS_SCHEMA, ["source", "ticket_id"]),
+        ("events", EVENTS_SCHEMA, ["source", "ticket_id", "at", "seq", "event"]),
     ):
-        table = pq.read_table(snap / name, schema=schema).replace_schema_metadata(None)
+        table = pa.concat_tables(
+            pq.read_table(getattr(f, name), schema=schema).replace_schema_metadata(None)
+            for f in files
+        )
         frames.append(table.sort_by([(k, "ascending") for k in keys]).to_pandas())
     return frames[0], frames[1]
 

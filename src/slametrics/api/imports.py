@@ -161,6 +161,11 @@ def import_exports(
         "events_replaced",
     ):
         setattr(summary, name, getattr(stats, name))
+    if stats.migrated:
+        summary.layout_change = (
+            f"the log was stored as one file per table; it is now partitioned into "
+            f"{stats.buckets} hash bucket(s) of tickets"
+        )
     record_import(Path(log_dir), [g.model_dump() for g in summary.groups], len(summary.problems))
     return summary
 

@@ -9,10 +9,32 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from slametrics.columns import ascending, isin
 from slametrics.eventcodes import EventCodes
-from slametrics.eventlog.snapshots import is_event_log, locked, read_log, to_pandas, write_snapshot
+from slametrics.eventlog.buckets import (
+    BUCKET_TICKETS,
+    bucket_count,
+    bucket_files,
+    buckets_for,
+    link_bucket,
+    split_codes,
+    split_rows,
+    ticket_buckets,
+    write_layout,
+)
+from slametrics.eventlog.snapshots import (
+    EventLog,
+    LogFiles,
+    is_event_log,
+    locked,
+    publish,
+    read_tables,
+    snapshot_dir,
+    to_pandas,
+    write_files,
+)
 from slametrics.schema import (
     EVENT_KEY,
     TICKET_KEY,
@@ -41,6 +63,8 @@ class MergeStats:
     tickets_outdated: int = 0
     events_outdated: int = 0
     events_replaced: int = 0
+    migrated: bool = False  # the log was flat (written before partitioning) and is now bucketed
+    buckets: int = 1  # the log's bucket count after the merge
 
 
 def _ticket_keys(df: pd.DataFrame) -> pd.Series:
@@ -101,6 +125,7 @@ def merge_into_log(
     events: pd.DataFrame | pa.Table,
     *,
     codes: EventCodes | None = None,
+    per_bucket: int = BUCKET_TICKETS,
 ) -> MergeStats:
     """Validate and merge frames into the log: the newest export of a ticket wins (DESIGN §3).
 
@@ -113,6 +138,9 @@ def merge_into_log(
     a snapshot on one side and has history on the other keeps the history side's events (they
     are real, the others derived) whichever row wins, and the winning row keeps its fidelity.
 
+    The log is partitioned (`eventlog.buckets`, about `per_bucket` tickets a bucket): the merge
+    runs bucket by bucket, buckets the import does not touch carried over as they are. A flat
+    log (written before partitioning) is partitioned by this merge (`MergeStats.migrated`).
     Arrow tables are taken as validated already (`read_export_tables`); a new log is written
     from them as is, with their `codes` (`ExportTables.codes`) when given and the events need
     no reordering.
@@ -120,39 +148,151 @@ def merge_into_log(
     p = Path(path)
     with locked(p):
         if not is_event_log(p):
-            if isinstance(tickets, pa.Table) and isinstance(events, pa.Table):
-                all_t = _sorted_table(
-                    tickets,
-                    TICKET_KEY,
-                    ascending(*(pc.cast(tickets[c], pa.large_string()) for c in TICKET_KEY)),
-                )
-
-                def ordered_events() -> tuple[pa.Table, EventCodes | None]:
-                    # one source's codes order its events as their ticket ids do: numbers
-                    # are compared instead of strings
-                    ordered = (
-                        ascending(codes.tix, codes.at, codes.seq, strict=True)
-                        if codes is not None
-                        else is_ordered(events)
-                    )
-                    all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"], ordered)
-                    return all_e, codes if ordered else None
-
-                write_snapshot(p, all_t, ordered_events)
-                return MergeStats(tickets.num_rows, 0, events.num_rows, 0)
-            all_t = tickets.sort_values(TICKET_KEY, kind="stable")
-            all_e = _order_events(events)
-            write_snapshot(p, validate_tickets(all_t), validate_events(all_e))
-            return MergeStats(len(tickets), 0, len(events), 0)
+            return _new_log(p, tickets, events, codes, per_bucket)
         if isinstance(tickets, pa.Table):
             tickets = to_pandas(tickets)
         if isinstance(events, pa.Table):
             events = to_pandas(plain_text(events))
-        old = read_log(p)
-        all_t, sides, stats = _merge_tickets(old.tickets, tickets)
-        all_e = _merge_events(old.events, events, sides, stats)
-        write_snapshot(p, validate_tickets(all_t), validate_events(_order_events(all_e)))
+        return _merge_buckets(p, tickets, events, per_bucket)
+
+
+def _new_log(
+    p: Path,
+    tickets: pd.DataFrame | pa.Table,
+    events: pd.DataFrame | pa.Table,
+    codes: EventCodes | None,
+    per_bucket: int,
+) -> MergeStats:
+    """A new log from one import: sorted as before, then split into buckets."""
+    if isinstance(tickets, pa.Table) and isinstance(events, pa.Table):
+        all_t = _sorted_table(
+            tickets,
+            TICKET_KEY,
+            ascending(*(pc.cast(tickets[c], pa.large_string()) for c in TICKET_KEY)),
+        )
+        # one source's codes order its events as their ticket ids do: numbers are compared
+        # instead of strings
+        ordered = (
+            ascending(codes.tix, codes.at, codes.seq, strict=True)
+            if codes is not None
+            else is_ordered(events)
+        )
+        all_e = _sorted_table(events, ["source", "ticket_id", "at", "seq"], ordered)
+        codes = codes if ordered else None
+    else:
+        all_t = validate_tickets(tickets.sort_values(TICKET_KEY, kind="stable"))
+        all_e, codes = validate_events(_order_events(events)), None
+    n = buckets_for(all_t.num_rows, per_bucket)
+    publish(p, lambda tmp: _write_split(tmp, all_t, all_e, codes, n))
+    return MergeStats(all_t.num_rows, 0, all_e.num_rows, 0, buckets=n)
+
+
+def _write_split(
+    tmp: Path, tickets: pa.Table, events: pa.Table, codes: EventCodes | None, n: int
+) -> None:
+    """Tables in log order written as `n` buckets (each keeps that order)."""
+    write_layout(tmp, n)
+    if n == 1:
+        write_files(bucket_files(tmp, 0, 1), tickets, events, codes)
+        return
+    t_bucket = ticket_buckets(tickets["source"], tickets["ticket_id"], n)
+    e_bucket = ticket_buckets(events["source"], events["ticket_id"], n)
+    t_rows, e_rows = split_rows(t_bucket, n), split_rows(e_bucket, n)
+    for b in range(n):
+        part_codes = split_codes(codes, e_rows[b], t_bucket) if codes is not None else None
+        write_files(
+            bucket_files(tmp, b, n),
+            tickets.take(pa.array(t_rows[b])),
+            events.take(pa.array(e_rows[b])),
+            part_codes,
+        )
+
+
+def _stored_tickets(snap: Path, n_old: int | None) -> int:
+    files = (
+        [LogFiles.flat(snap)]
+        if n_old is None
+        else [bucket_files(snap, b, n_old) for b in range(n_old)]
+    )
+    return sum(pq.ParquetFile(f.tickets).metadata.num_rows for f in files)
+
+
+def _merge_buckets(
+    p: Path, tickets: pd.DataFrame, events: pd.DataFrame, per_bucket: int
+) -> MergeStats:
+    """Merge frames into an existing log, bucket by bucket (see `merge_into_log`)."""
+    snap = snapshot_dir(p)
+    n_old = bucket_count(snap)
+    stored = _stored_tickets(snap, n_old)
+    grown = stored + len(tickets) > 2 * (n_old or 1) * per_bucket
+    n_new = buckets_for(stored + len(tickets), per_bucket) if n_old is None or grown else n_old
+    n_new = max(n_new, n_old or 1)
+    t_bucket = ticket_buckets(tickets["source"], tickets["ticket_id"], n_new)
+    e_bucket = ticket_buckets(events["source"], events["ticket_id"], n_new)
+    t_rows, e_rows = split_rows(t_bucket, n_new), split_rows(e_bucket, n_new)
+    stats = MergeStats(0, 0, 0, 0, migrated=n_old is None, buckets=n_new)
+
+    def write_into(tmp: Path) -> None:
+        write_layout(tmp, n_new)
+        for ob in range(n_old or 1):
+            old_files = LogFiles.flat(snap) if n_old is None else bucket_files(snap, ob, n_old)
+            targets = list(range(ob, n_new, n_old or 1))
+            if n_old == n_new and not len(t_rows[ob]) and not len(e_rows[ob]):
+                link_bucket(old_files, bucket_files(tmp, ob, n_new))
+                continue
+            old = read_tables(old_files, label=p)
+            for nb, (old_t, old_e) in zip(targets, _split_log(old, n_new, targets), strict=True):
+                new_t = tickets.take(t_rows[nb]).reset_index(drop=True)
+                new_e = events.take(e_rows[nb]).reset_index(drop=True)
+                all_t, all_e = _merge_frames(old_t, old_e, new_t, new_e, stats)
+                write_files(
+                    bucket_files(tmp, nb, n_new),
+                    validate_tickets(all_t),
+                    validate_events(_order_events(all_e)),
+                )
+
+    publish(p, write_into)
     return stats
+
+
+def _split_log(
+    old: EventLog, n: int, targets: list[int]
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """An old bucket's (or flat log's) tickets and events, per bucket of `targets` out of `n`."""
+    t, e = old.tickets, old.events
+    if len(targets) == 1:
+        return [(t, e)]
+    t_bucket = ticket_buckets(t["source"], t["ticket_id"], n)
+    e_bucket = ticket_buckets(e["source"], e["ticket_id"], n)
+    return [
+        (t[t_bucket == b].reset_index(drop=True), e[e_bucket == b].reset_index(drop=True))
+        for b in targets
+    ]
+
+
+def _merge_frames(
+    old_t: pd.DataFrame,
+    old_e: pd.DataFrame,
+    new_t: pd.DataFrame,
+    new_e: pd.DataFrame,
+    stats: MergeStats,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One bucket's stored tickets and events with the import's merged in; counts added."""
+    if not len(new_t) and not len(new_e):
+        return old_t, old_e
+    all_t, sides, part = _merge_tickets(old_t, new_t)
+    all_e = _merge_events(old_e, new_e, sides, part)
+    for name in (
+        "tickets_new",
+        "tickets_updated",
+        "tickets_outdated",
+        "events_new",
+        "events_duplicate",
+        "events_outdated",
+        "events_replaced",
+    ):
+        setattr(stats, name, getattr(stats, name) + getattr(part, name))
+    return all_t, all_e
 
 
 @dataclass

@@ -18,6 +18,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -144,9 +145,41 @@ def read_log(
     With `active_since`, tickets whose last change came before it and that were finished by then
     are left out with their events: every one of their clocks stopped earlier, so no period from
     `active_since` on can count them. The events table is read only when first used; the clocks
-    work from the snapshot's event codes (`codes.parquet`) when it has them.
+    work from the snapshot's event codes (`codes.parquet`) when it has them. A partitioned log
+    (`eventlog.buckets`) is read bucket by bucket and put in the order of a flat one.
     """
+    from slametrics.eventlog.buckets import bucket_count, bucket_files, combine_buckets
+
     snap = snapshot_dir(path)
+    n = bucket_count(snap)
+    if n is None:
+        return read_tables(LogFiles.flat(snap), columns, active_since, label=path)
+    parts = [
+        read_tables(bucket_files(snap, b, n), columns, active_since, label=path) for b in range(n)
+    ]
+    return combine_buckets(parts, label=path)
+
+
+@dataclass(frozen=True)
+class LogFiles:
+    """The three files of a flat snapshot or of one bucket of a partitioned one."""
+
+    tickets: Path
+    events: Path
+    codes: Path
+
+    @classmethod
+    def flat(cls, snap: Path) -> LogFiles:
+        return cls(snap / TICKETS_FILE, snap / EVENTS_FILE, snap / CODES_FILE)
+
+
+def read_tables(
+    files: LogFiles,
+    columns: dict[str, list[str]] | None = None,
+    active_since: pd.Timestamp | None = None,
+    label: str | Path = "",
+) -> EventLog:
+    """One snapshot's (or bucket's) tables as an EventLog (see `read_log`)."""
     cols = columns or {}
     tfilter = None
     if active_since is not None:
@@ -154,12 +187,12 @@ def read_log(
         tfilter = (pc.field("updated_at") >= since) | ~pc.field("status_class").isin(
             list(DONE_CLASSES)
         )
-    has_codes = (snap / CODES_FILE).exists()
+    has_codes = files.codes.exists()
     try:
         tcols = cols.get("tickets")
         # the codes are read meanwhile (Parquet decoding releases the GIL)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            stored = pool.submit(pq.read_table, snap / CODES_FILE) if has_codes else None
+            stored = pool.submit(pq.read_table, files.codes) if has_codes else None
             if has_codes and tfilter is not None:
                 # the kept rows' positions renumber the codes, so filter after reading
                 need = (
@@ -167,7 +200,7 @@ def read_log(
                     if tcols is None
                     else list(dict.fromkeys([*tcols, "updated_at", "status_class"]))
                 )
-                full = read_columns(snap / TICKETS_FILE, TICKETS_SCHEMA, need)
+                full = read_columns(files.tickets, TICKETS_SCHEMA, need)
                 full = full.append_column("__row", pa.array(np.arange(full.num_rows)))
                 tickets = full.filter(tfilter)
                 rows = tickets.column("__row").to_numpy()
@@ -175,31 +208,38 @@ def read_log(
                 n_all = full.num_rows
                 del full
             else:
-                tickets = read_columns(snap / TICKETS_FILE, TICKETS_SCHEMA, tcols, tfilter)
+                tickets = read_columns(files.tickets, TICKETS_SCHEMA, tcols, tfilter)
                 rows, n_all = None, tickets.num_rows
             codes = _codes_of(stored.result(), rows, n_all) if stored is not None else None
     except (OSError, pa.ArrowException) as exc:
-        raise UserError(f"cannot read event log {path}: {exc}") from None
+        raise UserError(f"cannot read event log {label}: {exc}") from None
     ticket_ids = tickets.column("ticket_id") if active_since is not None else None
 
     def load_events() -> pd.DataFrame:
-        efilter = (
-            pc.field("ticket_id").isin(pc.unique(ticket_ids)) if ticket_ids is not None else None
-        )
-        try:
-            # the declared schema decodes dictionary-encoded text (as `import` writes it)
-            events = read_columns(
-                snap / EVENTS_FILE, EVENTS_SCHEMA, cols.get("events"), efilter, declared=True
-            )
-        except (OSError, pa.ArrowException) as exc:
-            raise UserError(f"cannot read event log {path}: {exc}") from None
-        return events.to_pandas(
-            self_destruct=True, split_blocks=True, types_mapper=EVENT_DTYPES.get
-        )
+        return to_event_frame(read_event_table(files, cols.get("events"), ticket_ids, label))
 
     if codes is None:
         return EventLog(to_pandas(tickets), load_events())
     return EventLog(to_pandas(tickets), codes=codes, load_events=load_events)
+
+
+def read_event_table(
+    files: LogFiles,
+    columns: list[str] | None,
+    ticket_ids: pa.ChunkedArray | None,
+    label: str | Path = "",
+) -> pa.Table:
+    """The stored events (of `ticket_ids` only, when given) with the declared types."""
+    efilter = pc.field("ticket_id").isin(pc.unique(ticket_ids)) if ticket_ids is not None else None
+    try:
+        # the declared schema decodes dictionary-encoded text (as `import` writes it)
+        return read_columns(files.events, EVENTS_SCHEMA, columns, efilter, declared=True)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"cannot read event log {label}: {exc}") from None
+
+
+def to_event_frame(events: pa.Table) -> pd.DataFrame:
+    return events.to_pandas(self_destruct=True, split_blocks=True, types_mapper=EVENT_DTYPES.get)
 
 
 def read_columns(
@@ -333,10 +373,16 @@ def write_snapshot(
     events: pa.Table | Callable[[], tuple[pa.Table, EventCodes | None]],
     codes: EventCodes | None = None,
 ) -> None:
-    """Write a new snapshot directory, then point CURRENT at it (one atomic rename).
+    """Write a new flat snapshot (the layout before partitioning), then point CURRENT at it.
 
     `events` may be a function giving (events, codes): it runs while the tickets are written.
     """
+    publish(path, lambda tmp: write_files(LogFiles.flat(tmp), tickets, events, codes))
+
+
+def publish(path: Path, write_into: Callable[[Path], None]) -> str:
+    """Write a new snapshot directory with `write_into(tmp)`, then point CURRENT at it (one
+    atomic rename); the previous snapshot is removed after. Returns the new snapshot's name."""
     for stale in path.glob(".tmp-*"):  # left by an import that was killed
         shutil.rmtree(stale, ignore_errors=True)
     old = (path / CURRENT_FILE).read_text(encoding="utf-8").strip() if is_event_log(path) else ""
@@ -344,13 +390,40 @@ def write_snapshot(
     name = f"v{version:06d}"
     tmp = path / f".tmp-{name}"
     tmp.mkdir()
+    write_into(tmp)
+    for sub in sorted(p for p in tmp.rglob("*") if p.is_dir()):
+        fsync_dir(sub)
+    fsync_dir(tmp)
+    os.replace(tmp, path / name)
+    pointer = path / f".tmp-{CURRENT_FILE}"
+    with open(pointer, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer, path / CURRENT_FILE)
+    fsync_dir(path)
+    if old and old != name:
+        shutil.rmtree(path / old, ignore_errors=True)
+    return name
+
+
+def write_files(
+    files: LogFiles,
+    tickets: pa.Table,
+    events: pa.Table | Callable[[], tuple[pa.Table, EventCodes | None]],
+    codes: EventCodes | None = None,
+) -> None:
+    """Write tickets, events and their codes to `files` (a flat snapshot or one bucket)."""
+    files.tickets.parent.mkdir(parents=True, exist_ok=True)
+    files.events.parent.mkdir(parents=True, exist_ok=True)
+    files.codes.parent.mkdir(parents=True, exist_ok=True)
     # the Parquet writers and Arrow kernels release the GIL: the three files use both cores
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = [
             pool.submit(
                 pq.write_table,
                 tickets,
-                tmp / TICKETS_FILE,
+                files.tickets,
                 compression="zstd",
                 row_group_size=1 << 20,
                 **TICKETS_WRITE_OPTIONS,
@@ -364,27 +437,16 @@ def write_snapshot(
             pool.submit(
                 pq.write_table,
                 events.replace_schema_metadata(None),
-                tmp / EVENTS_FILE,
+                files.events,
                 compression="zstd",
                 row_group_size=1 << 20,
                 store_schema=False,
                 **EVENTS_WRITE_OPTIONS,
             ),
-            pool.submit(write_codes, tmp / CODES_FILE, tickets, events, codes),
+            pool.submit(write_codes, files.codes, tickets, events, codes),
         ]
         for job in jobs:
             job.result()  # re-raises a writer's error here
-    fsync_dir(tmp)
-    os.replace(tmp, path / name)
-    pointer = path / f".tmp-{CURRENT_FILE}"
-    with open(pointer, "w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(pointer, path / CURRENT_FILE)
-    fsync_dir(path)
-    if old and old != name:
-        shutil.rmtree(path / old, ignore_errors=True)
 
 
 def fsync_dir(path: Path) -> None:
