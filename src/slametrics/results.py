@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer
 
 from slametrics.problems import Problem
 
@@ -162,6 +163,134 @@ class ThresholdValue(BaseModel):
     note: str = ""
 
 
+class ContractCredit(BaseModel):
+    """A service credit of a billing period and the thresholds whose miss caused it."""
+
+    threshold: str  # as the contract's credit names it
+    credit: float  # share of the fee
+    amount: Decimal
+    missed: list[str]  # labels of the missed thresholds
+
+
+class ContractPeriod(BaseModel):
+    """One billing period: volumes against the included ones, overage, credits, net amount due."""
+
+    label: str
+    start: dt.datetime
+    end: dt.datetime
+    complete: bool  # the billing period had ended by as_of (else figures so far)
+    tickets: int  # created in the billing period, not excluded
+    included_tickets: int | None = None
+    overage_tickets: int | None = None
+    overage_tickets_amount: Decimal | None = None
+    hours: Decimal | None = None  # time_spent of the tickets whose resolution falls in it
+    hours_reason: str | None = None
+    hours_unknown: int = 0  # tickets resolved in it without time_spent
+    included_hours: Decimal | None = None
+    overage_hours: Decimal | None = None
+    overage_hours_amount: Decimal | None = None
+    credits: list[ContractCredit] = Field(default_factory=list)
+    not_judgeable: list[str] = Field(default_factory=list)  # credited thresholds without a value
+    credit_share: float = 0.0  # after the cap
+    credit_capped: bool = False
+    credit_amount: Decimal = Decimal(0)
+    fee: Decimal
+    net: Decimal  # fee + overage - credits
+
+
+class ContractFigures(BaseModel):
+    """The contract's money for the billing periods a query period touches, and their trend."""
+
+    currency: str
+    billing_period: str
+    whole: bool  # the query period is made of whole billing periods
+    note: str | None = None
+    periods: list[ContractPeriod]
+    trend: list[ContractPeriod] = Field(default_factory=list)  # earlier ones, oldest first
+
+
+class LineRow(BaseModel):
+    """Tickets resolved in the period whose highest line is this one."""
+
+    line: str
+    tickets: int
+    share: float | None
+    resolution_p50_s: float | None = None
+    resolution_p90_s: float | None = None
+    time_spent_s: float | None = None
+
+
+class LineFigures(BaseModel):
+    """Support lines (DESIGN §12): first-line resolution and escalation over resolved tickets."""
+
+    resolved: int  # resolved in the period, assignment history known
+    first_line: MetricValue
+    escalation: MetricValue
+    lines: list[LineRow] = Field(default_factory=list)
+    unlined: int = 0  # resolved tickets whose assignments match no line
+    unknown: int = 0  # resolved tickets of sources without assignment history
+    reason: str | None = None
+
+
+class HoursRow(BaseModel):
+    kind: str
+    priority: str
+    tickets: int
+    hours: float
+
+
+class HoursPoint(BaseModel):
+    """Support against development hours of one period, beside the incidents' resolution time."""
+
+    label: str
+    support_hours: float | None
+    development_hours: float | None
+    development_share: float | None
+    incident_resolution_p50_s: float | None
+
+
+class HoursFigures(BaseModel):
+    """time_spent of the tickets resolved in the period by kind and priority, and its trend."""
+
+    rows: list[HoursRow] = Field(default_factory=list)
+    unknown: int = 0  # resolved tickets without time_spent
+    trend: list[HoursPoint] = Field(default_factory=list)  # earlier periods, then this one
+    development_up_resolution_slower: bool | None = None
+    reason: str | None = None
+
+
+class SignalCount(BaseModel):
+    """A behaviour signal: how many tickets show it, which, and where (neutral facts)."""
+
+    code: str
+    count: int
+    tickets: list[str] = Field(default_factory=list)
+    by_group: dict[str, int] = Field(default_factory=dict)
+    by_assignee: dict[str, int] = Field(default_factory=dict)
+    reason: str | None = None  # why the source cannot show the signal
+
+
+class SignalEvidence(BaseModel):
+    """One occurrence of a signal on one ticket, with the instants and values behind it."""
+
+    code: str
+    ticket_id: str
+    at: dt.datetime
+    group: str | None = None
+    assignee: str | None = None
+    evidence: dict[str, str | float | int | None] = Field(default_factory=dict)
+
+
+class SignalsResult(BaseModel):
+    """`signals`: each signal of the period with every ticket and its evidence."""
+
+    policy: str
+    period: PeriodInfo
+    as_of: dt.datetime
+    signals: list[SignalCount]
+    tickets: list[SignalEvidence]
+
+
 class MetricsResult(BaseModel):
     """Everything computed for one period: the data behind check, report and metrics output."""
 
@@ -193,6 +322,19 @@ class MetricsResult(BaseModel):
     directions: list[TrendDirection] = Field(default_factory=list)
     thresholds: list[ThresholdValue] = Field(default_factory=list)
     data_quality: DataQuality
+    # DESIGN §12, only with a `contract:` in the policy (absent from the output otherwise)
+    contract: ContractFigures | None = None
+    lines: LineFigures | None = None
+    hours: HoursFigures | None = None
+    signals: list[SignalCount] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_sections(self, handler):
+        out = handler(self)
+        for key in ("contract", "lines", "hours", "signals"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        return out
 
 
 class CheckResult(BaseModel):

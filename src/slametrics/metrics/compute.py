@@ -10,6 +10,7 @@ import pandas as pd
 from slametrics.errors import UserError
 from slametrics.eventlog import EventLog
 from slametrics.metrics.breakdowns import priority_order, slices, volumes, work_status
+from slametrics.metrics.contract import contract_sections
 from slametrics.metrics.figures import (
     PeriodFigures,
     clock_stats,
@@ -111,6 +112,7 @@ def _compute_metrics(
         directions=directions(trend),
         thresholds=measure_thresholds(policy, fig),
         data_quality=data_quality(touched(t, period), fig.counted, rows_rejected, problems),
+        **contract_sections(log, policy, period, as_of, prepared, fig, knowledge),
     )
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from slametrics.errors import PolicyError, UserError
+from slametrics.policy.contract import Contract
 from slametrics.policy.values import (
     DURATION_PATTERN,
     Duration,
@@ -332,6 +333,9 @@ class Policy(Strict):
         description="Priorities whose incidents the report lists one by one",
     )
     thresholds: list[Threshold] = Field(default_factory=list)
+    contract: Contract | None = Field(
+        None, description="Volumes and money, support lines and behaviour signals (DESIGN §12)"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -372,6 +376,13 @@ class Policy(Strict):
                     f"thresholds.{i}.clock: unknown clock {th.clock!r}; declared clocks: "
                     f"{', '.join(names)}"
                 )
+        if self.contract is not None:
+            labels = [th.label for th in self.thresholds]
+            metrics = [th.metric for th in self.thresholds]
+            problems = self.contract.credit_problems(labels, metrics)
+            problems += self.contract.pricing_problems()
+            if problems:
+                raise ValueError("\n".join(problems))
         return self
 
     @property

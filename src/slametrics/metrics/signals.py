@@ -1,0 +1,457 @@
+"""Behaviour signals (DESIGN §12): facts about tickets worth a conversation, each with evidence.
+
+Every signal is computed over all tickets at once; the only loops run over the policy's
+calendars. "Shortly before the due time" is working time of the resolution clock: the target
+minus the working, unpaused time elapsed by the event (see `remaining_at`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from slametrics.business_time import build_working_time
+from slametrics.columns import NAT, US, from_us, to_us
+from slametrics.engine.clocks import ClockResult, PreparedLog, clock_inputs
+from slametrics.engine.rules import match_targets
+from slametrics.eventcodes import CLASS_CODE, CLASS_NAMES, ticket_index
+from slametrics.eventlog import EventLog
+from slametrics.periods import Period
+from slametrics.policy import Policy
+from slametrics.results import SignalCount, SignalEvidence
+
+CODES = (
+    "priority-lowered-before-breach",
+    "paused-before-due",
+    "parked-in-waiting",
+    "reopened-soon-after-resolution",
+    "canceled-before-breach",
+    "due-changed",
+    "split-after-resolution",
+)
+WAITING = ("waiting_customer", "waiting_third_party", "on_hold")
+NO_HISTORY, NO_REPLY_DATA, NO_DUE_HISTORY = (
+    "no status history",
+    "no reply data",
+    "no due-time history",
+)
+# a source event that moves the source's own due time (value: the new due instant, ISO 8601)
+DUE_EVENT = "due"
+
+
+@dataclass
+class Found:
+    """Occurrences of one signal: ticket rows (tix), instants (us) and evidence columns."""
+
+    code: str
+    tix: np.ndarray
+    at: np.ndarray
+    evidence: dict[str, np.ndarray]
+
+
+def last_before(
+    q_tix: np.ndarray, q_at: np.ndarray, r_tix: np.ndarray, r_at: np.ndarray, strict: bool
+) -> np.ndarray:
+    """Per query, the index of the last row of `r` (sorted by ticket, time) of the same ticket
+    at (or, `strict`, strictly) before the query's instant; -1 when there is none."""
+    if not len(q_tix):
+        return np.zeros(0, dtype=np.int64)
+    # queries sort after rows of the same instant unless strict: one merged sort, no per-ticket loop
+    tie = np.concatenate([np.zeros(len(r_tix)), np.full(len(q_tix), -1.0 if strict else 1.0)])
+    tix = np.concatenate([r_tix, q_tix])
+    at = np.concatenate([r_at, q_at])
+    order = np.lexsort((tie, at, tix))
+    is_r = order < len(r_tix)
+    pos = np.where(is_r, order, -1)
+    last_r = np.maximum.accumulate(pos)
+    out = np.empty(len(q_tix), dtype=np.int64)
+    q_pos = order[~is_r] - len(r_tix)
+    found = last_r[~is_r]
+    same = (
+        (found >= 0) & (r_tix[np.clip(found, 0, None)] == q_tix[q_pos])
+        if len(r_tix)
+        else found < -1
+    )
+    out[q_pos] = np.where(same, found, -1)
+    return out
+
+
+def first_after(
+    q_tix: np.ndarray, q_at: np.ndarray, r_tix: np.ndarray, r_at: np.ndarray
+) -> np.ndarray:
+    """Per query, the index of the first row of `r` of the same ticket at or after its instant."""
+    rev = np.lexsort((-r_at, r_tix))  # same tickets, time reversed
+    idx = last_before(q_tix, -q_at, r_tix[rev], -r_at[rev], strict=False)
+    return np.where(idx >= 0, rev[np.clip(idx, 0, None)], -1)
+
+
+class ResolutionClock:
+    """The resolution clock of every ticket at as_of, and its working time elapsed by an instant."""
+
+    def __init__(self, prepared: PreparedLog, policy: Policy, as_of: pd.Timestamp) -> None:
+        as_of_us = int(to_us(pd.DatetimeIndex([as_of]))[0])
+        scope = prepared.created <= as_of_us
+        self.inputs = clock_inputs(prepared, policy, as_of_us, scope)
+        self.c, self.tl = self.inputs.clocks["resolution"]
+        self.policy = policy
+        self.as_of_us = as_of_us
+        paused = np.isin(self.tl.cls, self.c.pause)
+        self.p_tix, self.p_at = self.tl.tix[paused], self.tl.at[paused]
+        self.p_end = np.minimum(self.tl.next_at[paused], as_of_us)
+        lo = int(prepared.created.min()) if len(prepared.created) else 0
+        self.axes = {
+            name: build_working_time(cal, policy.timezone, lo, as_of_us, 400 * 86400 * US)
+            for name, cal in policy.calendars.items()
+        }
+
+    def measure(self, tix: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Working microseconds of each ticket's calendar up to `at` (0 without a calendar)."""
+        out = np.zeros(len(tix), dtype=np.int64)
+        for name, wt in self.axes.items():  # a loop over the policy's calendars
+            mine = self.c.calendar[tix] == name
+            out[mine] = wt.measure(at[mine])
+        return out
+
+    def instant_at(self, tix: np.ndarray, m: np.ndarray) -> np.ndarray:
+        out = np.full(len(tix), NAT, dtype=np.int64)
+        for name, wt in self.axes.items():
+            mine = self.c.calendar[tix] == name
+            out[mine] = wt.instant_at(m[mine])
+        return out
+
+    def elapsed(self, tix: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Working, unpaused microseconds of the clock from its start to `at`."""
+        start = self.c.start[tix]
+        total = self.measure(tix, at) - self.measure(tix, start)
+        full = self.measure(self.p_tix, self.p_end) - self.measure(self.p_tix, self.p_at)
+        cum = np.concatenate([[0], np.cumsum(full)])
+        # pause rows are sorted by ticket and time, and never overlap: all but the last one
+        # before `at` are whole; the ticket's first pause row bounds the sum from below
+        last = last_before(tix, at, self.p_tix, self.p_at, strict=True)
+        first = np.searchsorted(self.p_tix, tix, side="left")
+        has = last >= 0
+        k = np.clip(last, 0, None)
+        over = np.where(
+            has, np.maximum(self.measure(tix, self.p_end[k]) - self.measure(tix, at), 0), 0
+        )
+        paused = np.where(has, cum[k + 1] - cum[np.minimum(first, k)] - over, 0)
+        return total - paused
+
+    def remaining_s(self, tix: np.ndarray, at: np.ndarray, target_s: np.ndarray) -> np.ndarray:
+        """Target minus elapsed at `at`, in seconds (negative: already past the target)."""
+        return target_s - self.elapsed(tix, at) / US
+
+    def running_at(self, tix: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The clock has a target, has started and had not stopped by `at`."""
+        stop = self.c.stop[tix]
+        return self.c.has[tix] & (self.c.start[tix] <= at) & ((stop == NAT) | (stop > at))
+
+
+def _target_for(prepared: PreparedLog, policy: Policy, tix: np.ndarray, priority) -> np.ndarray:
+    """The resolution target (s, -1 for none) of tickets `tix` under another priority."""
+    sub = prepared.tickets.take(tix).assign(priority=pd.array(priority, dtype="string"))
+    rule = match_targets(sub.reset_index(drop=True), policy)
+    targets = [-1 if r.resolution is None else int(r.resolution) for r in policy.targets]
+    return np.array([*targets, -1], dtype=np.int64)[rule]
+
+
+def priority_lowered(prepared: PreparedLog, policy: Policy, clock: ResolutionClock) -> Found:
+    """A priority change whose resolution target is longer than the previous priority's, while
+    the clock had at most `shortly` of working time left under the previous one."""
+    shortly = policy.contract.signals.shortly
+    tix, at, new = prepared.pr_tix, prepared.pr_at, prepared.pr_value
+    prev_ok = np.zeros(len(tix), dtype=bool)
+    prev_ok[1:] = tix[1:] == tix[:-1]
+    rows = np.flatnonzero(prev_ok)
+    tix, at, old, new = tix[rows], at[rows], prepared.pr_value[rows - 1], new[rows]
+    t_old = _target_for(prepared, policy, tix, old)
+    t_new = _target_for(prepared, policy, tix, new)
+    keep = (t_old >= 0) & ((t_new > t_old) | (t_new < 0)) & clock.running_at(tix, at)
+    tix, at, t_old, t_new, old, new = (x[keep] for x in (tix, at, t_old, t_new, old, new))
+    left = clock.remaining_s(tix, at, t_old.astype(float))
+    hit = (left >= 0) & (left <= shortly)
+    return Found(
+        CODES[0],
+        tix[hit],
+        at[hit],
+        {
+            "from": old[hit],
+            "to": new[hit],
+            "remaining_s": left[hit],
+            "target_s": t_old[hit],
+            "new_target_s": np.where(t_new[hit] < 0, np.nan, t_new[hit]),
+        },
+    )
+
+
+def _entries(clock: ResolutionClock, classes: list[str]) -> np.ndarray:
+    """Timeline rows that enter one of `classes` from a class outside them."""
+    tl = clock.tl
+    codes = np.array([CLASS_CODE[c] for c in classes], dtype=np.int8)
+    inside = np.isin(tl.cls, codes)
+    prev_inside = np.zeros(len(inside), dtype=bool)
+    prev_inside[1:] = inside[:-1] & tl.same_prev[1:]
+    return np.flatnonzero(inside & ~prev_inside & (tl.at <= clock.as_of_us))
+
+
+def _run_end(clock: ResolutionClock, rows: np.ndarray, classes: list[str]) -> np.ndarray:
+    """When the run of `classes` that starts at each row ends (as_of while it lasts)."""
+    tl = clock.tl
+    inside = np.isin(tl.cls, np.array([CLASS_CODE[c] for c in classes], dtype=np.int8))
+    # the next row of the same ticket outside the classes ends the run
+    out_rows = np.flatnonzero(~inside)
+    nxt = first_after(tl.tix[rows], tl.at[rows] + 1, tl.tix[out_rows], tl.at[out_rows])
+    return np.where(nxt >= 0, tl.at[out_rows[np.clip(nxt, 0, None)]], clock.as_of_us)
+
+
+def paused_before_due(policy: Policy, clock: ResolutionClock) -> Found:
+    """A move into a waiting class that pauses the resolution clock with at most `shortly` of
+    working time left, and the ticket still waiting at the instant the clock would have been due."""
+    shortly = policy.contract.signals.shortly
+    classes = [c for c in WAITING if CLASS_CODE[c] in set(clock.c.pause.tolist())]
+    rows = _entries(clock, classes)
+    tix, at = clock.tl.tix[rows], clock.tl.at[rows]
+    keep = clock.running_at(tix, at)
+    rows, tix, at = rows[keep], tix[keep], at[keep]
+    target = clock.c.targets[tix].astype(float)
+    left = clock.remaining_s(tix, at, target)
+    due = clock.instant_at(tix, clock.measure(tix, at) + np.maximum(left, 0).astype(np.int64) * US)
+    back = _run_end(clock, rows, classes)
+    hit = (left >= 0) & (left <= shortly) & (due != NAT) & (back > due)
+    return Found(
+        CODES[1],
+        tix[hit],
+        at[hit],
+        {
+            "status": CLASS_NAMES[clock.tl.cls[rows[hit]]],
+            "remaining_s": left[hit],
+            "due_at": _iso(due[hit]),
+            "back_at": _iso(np.where(back[hit] >= clock.as_of_us, NAT, back[hit])),
+        },
+    )
+
+
+def parked_in_waiting(prepared: PreparedLog, policy: Policy, clock: ResolutionClock) -> Found:
+    """A move into waiting_customer with no public agent reply within `ask_within` of it."""
+    window = policy.contract.signals.ask_within * US
+    rows = _entries(clock, ["waiting_customer"])
+    tix, at = clock.tl.tix[rows], clock.tl.at[rows]
+    keep = prepared.reply_known[tix]
+    tix, at = tix[keep], at[keep]
+    before = last_before(tix, at, prepared.rp_tix, prepared.rp_at, strict=False)
+    after = first_after(tix, at, prepared.rp_tix, prepared.rp_at)
+    near_before = (before >= 0) & (at - prepared.rp_at[np.clip(before, 0, None)] <= window)
+    near_after = (after >= 0) & (prepared.rp_at[np.clip(after, 0, None)] - at <= window)
+    last_reply = np.where(before >= 0, prepared.rp_at[np.clip(before, 0, None)], NAT)
+    hit = ~near_before & ~near_after
+    return Found(CODES[2], tix[hit], at[hit], {"last_public_reply_at": _iso(last_reply[hit])})
+
+
+def reopened_soon(policy: Policy, clock: ResolutionClock) -> Found:
+    """A reopen within `reopen_within` (wall time) of the resolution it undid."""
+    tl = clock.tl
+    window = policy.contract.signals.reopen_within * US
+    rows = np.flatnonzero(tl.reopen & (tl.at <= clock.as_of_us))
+    entries = np.flatnonzero(tl.entry)
+    prev = last_before(tl.tix[rows], tl.at[rows], tl.tix[entries], tl.at[entries], strict=False)
+    resolved_at = np.where(prev >= 0, tl.at[entries[np.clip(prev, 0, None)]], NAT)
+    after = tl.at[rows] - resolved_at
+    hit = (prev >= 0) & (after <= window)
+    return Found(
+        CODES[3],
+        tl.tix[rows][hit],
+        tl.at[rows][hit],
+        {"resolved_at": _iso(resolved_at[hit]), "after_s": after[hit] / US},
+    )
+
+
+def canceled_before_breach(policy: Policy, state: ClockResult) -> Found:
+    """A clock stopped by the ticket's cancellation with at most `shortly` of its target left."""
+    c = state.clocks
+    c = c[(c["outcome"] == "canceled").to_numpy()]
+    left = (c["target_s"] - c["elapsed_s"]).to_numpy(dtype=float)
+    hit = left <= policy.contract.signals.shortly
+    c = c[hit]
+    return Found(
+        CODES[4],
+        c["tix"].to_numpy(),
+        to_us(c["stopped_at"]),
+        {"clock": c["clock"].to_numpy(dtype=object), "remaining_s": left[hit]},
+    )
+
+
+def _iso(us: np.ndarray) -> np.ndarray:
+    ts = from_us(np.asarray(us, dtype=np.int64))
+    return np.asarray(ts.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(ts.notna(), None))
+
+
+def due_changed(log: EventLog, prepared: PreparedLog) -> tuple[Found, bool]:
+    """A `due` event that moves the source's own due time away from the one it recorded before
+    (the first recorded due time sets it, it does not move it). Also: whether the log records
+    due times at all."""
+    ev = log.events
+    ev = ev[(ev["event"] == DUE_EVENT).to_numpy()]
+    if not len(ev):
+        return Found(CODES[5], *(np.zeros(0, dtype=np.int64),) * 2, {}), False
+    tix = ticket_index(prepared.tickets, ev)
+    at = to_us(ev["at"])
+    value = to_us(pd.to_datetime(ev["value"], utc=True, errors="coerce"))
+    keep = (tix >= 0) & (value != NAT)
+    order = np.lexsort((at[keep], tix[keep]))
+    tix, at, value = tix[keep][order], at[keep][order], value[keep][order]
+    same_prev = np.zeros(len(tix), dtype=bool)
+    same_prev[1:] = tix[1:] == tix[:-1]
+    prev = np.concatenate([[NAT], value[:-1]])
+    hit = same_prev & (value != prev)
+    return Found(
+        CODES[5],
+        tix[hit],
+        at[hit],
+        {"from": _iso(prev[hit]), "to": _iso(value[hit]), "moved_s": (value - prev)[hit] / US},
+    ), True
+
+
+def _key(values: pd.Series) -> pd.Series:
+    """Requester or subject compared trimmed, case-folded, without `Re:`/`Fwd:` prefixes."""
+    text = values.astype("string").str.strip().str.casefold()
+    text = text.str.replace(r"^((re|fw|fwd|aw|отв|пересл)\s*:\s*)+", "", regex=True).str.strip()
+    return text.where(text != "")
+
+
+def split_after_resolution(prepared: PreparedLog, policy: Policy, clock: ResolutionClock) -> Found:
+    """A ticket created within `split_within` after a resolution of an earlier ticket with the
+    same requester and subject (both non-empty)."""
+    t = prepared.tickets
+    window = policy.contract.signals.split_within * US
+    if "requester" not in t or "subject" not in t:
+        return Found(CODES[6], *(np.zeros(0, dtype=np.int64),) * 2, {})
+    key = pd.factorize(_key(t["requester"]) + "\x1f" + _key(t["subject"]), use_na_sentinel=True)[0]
+    rows = np.flatnonzero((key >= 0) & (prepared.created <= clock.as_of_us))
+    # resolutions of each ticket, as rows of (key, instant): the latest one before a creation
+    tl = clock.tl
+    entries = np.flatnonzero(tl.entry & (key[tl.tix] >= 0))
+    e_key, e_at, e_tix = key[tl.tix[entries]], tl.at[entries], tl.tix[entries]
+    order = np.lexsort((e_at, e_key))
+    e_key, e_at, e_tix = e_key[order], e_at[order], e_tix[order]
+    q_key, q_at = key[rows], prepared.created[rows]
+    prev = last_before(q_key, q_at, e_key, e_at, strict=True)
+    k = np.clip(prev, 0, None)
+    hit = (prev >= 0) & (e_tix[k] != rows) & (q_at - e_at[k] <= window)
+    ids = t["ticket_id"].astype("string").to_numpy(dtype=object)
+    return Found(
+        CODES[6],
+        rows[hit],
+        q_at[hit],
+        {
+            "previous_ticket": ids[e_tix[k][hit]],
+            "resolved_at": _iso(e_at[k][hit]),
+            "after_s": (q_at - e_at[k])[hit] / US,
+        },
+    )
+
+
+def find_signals(
+    log: EventLog, policy: Policy, as_of: pd.Timestamp, prepared: PreparedLog, state: ClockResult
+) -> tuple[list[Found], dict[str, str]]:
+    """Every occurrence of every signal up to as_of, and the reason a signal cannot show."""
+    clock = ResolutionClock(prepared, policy, as_of)
+    due, due_known = due_changed(log, prepared)
+    found = [
+        priority_lowered(prepared, policy, clock),
+        paused_before_due(policy, clock),
+        parked_in_waiting(prepared, policy, clock),
+        reopened_soon(policy, clock),
+        canceled_before_breach(policy, state),
+        due,
+        split_after_resolution(prepared, policy, clock),
+    ]
+    reasons = {}
+    if not prepared.history_known.any():
+        for code in CODES[:5]:
+            reasons[code] = NO_HISTORY
+    if not prepared.reply_known.any():
+        reasons[CODES[2]] = NO_REPLY_DATA
+    if not due_known:
+        reasons[CODES[5]] = NO_DUE_HISTORY
+    return found, reasons
+
+
+def in_window(found: list[Found], prepared: PreparedLog, period: Period, as_of: pd.Timestamp):
+    """The occurrences in the period (by their instant, up to as_of), excluded tickets left out."""
+    lo, hi = to_us(pd.DatetimeIndex([period.start, min(period.end, as_of + pd.Timedelta(1, "us"))]))
+    out = []
+    for f in found:  # a loop over the seven signals
+        keep = (f.at >= lo) & (f.at < hi) & ~prepared.excluded[f.tix]
+        out.append(
+            Found(f.code, f.tix[keep], f.at[keep], {k: v[keep] for k, v in f.evidence.items()})
+        )
+    return out
+
+
+def _attr(t: pd.DataFrame, col: str, tix: np.ndarray) -> np.ndarray:
+    if col not in t:
+        return np.full(len(tix), None, dtype=object)
+    return t[col].astype("string").to_numpy(dtype=object, na_value=None)[tix]
+
+
+def signal_counts(
+    found: list[Found], reasons: dict[str, str], prepared: PreparedLog, limit: int
+) -> list[SignalCount]:
+    """Per signal: distinct tickets, their ids (at most `limit`), counts per group and assignee."""
+    t = prepared.tickets
+    out = []
+    for f in found:
+        tix = np.unique(f.tix)
+        ids = sorted(str(x) for x in _attr(t, "ticket_id", tix))
+        by = {}
+        for col in ("group", "assignee"):
+            vals = pd.Series(_attr(t, col, tix), dtype="string").fillna("(none)")
+            by[col] = {str(k): int(v) for k, v in vals.value_counts().sort_index().items()}
+        reason = reasons.get(f.code) if not len(tix) else None
+        out.append(
+            SignalCount(
+                code=f.code,
+                count=len(tix),
+                tickets=ids[:limit],
+                by_group=by["group"],
+                by_assignee=by["assignee"],
+                reason=reason,
+            )
+        )
+    return out
+
+
+def signal_evidence(found: list[Found], prepared: PreparedLog) -> list[SignalEvidence]:
+    """One line per occurrence with its evidence, by ticket and instant."""
+    t = prepared.tickets
+    rows = []
+    for f in found:
+        ids, groups, people = (_attr(t, c, f.tix) for c in ("ticket_id", "group", "assignee"))
+        at = from_us(f.at)
+        cols = {
+            k: pd.Series(v, dtype=object).where(pd.notna(pd.Series(v)), None).tolist()
+            for k, v in f.evidence.items()
+        }
+        # one object per occurrence: the output's lines, not a per-ticket computation
+        rows += [
+            SignalEvidence(
+                code=f.code,
+                ticket_id=str(ids[i]),
+                at=at[i],
+                group=groups[i],
+                assignee=people[i],
+                evidence={k: _plain(v[i]) for k, v in cols.items()},
+            )
+            for i in range(len(f.tix))
+        ]
+    return sorted(rows, key=lambda r: (r.ticket_id, r.at, r.code))
+
+
+def _plain(v):
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        return round(v, 3)
+    return v
