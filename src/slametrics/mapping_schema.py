@@ -75,6 +75,17 @@ class EventMapping(BaseModel):
         "only a move followed by another resolution; a list: only these activities reopen",
     )
 
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, v: dict[str, EffectSpec]) -> dict[str, EffectSpec]:
+        for activity, spec in v.items():
+            for e in spec if isinstance(spec, list) else [spec]:
+                if isinstance(e, str) and e not in EFFECT_EVENTS:
+                    raise ValueError(
+                        f"{activity!r}: unknown event type {e!r}; one of {', '.join(EFFECT_EVENTS)}"
+                    )
+        return v
+
     @field_validator("default_event")
     @classmethod
     def _known_default(cls, v: str) -> str:
