@@ -169,6 +169,48 @@ class ColumnMapping(BaseModel):
         return bool(self.columns or self.constants or self.event_mapping or self.layout == "events")
 
 
+def mapping_errors(m: ColumnMapping) -> list[str]:
+    """What makes a well-formed mapping unusable for an import (as the import would say)."""
+    errors = []
+    if m.layout == "events":
+        em = m.event_mapping or EventMapping()
+        cols = {**m.columns, **em.columns}
+        if "ticket_id" not in cols or "at" not in cols:
+            errors.append("layout events needs columns for ticket_id and at")
+        if "event" not in cols and "status" not in cols:
+            errors.append(
+                "layout events needs the activity column (event_mapping.columns.event) or a "
+                "status column (columns.status)"
+            )
+    elif m.is_column_map() and not {"ticket_id", "created_at"} <= set(m.columns):
+        errors.append("a tickets mapping needs columns for ticket_id and created_at")
+    return errors
+
+
+def mapping_warnings(m: ColumnMapping) -> list[str]:
+    """Keys that have no effect where they stand, and activities that can never match."""
+    warnings = []
+    em = m.event_mapping
+    if em is not None and m.layout != "events":
+        warnings.append("event_mapping is only read with layout: events; it is ignored here")
+    if m.headers and m.is_column_map():
+        warnings.append("headers apply to vendor importers; the csv importer reads `columns:`")
+    folded = [k.strip().lower() for k in m.statuses]
+    dupes = sorted({k for k in folded if folded.count(k) > 1})
+    if dupes:
+        warnings.append(f"statuses listed twice (case-insensitively): {dupes}; the last wins")
+    if em is not None and isinstance(em.reopen_on, list):
+        listed = {a.strip().lower(): effects for a, effects in em.effects().items()}
+        for activity in em.reopen_on:
+            effects = listed.get(activity.strip().lower())
+            if effects is not None and not any(e.event in ("reopened", "status") for e in effects):
+                warnings.append(
+                    f"reopen_on names {activity!r}, whose events change no status: it can "
+                    "never reopen a ticket"
+                )
+    return warnings
+
+
 def mapping_json_schema() -> dict:
     """The JSON Schema of mapping files (for editors and `mapping schema`)."""
     schema = ColumnMapping.model_json_schema()
@@ -177,4 +219,12 @@ def mapping_json_schema() -> dict:
     return schema
 
 
-__all__ = ["ACTORS", "ColumnMapping", "Effect", "EventMapping", "mapping_json_schema"]
+__all__ = [
+    "ACTORS",
+    "ColumnMapping",
+    "Effect",
+    "EventMapping",
+    "mapping_errors",
+    "mapping_json_schema",
+    "mapping_warnings",
+]
