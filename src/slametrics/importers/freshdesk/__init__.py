@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from slametrics.importers.base import Importer, ImportOptions, ImportResult
@@ -61,7 +62,7 @@ class FreshdeskImporter(Importer):
         tickets = pd.concat(parts, ignore_index=True)
         if tickets.empty:
             return empty_result(report, self.name)
-        tickets, dups = dedupe_tickets(tickets)
+        tickets, dups = latest_tickets(tickets)
         report.problems += dups
         events = snapshot_events(tickets)
         if "_status_since" in tickets:
@@ -82,3 +83,15 @@ class FreshdeskImporter(Importer):
             tickets, events, source=options.source or "freshdesk", fidelity="snapshot"
         )
         return ImportResult(tickets, events, report, self.name)
+
+
+def latest_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """One row per ticket, in input order: of a ticket seen twice (two API pages, two exports)
+    the latest `updated_at` wins, among equal or unknown update times the later row."""
+    if "updated_at" not in tickets:
+        return dedupe_tickets(tickets)
+    ordered = tickets.assign(_order=np.arange(len(tickets)))
+    ordered = ordered.sort_values("updated_at", na_position="first", kind="stable")
+    kept, dups = dedupe_tickets(ordered)
+    kept = kept.sort_values("_order", kind="stable").drop(columns="_order")
+    return kept.reset_index(drop=True), dups

@@ -37,7 +37,7 @@ def read_json_file(f: InputFile, acc: Accumulator, tz: str, overrides: dict[str,
     batches = _split_pages(records, lines, acc, metric_sets, ordinal=doc is not None)
     if metric_sets[0]:
         frame = metrics_frame(*metric_sets, f.name)
-        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, own_rows=False))
+        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, False, "metric_sets"))
     for kind, (recs, nums) in batches.items():
         if kind is None:
             if not recs:

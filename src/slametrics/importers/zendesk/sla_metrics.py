@@ -55,12 +55,15 @@ def metrics_frame(recs: list[dict], lines: list[int], file: str) -> pd.DataFrame
 
 
 def parse_metrics(
-    frame: pd.DataFrame, file: str, tz: str, acc: Accumulator, own_rows: bool
+    frame: pd.DataFrame, file: str, tz: str, acc: Accumulator, own_rows: bool, within: str = ""
 ) -> pd.DataFrame:
-    """ticket_metrics records; `own_rows` when they are the file's rows (not a `metric_set`)."""
+    """ticket_metrics records; `own_rows` when they are the file's rows, not a sideload (whose
+    key, `within`, prefixes the columns its problems name: `metric_sets.solved_at`)."""
     frame = frame.copy()
     for col in METRIC_TIMES:
         frame[col], probs = parse_timestamps(frame, col, file=file, tz=tz)
+        for p in probs:
+            p.column = f"{within}.{col}" if within else col
         acc.report.problems += probs
     for col in ("reopens", "replies", "reply_seconds", *METRIC_MINUTES):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")

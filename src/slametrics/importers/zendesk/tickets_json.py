@@ -79,7 +79,7 @@ def read_tickets(
     ]
     if metric_sets:
         frame = metrics_frame([m for m, _ in metric_sets], [n for _, n in metric_sets], f.name)
-        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, own_rows=False))
+        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, False, "metric_set"))
 
 
 def _ticket_extra(r: dict) -> list[tuple[str, str]]:
