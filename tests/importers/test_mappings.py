@@ -228,3 +228,13 @@ def test_headers_and_statuses_apply_to_a_vendor_importer(tmp_path: Path) -> None
     cols = ["ticket_id", "created_at", "resolved_at", "status_class"]
     pd.testing.assert_frame_equal(t[cols], base[cols])
     assert not [p for p in s.problems if p.code == "unknown-status"]
+
+
+def test_the_reference_page_documents_every_key() -> None:
+    page = (ROOT / "docs" / "mappings.md").read_text(encoding="utf-8")
+    schema = mapping_json_schema()
+    keys = [*schema["properties"], *schema["$defs"]["EventMapping"]["properties"]]
+    keys += list(schema["$defs"]["Effect"]["properties"])
+    assert [k for k in keys if f"`{k}`" not in page] == []
+    for path in sorted((ROOT / "mappings").glob("*.yaml")):
+        assert f"mappings/{path.name}" in page
