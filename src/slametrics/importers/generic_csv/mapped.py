@@ -117,7 +117,7 @@ def _events(rows, renamed, df, activity, mapping, em, file, nulls):
                     "_line": rows["_line"].to_numpy()[sel],
                     "_k": k,
                     "ticket_id": rows["ticket_id"].to_numpy()[sel],
-                    "at": rows["at"].iloc[sel].to_numpy(),
+                    "at": rows["at"].iloc[sel].to_numpy("datetime64[us]"),
                     "event": event,
                     "value": value.to_numpy(),
                     "_status": status.where(status_like).to_numpy(),
