@@ -20,7 +20,7 @@ from slametrics.eventcodes import CLASS_CODE, CLASS_NAMES, ticket_index
 from slametrics.eventlog import EventLog
 from slametrics.periods import Period
 from slametrics.policy import Policy
-from slametrics.results import SignalCount, SignalEvidence
+from slametrics.results import SignalCount
 
 CODES = (
     "priority-lowered-before-breach",
@@ -82,6 +82,8 @@ def first_after(
     q_tix: np.ndarray, q_at: np.ndarray, r_tix: np.ndarray, r_at: np.ndarray
 ) -> np.ndarray:
     """Per query, the index of the first row of `r` of the same ticket at or after its instant."""
+    if not len(r_tix):
+        return np.full(len(q_tix), -1, dtype=np.int64)
     rev = np.lexsort((-r_at, r_tix))  # same tickets, time reversed
     idx = last_before(q_tix, -q_at, r_tix[rev], -r_at[rev], strict=False)
     return np.where(idx >= 0, rev[np.clip(idx, 0, None)], -1)
@@ -390,7 +392,7 @@ def in_window(found: list[Found], prepared: PreparedLog, period: Period, as_of: 
     return out
 
 
-def _attr(t: pd.DataFrame, col: str, tix: np.ndarray) -> np.ndarray:
+def attr(t: pd.DataFrame, col: str, tix: np.ndarray) -> np.ndarray:
     if col not in t:
         return np.full(len(tix), None, dtype=object)
     return t[col].astype("string").to_numpy(dtype=object, na_value=None)[tix]
@@ -404,10 +406,10 @@ def signal_counts(
     out = []
     for f in found:
         tix = np.unique(f.tix)
-        ids = sorted(str(x) for x in _attr(t, "ticket_id", tix))
+        ids = sorted(str(x) for x in attr(t, "ticket_id", tix))
         by = {}
         for col in ("group", "assignee"):
-            vals = pd.Series(_attr(t, col, tix), dtype="string").fillna("(none)")
+            vals = pd.Series(attr(t, col, tix), dtype="string").fillna("(none)")
             by[col] = {str(k): int(v) for k, v in vals.value_counts().sort_index().items()}
         reason = reasons.get(f.code) if not len(tix) else None
         out.append(
@@ -421,37 +423,3 @@ def signal_counts(
             )
         )
     return out
-
-
-def signal_evidence(found: list[Found], prepared: PreparedLog) -> list[SignalEvidence]:
-    """One line per occurrence with its evidence, by ticket and instant."""
-    t = prepared.tickets
-    rows = []
-    for f in found:
-        ids, groups, people = (_attr(t, c, f.tix) for c in ("ticket_id", "group", "assignee"))
-        at = from_us(f.at)
-        cols = {
-            k: pd.Series(v, dtype=object).where(pd.notna(pd.Series(v)), None).tolist()
-            for k, v in f.evidence.items()
-        }
-        # one object per occurrence: the output's lines, not a per-ticket computation
-        rows += [
-            SignalEvidence(
-                code=f.code,
-                ticket_id=str(ids[i]),
-                at=at[i],
-                group=groups[i],
-                assignee=people[i],
-                evidence={k: _plain(v[i]) for k, v in cols.items()},
-            )
-            for i in range(len(f.tix))
-        ]
-    return sorted(rows, key=lambda r: (r.ticket_id, r.at, r.code))
-
-
-def _plain(v):
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        return round(v, 3)
-    return v
