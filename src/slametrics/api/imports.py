@@ -170,6 +170,16 @@ def import_exports(
     return summary
 
 
+def log_columns(with_tags: bool = False, event_values: bool = True) -> dict[str, list[str]]:
+    """The columns queries read of a log: not the tickets' `extra` (nor `tags` unless
+    `with_tags`), and not the events' `value` unless `event_values` (the widest column)."""
+    skipped = ("extra",) if with_tags else ("extra", "tags")
+    return {
+        "tickets": [c for c in TICKET_COLUMNS if c not in skipped],
+        "events": [c for c in EVENT_COLUMNS if event_values or c != "value"],
+    }
+
+
 def load_source(
     sources: list[Path],
     *,
@@ -192,11 +202,8 @@ def load_source(
             raise UserError(
                 f"{sources[0]} is a directory but not an event log (no CURRENT snapshot pointer)"
             )
-        skipped = ("extra",) if with_tags else ("extra", "tags")
-        tickets = [c for c in TICKET_COLUMNS if c not in skipped]
-        events = [c for c in EVENT_COLUMNS if event_values or c != "value"]
         log = read_log(
-            sources[0], columns={"tickets": tickets, "events": events}, active_since=active_since
+            sources[0], columns=log_columns(with_tags, event_values), active_since=active_since
         )
         rejected, problems = import_totals(Path(sources[0]))
         return Loaded(log, rejected, problems)

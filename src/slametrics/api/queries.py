@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from slametrics.api.imports import Loaded, load_source
+from slametrics import periods
+from slametrics.api.engines import check_engine, engine_map
+from slametrics.api.imports import Loaded, load_source, log_columns
 from slametrics.check import check_thresholds, judge_thresholds
+from slametrics.engine.buckets import View, bucket_sources
 from slametrics.engine.clocks import compute_clocks
 from slametrics.errors import UserError
+from slametrics.eventlog import bucket_count, import_totals, is_event_log, snapshot_dir
 from slametrics.metrics import (
     DONE,
     backlog_clocks,
@@ -20,6 +24,13 @@ from slametrics.metrics import (
     in_period,
     prepare,
     resolve_as_of,
+)
+from slametrics.metrics.buckets import (
+    LogSurvey,
+    MapFn,
+    clock_states,
+    metrics_by_bucket,
+    survey_log,
 )
 from slametrics.periods import (
     Period,
@@ -44,6 +55,51 @@ class Query:
     mapping: Path | None = None
     tz: str | None = None
     now: pd.Timestamp | None = None
+    # a partitioned log is computed bucket by bucket: in-process (`local`) or on Dask workers
+    # (`dask`: a local cluster, or the one at `scheduler`); results are the same
+    engine: str = "local"
+    scheduler: str | None = None
+
+    def partitioned_log(self) -> Path | None:
+        """The SOURCE when it is one partitioned event log (computed bucket by bucket).
+
+        Not for a policy with a `contract:` (DESIGN §12): its sections read the whole log's
+        events, so it is computed in-process over the whole log.
+        """
+        check_engine(self.engine, self.scheduler)
+        log = Path(self.sources[0]) if len(self.sources) == 1 else None
+        whole = getattr(load_policy(self.policy), "contract", None) is not None
+        if log is not None and is_event_log(log) and bucket_count(snapshot_dir(log)):
+            if not whole:
+                return log
+            if self.engine != "local":
+                raise UserError(
+                    f"--engine {self.engine}: a policy with a `contract:` is computed over the "
+                    "whole log in-process (its contract sections are not computed per bucket); "
+                    "use --engine local"
+                )
+            return None
+        if self.engine != "local":
+            raise UserError(
+                f"--engine {self.engine} needs a partitioned event log as SOURCE: import the "
+                "exports with `slametrics import` first (a log written by an older version is "
+                "partitioned by its next import)"
+            )
+        return None
+
+    def survey(
+        self, log: Path, run: MapFn
+    ) -> tuple[LogSurvey, Policy, Period, pd.Timestamp | None]:
+        """`prepare` for a partitioned log: its whole-log facts instead of the log itself."""
+        policy = load_policy(self.policy)
+        as_of = parse_instant(self.as_of, policy.timezone) if self.as_of else None
+        anchor = as_of if as_of is not None else self.now
+        named = parse_period(self.period, policy.timezone, anchor) if self.period else None
+        since = active_since(named, policy.trend_periods, policy.repeat_incidents.window, as_of)
+        sources = bucket_sources(log, log_columns(with_tags=bool(policy.exclude)), since)
+        survey = survey_log(sources, policy, run)
+        period = named or resolve_period(None, policy.timezone, survey.span(), anchor, as_of)
+        return survey, policy, period, as_of
 
     def prepare(self) -> tuple[Loaded, Policy, Period, pd.Timestamp | None]:
         """The source loaded for the period, the policy, the period and the given as_of.
@@ -72,6 +128,22 @@ class Query:
 
 def metrics(q: Query, by: str | None = None, allow_unjudged: bool = False) -> MetricsResult:
     """Compute every metric for the query's period, its thresholds judged."""
+    log = q.partitioned_log()
+    if log is not None:
+        rejected, problems = import_totals(log)
+        with engine_map(q.engine, q.scheduler) as run:
+            survey, policy, period, as_of = q.survey(log, run)
+            result = metrics_by_bucket(
+                survey,
+                policy,
+                period,
+                as_of,
+                by=by,
+                rows_rejected=rejected,
+                problems=problems,
+                run=run,
+            )
+        return judge_thresholds(result, allow_unjudged)
     loaded, policy, period, as_of = q.prepare()
     result = compute_metrics(
         loaded.log,
@@ -137,11 +209,19 @@ OUTCOME_CHOICES = ("met", "breached", "running", "unknown", "canceled")
 def period_clocks(q: Query) -> tuple[pd.DataFrame, pd.DataFrame, Period]:
     """The clocks of the query's period (decided in it, running or unknown at its end, canceled
     in it, and the backlog past target) with the tickets in scope and the period."""
-    loaded, policy, period, as_of = q.prepare()
-    knowledge = as_of if as_of is not None else loaded.log.latest_timestamp()
-    cut = resolve_as_of(loaded.log, period, as_of)
-    prepared = prepare(loaded.log, policy)
-    state = compute_clocks(loaded.log.tickets, None, policy, cut, prepared, knowledge=knowledge)
+    log = q.partitioned_log()
+    if log is not None:
+        with engine_map(q.engine, q.scheduler) as run:
+            survey, policy, period, as_of = q.survey(log, run)
+            knowledge = as_of if as_of is not None else survey.latest
+            cut = periods.resolve_as_of(survey.latest, period, as_of)
+            (state,) = clock_states(survey, policy, [View(cut, None, False, knowledge)], run)
+    else:
+        loaded, policy, period, as_of = q.prepare()
+        knowledge = as_of if as_of is not None else loaded.log.latest_timestamp()
+        cut = resolve_as_of(loaded.log, period, as_of)
+        prepared = prepare(loaded.log, policy)
+        state = compute_clocks(loaded.log.tickets, None, policy, cut, prepared, knowledge=knowledge)
     c, t = state.clocks, state.tickets
     of_period = t.loc[
         (in_period(t["created_at"], period) | ~t["status_class_at"].isin(DONE)).to_numpy(), "tix"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from slametrics.engine.clocks import PreparedLog
 from slametrics.errors import UserError
 from slametrics.eventlog import EventLog
 from slametrics.metrics.breakdowns import priority_order, slices, volumes, work_status
@@ -72,24 +74,70 @@ def _compute_metrics(
         for p in earlier_periods(log, policy, period)
     ]
     fig = period_figures(log, policy, period, as_of, prepared, knowledge=knowledge)
+    trend = [*(job.result() for job in earlier), point_of(period, fig)]
+    result = assemble_result(
+        fig,
+        Incidents.of(prepared),
+        trend,
+        policy,
+        period,
+        as_of,
+        data_until if len(log.tickets) else None,
+        by=by,
+        rows_rejected=rows_rejected,
+        problems=problems,
+    )
+    # DESIGN §12 (contract, lines, hours, signals): only for a policy with a `contract:`
+    sections = contract_sections(log, policy, period, as_of, prepared, fig, knowledge)
+    return result.model_copy(update=sections) if sections else result
+
+
+@dataclass
+class Incidents:
+    """What the repeat figures read of every ticket of the log (not only those in scope):
+    `tickets` (created_at, kind, ticket_id and the repeat key columns; rows of the log in its
+    order, or only its incidents in that order), their repeat and exclusion flags."""
+
+    tickets: pd.DataFrame
+    repeat: np.ndarray
+    excluded: np.ndarray
+
+    @classmethod
+    def of(cls, prepared: PreparedLog) -> Incidents:
+        return cls(prepared.tickets, prepared.repeat, prepared.excluded)
+
+
+def assemble_result(
+    fig: PeriodFigures,
+    incidents: Incidents,
+    trend: list,
+    policy: Policy,
+    period: Period,
+    as_of: pd.Timestamp,
+    data_until: pd.Timestamp | None,
+    *,
+    by: str | None = None,
+    rows_rejected: int = 0,
+    problems: int = 0,
+) -> MetricsResult:
+    """The MetricsResult of a period from its figures, the log's incidents and the trend."""
     clocks, t = fig.state.clocks, fig.state.tickets
     running = clocks[clocks["outcome"] == "running"]
     counted = fig.counted
-    pt = prepared.tickets
+    pt = incidents.tickets
     created_by = (pt["created_at"] <= as_of).to_numpy()
     incident = np.flatnonzero(created_by & (pt["kind"] == "incident").to_numpy())
     waiting, waiting_total = waiting_on_customer(t, as_of)
     risky, at_risk_total = at_risk(t, running)
     backlog_lines, backlog_total = backlog(t, fig.backlog)
     excluded_lines, excluded_total = excluded(t, fig.of_period)
-    trend = [*(job.result() for job in earlier), point_of(period, fig)]
     return MetricsResult(
         policy=policy.name,
         period=PeriodInfo(
             start=period.start, end=period.end, label=period.label, timezone=period.timezone
         ),
         as_of=as_of,
-        data_until=data_until if len(log.tickets) else None,
+        data_until=data_until,
         metrics=fig.metrics,
         clocks=_clock_figures(fig, period, policy.clock_names),
         by_priority=slices(counted, running, "priority", policy.clock_names),
@@ -98,7 +146,7 @@ def _compute_metrics(
         volumes=volumes(t, period),
         work_status=work_status(t, period),
         critical_incidents=critical_incidents(t, clocks, counted, policy, period),
-        repeat_groups=repeat_groups(pt, incident, prepared.repeat, policy, period),
+        repeat_groups=repeat_groups(pt, incident, incidents.repeat, policy, period),
         waiting=waiting,
         waiting_total=waiting_total,
         at_risk=risky,
@@ -112,7 +160,6 @@ def _compute_metrics(
         directions=directions(trend),
         thresholds=measure_thresholds(policy, fig),
         data_quality=data_quality(touched(t, period), fig.counted, rows_rejected, problems),
-        **contract_sections(log, policy, period, as_of, prepared, fig, knowledge),
     )
 
 

@@ -1,0 +1,245 @@
+"""compute_metrics over a partitioned log, bucket by bucket, in memory bounded by a bucket.
+
+Each bucket's clocks come from `engine.buckets` (run by a `MapFn`: in-process, or on Dask
+workers); only their per-ticket frames are kept. Those are put in the whole log's ticket order
+(the order a flat log has), so every figure, percentile, list and tie-break is computed from
+the same rows as in-process over the whole log, and the results are identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slametrics import periods
+from slametrics.engine.buckets import (
+    BucketSource,
+    Survey,
+    View,
+    WholeLog,
+    bucket_clocks,
+    incident_repeats,
+    survey_bucket,
+)
+from slametrics.engine.clocks import ClockResult
+from slametrics.engine.timeline import Timeline
+from slametrics.metrics.compute import Incidents, assemble_result
+from slametrics.metrics.figures import (
+    DONE,
+    PeriodFigures,
+    backlog_clocks,
+    count,
+    counted_clocks,
+    first_contact_resolution,
+    in_period,
+    on_time_share,
+    reopen_rate,
+    repeat_incident_rate,
+    resolved_in_period,
+)
+from slametrics.metrics.trend import point_of
+from slametrics.periods import Period
+from slametrics.policy import Policy
+from slametrics.results import MetricsResult
+
+# runs fn over each argument tuple, results in order (in-process, or on a cluster)
+MapFn = Callable[[Callable, Sequence[tuple]], list]
+
+
+def run_local(fn: Callable, args: Sequence[tuple]) -> list:
+    """The in-process engine: one bucket after the other (memory of one bucket at a time)."""
+    return [fn(*a) for a in args]
+
+
+@dataclass
+class LogSurvey:
+    """The whole-log facts of a partitioned log, gathered from every bucket (first pass)."""
+
+    sources: list[BucketSource]
+    offsets: np.ndarray  # first global row of each bucket's tickets in bucket order
+    position: np.ndarray  # per ticket in bucket order, its row in the log's key order
+    facts: WholeLog
+    incidents: Incidents  # the log's incidents in log order
+    incident_rows: list[np.ndarray]  # per bucket, its repeat incidents (rows in the bucket)
+    latest: pd.Timestamp  # `EventLog.latest_timestamp` over the whole log
+    first_created: pd.Timestamp | None
+    tickets: int
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        return None if not self.tickets else (self.first_created, self.latest)
+
+
+def survey_log(
+    sources: list[BucketSource], policy: Policy, run: MapFn = run_local, now=None
+) -> LogSurvey:
+    """First pass over every bucket: what the clocks of any bucket need of the others."""
+    now = now or pd.Timestamp.now(tz="UTC")
+    parts: list[Survey] = run(survey_bucket, [(s, policy, now) for s in sources])
+    sizes = [p.keys.num_rows for p in parts]
+    offsets = np.cumsum([0, *sizes])
+    keys = pa.concat_tables([p.keys for p in parts])
+    order = pc.sort_indices(keys, sort_keys=[("source", "ascending"), ("ticket_id", "ascending")])
+    position = np.empty(keys.num_rows, dtype=np.int64)
+    position[order.to_numpy()] = np.arange(keys.num_rows)
+    del keys, order
+    incidents = pd.concat(
+        [p.incidents.assign(tix=position[offsets[i] + p.incidents["tix"].to_numpy()], _b=i)
+         for i, p in enumerate(parts)],
+        ignore_index=True,
+    )  # fmt: skip
+    incidents = incidents.sort_values("tix", kind="stable").reset_index(drop=True)
+    repeat = incident_repeats(incidents, policy)
+    local = incidents["tix"].to_numpy()  # back to rows in each bucket
+    back = np.empty(len(position), dtype=np.int64)
+    back[position] = np.arange(len(position))
+    local = back[local] - offsets[incidents["_b"].to_numpy()]
+    rows = [local[repeat & (incidents["_b"] == i).to_numpy()] for i in range(len(parts))]
+    latest = [p.latest for p in parts if p.latest is not None]
+    first = [p.first_created for p in parts if p.first_created is not None]
+    return LogSurvey(
+        sources=sources,
+        offsets=offsets,
+        position=position,
+        facts=WholeLog(
+            frozenset().union(*(p.reply_sources for p in parts)),
+            frozenset().union(*(p.history_sources for p in parts)),
+        ),
+        incidents=Incidents(
+            incidents.drop(columns=["_b"]),
+            repeat,
+            incidents["excluded"].to_numpy(dtype=bool),
+        ),
+        incident_rows=rows,
+        latest=max(latest) if latest else pd.Timestamp("1970-01-01", tz="UTC"),
+        first_created=min(first) if first else None,
+        tickets=int(offsets[-1]),
+    )
+
+
+def metrics_by_bucket(
+    survey: LogSurvey,
+    policy: Policy,
+    period: Period,
+    as_of: pd.Timestamp | None = None,
+    *,
+    by: str | None = None,
+    rows_rejected: int = 0,
+    problems: int = 0,
+    run: MapFn = run_local,
+) -> MetricsResult:
+    """`compute_metrics` of a partitioned log (second pass: each bucket's clocks)."""
+    knowledge = as_of if as_of is not None else survey.latest
+    as_of = periods.resolve_as_of(survey.latest, period, as_of)
+    earlier = []
+    if survey.tickets:
+        earlier = [p for p in period.previous(policy.trend_periods) if p.end > survey.first_created]
+    views = [
+        View(min(as_of, p.end - pd.Timedelta(microseconds=1)), p.start, True, knowledge)
+        for p in earlier
+    ]
+    views.append(View(as_of, period.start, False, knowledge))
+    states = clock_states(survey, policy, views, run)
+    figs = [
+        figures_of(state, survey.incidents, policy, p, v.as_of)
+        for state, p, v in zip(states, [*earlier, period], views, strict=True)
+    ]
+    trend = [point_of(p, f) for p, f in zip([*earlier, period], figs, strict=True)]
+    return assemble_result(
+        figs[-1],
+        survey.incidents,
+        trend,
+        policy,
+        period,
+        as_of,
+        survey.latest if survey.tickets else None,
+        by=by,
+        rows_rejected=rows_rejected,
+        problems=problems,
+    )
+
+
+def clock_states(
+    survey: LogSurvey, policy: Policy, views: list[View], run: MapFn = run_local
+) -> list[ClockResult]:
+    """Per view, the clocks of every bucket combined in the log's order."""
+    args = [
+        (src, policy, survey.facts, survey.incident_rows[i], views)
+        for i, src in enumerate(survey.sources)
+    ]
+    per_bucket: list[list[ClockResult]] = run(bucket_clocks, args)
+    return [
+        combine_states([parts[i] for parts in per_bucket], survey, policy)
+        for i in range(len(views))
+    ]
+
+
+def combine_states(parts: list[ClockResult], survey: LogSurvey, policy: Policy) -> ClockResult:
+    """The buckets' clocks of one view as one ClockResult with the log's ticket rows (`tix`)."""
+
+    def global_tix(i: int, tix: np.ndarray) -> np.ndarray:
+        return survey.position[survey.offsets[i] + tix]
+
+    tickets = _concat(
+        [p.tickets.assign(tix=global_tix(i, p.tickets["tix"].to_numpy())) for i, p in
+         enumerate(parts)]
+    )  # fmt: skip
+    tickets = tickets.take(np.argsort(tickets["tix"].to_numpy(), kind="stable"))
+    clocks = _concat(
+        [p.clocks.assign(tix=global_tix(i, p.clocks["tix"].to_numpy())) for i, p in
+         enumerate(parts)]
+    )  # fmt: skip
+    clock_no = pd.Categorical(clocks["clock"], categories=policy.clock_names).codes
+    clocks = clocks.take(np.lexsort((clocks["tix"].to_numpy(), clock_no)))
+    tl = [p.timeline for p in parts]
+    tix = np.concatenate([global_tix(i, t.tix) for i, t in enumerate(tl)])
+    order = np.argsort(tix, kind="stable")
+    timeline = Timeline(
+        tix[order],
+        *(
+            np.concatenate([getattr(t, f) for t in tl])[order]
+            for f in list(Timeline.__dataclass_fields__)[1:]
+        ),
+    )
+    return ClockResult(
+        clocks.reset_index(drop=True), tickets.reset_index(drop=True), parts[0].as_of, timeline
+    )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of the buckets as one; categoricals keep a common category list."""
+    cats = {
+        c: pd.api.types.union_categoricals([f[c] for f in frames]).categories
+        for c in frames[0].columns
+        if isinstance(frames[0][c].dtype, pd.CategoricalDtype)
+    }
+    if cats:
+        frames = [f.astype({c: pd.CategoricalDtype(v) for c, v in cats.items()}) for f in frames]
+    return pd.concat(frames, ignore_index=True)
+
+
+def figures_of(
+    state: ClockResult, incidents: Incidents, policy: Policy, period: Period, as_of: pd.Timestamp
+) -> PeriodFigures:
+    """The headline figures of a period from its clocks, as `figures.period_figures` computes
+    them after `compute_clocks`."""
+    t, clocks = state.tickets, state.clocks
+    judged = ~t["excluded"]
+    open_at_end = ~t["status_class_at"].isin(DONE)
+    of_period = in_period(t["created_at"], period) | open_at_end
+    counted = counted_clocks(clocks, period)
+    m = {"on_time_share": on_time_share(counted, clocks, t, of_period & judged)}
+    m["first_contact_resolution"] = first_contact_resolution(t, period, policy)
+    m["repeat_incident_rate"] = repeat_incident_rate(incidents, period, as_of)
+    m["reopen_rate"] = reopen_rate(state, period)
+    m["waiting_on_customer"] = count((t["status_class_at"] == "waiting_customer") & judged)
+    m["created"] = count(in_period(t["created_at"], period) & judged)
+    m["resolved"] = count(resolved_in_period(t, period) & judged)
+    m["canceled"] = count(in_period(t["canceled_at"], period) & judged)
+    m["open_at_end"] = count(open_at_end & judged)
+    m["excluded"] = count(of_period & ~judged)
+    return PeriodFigures(counted, backlog_clocks(clocks, period), m, state, of_period)
