@@ -43,7 +43,7 @@ def engine_map(engine: str = "local", scheduler: str | None = None) -> Iterator[
                 raise UserError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
         else:
             cluster = stack.enter_context(
-                LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+                LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
             )
             client = stack.enter_context(Client(cluster))
         yield _dask_map(client)
