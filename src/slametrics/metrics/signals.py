@@ -123,40 +123,58 @@ class ResolutionClock:
             out[mine] = wt.instant_at(m[mine])
         return out
 
-    def elapsed(self, tix: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """Working, unpaused microseconds of the clock from its start to `at`."""
+    def elapsed(
+        self, tix: np.ndarray, at: np.ndarray, calendar: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Working, unpaused microseconds of the clock from its start to `at`, on each ticket's
+        calendar (or on `calendar`, a name per query: the one of another target rule)."""
+        calendar = self.c.calendar[tix] if calendar is None else calendar
         start = self.c.start[tix]
-        total = self.measure(tix, at) - self.measure(tix, start)
-        full = self.measure(self.p_tix, self.p_end) - self.measure(self.p_tix, self.p_at)
-        cum = np.concatenate([[0], np.cumsum(full)])
-        # pause rows are sorted by ticket and time, and never overlap: all but the last one
+        # pause rows are sorted by ticket and time and never overlap: all but the last one
         # before `at` are whole; the ticket's first pause row bounds the sum from below
         last = last_before(tix, at, self.p_tix, self.p_at, strict=True)
         first = np.searchsorted(self.p_tix, tix, side="left")
         has = last >= 0
         k = np.clip(last, 0, None)
-        over = np.where(
-            has, np.maximum(self.measure(tix, self.p_end[k]) - self.measure(tix, at), 0), 0
-        )
-        paused = np.where(has, cum[k + 1] - cum[np.minimum(first, k)] - over, 0)
-        return total - paused
+        out = np.zeros(len(tix), dtype=np.int64)
+        for name, wt in self.axes.items():  # a loop over the policy's calendars
+            m = calendar == name
+            if not m.any():
+                continue
+            full = wt.measure(self.p_end) - wt.measure(self.p_at)
+            cum = np.concatenate([[0], np.cumsum(full)])
+            total = wt.measure(at[m]) - wt.measure(start[m])
+            over = np.maximum(wt.measure(self.p_end[k[m]]) - wt.measure(at[m]), 0)
+            paused = cum[k[m] + 1] - cum[np.minimum(first[m], k[m])] - over
+            out[m] = total - np.where(has[m], paused, 0)
+        return out
 
-    def remaining_s(self, tix: np.ndarray, at: np.ndarray, target_s: np.ndarray) -> np.ndarray:
+    def remaining_s(
+        self,
+        tix: np.ndarray,
+        at: np.ndarray,
+        target_s: np.ndarray,
+        calendar: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Target minus elapsed at `at`, in seconds (negative: already past the target)."""
-        return target_s - self.elapsed(tix, at) / US
+        return target_s - self.elapsed(tix, at, calendar) / US
 
-    def running_at(self, tix: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """The clock has a target, has started and had not stopped by `at`."""
+    def running_at(self, tix: np.ndarray, at: np.ndarray, targeted: bool = True) -> np.ndarray:
+        """The clock had started and not stopped by `at` (and, `targeted`, has a target now)."""
         stop = self.c.stop[tix]
-        return self.c.has[tix] & (self.c.start[tix] <= at) & ((stop == NAT) | (stop > at))
+        has = self.c.has[tix] if targeted else ~self.c.unknown[tix]
+        return has & (self.c.start[tix] <= at) & ((stop == NAT) | (stop > at))
 
 
-def _target_for(prepared: PreparedLog, policy: Policy, tix: np.ndarray, priority) -> np.ndarray:
-    """The resolution target (s, -1 for none) of tickets `tix` under another priority."""
+def _target_for(
+    prepared: PreparedLog, policy: Policy, tix: np.ndarray, priority
+) -> tuple[np.ndarray, np.ndarray]:
+    """(resolution target in s or -1, calendar name) of tickets `tix` under another priority."""
     sub = prepared.tickets.take(tix).assign(priority=pd.array(priority, dtype="string"))
     rule = match_targets(sub.reset_index(drop=True), policy)
     targets = [-1 if r.resolution is None else int(r.resolution) for r in policy.targets]
-    return np.array([*targets, -1], dtype=np.int64)[rule]
+    calendars = np.array([r.calendar for r in policy.targets] + [""], dtype=object)
+    return np.array([*targets, -1], dtype=np.int64)[rule], calendars[rule]
 
 
 def priority_lowered(prepared: PreparedLog, policy: Policy, clock: ResolutionClock) -> Found:
@@ -168,11 +186,12 @@ def priority_lowered(prepared: PreparedLog, policy: Policy, clock: ResolutionClo
     prev_ok[1:] = tix[1:] == tix[:-1]
     rows = np.flatnonzero(prev_ok)
     tix, at, old, new = tix[rows], at[rows], prepared.pr_value[rows - 1], new[rows]
-    t_old = _target_for(prepared, policy, tix, old)
-    t_new = _target_for(prepared, policy, tix, new)
-    keep = (t_old >= 0) & ((t_new > t_old) | (t_new < 0)) & clock.running_at(tix, at)
-    tix, at, t_old, t_new, old, new = (x[keep] for x in (tix, at, t_old, t_new, old, new))
-    left = clock.remaining_s(tix, at, t_old.astype(float))
+    t_old, cal = _target_for(prepared, policy, tix, old)
+    t_new, _ = _target_for(prepared, policy, tix, new)
+    keep = (t_old >= 0) & ((t_new > t_old) | (t_new < 0)) & clock.running_at(tix, at, False)
+    tix, at, t_old, t_new, old, new, cal = (x[keep] for x in (tix, at, t_old, t_new, old, new, cal))
+    # measured on the calendar of the rule the previous priority matched
+    left = clock.remaining_s(tix, at, t_old.astype(float), cal)
     hit = (left >= 0) & (left <= shortly)
     return Found(
         CODES[0],
