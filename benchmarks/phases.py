@@ -25,10 +25,15 @@ SIZE_PHASES = [
     ("floor", "floor: pyarrow read_csv + write_table"),
     ("import", "import CSV -> Parquet (api.import_exports)"),
     ("clocks", "clocks (compute_clocks)"),
-    ("metrics_span", "metrics whole span (compute_metrics)"),
+    ("metrics_span", "metrics whole span (whole log in memory: compute_metrics)"),
+    ("metrics_span_buckets", "metrics whole span (bucket by bucket: api.metrics)"),
+    ("metrics_span_dask", "metrics whole span (--engine dask, 2 local workers)"),
     ("metrics_week", f"metrics {WEEK} (compute_metrics)"),
     ("report", f"report md {WEEK} (api.report)"),
 ]
+# opt-in (--dask): the Dask engine starts a cluster (seconds) and its workers' memory is not
+# in the phase's peak RSS (they are separate processes)
+OPTIONAL_PHASES = {"metrics_span_dask"}
 
 # A year-long log of the target size: what a one-week read costs against the whole span when
 # most tickets were settled long before the week (the 8-week logs above cannot show that).
@@ -151,6 +156,57 @@ def phase_metrics(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def phase_metrics_api(p: dict[str, Any]) -> dict[str, Any]:
+    """`api.metrics` as the CLI runs it: a partitioned log is computed bucket by bucket, on
+    the engine named (`local` in this process, `dask` on a local cluster of workers)."""
+    from slametrics import api
+
+    engine = p.get("engine", "local")
+    t0 = time.perf_counter()
+    if engine == "dask":
+        from dask.distributed import LocalCluster
+
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster:
+            t1 = time.perf_counter()
+            q = api.Query(
+                [Path(p["log"])],
+                POLICY,
+                period=p["period"],
+                engine="dask",
+                scheduler=cluster.scheduler_address,
+            )
+            result = api.metrics(q)
+            t2 = time.perf_counter()
+        return {
+            "cluster_s": t1 - t0,
+            "wall_s": t2 - t1,
+            "on_time_share": result.metrics["on_time_share"].value,
+        }
+    result = api.metrics(api.Query([Path(p["log"])], POLICY, period=p["period"]))
+    wall = time.perf_counter() - t0
+    return {"wall_s": wall, "on_time_share": result.metrics["on_time_share"].value}
+
+
+def phase_help(p: dict[str, Any]) -> dict[str, Any]:
+    """`slametrics --help` against `python -c "import typer"`: best of `repeat` runs each."""
+    import subprocess
+    import sys
+
+    def best(cmd: list[str]) -> float:
+        times = []
+        for _ in range(p.get("repeat", 5)):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    typer_s = best([sys.executable, "-c", "import typer"])
+    help_s = best([sys.executable, "-m", "slametrics", "--help"])
+    return {"wall_s": help_s, "help_s": help_s, "typer_s": typer_s, "ratio": help_s / typer_s}
+
+
 def phase_report(p: dict[str, Any]) -> dict[str, Any]:
     import importlib.util
 
@@ -176,7 +232,10 @@ PHASES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "import": phase_import,
     "clocks": phase_clocks,
     "metrics_span": phase_metrics,
+    "metrics_span_buckets": phase_metrics_api,
+    "metrics_span_dask": phase_metrics_api,
     "metrics_week": phase_metrics,
+    "help": phase_help,
     "report": phase_report,
     "business_time": phase_business_time,
     "correctness": phase_correctness,

@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.phases import LONG_PHASES, LONG_START, LONG_WEEKS, PHASES, SIZE_PHASES, WEEK
+from benchmarks.phases import (
+    LONG_PHASES,
+    LONG_START,
+    LONG_WEEKS,
+    OPTIONAL_PHASES,
+    PHASES,
+    SIZE_PHASES,
+    WEEK,
+)
 from benchmarks.summary import GIB, brief
 
 SCRIPT = Path(__file__).resolve().with_name("run.py")  # what a fresh process runs: `--phase`
@@ -83,6 +91,9 @@ def run_phase(
 
 def run_all(results: dict[str, Any], args: argparse.Namespace, out: Path) -> None:
     """Every section in turn, saving `results.json` after each."""
+    progress("start-up: slametrics --help against import typer")
+    results["startup"] = run_phase("help", {"repeat": 5}, out)
+    save(results, out)
     for size in args.sizes:
         progress(f"size {size:,}")
         results["sizes"][str(size)] = run_size(size, args, out)
@@ -120,11 +131,15 @@ def run_size(size: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     common = {"data": str(data), "log": str(log), "size": size, "seed": args.seed}
     phases: dict[str, Any] = {}
     for name, _ in SIZE_PHASES:
+        if name in OPTIONAL_PHASES and not getattr(args, "dask", False):
+            continue
         params = dict(common)
         if name == "floor":
             params["work"] = str(data / "floor")
-        if name == "metrics_span":
+        if name.startswith("metrics_span"):
             params["period"] = None
+        if name == "metrics_span_dask":
+            params["engine"] = "dask"
         if name in ("metrics_week", "report"):
             params["period"] = WEEK
         phases[name] = run_phase(name, params, out)

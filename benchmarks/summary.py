@@ -40,8 +40,10 @@ def brief(res: dict[str, Any]) -> str:
 
 def render(results: dict[str, Any]) -> str:
     lines = _header(results)
+    lines += _render_startup(results.get("startup"))
     for size, s in results["sizes"].items():
         lines += _render_size(int(size), s)
+    lines += _render_growth(results["sizes"])
     if results.get("long"):
         lines += _render_long(results["long"])
     bt = results.get("business_time")
@@ -98,6 +100,49 @@ def _header(results: dict[str, Any]) -> list[str]:
             f"baseline: python + `import slametrics.api` takes {base['process_s']:.2f}s and "
             f"{base['peak_rss_bytes'] / MIB:,.0f} MiB (included in every peak RSS below)"
         )
+    return lines
+
+
+STARTUP_TARGET = 3.0  # `slametrics --help` within 3x `python -c "import typer"`
+GROWTH_TARGET = 1.6  # peak of import + metrics + report at 5x the tickets, at most this ratio
+
+
+def _render_startup(st: dict[str, Any] | None) -> list[str]:
+    if not st:
+        return []
+    if "error" in st:
+        return ["", f"start-up FAILED ({st['error']}):\n{st.get('log_tail', '')}"]
+    ok = st["ratio"] <= STARTUP_TARGET
+    return [
+        "",
+        f'start-up: `slametrics --help` {st["help_s"]:.3f}s, `python -c "import typer"` '
+        f"{st['typer_s']:.3f}s (best of 5): {st['ratio']:.1f}x "
+        f"(target <= {STARTUP_TARGET:.0f}x: {_verdict(ok)})",
+    ]
+
+
+def bounded_peak(s: dict[str, Any]) -> int | None:
+    """Peak RSS of import, bucket-by-bucket whole-span metrics and report at one size."""
+    parts = [s["phases"].get(n, {}) for n in ("import", "metrics_span_buckets", "report")]
+    if not all("peak_rss_bytes" in p for p in parts):
+        return None
+    return max(p["peak_rss_bytes"] for p in parts)
+
+
+def _render_growth(sizes: dict[str, Any]) -> list[str]:
+    """How peak memory grows with the log: each size against the smallest."""
+    peaks = {int(k): bounded_peak(v) for k, v in sizes.items()}
+    peaks = {k: v for k, v in sorted(peaks.items()) if v}
+    if len(peaks) < 2:
+        return []
+    base_size, base = next(iter(peaks.items()))
+    lines = ["", "peak RSS of import + metrics (bucket by bucket) + report, against the smallest:"]
+    for size, peak in peaks.items():
+        ratio = peak / base
+        mark = ""
+        if size == 5 * base_size:
+            mark = f" (target <= {GROWTH_TARGET}x at 5x the tickets: {_verdict(ratio <= GROWTH_TARGET)})"
+        lines.append(f"  {size:>12,} tickets: {peak / MIB:,.0f} MiB = {ratio:.2f}x{mark}")
     return lines
 
 

@@ -12,7 +12,17 @@ pytest.importorskip("businesstimedelta")
 pytest.importorskip("pytz")
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
-PHASES = ["generate", "floor", "import", "clocks", "metrics_span", "metrics_week", "report"]
+PHASES = [
+    "generate",
+    "floor",
+    "import",
+    "clocks",
+    "metrics_span",
+    "metrics_span_buckets",
+    "metrics_span_dask",
+    "metrics_week",
+    "report",
+]
 
 
 def _load_script():
@@ -27,11 +37,12 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
     run = _load_script()
     small = ["--intervals", "20000", "--bdt-sample", "200", "--alt-sample", "200"]
-    small += ["--oracle-sample", "30", "--long-size", "3000"]
+    small += ["--oracle-sample", "30", "--long-size", "3000", "--dask"]
     code = run.main(["--sizes", "2000", "--out", str(out), *small])
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert code == 0, json.dumps(data, indent=1)[:4000]
     assert (out / "results.txt").exists()
+    data["_text"] = (out / "results.txt").read_text(encoding="utf-8")
     assert not (out / "data").exists() or not any((out / "data").iterdir())  # data cleaned up
     return data
 
@@ -62,6 +73,25 @@ def test_phases_measured(results):
     assert size["import_over_floor"] > 0
     assert size["phases"]["metrics_week"]["period"] == "2026-W46"
     assert set(size["end_to_end"]) == {"week", "span"}
+
+
+def test_engines_agree_and_start_up_is_measured(results):
+    """Whole-span metrics in memory, bucket by bucket and on Dask give the same share; the
+    start-up section times `--help` against `import typer`."""
+    phases = results["sizes"]["2000"]["phases"]
+    shares = {phases[n]["on_time_share"] for n in PHASES if n.startswith("metrics_span")}
+    assert len(shares) == 1 and None not in shares
+    assert phases["metrics_span_dask"]["cluster_s"] > 0
+    st = results["startup"]
+    assert st["help_s"] > 0 and st["typer_s"] > 0
+    assert st["ratio"] == pytest.approx(st["help_s"] / st["typer_s"])
+    assert "start-up: `slametrics --help`" in (results["_text"])
+
+
+def test_10m_size_is_opt_in():
+    run = _load_script()
+    assert run.HUGE_SIZE not in run.parse_args([]).sizes
+    assert run.parse_args(["--size-10m", "--sizes", "1000"]).sizes == [1000, run.HUGE_SIZE]
 
 
 def test_business_time_identical_to_businesstimedelta(results):
