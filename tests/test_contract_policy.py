@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,3 +122,14 @@ def test_last_before_and_first_after_match_brute_force(rows, queries, strict) ->
         assert (after[i] >= 0) == bool(later)
         if later:
             assert r_at[after[i]] == rows[later[0]][1] and r_tix[after[i]] == t
+
+
+def test_contract_reaches_back_to_its_earliest_billing_period() -> None:
+    from slametrics.metrics.contract import contract_active_since
+    from slametrics.periods import parse_period
+
+    policy = parse_policy(contract(billing_period="month"))
+    since = contract_active_since(policy, parse_period("2016-W20", "UTC"))
+    # W20 (16-22 May) touches May; the trend's 4 months start 1 January; repeats look 30d back
+    assert since == pd.Timestamp("2016-01-01T00:00:00Z") - pd.Timedelta(days=30)
+    assert contract_active_since(parse_policy({}), parse_period("2016-W20", "UTC")) is None

@@ -217,3 +217,17 @@ def contract_sections(
             in_window(found, prepared, period, as_of), reasons, prepared, LIST_LIMIT
         ),
     }
+
+
+def contract_active_since(policy: Policy, period: Period) -> pd.Timestamp | None:
+    """The earliest instant the contract figures of `period` read: the start of the earliest
+    billing period of their trend, less the repeat window (its thresholds include repeats).
+
+    A loader that drops tickets settled before some instant must reach back this far, else
+    the earlier billing periods lose tickets.
+    """
+    if policy.contract is None:
+        return None
+    first = touched_billing_periods(period, policy.contract)[0]
+    earliest = (first.previous(policy.trend_periods) or [first])[0].start
+    return earliest - pd.Timedelta(seconds=policy.repeat_incidents.window)

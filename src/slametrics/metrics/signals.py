@@ -32,10 +32,11 @@ CODES = (
     "split-after-resolution",
 )
 WAITING = ("waiting_customer", "waiting_third_party", "on_hold")
-NO_HISTORY, NO_REPLY_DATA, NO_DUE_HISTORY = (
+NO_HISTORY, NO_REPLY_DATA, NO_DUE_HISTORY, NO_SUBJECT = (
     "no status history",
     "no reply data",
     "no due-time history",
+    "no requester and subject",
 )
 # a source event that moves the source's own due time (value: the new due instant, ISO 8601)
 DUE_EVENT = "due"
@@ -396,6 +397,12 @@ def find_signals(
         reasons[CODES[2]] = NO_REPLY_DATA
     if not due_known:
         reasons[CODES[5]] = NO_DUE_HISTORY
+    t = prepared.tickets
+    if (
+        not all(c in t for c in ("requester", "subject"))
+        or not (t["requester"].notna() & t["subject"].notna()).any()
+    ):
+        reasons[CODES[6]] = NO_SUBJECT
     return found, reasons
 
 
