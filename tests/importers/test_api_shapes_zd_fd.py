@@ -398,3 +398,34 @@ def test_truncated_freshdesk_page_is_one_readable_error(tmp_path):
     path = write(tmp_path, "page.json", text[: len(text) // 2])
     with pytest.raises(UserError, match=r"page.json: not valid JSON"):
         run_importer(FreshdeskImporter, path)
+
+
+def test_freshdesk_deleted_or_spam_ticket_is_canceled(tmp_path):
+    page = json.loads((FD / "list_page_no_tags.json").read_text())
+    page[0]["deleted"] = True
+    page[1]["spam"] = True
+    r = run_importer(FreshdeskImporter, write(tmp_path, "trash.json", page))
+    assert row(r, "701", ["status", "status_class"]) == ["Open", "canceled"]
+    assert row(r, "702", ["status", "status_class"]) == ["Pending", "canceled"]
+    assert row(r, "703", ["status_class"]) == ["resolved"]
+    assert events_of(r, "701")[-1] == (ts("2026-11-02 08:00"), "status", "canceled")
+
+
+def test_zendesk_dates_sideload_fills_what_the_metric_set_lacks(tmp_path):
+    """`include=dates` puts the ticket's metric dates in each ticket (no durations)."""
+    page = json.loads((ZD / "time_based_page.json").read_text())
+    del page["metric_sets"]
+    page["tickets"][2]["dates"] = {
+        "solved_at": "2026-11-06T09:40:00Z",
+        "status_updated_at": "2026-11-07T12:00:00Z",
+    }
+    page["tickets"][1]["dates"] = {"status_updated_at": "2026-11-06T09:05:00Z"}
+    page["tickets"][1]["metric_set"] = {"reply_time_in_minutes": {"calendar": 7}}
+    r = run_importer(ZendeskImporter, write(tmp_path, "page.json", page))
+    assert row(r, "9201", ["status_class", "resolved_at", "first_response_at"]) == [
+        "closed",
+        ts("2026-11-06 09:40"),
+        None,
+    ]
+    assert row(r, "9202", ["first_response_at"]) == [ts("2026-11-06 09:07")]
+    assert (ts("2026-11-06 09:05"), "status", "new") in events_of(r, "9202")

@@ -58,6 +58,7 @@ USED_KEYS = {
     "_line",
     "description",
     "description_text",
+    "deleted",
 }
 
 
@@ -104,6 +105,10 @@ def read_api_json(
         overrides={**STATUS_CLASSES, **overrides},
     )
     problems += probs
+    # a ticket in the trash (`deleted`, from `filter=deleted` or a ticket view) or marked as
+    # spam keeps its last status but was given up: canceled, as a deleted Zendesk ticket is
+    gone = _flag(df, "deleted") | _flag(df, "spam")
+    out.loc[gone, "status_class"] = "canceled"
     _vendor_verdicts(out, ts["fr_due_by"])
     # The current status began at status_updated_at (or pending_since), which places it better
     # than updated_at (any later edit), where snapshot_events would put it.
@@ -140,6 +145,13 @@ def tag_lists(tags: pd.Series) -> pd.Series:
         grouped = flat.groupby(level=0).agg(list)
         out[grouped.index] = grouped
     return out.where(out.notna(), None)
+
+
+def _flag(df: pd.DataFrame, key: str) -> pd.Series:
+    """A boolean key of the API's tickets (true as JSON true or text), False where absent."""
+    if key not in df:
+        return pd.Series(False, index=df.index)
+    return df[key].isin([True, "true"]).astype(bool)
 
 
 def _text_columns(out: pd.DataFrame, df: pd.DataFrame, strings: pd.DataFrame) -> None:

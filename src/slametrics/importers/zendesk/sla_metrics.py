@@ -149,14 +149,16 @@ def apply_metrics(
 def _apply_metric_sets(t: pd.DataFrame, m: pd.DataFrame) -> None:
     """Summary times and counts from ticket metrics, into `t` (indexed by ticket id).
 
-    The latest metric record of a ticket wins (by its `updated_at`, then the later page). The
+    The latest metric record of a ticket wins (by its `updated_at`, then the later page), field
+    by field where it has no value. The
     first reply is creation + the calendar reply time; the resolution, of a solved or closed
     ticket only (a reopened ticket keeps its last `solved_at`), is `solved_at`, else creation
     + the full calendar resolution time. `status_updated_at` dates an open ticket's current
     status (`_status_since`).
     """
     m = m.sort_values("updated_at", na_position="first", kind="stable")
-    m = m.drop_duplicates("ticket_id", keep="last").set_index("ticket_id").reindex(t.index)
+    # per field the latest value known: a `dates` record fills what a metric set lacks
+    m = m.groupby("ticket_id", sort=False).last().reindex(t.index)
     since_created = m["reply_seconds"].mul(1.0).fillna(m["reply_minutes"] * 60)
     reply = t["created_at"] + pd.to_timedelta(since_created, unit="s")
     t["first_response_at"] = t["first_response_at"].fillna(reply)

@@ -72,14 +72,17 @@ def read_tickets(
     bad, probs = reject_missing(out, raw, {"ticket_id": "id", "created_at": "created_at"}, f.name)
     acc.reject(probs, bad, out)
     acc.json_tickets.append(out[~bad])
-    metric_sets = [
-        (dict(r["metric_set"], ticket_id=r.get("id")), n)
-        for r, n in zip(recs, lines, strict=True)
-        if isinstance(r.get("metric_set"), dict)
-    ]
-    if metric_sets:
-        frame = metrics_frame([m for m, _ in metric_sets], [n for _, n in metric_sets], f.name)
-        acc.metrics.append(parse_metrics(frame, f.name, tz, acc, False, "metric_set"))
+    # metrics embedded in each ticket: `metric_set`, and the `dates` sideload (solve and status
+    # times without durations), which comes first so that a metric set of the ticket wins
+    for key in ("dates", "metric_set"):
+        embedded = [
+            (dict(r[key], ticket_id=r.get("id")), n)
+            for r, n in zip(recs, lines, strict=True)
+            if isinstance(r.get(key), dict)
+        ]
+        if embedded:
+            frame = metrics_frame([m for m, _ in embedded], [n for _, n in embedded], f.name)
+            acc.metrics.append(parse_metrics(frame, f.name, tz, acc, False, key))
 
 
 def _ticket_extra(r: dict) -> list[tuple[str, str]]:
