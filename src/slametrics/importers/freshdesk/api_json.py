@@ -105,10 +105,7 @@ def read_api_json(
         overrides={**STATUS_CLASSES, **overrides},
     )
     problems += probs
-    # a ticket in the trash (`deleted`, from `filter=deleted` or a ticket view) or marked as
-    # spam keeps its last status but was given up: canceled, as a deleted Zendesk ticket is
-    gone = _flag(df, "deleted") | _flag(df, "spam")
-    out.loc[gone, "status_class"] = "canceled"
+    out.loc[_given_up(df), "status_class"] = "canceled"
     _vendor_verdicts(out, ts["fr_due_by"])
     # The current status began at status_updated_at (or pending_since), which places it better
     # than updated_at (any later edit), where snapshot_events would put it.
@@ -145,6 +142,12 @@ def tag_lists(tags: pd.Series) -> pd.Series:
         grouped = flat.groupby(level=0).agg(list)
         out[grouped.index] = grouped
     return out.where(out.notna(), None)
+
+
+def _given_up(df: pd.DataFrame) -> pd.Series:
+    """Tickets in the trash (`deleted`, from `filter=deleted` or a ticket view) or marked as
+    spam: they keep their last status but were given up, canceled as deleted Zendesk tickets."""
+    return _flag(df, "deleted") | _flag(df, "spam")
 
 
 def _flag(df: pd.DataFrame, key: str) -> pd.Series:

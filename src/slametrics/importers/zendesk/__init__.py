@@ -24,9 +24,15 @@ from slametrics.importers.zendesk.vocabulary import (
 class ZendeskImporter(Importer):
     """Zendesk exports into canonical tickets and events.
 
-    JSON (UTC timestamps): incremental ticket export pages `{"tickets": [...]}` (with optional
-    `users`/`groups`/`organizations` sideloads and `metric_set`), NDJSON with one ticket per line
-    (bare or as `{"ticket": {...}}`), ticket audits `{"audits": [...]}`, incremental
+    JSON (UTC timestamps): Tickets API and incremental ticket export pages `{"tickets": [...]}`,
+    time- or cursor-based (`next_page`/`end_time`/`count` or `after_cursor`/`end_of_stream`), as
+    documents, lists of pages or one page per NDJSON line, and single-ticket responses
+    `{"ticket": {...}}`; their `users`/`groups`/`organizations` sideloads name ids, the
+    `metric_sets` sideload (and a ticket's `metric_set` or `dates`) gives the first reply, solve
+    time, reopen and reply counts and when the current status began. A ticket seen twice: the
+    latest `updated_at` wins (then the later page); status `deleted` is canceled. NDJSON with
+    one ticket per line (bare or as `{"ticket": {...}}`), ticket audits `{"audits": [...]}`,
+    incremental
     `{"ticket_events": [...]}` with `child_events`, `{"ticket_metric_events": [...]}` and
     `{"ticket_metrics": [...]}`. Files given together are combined: audits or ticket events make a
     ticket's fidelity `history` (first reply = first public comment whose author is an agent by
@@ -46,8 +52,8 @@ class ZendeskImporter(Importer):
 
     name = "zendesk"
     description = (
-        "Zendesk incremental tickets JSON/NDJSON, audits, ticket_events, ticket_metric_events; "
-        "admin CSV export"
+        "Zendesk tickets API / incremental export pages (JSON/NDJSON, with sideloads), audits, "
+        "ticket_events, ticket_metric_events; admin CSV export"
     )
     fidelity = "history with audits / ticket_events, else snapshot"
     default_tz = "UTC"

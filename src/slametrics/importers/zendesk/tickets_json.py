@@ -72,8 +72,14 @@ def read_tickets(
     bad, probs = reject_missing(out, raw, {"ticket_id": "id", "created_at": "created_at"}, f.name)
     acc.reject(probs, bad, out)
     acc.json_tickets.append(out[~bad])
-    # metrics embedded in each ticket: `metric_set`, and the `dates` sideload (solve and status
-    # times without durations), which comes first so that a metric set of the ticket wins
+    _embedded_metrics(f, recs, lines, acc, tz)
+
+
+def _embedded_metrics(
+    f: InputFile, recs: list[dict], lines: list[int], acc: Accumulator, tz: str
+) -> None:
+    """Metrics inside each ticket: `metric_set`, and the `dates` sideload (solve and status
+    times without durations), which comes first so that a metric set of the ticket wins."""
     for key in ("dates", "metric_set"):
         embedded = [
             (dict(r[key], ticket_id=r.get("id")), n)
