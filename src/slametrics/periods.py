@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from slametrics.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PERIOD_HELP = (
     "2026-W46 (ISO week), 2026-11, 2026-Q4, 2026, 2026-11-01..2026-11-15 (inclusive), "
@@ -41,6 +43,8 @@ class Period:
         return out[::-1]
 
     def _shift_back(self) -> Period | None:
+        import pandas as pd
+
         local = self.start.tz_convert(self.timezone).tz_localize(None).normalize().date()
         if self.unit == "week":
             return week_period(local - dt.timedelta(days=7), self.timezone)
@@ -59,6 +63,8 @@ class Period:
 
 
 def _midnight(d: dt.date, tz: str) -> pd.Timestamp:
+    import pandas as pd
+
     return (
         pd.Timestamp(d)
         .tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
@@ -147,6 +153,8 @@ def parse_period(text: str, tz: str, now: pd.Timestamp | None = None) -> Period:
     the caller passes `--as-of` when given, else the current time (the default). Its local date
     in `tz` is "today"; a naive `now` is read as UTC.
     """
+    import pandas as pd
+
     s = text.strip()
     t = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
     today = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz).date()
@@ -182,6 +190,8 @@ def parse_instant(text: str, tz: str | None = None) -> pd.Timestamp:
     given). A naive wall time the zone skips (spring forward) is an error; one it repeats (fall
     back) is read as the earlier of its two instants.
     """
+    import pandas as pd
+
     try:
         ts = pd.Timestamp(text.strip())
     except (ValueError, TypeError, AttributeError):
@@ -197,6 +207,8 @@ def parse_instant(text: str, tz: str | None = None) -> pd.Timestamp:
 
 def local_instant(wall: pd.Timestamp, tz: str, text: str) -> pd.Timestamp:
     """The UTC instant of a naive wall time in `tz`: the earlier one if it occurs twice."""
+    import pandas as pd
+
     zone = ZoneInfo(tz)
     naive = wall.to_pydatetime(warn=False)
     # fold=0 is the first occurrence of a repeated wall time, whatever the zone's DST flags say
@@ -213,6 +225,8 @@ def local_instant(wall: pd.Timestamp, tz: str, text: str) -> pd.Timestamp:
 
 def resolve_as_of(latest: pd.Timestamp, period: Period, as_of: pd.Timestamp | None) -> pd.Timestamp:
     """--as-of if given, else `latest` (the data's latest instant); capped at the period's end."""
+    import pandas as pd
+
     t = as_of if as_of is not None else latest
     return min(t, period.end - pd.Timedelta(microseconds=1))
 
@@ -225,6 +239,8 @@ def resolve_period(
     as_of: pd.Timestamp | None = None,
 ) -> Period:
     """The named period, or without a name the whole span of the data (up to --as-of if later)."""
+    import pandas as pd
+
     if text:
         return parse_period(text, tz, now)
     if data_span is None:
@@ -241,6 +257,8 @@ def active_since(
 
     The trend reaches back `trend_periods`, and a repeat incident looks `lookback_s` further.
     """
+    import pandas as pd
+
     if period is None:
         return None
     earliest = (period.previous(trend_periods) or [period])[0].start

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATUS_CLASSES = (
     "new",
@@ -119,6 +123,8 @@ def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
     Raises UserError (an importer bug, not a data problem) when a required column has nulls or a
     categorical column holds a value outside its enumeration.
     """
+    import pandas as pd
+
     df = df.copy(deep=False)  # only columns are added: the caller's frame stays as it was
     for field in schema:
         if field.name not in df.columns:
@@ -159,7 +165,15 @@ def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
 
 # pandas dtypes of events made from Arrow, stated rather than taken from the table's pandas
 # metadata (which records how the writing frame held each column: text may have been codes)
-EVENT_DTYPES = {pa.large_string(): pd.StringDtype("pyarrow"), pa.bool_(): pd.BooleanDtype()}
+# (built on first use, so that importing the schema does not import pandas)
+def __getattr__(name: str) -> object:
+    if name == "EVENT_DTYPES":
+        import pandas as pd
+
+        dtypes = {pa.large_string(): pd.StringDtype("pyarrow"), pa.bool_(): pd.BooleanDtype()}
+        globals()["EVENT_DTYPES"] = dtypes
+        return dtypes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def plain_text(table: pa.Table) -> pa.Table:

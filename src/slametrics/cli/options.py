@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 Sources = Annotated[
     list[Path],
     typer.Argument(
-        metavar="SOURCE...",
+        metavar="SOURCE",
         help="Event-log directory, or export files imported on the fly.",
         show_default=False,
     ),

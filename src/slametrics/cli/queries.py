@@ -103,7 +103,13 @@ def tickets(
 
     fmt = resolve_format(format, output, TableFormat, TableFormat.table, TableFormat.csv)
     q = query(sources, policy, period, as_of, importer, mapping, tz)
-    emit_frame(api.tickets(q, outcome=outcome), fmt, output, sheet="tickets")
+    rows = api.tickets(q, outcome=outcome)
+    if fmt is TableFormat.table and output is None:
+        from slametrics.render import terminal
+
+        console().print(terminal.tickets_table(rows))
+    else:
+        emit_frame(rows, fmt, output, sheet="tickets")
 
 
 @app.command()

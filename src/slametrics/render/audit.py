@@ -51,7 +51,8 @@ def audit_tables(result: Any) -> Group:
     parts.append(Text(causes_line(result.causes)))
     if len(result.tickets):
         shown = result.tickets.head(AUDIT_TABLE_ROWS)
-        parts.append(frame_table(shown.drop(columns=["source"], errors="ignore")))
+        keep = ["ticket_id", "clock", "vendor_met", "outcome", "cause", "evidence", "priority"]
+        parts.append(frame_table(shown.drop(columns=["source"], errors="ignore"), keep=keep))
     return Group(*parts)
 
 

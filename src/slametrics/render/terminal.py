@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -22,11 +22,15 @@ def _na(reason: str | None) -> str:
     return f"n/a ({reason})" if reason else "n/a"
 
 
-def _dur(s: float | None) -> str:
+def duration(s: float | None) -> str:
+    """Seconds as `3h 20m` (`45m` under an hour, `40s` under a minute); "—" when missing."""
     if s is None:
         return "—"
-    h, rem = divmod(int(round(s)), 3600)
-    return f"{h}h{rem // 60:02d}m"
+    total = int(round(s))
+    if total < 60:
+        return f"{total}s"
+    h, rem = divmod(total // 60 * 60, 3600)
+    return f"{h}h {rem // 60:02d}m" if h else f"{rem // 60}m"
 
 
 def _utc(t: dt.datetime | None) -> str:
@@ -113,7 +117,7 @@ def _clocks(r: MetricsResult) -> Table:
     for name, c in r.clocks.items():
         counts = (c.met, c.breached, c.running, c.unknown, c.canceled, c.untargeted, c.backlog)
         share = _na(c.reason) if c.on_time_share is None else _pct(c.on_time_share)
-        times = [_dur(c.p50_s), _dur(c.p90_s), _dur(c.p95_s)]
+        times = [duration(c.p50_s), duration(c.p90_s), duration(c.p95_s)]
         t.add_row(name, *map(str, counts), share, *times)
     return t
 
@@ -125,7 +129,7 @@ def _slices(title: str, rows: list[SliceStats]) -> Table:
     for s in rows:
         counts = [str(s.met), str(s.breached), str(s.running)]
         share = "n/a" if s.on_time_share is None else _pct(s.on_time_share)
-        t.add_row(s.key, s.clock, *counts, share, _dur(s.p90_s))
+        t.add_row(s.key, s.clock, *counts, share, duration(s.p90_s))
     return t
 
 
@@ -152,13 +156,108 @@ def _thresholds(thresholds: list[ThresholdValue]) -> Table:
     return t
 
 
-def frame_table(df: pd.DataFrame, title: str = "") -> Table:
-    t = Table(title=title or None)
-    for c in df.columns:
-        t.add_column(str(c))
-    for row in df.astype(object).where(df.notna(), "").itertuples(index=False):
-        t.add_row(*[_cell(v) for v in row])
-    return t
+class FrameTable:
+    """A table of rows that fits the console it is printed on without cutting a value.
+
+    Ids, numbers, instants and durations are never shortened: their columns keep their full
+    width (`no_wrap`). Text columns (subjects, evidence, names) wrap (`overflow="fold"`). When
+    even that is too wide, the columns last in `keep` (by default the last of the frame) are left
+    out and a caption names them; `--format csv` or `json` has every column.
+    """
+
+    def __init__(self, df: pd.DataFrame, title: str = "", keep: list[str] | None = None):
+        self.df, self.title = df, title
+        self.keep = [str(c) for c in (keep or df.columns) if c in df.columns]
+        self.keep += [str(c) for c in df.columns if str(c) not in self.keep]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        cells = {c: _column_cells(c, self.df[c]) for c in map(str, self.df.columns)}
+        # the wanted columns in order, each that still fits: a border and two padding spaces
+        # per column, one more border at the edge; the first column always
+        shown, used = [], 1
+        for c in self.keep:
+            need = _min_width(c, *cells[c]) + 3
+            if not shown or used + need <= options.max_width:
+                shown.append(c)
+                used += need
+        yield self.table(shown, cells)
+
+    def table(self, shown: list[str], cells: dict[str, tuple[list[str], bool]]) -> Table:
+        hidden = [c for c in self.keep if c not in shown]
+        caption = (
+            f"not shown at this width: {', '.join(hidden)} (--format csv has every column)"
+            if hidden
+            else None
+        )
+        t = Table(title=self.title or None, caption=caption, caption_justify="left")
+        columns = [c for c in map(str, self.df.columns) if c in shown]
+        for c in columns:
+            texts, fixed = cells[c]
+            name = _column_header(c)
+            if fixed:
+                width = _min_width(c, texts, fixed)
+                numeric = pd.api.types.is_numeric_dtype(self.df[c].dtype) or is_duration(c)
+                t.add_column(
+                    name, no_wrap=True, min_width=width, justify="right" if numeric else "left"
+                )
+            else:
+                t.add_column(name, overflow="fold")
+        for i in range(len(self.df)):
+            t.add_row(*[cells[c][0][i] for c in columns])
+        return t
+
+
+def frame_table(df: pd.DataFrame, title: str = "", keep: list[str] | None = None) -> FrameTable:
+    """The rows of `df` as a table that wraps text and never cuts ids or numbers."""
+    return FrameTable(df, title, keep)
+
+
+def tickets_table(df: pd.DataFrame) -> FrameTable:
+    """`tickets` for a terminal: the verdict columns first when the width is short."""
+    return FrameTable(df, keep=[*TICKET_KEEP, "subject", "kind", "stopped_at"])
+
+
+TEXT_MIN = 10
+# what a narrow terminal keeps of `tickets` first (every column fits a wide one)
+TICKET_KEEP = ["ticket_id", "clock", "outcome", "elapsed_s", "target_s", "due_at", "priority"]
+SHORT_TEXT = 24  # longer text wraps; ids and short codes keep their width
+TEXT_COLUMNS = {"subject", "organization", "evidence", "note", "reason", "requester", "title"}
+
+
+def is_duration(column: str) -> bool:
+    """Seconds columns: `elapsed_s`, `target_s`, `p90_s`, ..."""
+    return column.endswith("_s")
+
+
+def _column_header(column: str) -> str:
+    if column.endswith("_at"):  # instants are shown in UTC
+        return f"{column} (UTC)"
+    return column.removesuffix("_s") if is_duration(column) else column
+
+
+def _min_width(column: str, texts: list[str], fixed: bool) -> int:
+    """A fixed column's full width; a text column's narrowest useful width (it folds)."""
+    widest = max([len(_column_header(column)), *map(len, texts)])
+    return widest if fixed else min(widest, TEXT_MIN)
+
+
+def _column_cells(column: str, values: pd.Series) -> tuple[list[str], bool]:
+    """The cells of a column as text, and whether the column keeps its full width."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        utc = values.dt.tz_convert("UTC")
+        return [v.strftime("%Y-%m-%d %H:%M") if pd.notna(v) else "" for v in utc], True
+    raw = values.astype(object).where(values.notna(), None).tolist()
+    if is_duration(column):
+        return ["" if v is None else _duration_cell(v) for v in raw], True
+    texts = ["" if v is None else _cell(v) for v in raw]
+    if column.endswith("_id") or column in ("key", "id"):
+        return texts, True
+    short = max(map(len, texts), default=0) <= SHORT_TEXT
+    return texts, column not in TEXT_COLUMNS and short
+
+
+def _duration_cell(v: object) -> str:
+    return duration(float(v)) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
 
 
 def _cell(v: object) -> str:
