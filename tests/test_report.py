@@ -19,6 +19,7 @@ from slametrics.render.report import (
     CAPS,
     FLOORS,
     PAGE_BUDGET_MM,
+    SCALES,
     estimate_height_mm,
     md_escape,
     new_salt,
@@ -527,12 +528,32 @@ def test_long_lists_are_cut_with_and_n_more(result: MetricsResult) -> None:
     assert f"… and {groups - CAPS['repeat']} more" in md
 
 
-def test_policy_names_of_kinds_and_priorities_stay_as_written(result: MetricsResult) -> None:
+def test_russian_page_translates_common_kind_and_priority_names(result: MetricsResult) -> None:
+    """slametrics' own kinds and the common priority words are translated on a Russian page; a
+    name outside them (the policy's or the data's own) stays as written; English shows all as
+    written."""
+    en = render_report(result, fmt="md", lang="en", now=NOW)
     ru = render_report(result, fmt="md", lang="ru", now=NOW)
-    for row in result.work_status:
-        assert f"| {row.kind} |" in ru
-    for s in result.by_priority:
-        assert f"| {s.key} |" in ru
+    assert {row.kind for row in result.work_status} == {
+        "incident",
+        "consultation",
+        "change",
+        "improvement",
+    }
+    for kind, name in (
+        ("incident", "инцидент"),
+        ("consultation", "консультация"),
+        ("change", "изменение"),
+        ("improvement", "доработка"),
+    ):
+        assert f"| {kind} |" in en and f"| {name} |" in ru and f"| {kind} |" not in ru
+    assert {s.key for s in result.by_priority} == {"urgent", "high", "normal", "low"}
+    for prio, name in (("urgent", "срочный"), ("high", "высокий"), ("normal", "обычный")):
+        assert f"| {prio} |" in en and f"| {name} |" in ru and f"| {prio} |" not in ru
+    t = Texts("ru")
+    assert t.priority_name("1 - Critical") == "1 - критический"
+    assert t.priority_name("P1") == "P1" and t.priority_name("Срочно!") == "Срочно!"
+    assert t.kind_name("audit") == "audit" and Texts("en").kind_name("incident") == "incident"
 
 
 def test_empty_period_renders_a_clear_page() -> None:
@@ -661,7 +682,7 @@ def test_qualified_threshold_labels_are_translated() -> None:
     assert "On time, first response, priority 1 - Critical" in render_report(
         r, fmt="md", lang="en", now=NOW
     )
-    assert "В срок, первый ответ, приоритет 1 - Critical" in render_report(
+    assert "В срок, первый ответ, приоритет 1 - критический" in render_report(
         r, fmt="md", lang="ru", now=NOW
     )
 
@@ -796,7 +817,86 @@ def test_page_estimate_cuts_lists_to_fit(result: MetricsResult) -> None:
     assert md.count("| INC") < 30  # the Markdown is cut the same way, not a 500-row dump
 
 
+def test_ids_and_repeat_keys_are_never_cut(result: MetricsResult) -> None:
+    """Ids are whole in wrapping cells; a repeat key wraps, and one past two lines is cut in the
+    middle on the page only (whole on hover and in the Markdown)."""
+    r = result.model_copy(deep=True)
+    for i, x in enumerate(r.at_risk):
+        x.ticket_id = f"1010012812345{i:06d}"
+    long_key = {"organization": "Northwind Retail International Holdings", "category": "web portal"}
+    r.repeat_groups[0].key = long_key
+    page = render_report(r, fmt="html", lang="en", now=NOW)
+    md = render_report(r, fmt="md", lang="en", now=NOW)
+    for x in r.at_risk[: CAPS["risks"]]:
+        assert f'<td class="id" title="{x.subject}">{x.ticket_id}</td>' in page
+        assert f"| {x.ticket_id} |" in md
+    full = "Northwind Retail International Holdings · web portal"
+    assert f"| **{full}** |" in md
+    assert (
+        f'<td class="wrap" title="{full}"><b>Northwind Retail Intern…al Holdings · web portal</b>'
+        in page
+    )
+    short = " · ".join(result.repeat_groups[1].key.values())  # e.g. "Northwind Retail · web portal"
+    assert f'title="{short}"><b>{short}</b>' in page
+    assert "table.fixed td.id, table.fixed td.wrap { white-space: normal;" in page
+
+
+def test_counts_and_deadlines_in_plain_words(result: MetricsResult) -> None:
+    en = render_report(result, fmt="md", lang="en", now=NOW)
+    ru = render_report(result, fmt="md", lang="ru", now=NOW)
+    m = result.metrics["on_time_share"]
+    assert f"({m.numerator} of {m.denominator} SLA deadlines met)" in en
+    assert f"(соблюдено сроков SLA: {m.numerator} из {m.denominator})" in ru
+    assert "per group: incidents of the period and the window before" in en
+    assert "| Repeated | Incidents | Latest tickets |" in en
+    assert "| Ticket | Deadline for | Priority |" in en
+    for page in (en, ru):
+        assert not re.search(r"(?i)\bclocks?\b|таймер", page), "the word 'clock' means nothing"
+
+
+def test_type_grows_where_the_page_has_room(result: MetricsResult) -> None:
+    """A short page is printed in larger type; a page whose lists are cut keeps the base size."""
+    empty, _ = page_view(empty_result(), Texts("en"), NOW)
+    worst, caps = page_view(worst_case_result(), Texts("en"), NOW)
+    assert empty["scale"] == SCALES[0] and empty["type_pt"] == f"{8 * SCALES[0]:.2f}"
+    assert estimate_height_mm(empty) <= PAGE_BUDGET_MM
+    assert worst["scale"] == 1.0 and caps != CAPS
+    page = render_report(empty_result(), fmt="html", lang="en", now=NOW)
+    assert f"font-size: {8 * SCALES[0]:.2f}pt;" in page
+    # at a larger scale the same view is estimated taller, never shorter
+    heights = [estimate_height_mm({**worst, "scale": s}) for s in (1.0, *reversed(SCALES))]
+    assert heights == sorted(heights)
+
+
 # --- charts ----------------------------------------------------------------------------------
+
+
+def test_chart_value_labels_keep_clear_of_the_contract_line() -> None:
+    """A point's label that would sit on the dashed minimum goes below the point instead."""
+    values = [0.86, 0.94, 0.97, 0.5, 0.2]
+    svg = charts.line_chart(
+        values,
+        ["W1", "W2", "W3", "W4", "W5"],
+        title="On time",
+        value_labels=["86%", "94%", "97%", "50%", "20%"],
+        y_ticks=[(0.0, "0%"), (1.0, "100%")],
+        reference=(0.95, "≥ 95%"),
+        width=300,
+        height=56,
+    )
+    # plot: top 10, height 56 - 10 - 12 = 34; the rule at 10 + 34 * 0.05 = 11.7
+    rule = float(re.search(r'<line [^>]*y1="([\d.]+)"[^>]*stroke-dasharray', svg).group(1))
+    assert rule == 11.7
+    labels = dict(re.findall(r'<text [^>]*y="([\d.]+)"[^>]*>(\d+%)</text>', svg)[::-1])
+    ys = {text: float(y) for y, text in labels.items()}
+    for v, text in zip(values, ["86%", "94%", "97%", "50%", "20%"], strict=True):
+        dot = 10 + 34 * (1 - v)
+        box = (ys[text] - 5.6, ys[text] + 1.6)  # a 7-unit label's extent around its baseline
+        assert not box[0] <= rule <= box[1], f"{text} struck through: {box} vs {rule}"
+        below = ys[text] > dot
+        # 86% above its dot (baseline 14.8 - 4) would span 5.2..12.4 across the rule at 11.7
+        assert below == (text == "86%"), text
+    assert 'paint-order="stroke"' in svg  # a halo where any other line passes under a label
 
 
 def test_charts_are_deterministic_escaped_and_fixed_decimal() -> None:

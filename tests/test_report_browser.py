@@ -5,12 +5,16 @@ Screenshots and PDFs go to artifacts/report/ (gitignored) so that a person can l
 
 from __future__ import annotations
 
+import html
+import io
+import json
 import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from conftest import ROOT
@@ -42,7 +46,11 @@ MEASURE_CSS = (
 )
 MEASURE_JS = (
     "<script>document.body.setAttribute('data-height-px',"
-    "String(document.querySelector('.page').scrollHeight))</script>"
+    "String(document.querySelector('.page').scrollHeight));"
+    # ticket ids and repeat keys are never cut: any such cell whose text overflows is listed
+    "document.body.setAttribute('data-cut',JSON.stringify(Array.from("
+    "document.querySelectorAll('td.id,td.wrap')).filter(function(e){"
+    "return e.scrollWidth>e.clientWidth+1}).map(function(e){return e.textContent})))</script>"
 )
 
 
@@ -64,18 +72,12 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def count_pages(pdf: bytes) -> int:
-    """Page objects in a PDF (`/Type /Page`, not `/Pages`); pypdf when it is installed."""
-    try:
-        import pypdf
-    except ImportError:
-        return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
-    import io
-
     return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def content_height_mm(html_path: Path) -> float:
-    """The page's natural height at print width: over A4 means the print guard cut content."""
+def measure_page(html_path: Path) -> tuple[float, list[str]]:
+    """The page's natural height at print width (over A4 means the print guard cut content),
+    and the texts of id and key cells cut short at that width."""
     probe = html_path.with_name(html_path.stem + ".measure.html")
     text = html_path.read_text(encoding="utf-8")
     text = text.replace("</style>", MEASURE_CSS + "</style>", 1)
@@ -83,7 +85,8 @@ def content_height_mm(html_path: Path) -> float:
     dom = chromium("--dump-dom", probe.as_uri()).stdout
     probe.unlink()
     px = int(re.search(r'data-height-px="(\d+)"', dom).group(1))  # type: ignore[union-attr]
-    return px * 25.4 / 96
+    cut = re.search(r'data-cut="([^"]*)"', dom).group(1)  # type: ignore[union-attr]
+    return px * 25.4 / 96, json.loads(html.unescape(cut))
 
 
 def print_and_check(result: MetricsResult, name: str, lang: str) -> None:
@@ -101,15 +104,18 @@ def print_and_check(result: MetricsResult, name: str, lang: str) -> None:
     data = pdf.read_bytes()
     assert count_pages(data) == 1, f"{name}.{lang}: {count_pages(data)} pages, see {pdf}"
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox [0 0 594" in data, "not A4 portrait"
-    height = content_height_mm(html_path)
+    height, cut = measure_page(html_path)
     assert height <= A4_CONTENT_MM, f"{name}.{lang}: content is {height:.0f} mm, cut off on paper"
+    assert cut == [], f"{name}.{lang}: ids or keys cut short: {cut}"
 
 
 def test_page_counter() -> None:
-    assert (
-        count_pages(b"<< /Type /Pages /Kids [1 0 R 2 0 R] >> << /Type /Page >> << /Type/Page >>")
-        == 2
-    )
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    assert count_pages(out.getvalue()) == 2
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +194,27 @@ def test_100k_ticket_log_is_one_page(tmp_path: Path) -> None:
         r = api.metrics(q)
         for lang in ("en", "ru"):
             print_and_check(r, f"100k-{period}", lang)
+
+
+def long_ids(result: MetricsResult) -> MetricsResult:
+    """The result with 19-digit ticket ids sharing their first 12 digits, as real ServiceNow and
+    311 exports carry: cut at the end, five risk rows would all read `101001281234…`."""
+    r = result.model_copy(deep=True)
+    new = {}
+    for lst in (r.critical_incidents, r.waiting, r.at_risk):
+        for x in lst:
+            x.ticket_id = new.setdefault(x.ticket_id, f"1010012812345{len(new):06d}")
+    for g in r.repeat_groups:
+        g.tickets = [new.setdefault(i, f"1010012812345{len(new):06d}") for i in g.tickets]
+    return r
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_long_ticket_ids_are_shown_whole(log_dir: Path, lang: str) -> None:
+    r = long_ids(sample_result(log_dir))
+    assert len(r.at_risk) >= 3 and r.repeat_groups
+    print_and_check(r, "long-ids-2026-W44", lang)
+    page = (ARTIFACTS / f"long-ids-2026-W44.{lang}.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="id"[^>]*>([^<]*)</td>', page)
+    ids = {x.ticket_id for lst in (r.critical_incidents, r.waiting, r.at_risk) for x in lst}
+    assert len(cells) >= 5 and set(cells) <= ids  # every id cell holds a whole id

@@ -115,7 +115,8 @@ def line_chart(
                 f'<polyline points="{" ".join(seg)}" fill="none" stroke="{LINE}" '
                 f'stroke-width="1.6" stroke-linejoin="round"/>'
             )
-    out += _points(plot, values, _thin(value_labels, 8))
+    avoid = reference[0] if reference is not None else None
+    out += _points(plot, values, _thin(value_labels, 8), avoid)
     for i, label in enumerate(_thin(x_labels, 8)):
         if label:
             out.append(_text(plot.x(i), height - 2, label, anchor="middle", color=MUTED, size=7))
@@ -162,23 +163,48 @@ def _segments(plot: _Plot, values: Sequence[float | None]) -> list[list[str]]:
     return [seg for seg in segments if seg]
 
 
-def _points(plot: _Plot, values: Sequence[float | None], labels: Sequence[str]) -> list[str]:
-    """A dot per value (the last one larger), with its label above where there is room."""
+def _points(
+    plot: _Plot, values: Sequence[float | None], labels: Sequence[str], avoid: float | None
+) -> list[str]:
+    """A dot per value (the last one larger) with its label above, or below where the label
+    above would sit on the reference line at value `avoid` (a struck-through label reads badly)."""
     out = []
     for i, v in enumerate(values):
         if v is None:
             continue
         last = i == plot.n - 1
+        x, y = plot.x(i), plot.y(v)
         out.append(
-            f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(v))}" r="{"2.4" if last else "1.7"}" '
-            f'fill="{LINE}"/>'
+            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{"2.4" if last else "1.7"}" fill="{LINE}"/>'
         )
         if labels[i]:
             weight = "bold" if last else "normal"
-            out.append(
-                _text(plot.x(i), plot.y(v) - 4, labels[i], anchor="middle", size=7, weight=weight)
-            )
+            base = _label_baseline(plot, y, None if avoid is None else plot.y(avoid))
+            out.append(_halo(_text(x, base, labels[i], anchor="middle", size=7, weight=weight)))
     return out
+
+
+LABEL_UP, LABEL_DOWN = 4.0, 8.5  # baseline above / below the dot
+LABEL_ASCENT, LABEL_DESCENT = 5.6, 1.6  # a 7-unit label's extent above and below its baseline
+
+
+def _label_baseline(plot: _Plot, y: float, rule: float | None) -> float:
+    """Where a point's label goes: above the dot unless the reference line crosses it there,
+    then below it when the plot has room; the halo keeps it readable where neither is clear."""
+    above = y - LABEL_UP
+    if rule is None or not (above - LABEL_ASCENT - 0.6 <= rule <= above + LABEL_DESCENT + 0.6):
+        return above
+    below = y + LABEL_DOWN
+    clear = not (below - LABEL_ASCENT - 0.6 <= rule <= below + LABEL_DESCENT + 0.6)
+    fits = below + LABEL_DESCENT <= plot.top + plot.ph + 2.0  # above the period labels
+    return below if clear and fits else above
+
+
+def _halo(text_element: str) -> str:
+    """A text with a white outline painted under its letters, so that a line under it breaks."""
+    return text_element.replace(
+        "<text ", '<text stroke="#fff" stroke-width="2" paint-order="stroke" ', 1
+    )
 
 
 def pair_bars(

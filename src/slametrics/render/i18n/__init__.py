@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from zoneinfo import ZoneInfo
 
 from slametrics.render.i18n.en import EN
-from slametrics.render.i18n.ru import NBSP, RU
+from slametrics.render.i18n.ru import NBSP, RU, RU_KINDS, RU_PRIORITIES
 
-__all__ = ["EN", "FORMAT_KEYS", "MESSAGES", "NBSP", "RU", "Texts"]
+__all__ = ["EN", "FORMAT_KEYS", "KIND_NAMES", "MESSAGES", "NBSP", "PRIORITY_NAMES", "RU", "Texts"]
 
 # Every visible label of the report goes through these tables; tests/test_report.py checks
 # that both languages have the same keys and that a Russian report shows no English label.
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "ru": RU}
+# Kind and priority names translated per language (English shows the names as written).
+KIND_NAMES: dict[str, dict[str, str]] = {"en": {}, "ru": RU_KINDS}
+PRIORITY_NAMES: dict[str, dict[str, str]] = {"en": {}, "ru": RU_PRIORITIES}
+# a numbered priority (`1 - Critical`, ServiceNow's form): the number stays, the word translates
+_NUMBERED = re.compile(r"^(\d+\s*-\s*)(.+)$")
 # Keys whose values are formats or symbols rather than words a reader sees as a label.
 FORMAT_KEYS = frozenset(k for k in EN if k.startswith(("fmt.", "dur."))) | {"none"}
 
@@ -33,6 +39,21 @@ class Texts:
 
     def has(self, key: str) -> bool:
         return key in self.messages
+
+    def kind_name(self, name: str) -> str:
+        """A kind as this language names it: slametrics' own kinds translated, others as written."""
+        return KIND_NAMES[self.lang].get(name.strip().lower(), name)
+
+    def priority_name(self, name: str) -> str:
+        """A priority with its common word translated (`urgent`, `1 - Critical`), else as written."""
+        words = PRIORITY_NAMES[self.lang]
+        low = name.strip().lower()
+        if low in words:
+            return words[low]
+        m = _NUMBERED.match(low)
+        if m and m.group(2) in words:
+            return m.group(1) + words[m.group(2)]
+        return name
 
     def integer(self, n: float | int) -> str:
         text = f"{int(round(n)):,}"

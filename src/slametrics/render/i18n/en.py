@@ -8,7 +8,7 @@ EN: dict[str, str] = {
     "as_of": "Data as of",
     "generated": "Generated",
     "timezone": "time zone",
-    "full_lists": "Full lists of tickets and clocks:",
+    "full_lists": "Every ticket with its SLA deadlines:",
     "redacted.run": "Redacted: requester and organization names are pseudonyms, new in every "
     "report.",
     "redacted.stable": "Redacted: requester and organization names are pseudonyms, the same in "
@@ -37,7 +37,7 @@ EN: dict[str, str] = {
     "verdict.unjudged": "Contract thresholds not judgeable: {n} of {total}",
     "verdict.also_unjudged": "not judgeable: {n}",
     "verdict.also_no_tickets": "no tickets in the period: {n}",
-    "verdict.on_time": "On time: {value} (clocks: {num} of {den})",
+    "verdict.on_time": "On time: {value} ({num} of {den} SLA deadlines met)",
     "verdict.on_time_none": "On time: n/a ({reason})",
     "verdict.untargeted": "without a target: {items}",
     "backlog.week": "+ {n} past target since before the week, oldest {date}",
@@ -47,8 +47,8 @@ EN: dict[str, str] = {
     "backlog.other": "+ {n} past target since before the period, oldest {date}",
     "verdict.contract": "contract {bound}",
     "empty.title": "No tickets in this period",
-    "empty.text": "From {start} to {end} no ticket was created or resolved, and no SLA clock "
-    "stopped or breached.",
+    "empty.text": "From {start} to {end} no ticket was created or resolved, and no SLA deadline "
+    "was met or missed.",
     "col.indicator": "Indicator",
     "col.value": "Value",
     "col.detail": "Of",
@@ -80,16 +80,16 @@ EN: dict[str, str] = {
     # SLA by priority
     "s.sla": "SLA by priority",
     "col.priority": "Priority",
-    "col.clock": "Clock",
+    "col.clock": "Deadline for",
     "col.on_time": "On time",
     "col.met": "Met",
     "col.breached": "Breached",
-    "col.running": "Running",
+    "col.running": "Not yet due",
     "col.all": "All",
     "col.p90": "p90",
-    "sla.none": "No clock stopped or breached in this period.",
+    "sla.none": "No SLA deadline was met or missed in this period.",
     "sla.percentiles": "p50 {p50} · p90 {p90} · p95 {p95}",
-    "chart.by_priority": "Met and breached clocks by priority",
+    "chart.by_priority": "SLA deadlines met and missed, by priority",
     # incidents
     "s.incidents": "Incidents by criticality",
     "col.created": "Created",
@@ -97,7 +97,7 @@ EN: dict[str, str] = {
     "col.open": "Open",
     "incidents.none": "No incidents in this period.",
     "s.critical": "Critical incidents",
-    "critical.summary": "{n} in total; breached: {breached}; in progress: {running}",
+    "critical.summary": "{n} in the period; breached: {breached}; still open: {running}",
     "critical.none": "No critical incidents in this period.",
     "col.ticket": "Ticket",
     "col.subject": "Subject",
@@ -111,10 +111,10 @@ EN: dict[str, str] = {
     # repeat incidents
     "s.repeat": "Repeat incidents",
     "repeat.summary": "{rate} of the incidents created in the period repeat an earlier one "
-    "({num} of {den}; same {fields})",
+    "({num} of {den}; same {fields}); per group: incidents of the period and the window before",
     "repeat.none": "No repeat incidents in this period.",
     "col.group": "Repeated",
-    "col.count": "Count",
+    "col.count": "Incidents",
     "col.tickets": "Latest tickets",
     # waiting
     "s.waiting": "Depends on you",
@@ -140,8 +140,8 @@ EN: dict[str, str] = {
     "col.period": "Period",
     # risks
     "s.risks": "Risks",
-    "risks.summary": "Running clocks with at least {share} of the target used: {n}",
-    "risks.none": "No running clock is close to its target.",
+    "risks.summary": "Open deadlines with at least {share} of their time used: {n}",
+    "risks.none": "No open deadline is close to being missed.",
     "risks.worse": "Worse period after period (periods in a row): {items}",
     "risks.worse_item": "{metric} ({n})",
     "risks.no_worse": "No metric worsened for consecutive periods.",

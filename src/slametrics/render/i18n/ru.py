@@ -10,7 +10,7 @@ RU: dict[str, str] = {
     "as_of": "Данные на",
     "generated": "Сформирован",
     "timezone": "часовой пояс",
-    "full_lists": "Полные списки заявок и таймеров:",
+    "full_lists": "Все заявки и их сроки SLA:",
     "redacted.run": "Обезличено: имена заявителей и организаций заменены псевдонимами, новыми в "
     "каждом отчёте.",
     "redacted.stable": "Обезличено: имена заявителей и организаций заменены псевдонимами, "
@@ -36,7 +36,7 @@ RU: dict[str, str] = {
     "verdict.unjudged": "Нельзя оценить порогов договора: {n} из {total}",
     "verdict.also_unjudged": "нельзя оценить: {n}",
     "verdict.also_no_tickets": "нет заявок за период: {n}",
-    "verdict.on_time": "В срок: {value} (таймеров: {num} из {den})",
+    "verdict.on_time": "В срок: {value} (соблюдено сроков SLA: {num} из {den})",
     "verdict.on_time_none": "В срок: н/д ({reason})",
     "verdict.untargeted": "без норматива: {items}",
     "backlog.week": "+ {n}: срок нарушен ещё до начала недели, самое давнее нарушение {date}",
@@ -46,8 +46,8 @@ RU: dict[str, str] = {
     "backlog.other": "+ {n}: срок нарушен ещё до начала периода, самое давнее нарушение {date}",
     "verdict.contract": "по договору {bound}",
     "empty.title": "В этом периоде нет заявок",
-    "empty.text": "С {start} по {end} не создано и не решено ни одной заявки, ни один таймер SLA "
-    "не остановлен и не нарушен.",
+    "empty.text": "С {start} по {end} не создано и не решено ни одной заявки, ни один срок SLA "
+    "не соблюдён и не нарушен.",
     "col.indicator": "Показатель",
     "col.value": "Значение",
     "col.detail": "Из",
@@ -77,14 +77,14 @@ RU: dict[str, str] = {
     "qual.kind": "вид работ",
     "s.sla": "SLA по приоритетам",
     "col.priority": "Приоритет",
-    "col.clock": "Таймер",
+    "col.clock": "Норматив",
     "col.on_time": "В срок",
     "col.met": "Соблюдено",
     "col.breached": "Нарушено",
-    "col.running": "Идут",
+    "col.running": "Срок не наступил",
     "col.all": "Все",
     "col.p90": "p90",
-    "sla.none": "За период ни один таймер не остановлен и не нарушен.",
+    "sla.none": "За период ни один срок SLA не соблюдён и не нарушен.",
     "sla.percentiles": "p50 {p50} · p90 {p90} · p95 {p95}",
     "chart.by_priority": "Соблюдённые и нарушенные сроки по приоритетам",
     "s.incidents": "Инциденты по критичности",
@@ -93,7 +93,7 @@ RU: dict[str, str] = {
     "col.open": "Открыто",
     "incidents.none": "Инцидентов за период не было.",
     "s.critical": "Критические инциденты",
-    "critical.summary": "всего: {n}; срок нарушен: {breached}; в работе: {running}",
+    "critical.summary": "за период: {n}; срок нарушен: {breached}; ещё открыты: {running}",
     "critical.none": "Критических инцидентов за период не было.",
     "col.ticket": "Заявка",
     "col.subject": "Тема",
@@ -106,10 +106,10 @@ RU: dict[str, str] = {
     "outcome.none": "без норматива",
     "s.repeat": "Повторные инциденты",
     "repeat.summary": "{rate} инцидентов, созданных за период, повторяют прежние "
-    "({num} из {den}; совпадают {fields})",
+    "({num} из {den}; совпадают {fields}); в группе — инциденты периода и окна до него",
     "repeat.none": "Повторных инцидентов за период не было.",
     "col.group": "Что повторяется",
-    "col.count": "Число",
+    "col.count": "Инцидентов",
     "col.tickets": "Последние заявки",
     "s.waiting": "Зависит от вас",
     "waiting.summary": "Заявок ждут вашего ответа: {n}",
@@ -131,8 +131,8 @@ RU: dict[str, str] = {
     "chart.volume": "Создано и решено",
     "col.period": "Период",
     "s.risks": "Риски",
-    "risks.summary": "Идущие таймеры, израсходовавшие не менее {share} норматива: {n}",
-    "risks.none": "Нет идущих таймеров, близких к нарушению.",
+    "risks.summary": "Открытые сроки, от которых прошло не менее {share} времени: {n}",
+    "risks.none": "Ни один открытый срок не близок к нарушению.",
     "risks.worse": "Ухудшаются период за периодом (периодов подряд): {items}",
     "risks.worse_item": "{metric} ({n})",
     "risks.no_worse": "Ни один показатель не ухудшался несколько периодов подряд.",
@@ -201,4 +201,28 @@ RU: dict[str, str] = {
     "dur.whole_hours": "{h}" + NBSP + "ч",
     "dur.minutes": "{m}" + NBSP + "мин",
     "dur.seconds": "{s}" + NBSP + "с",
+}
+
+# slametrics' own kinds, and the common priority words of helpdesks (lower case), as a Russian
+# page names them; a kind or priority outside these lists is the policy's or the data's own name
+# and stays as written.
+RU_KINDS: dict[str, str] = {
+    "incident": "инцидент",
+    "consultation": "консультация",
+    "change": "изменение",
+    "improvement": "доработка",
+}
+RU_PRIORITIES: dict[str, str] = {
+    "blocker": "блокирующий",
+    "critical": "критический",
+    "urgent": "срочный",
+    "highest": "наивысший",
+    "high": "высокий",
+    "medium": "средний",
+    "moderate": "средний",
+    "normal": "обычный",
+    "low": "низкий",
+    "lowest": "самый низкий",
+    "trivial": "незначительный",
+    "planning": "плановый",
 }

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from slametrics.render.i18n import Texts
 from slametrics.render.pdf import TIMEOUT_S, html_to_pdf
-from slametrics.render.report.fit import CAPS, FLOORS, PAGE_BUDGET_MM, estimate_height_mm
+from slametrics.render.report.fit import CAPS, FLOORS, PAGE_BUDGET_MM, SCALES, estimate_height_mm
 from slametrics.render.report.svg import page_charts
 from slametrics.render.report.text import keep_na, md_escape, new_salt, pseudonym
 from slametrics.render.report.view import page_view
@@ -21,6 +21,7 @@ __all__ = [
     "FLOORS",
     "FORMATS",
     "PAGE_BUDGET_MM",
+    "SCALES",
     "estimate_height_mm",
     "md_escape",
     "new_salt",

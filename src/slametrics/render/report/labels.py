@@ -117,13 +117,13 @@ class Labels:
     def priority(self, name: str | None) -> str:
         if not name or name == "(none)":
             return self.t("priority.none")
-        return name
+        return self.t.priority_name(name)
 
     def kind(self, name: str | None) -> str:
-        # Kinds are the policy's own names and shown as written; only the fallback is ours.
+        # slametrics' own kinds are translated; a kind the policy declares is its own name
         if not name or name == "other":
             return self.t("kind.other")
-        return name
+        return self.t.kind_name(name)
 
     def clock(self, name: str | None) -> str:
         key = f"clock.{name}"

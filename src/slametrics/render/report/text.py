@@ -64,6 +64,36 @@ def cut(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def cut_middle(text: str, limit: int) -> str:
+    """`text` on one line, its middle replaced by `…` where it is longer than `limit`: both ends
+    stay (a key's first field and a ticket number's last digits are what tell two apart)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head].rstrip() + "…" + text[len(text) - (limit - 1 - head) :].lstrip()
+
+
+# An id column is as wide as its longest id up to this many em (a 19-digit id); a longer id wraps.
+ID_EM = 11.0
+_NARROW, _WIDE = set("1ijlrtfI.,:;-_ /|()[]'"), set("MWmw@%")
+
+
+def id_em(ticket_id: str) -> float:
+    """A ticket id's width in em of the page's sans-serif type, from its letters' widths."""
+    upper = sum(1 for c in ticket_id if c.isupper() and c not in _NARROW and c not in _WIDE)
+    narrow = sum(1 for c in ticket_id if c in _NARROW)
+    wide = sum(1 for c in ticket_id if c in _WIDE)
+    rest = len(ticket_id) - upper - narrow - wide  # digits and lower case: about 0.56 em
+    return 0.56 * rest + 0.72 * upper + 0.3 * narrow + 0.94 * wide
+
+
+def id_width(ids: list[str]) -> str:
+    """The CSS width of a table's ticket column: room for its longest id, never cut."""
+    widest = max((id_em(i) for i in ids), default=0.0)
+    return f"{min(max(widest, 3.5), ID_EM) + 0.9:.1f}em"  # + the cell's padding (1.8 mm)
+
+
 def short_person(name: str | None) -> str | None:
     """An e-mail address as its local part (`anna.ivanova`); the domain only repeats the org."""
     if name and "@" in name and not name.startswith("@"):

@@ -7,18 +7,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from slametrics.render.i18n import Texts
-from slametrics.render.report.fit import fit
+from slametrics.render.report.fit import BASE_PT, fit
 from slametrics.render.report.labels import NO_TICKETS, Labels, kind_key, priority_key
 from slametrics.render.report.quality import quality
-from slametrics.render.report.text import cut, new_salt, short_person
+from slametrics.render.report.text import cut, cut_middle, id_width, new_salt, short_person
 from slametrics.render.report.verdict import MAX_TREND_ROWS, freshness, verdict
 from slametrics.results import RISK_SHARE, MetricsResult, MetricValue, SliceStats
 
-MAX_REPEAT_IDS = 3
+MAX_REPEAT_IDS = 2
 MAX_WORSE = 3
 SUBJECT_CHARS = 60
 NAME_CHARS = 34
-KEY_CHARS = 40
+# A repeat group's key wraps on the page; one longer than two lines of its column is cut in the
+# middle there (in full on hover and in the Markdown).
+KEY_CHARS = 48
 OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}
 
 
@@ -37,7 +39,9 @@ def page_view(
     lab = Labels(t, r.period.timezone, redact, salt, stable=bool(redact_salt))
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
-    return fit(lambda caps: build_view(r, lab, now, caps))
+    view, caps = fit(lambda caps: build_view(r, lab, now, caps))
+    view["type_pt"] = f"{BASE_PT * view['scale']:.2f}"  # the HTML page's base type size
+    return view, caps
 
 
 def build_view(
@@ -232,7 +236,12 @@ def critical(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         breached=t.integer(count["breached"]),
         running=t.integer(count["running"]),
     )
-    return {"rows": rows, "summary": summary, "more": lab.more(len(rows), len(lines))}
+    return {
+        "rows": rows,
+        "summary": summary,
+        "more": lab.more(len(rows), len(lines)),
+        "id_width": id_width([row["id"] for row in rows]),
+    }
 
 
 def _ts(t: dt.datetime | None) -> float:
@@ -249,9 +258,11 @@ def repeat(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
             lab.org(v) if k == "organization" else lab.person(v) if k == "requester" else v
             for k, v in g.key.items()
         ]
+        key = " · ".join(" ".join(v.split()) for v in values)
         rows.append(
             {
-                "key": cut(" · ".join(values), KEY_CHARS),
+                "key": key,  # in full: the Markdown and the page's hover text
+                "key_shown": cut_middle(key, KEY_CHARS),
                 "count": t.integer(len(g.tickets)),
                 # the latest members are the ones this period added
                 "tickets": ", ".join(g.tickets[-MAX_REPEAT_IDS:]),
@@ -293,6 +304,7 @@ def waiting(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         "rows": rows,
         "summary": t("waiting.summary", n=t.integer(total)),
         "more": lab.more(len(rows), max(total, len(r.waiting))),
+        "id_width": id_width([row["id"] for row in rows]),
     }
 
 
@@ -363,5 +375,6 @@ def risks(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         "rows": rows,
         "summary": t("risks.summary", share=share, n=t.integer(r.at_risk_total)),
         "more": lab.more(len(rows), r.at_risk_total),
+        "id_width": id_width([row["id"] for row in rows]),
         "worse": t("risks.worse", items="; ".join(worse)) if worse else "",
     }
