@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pandas as pd
 from rich.console import Console
 
-from slametrics.render.terminal import metrics_tables
+from slametrics.render.terminal import duration, metrics_tables, tickets_table
 from slametrics.results import ClockStats, MetricsResult
 from test_render_judgeable import W46_END, W46_START, na_result
 
@@ -68,3 +69,42 @@ def test_freshness_and_backlog_beside_the_share() -> None:
     assert "before the period starts (2026-11-08 21:00 UTC)" in shown(r)
     r.data_until = W46_END + dt.timedelta(days=1)
     assert "data until 2026-11-16 21:00 UTC\n" in shown(r)
+
+
+def test_durations_read_as_hours_and_minutes() -> None:
+    assert [duration(s) for s in (12000, 3600 * 52 + 60 * 5, 45 * 60, 40, None)] == [
+        "3h 20m",
+        "52h 05m",
+        "45m",
+        "40s",
+        "—",
+    ]
+
+
+def _rows(n: int, long_id: str) -> pd.DataFrame:
+    at = pd.Timestamp("2026-11-02 09:00", tz="UTC")
+    return pd.DataFrame(
+        {
+            "ticket_id": [f"{long_id}{i}" for i in range(n)],
+            "clock": ["first_response"] * n,
+            "priority": ["urgent"] * n,
+            "outcome": ["breached"] * n,
+            "elapsed_s": [86400.0 * 36 + 7] * n,
+            "target_s": [900.0] * n,
+            "due_at": [at] * n,
+            "subject": ["a long subject that has to wrap over several lines somewhere"] * n,
+            "organization": ["Northwind Retail web shop"] * n,
+        }
+    )
+
+
+def test_a_narrow_terminal_shows_every_id_and_number_in_full() -> None:
+    rows = _rows(5, "1010012834567")
+    console = Console(width=80, no_color=True, record=True, file=io.StringIO())
+    console.print(tickets_table(rows))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for i in range(5):
+        assert f"1010012834567{i}" in text
+    assert "864h 00m" in text and "15m" in text and "…" not in text
+    assert "not shown at this width" in text  # what was left out is named

@@ -184,15 +184,19 @@ def query(
 
 
 def console(stderr: bool = False) -> Console:
-    """A rich console on stdout (or stderr): plain, wide and unwrapped when not a terminal."""
+    """A rich console on stdout (or stderr): plain, and wide and unwrapped when not a terminal
+    (unless COLUMNS sets the width)."""
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
+    columns = os.environ.get("COLUMNS", "")
+    # a pipe gets wide lines unless COLUMNS says how wide (as a terminal's size does)
+    width = int(columns) if columns.isdigit() else None if tty else 200
     return Console(
         file=stream,
-        width=None if tty else 200,
+        width=width,
         no_color=not tty or "NO_COLOR" in os.environ,
         highlight=False,
-        soft_wrap=not tty,
+        soft_wrap=not tty and not columns.isdigit(),
     )
 
 
