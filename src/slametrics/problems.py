@@ -33,7 +33,26 @@ PROBLEM_CODES: dict[str, str] = {
     "reply-before-created": "a reply is stamped before the ticket's creation; it was ignored",
     "unknown-sla-definition": "an SLA definition name says neither response nor resolution; "
     "its verdicts were not used",
+    "truncated-history": "the export holds fewer comments or changelog entries than the issue has; "
+    "replies or status changes past them are missing",
+    "naive-timestamp": "timestamps carry no offset; they were read as local time in the zone named",
 }
+
+
+# codes whose problems are warnings wherever they arise (the row is imported); the rest are errors
+WARNING_CODES = frozenset(
+    {
+        "encoding-guessed",
+        "future-timestamp",
+        "out-of-order-update",
+        "unknown-sla-definition",
+        "truncated-history",
+        "naive-timestamp",
+    }
+)
+
+
+MAX_PER_CODE = 1000  # problems kept per code, file and column; the rest are one "and N more"
 
 
 class Problem(BaseModel):
@@ -77,6 +96,60 @@ class ProblemReport(BaseModel):
         )
 
 
+def problem(
+    code: str,
+    *,
+    file: str = "",
+    line: int | None = None,
+    column: str | None = None,
+    value: str | None = None,
+    detail: str = "",
+    severity: Literal["error", "warning"] | None = None,
+) -> Problem:
+    """A problem from the catalogue: its message is the code's description, then `detail`."""
+    message = PROBLEM_CODES.get(code, code)
+    return Problem(
+        code=code,
+        file=file,
+        line=line,
+        column=column,
+        value=value,
+        message=f"{message}: {detail}" if detail else message,
+        severity=severity or ("warning" if code in WARNING_CODES else "error"),
+    )
+
+
+def more_problems(
+    code: str, count: int, *, file: str, column: str | None = None, severity: str | None = None
+) -> Problem:
+    """The one problem standing for `count` further ones of a code past the cap."""
+    return problem(
+        code,
+        file=file,
+        column=column,
+        detail=f"and {count} more",
+        severity=severity,  # type: ignore[arg-type]
+    )
+
+
+def cap_problems(problems: list[Problem], limit: int = MAX_PER_CODE) -> list[Problem]:
+    """At most `limit` problems per (code, file, column), then one "and N more" in its place."""
+    seen: dict[tuple, int] = {}
+    kept: list[Problem] = []
+    for p in problems:
+        key = (p.code, p.file, p.column)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= limit:
+            kept.append(p)
+    for (code, file, column), n in seen.items():
+        if n > limit:
+            first = next(p for p in kept if (p.code, p.file, p.column) == (code, file, column))
+            kept.append(
+                more_problems(code, n - limit, file=file, column=column, severity=first.severity)
+            )
+    return kept
+
+
 def problems_from_mask(
     frame: pd.DataFrame,
     mask: pd.Series,
@@ -88,9 +161,18 @@ def problems_from_mask(
     line_column: str = "_line",
     label: str | None = None,
 ) -> list[Problem]:
-    """Problems for the rows where `mask` holds; vectorized selection, one object per bad row."""
-    bad = frame.loc[mask.fillna(False).astype(bool), [line_column, column]]
+    """Problems for the rows where `mask` holds, vectorized: one object per bad row up to
+    MAX_PER_CODE, then one "and N more" (a bad column of 10M rows is not 10M objects)."""
+    selected = mask.fillna(False).astype(bool)
+    bad = frame.loc[selected, [line_column, column]]
+    extra = len(bad) - MAX_PER_CODE
+    bad = bad.iloc[:MAX_PER_CODE]
     message = PROBLEM_CODES.get(code, code)
+    tail = (
+        [more_problems(code, extra, file=file, column=label or column, severity=severity)]
+        if extra > 0
+        else []
+    )
     return [
         Problem(
             code=code,
@@ -102,4 +184,4 @@ def problems_from_mask(
             severity=severity,
         )
         for line, value in bad.itertuples(index=False, name=None)
-    ]
+    ] + tail

@@ -10,9 +10,15 @@ from slametrics.importers.csv_reader import first_record, read_csv
 from slametrics.importers.finalize import finalize
 from slametrics.importers.headers import resolve_columns
 from slametrics.importers.io import InputFile
+from slametrics.importers.json_reader import is_json
 from slametrics.importers.options import status_overrides
 from slametrics.importers.rows import dedupe_tickets, empty_result
 from slametrics.importers.servicenow.incident_list import read_list
+from slametrics.importers.servicenow.json_records import (
+    looks_like_records,
+    read_records,
+    unique_numbers,
+)
 from slametrics.importers.servicenow.task_sla import merge_task_sla
 from slametrics.importers.servicenow.update_log import read_log
 from slametrics.importers.servicenow.vocabulary import LIST_ALIASES, STATUS_CLASSES, export_role
@@ -23,13 +29,16 @@ from slametrics.problems import ProblemReport
 class ServiceNowImporter(Importer):
     name = "servicenow"
     description = (
-        "ServiceNow update-snapshot log (history), incident list CSV (snapshot), task_sla CSV"
+        "ServiceNow update-snapshot log (history), incident list CSV or JSON (JSONv2, Table API; "
+        "snapshot), task_sla CSV"
     )
     fidelity = "history (update log) / snapshot (list export)"
     default_tz = "UTC"
 
     @classmethod
     def detect(cls, f: InputFile) -> int:
+        if is_json(f):
+            return 90 if looks_like_records(f.head(1 << 16)) else 0
         if f.suffix not in (".csv", ".tsv", ".txt", ""):
             return 0
         header = first_record(f)
@@ -50,8 +59,10 @@ class ServiceNowImporter(Importer):
         report = ProblemReport()
         logs, lists, slas = [], [], []
         for f in files:
-            table = read_csv(f)
+            table = read_records(f) if is_json(f) else read_csv(f)
             role = export_role(table.columns)
+            if role == "log" and is_json(f) and unique_numbers(table):
+                role = "list"  # a JSON record per incident carries sys_mod_count too
             if role is None:
                 raise UserError(
                     f"{f.name}: not a ServiceNow export: expected the update log (number, "

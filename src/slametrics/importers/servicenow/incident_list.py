@@ -17,6 +17,8 @@ from slametrics.importers.rows import reject_unusable
 from slametrics.importers.servicenow.vocabulary import (
     HOLD_REASONS,
     LIST_ALIASES,
+    RAW_PRIORITIES,
+    RAW_STATES,
     REQUIRED_LIST,
     timestamp_format,
 )
@@ -57,6 +59,11 @@ def read_list(
     ):
         if field in cols:
             out[field] = clean_strings(df[cols[field]])
+    # raw-value exports: choice numbers become the display values policies match on
+    if "priority" in out:
+        out["priority"] = out["priority"].replace(RAW_PRIORITIES)
+    if "status" in out:
+        out["status"] = out["status"].replace(RAW_STATES)
     out["type"] = "incident"
     for field in ("created_at", "resolved_at", "closed_at", "updated_at"):
         if field in cols:

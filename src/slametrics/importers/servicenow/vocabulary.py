@@ -201,6 +201,53 @@ STATUS_CLASSES: dict[str, str] = {
 }
 
 
+# Raw values (CSV with glide.export.csv.raw.value, JSONv2 without displayvalue, the Table API's
+# `value`) -> the display values policies match on [R: the incident form's choice lists].
+RAW_PRIORITIES: dict[str, str] = {
+    "1": "1 - Critical",
+    "2": "2 - High",
+    "3": "3 - Moderate",
+    "4": "4 - Low",
+    "5": "5 - Planning",
+}
+
+
+RAW_STATES: dict[str, str] = {
+    "1": "New",
+    "2": "In Progress",
+    "3": "On Hold",
+    "6": "Resolved",
+    "7": "Closed",
+    "8": "Canceled",
+}
+
+
+# Fields whose display value (`dv_<field>`, Table API `display_value`) replaces the raw one:
+# choices and references (sys_ids are no names). Timestamps are not here: raw ones are UTC.
+DISPLAY_FIELDS = (
+    "priority",
+    "state",
+    "incident_state",
+    "impact",
+    "urgency",
+    "hold_reason",
+    "assignment_group",
+    "assigned_to",
+    "caller_id",
+    "opened_by",
+    "resolved_by",
+    "closed_by",
+    "company",
+    "category",
+    "subcategory",
+    "contact_type",
+    "cmdb_ci",
+    "business_service",
+    "location",
+    "close_code",
+)
+
+
 # On Hold is refined by its reason (hold_reason choices 1, 3, 4, 5 [R]).
 HOLD_REASONS: dict[str, str] = {
     "awaiting caller": "waiting_customer",
