@@ -27,7 +27,7 @@ ROWS = {  # list: (start, first floor, second floor)
 CAPS = {name: rows[0] for name, rows in ROWS.items()}
 # Type sizes tried, largest first, while every list is whole: the page's base size in pt is
 # 8 times the scale. A page whose lists must be cut keeps the smallest (1.0).
-SCALES = (1.2, 1.15, 1.1, 1.05)
+SCALES = (1.15, 1.1, 1.05)
 BASE_PT = 8.0
 FLOORS = tuple({name: rows[i] for name, rows in ROWS.items()} for i in (1, 2))
 

@@ -88,9 +88,10 @@ def id_em(ticket_id: str) -> float:
     return 0.56 * rest + 0.72 * upper + 0.3 * narrow + 0.94 * wide
 
 
-def id_width(ids: list[str]) -> str:
-    """The CSS width of a table's ticket column: room for its longest id, never cut."""
-    widest = max((id_em(i) for i in ids), default=0.0)
+def id_width(ids: list[str], header: str) -> str:
+    """The CSS width of a table's ticket column: room for its longest id (never cut) and for
+    its header (bold, in the headers' smaller type)."""
+    widest = max([len(header) * 0.62, *(id_em(i) for i in ids)])
     return f"{min(max(widest, 3.5), ID_EM) + 0.9:.1f}em"  # + the cell's padding (1.8 mm)
 
 

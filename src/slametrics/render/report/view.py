@@ -240,7 +240,7 @@ def critical(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         "rows": rows,
         "summary": summary,
         "more": lab.more(len(rows), len(lines)),
-        "id_width": id_width([row["id"] for row in rows]),
+        "id_width": id_width([row["id"] for row in rows], t("col.ticket")),
     }
 
 
@@ -304,7 +304,7 @@ def waiting(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         "rows": rows,
         "summary": t("waiting.summary", n=t.integer(total)),
         "more": lab.more(len(rows), max(total, len(r.waiting))),
-        "id_width": id_width([row["id"] for row in rows]),
+        "id_width": id_width([row["id"] for row in rows], t("col.ticket")),
     }
 
 
@@ -375,6 +375,6 @@ def risks(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
         "rows": rows,
         "summary": t("risks.summary", share=share, n=t.integer(r.at_risk_total)),
         "more": lab.more(len(rows), r.at_risk_total),
-        "id_width": id_width([row["id"] for row in rows]),
+        "id_width": id_width([row["id"] for row in rows], t("col.ticket")),
         "worse": t("risks.worse", items="; ".join(worse)) if worse else "",
     }
