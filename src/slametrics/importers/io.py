@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from slametrics.errors import UserError
+from slametrics.importers.excel import OLE_MAGIC, is_workbook, workbook_sheets
 from slametrics.problems import Problem
 
 MAX_FILE_BYTES = 4 * 1024**3
@@ -40,6 +41,7 @@ class InputFile:
         self.problems = list(problems or [])
         self._path = path
         self._head = b""  # the first bytes of a file not yet read whole (detection asks often)
+        self.sheet_suffix = ""  # ".csv" for a workbook sheet converted to CSV text
 
     @property
     def data(self) -> bytes:
@@ -58,6 +60,8 @@ class InputFile:
 
     @property
     def suffix(self) -> str:
+        if self.sheet_suffix:
+            return self.sheet_suffix
         name = self.name.lower().removesuffix(".gz")
         return PurePosixPath(name).suffix
 
@@ -98,7 +102,7 @@ def open_inputs(path: str | Path) -> list[InputFile]:
                 magic = fh.read(4)
         except OSError as exc:
             raise UserError(f"cannot read {p}: {exc.strerror}") from None
-        if magic[:2] != b"\x1f\x8b" and magic[:4] != b"PK\x03\x04":
+        if magic[:2] != b"\x1f\x8b" and magic[:4] != b"PK\x03\x04" and magic != OLE_MAGIC[:4]:
             return [InputFile(str(p), path=p)]  # read when first needed
     try:
         raw = p.read_bytes()
@@ -109,6 +113,8 @@ def open_inputs(path: str | Path) -> list[InputFile]:
             raw = _gunzip(raw)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise UserError(f"{p}: not a readable gzip file ({exc})") from None
+    if is_workbook(raw):
+        return _sheets(str(p), raw)
     if raw[:4] == b"PK\x03\x04":
         return _zip_members(p, raw)
     return [_decoded(str(p), raw)]
@@ -139,9 +145,22 @@ def _zip_members(p: Path, raw: bytes) -> list[InputFile]:
         data = zf.read(info)
         if data[:2] == b"\x1f\x8b":
             data = _gunzip(data)
-        files.append(_decoded(f"{p}:{info.filename}", data))
+        if is_workbook(data):
+            files += _sheets(f"{p}:{info.filename}", data)
+        else:
+            files.append(_decoded(f"{p}:{info.filename}", data))
     if not files:
         raise UserError(f"{p}: the zip file has no files in it")
+    return files
+
+
+def _sheets(name: str, raw: bytes) -> list[InputFile]:
+    """A workbook's export-like sheets, each as a CSV file named `workbook:sheet`."""
+    files = []
+    for sheet, data in workbook_sheets(name, raw):
+        f = InputFile(f"{name}:{sheet}", data, "utf-8")
+        f.sheet_suffix = ".csv"
+        files.append(f)
     return files
 
 
