@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 
 from slametrics.errors import UserError
 from slametrics.importers.io import InputFile
-from slametrics.problems import Problem
+from slametrics.problems import MAX_PER_CODE, Problem, more_problems
 
 
 def sniff_delimiter(header: str) -> str:
@@ -204,6 +204,8 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
                 search_from[0] = at + len(row.text)
                 line = f.data.count(b"\n", 0, at) + 1
         bad_rows.append(line or 0)
+        if len(bad_rows) > MAX_PER_CODE:
+            return "skip"  # counted; one "and N more" stands for the rest
         problems.append(
             Problem(
                 code="malformed-row",
@@ -245,6 +247,8 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         raise UserError(f"{f.name}: cannot parse as CSV ({exc})") from None
     rows = table.num_rows
+    if len(bad_rows) > MAX_PER_CODE:
+        problems.append(more_problems("malformed-row", len(bad_rows) - MAX_PER_CODE, file=f.name))
     total = rows + len(bad_rows) + 1
     if _single_line_records(f.data, total):
         lines = np.arange(2, total + 1)
