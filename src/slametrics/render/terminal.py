@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -110,27 +111,34 @@ CLOCK_COLUMNS = [
 ]
 
 
-def _clocks(r: MetricsResult) -> Table:
-    t = Table(title="clocks")
-    for c in CLOCK_COLUMNS:
-        t.add_column(c, justify="right" if c != "clock" else "left")
+def _clocks(r: MetricsResult) -> FrameTable:
+    rows = []
     for name, c in r.clocks.items():
         counts = (c.met, c.breached, c.running, c.unknown, c.canceled, c.untargeted, c.backlog)
         share = _na(c.reason) if c.on_time_share is None else _pct(c.on_time_share)
         times = [duration(c.p50_s), duration(c.p90_s), duration(c.p95_s)]
-        t.add_row(name, *map(str, counts), share, *times)
-    return t
+        rows.append([name, *map(str, counts), share, *times])
+    frame = pd.DataFrame(rows, columns=CLOCK_COLUMNS, dtype=object)
+    # a narrow terminal keeps the verdict columns; the rarer counts go first
+    keep = ["clock", "met", "breached", "running", "on time", "p50", "p90", "p95", "backlog"]
+    return FrameTable(frame, "clocks", keep=keep)
 
 
-def _slices(title: str, rows: list[SliceStats]) -> Table:
-    t = Table(title=title)
-    for c in ("key", "clock", "met", "breached", "running", "on time", "p90"):
-        t.add_column(c)
-    for s in rows:
-        counts = [str(s.met), str(s.breached), str(s.running)]
-        share = "n/a" if s.on_time_share is None else _pct(s.on_time_share)
-        t.add_row(s.key, s.clock, *counts, share, duration(s.p90_s))
-    return t
+def _slices(title: str, rows: list[SliceStats]) -> FrameTable:
+    cells = [
+        [
+            s.key,
+            s.clock,
+            str(s.met),
+            str(s.breached),
+            str(s.running),
+            "n/a" if s.on_time_share is None else _pct(s.on_time_share),
+            duration(s.p90_s),
+        ]
+        for s in rows
+    ]
+    columns = ["key", "clock", "met", "breached", "running", "on time", "p90"]
+    return FrameTable(pd.DataFrame(cells, columns=columns, dtype=object), title)
 
 
 RESULTS = {
@@ -196,7 +204,11 @@ class FrameTable:
             name = _column_header(c)
             if fixed:
                 width = _min_width(c, texts, fixed)
-                numeric = pd.api.types.is_numeric_dtype(self.df[c].dtype) or is_duration(c)
+                numeric = (
+                    pd.api.types.is_numeric_dtype(self.df[c].dtype)
+                    or is_duration(c)
+                    or all(NUMBERISH.match(x) for x in texts)
+                )
                 t.add_column(
                     name, no_wrap=True, min_width=width, justify="right" if numeric else "left"
                 )
@@ -217,6 +229,8 @@ def tickets_table(df: pd.DataFrame) -> FrameTable:
     return FrameTable(df, keep=[*TICKET_KEEP, "subject", "kind", "stopped_at"])
 
 
+# cells shown as numbers (counts, shares, durations): right-aligned like numbers
+NUMBERISH = re.compile(r"^(|—|[-+]?\d[\d.]*%?|(\d+h )?\d+[hms]( \d\dm)?)$")
 TEXT_MIN = 10
 # what a narrow terminal keeps of `tickets` first (every column fits a wide one)
 TICKET_KEEP = ["ticket_id", "clock", "outcome", "elapsed_s", "target_s", "due_at", "priority"]
