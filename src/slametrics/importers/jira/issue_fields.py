@@ -8,6 +8,7 @@ import pandas as pd
 
 from slametrics.importers.jira.vocabulary import CUSTOM_TEXT, FIRST_RESPONSE_SLA, RESOLUTION_SLA
 from slametrics.importers.json_reader import json_list, json_path
+from slametrics.problems import Problem, problem
 
 
 def user_id(u: Any) -> str | None:
@@ -50,22 +51,40 @@ def custom_values(fields: dict, names: dict[str, str]) -> dict[str, Any]:
             continue
         name = str(names.get(fid) or (value.get("name") if isinstance(value, dict) else "") or "")
         name = name.strip().lower()
+        kind = CUSTOM_TEXT.get(name) or content_kind(value)
         if isinstance(value, dict) and ("completedCycles" in value or "ongoingCycle" in value):
             if name in FIRST_RESPONSE_SLA:
                 out["first"] = value
             elif name in RESOLUTION_SLA:
                 out["resolution"] = value
-        elif CUSTOM_TEXT.get(name) == "category":
+        elif kind == "category":
             out["category"] = (
                 json_path(value, "requestType", "name")
                 or json_path(value, "name")
                 or (value if isinstance(value, str) else None)
             )
-        elif CUSTOM_TEXT.get(name) == "organization":
+        elif kind == "organization":
             out["organization"] = first_name(value) or json_path(value, "name")
         elif name in ("satisfaction", "удовлетворенность", "zufriedenheit"):
             out["csat"] = json_path(value, "rating")
     return out
+
+
+def content_kind(value: Any) -> str | None:
+    """What a custom field holds, told by its value when the export has no `names` (a search
+    without expand=names): JSM organizations link to servicedeskapi/organization/<id>, the
+    customer request type holds `requestType` [Atlassian JSM REST: Organization, CustomerRequest]."""
+    if isinstance(value, dict) and isinstance(value.get("requestType"), dict):
+        return "category"
+    items = value if isinstance(value, list) else []
+    if items and all(
+        isinstance(v, dict)
+        and "name" in v
+        and "/servicedeskapi/organization/" in str(json_path(v, "_links", "self") or "")
+        for v in items
+    ):
+        return "organization"
+    return None
 
 
 def _sla_verdict(sla: Any) -> tuple[bool | None, Any]:
@@ -120,3 +139,28 @@ def issue_extra(r: dict, fields: dict) -> list[tuple[str, str]]:
         if value:
             pairs.append((key, str(value)))
     return pairs
+
+
+def truncated_history(recs: list[dict], lines: list[int], file: str) -> list[Problem]:
+    """A warning per issue whose comment or changelog page holds fewer entries than its `total`
+    (the search returns at most maxResults of each: replies or status changes are missing)."""
+    found = []
+    for rec, line in zip(recs, lines, strict=True):
+        for column, page, key in (
+            ("fields.comment", json_path(rec, "fields", "comment"), "comments"),
+            ("changelog", rec.get("changelog"), "histories"),
+        ):
+            total = page.get("total") if isinstance(page, dict) else None
+            held = len(json_list(page.get(key))) if isinstance(page, dict) else 0
+            if isinstance(total, int) and total > held:
+                found.append(
+                    problem(
+                        "truncated-history",
+                        file=file,
+                        line=line,
+                        column=column,
+                        value=f"{held} of {total}",
+                        detail=f"{rec.get('key') or rec.get('id')}: {held} of {total} {key}",
+                    )
+                )
+    return found

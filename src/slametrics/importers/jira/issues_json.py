@@ -16,6 +16,7 @@ from slametrics.importers.jira.issue_fields import (
     first_name,
     issue_extra,
     sla_frame,
+    truncated_history,
     user_id,
 )
 from slametrics.importers.jira.vocabulary import classify
@@ -32,6 +33,14 @@ def read_issues_json(
     report.rows_read += len(problems)
     report.rows_rejected += len(problems)
     names: dict[str, str] = {}
+    if doc is None and recs and all(isinstance(r.get("issues"), list) for r in recs):
+        doc = recs  # NDJSON of search pages: one page per line
+    if (
+        isinstance(doc, list)
+        and doc
+        and all(isinstance(p, dict) and isinstance(p.get("issues"), list) for p in doc)
+    ):
+        doc = merge_pages(doc)  # v2 startAt/total or v3 nextPageToken/isLast pages in a list
     if doc is not None:
         if isinstance(doc, dict) and isinstance(doc.get("issues"), list):
             names = doc.get("names") if isinstance(doc.get("names"), dict) else {}
@@ -91,6 +100,7 @@ def _issues(
         problems += probs
     _text_fields(out, fields)
     problems += _custom_fields(out, recs, fields, names, lines, file, tz)
+    problems += truncated_history(recs, lines, file)
     # a status's category from the issues that currently have it classes it in the changelog
     cat_of = (
         pd.DataFrame({"s": out["status"].str.lower(), "c": out["_category"]})
@@ -184,3 +194,13 @@ def _rename(problems: list[Problem], old: str, new: str) -> list[Problem]:
         if p.column == old:
             p.column = new
     return problems
+
+
+def merge_pages(pages: list[dict]) -> dict:
+    """Search pages as one result: their issues in order, `names` of all pages merged (a later
+    page's copy of an issue is kept too; the latest record wins downstream)."""
+    names: dict = {}
+    for page in pages:
+        if isinstance(page.get("names"), dict):
+            names.update(page["names"])
+    return {"issues": [i for p in pages for i in p["issues"]], "names": names}
