@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -171,3 +174,110 @@ def test_utf8_check_agrees_with_python(data: bytes) -> None:
     except UnicodeDecodeError:
         valid = False
     assert is_utf8(data) == valid
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _mutate(value, draw, depth: int = 0):
+    """A copy of a JSON document with some values replaced, keys dropped or junk added."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            action = draw(st.integers(0, 9))
+            if action == 0:
+                continue  # key dropped
+            out[key] = draw(JSON_VALUES) if action == 1 else _mutate(item, draw, depth + 1)
+        return out
+    if isinstance(value, list):
+        items = [_mutate(v, draw, depth + 1) for v in value]
+        if draw(st.integers(0, 9)) == 0:
+            items.append(draw(JSON_VALUES))
+        return items
+    return draw(JSON_VALUES) if draw(st.integers(0, 5)) == 0 else value
+
+
+def _fuzz_json(path: Path, draw, ndjson: bool = False) -> bytes:
+    if ndjson:
+        docs = [json.loads(line) for line in path.read_text().splitlines()]
+        return "\n".join(json.dumps(_mutate(d, draw)) for d in docs).encode()
+    return json.dumps(_mutate(json.loads(path.read_text()), draw)).encode()
+
+
+@FUZZ
+@given(data=st.data())
+def test_servicenow_json_mutated(data) -> None:
+    name = data.draw(st.sampled_from(["incident_jsonv2.json", "incident_table_api.json"]))
+    raw = _fuzz_json(FIXTURES / "servicenow" / name, data.draw)
+    _read(raw, name, data.draw(st.sampled_from([None, "servicenow"])))
+
+
+@FUZZ
+@given(data=st.data())
+def test_jira_pages_mutated(data) -> None:
+    name = data.draw(st.sampled_from(["search_v2_no_names.json", "search_v3_pages.ndjson"]))
+    raw = _fuzz_json(FIXTURES / "jira" / name, data.draw, ndjson=name.endswith(".ndjson"))
+    cut = data.draw(st.integers(len(raw) // 2, len(raw)))
+    _read(raw[:cut], name, data.draw(st.sampled_from([None, "jira"])))
+
+
+EXCEL_CELLS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**31), 2**31)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2200, 1, 1))
+)
+
+
+@settings(max_examples=max(EXAMPLES // 3, 10), deadline=None)
+@given(
+    header=st.sampled_from(
+        [
+            ["number", "opened_at", "priority", "state", "resolved_at"],
+            ["ticket_id", "created_at", "status", "priority", "resolved_at"],
+            ["a", "b"],
+        ]
+    ),
+    rows=st.lists(st.lists(EXCEL_CELLS, min_size=0, max_size=6), max_size=8),
+)
+def test_excel_sheets_with_typed_cells(header, rows) -> None:
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet("Export")
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet.write_row(0, 0, header)
+    for i, row in enumerate(rows, start=1):
+        for j, cell in enumerate(row):
+            if isinstance(cell, dt.datetime):
+                sheet.write_datetime(i, j, cell, when)
+            elif cell is not None:
+                sheet.write(i, j, cell)
+    book.close()
+    _read(buf.getvalue(), "export.xlsx")
+
+
+@settings(max_examples=max(EXAMPLES // 6, 5), deadline=None)
+@given(
+    size=st.integers(1 << 19, 3 << 20),
+    quoted=st.booleans(),
+    extra_cell=st.booleans(),
+    at=st.integers(0, 400),
+)
+def test_big_cells_are_one_row(size, quoted, extra_cell, at) -> None:
+    rows = [f"INC{i:07d},2026-11-02 10:00:00,row {i}\n" for i in range(400)]
+    cell = ("ab\n" * (size // 3)) if quoted else "x" * size
+    cell = f'"{cell}"' if quoted else cell
+    rows.insert(at, f"INCBIG,2026-11-02 10:00:00,{cell}{',more' if extra_cell else ''}\n")
+    _read(("number,opened_at,short_description\n" + "".join(rows)).encode(), "incidents.csv")
