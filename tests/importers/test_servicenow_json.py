@@ -140,3 +140,18 @@ def test_ndjson_records_keep_their_lines(tmp_path):
     result = run_importer(ServiceNowImporter, path)
     assert [p[:2] for p in result.report.flatten(PROBLEM)] == [["malformed-json", 2]]
     assert len(result.tickets) == 3
+
+
+def test_csv_with_display_value_columns_prefers_them(tmp_path):
+    path = tmp_path / "incident.csv"
+    path.write_text(
+        "number,opened_at,priority,dv_priority,state,dv_state,assignment_group,dv_assignment_group\n"
+        "INC1,2026-11-02 10:00:00,2,2 - High,6,Resolved,287ebd7da9fe198100f92cc8d1d2154e,Network\n"
+        "INC2,2026-11-02 11:00:00,3,,2,,8a5055c9c61122780043563ef53438e3,\n"
+    )
+    assert detect_importer(open_inputs(path)[0]) == "servicenow"
+    got = run_importer(ServiceNowImporter, path).tickets.sort_values("ticket_id")
+    assert list(got["priority"]) == ["2 - High", "3 - Moderate"]
+    assert list(got["status_class"]) == ["resolved", "open"]
+    # an empty display value leaves the raw one (a sys_id is still better than nothing)
+    assert list(got["group"]) == ["Network", "8a5055c9c61122780043563ef53438e3"]

@@ -15,6 +15,7 @@ from slametrics.importers.csv_reader import CsvTable
 from slametrics.importers.headers import extra_map, require_columns, resolve_columns
 from slametrics.importers.rows import reject_unusable
 from slametrics.importers.servicenow.vocabulary import (
+    DISPLAY_FIELDS,
     HOLD_REASONS,
     LIST_ALIASES,
     RAW_PRIORITIES,
@@ -24,6 +25,17 @@ from slametrics.importers.servicenow.vocabulary import (
 )
 from slametrics.importers.statuses import map_status_classes
 from slametrics.problems import Problem, ProblemReport
+
+
+def prefer_display_values(df: pd.DataFrame) -> pd.DataFrame:
+    """A CSV exported with displayvalue=all holds `dv_<field>` beside the raw value: the display
+    value (a group's name, not its sys_id) wins where it is not empty."""
+    shown = {f: f"dv_{f}" for f in DISPLAY_FIELDS if f in df and f"dv_{f}" in df}
+    if not shown:
+        return df
+    return df.assign(
+        **{f: df[dv].where(clean_strings(df[dv]).notna(), df[f]) for f, dv in shown.items()}
+    )
 
 
 def read_list(
@@ -41,6 +53,7 @@ def read_list(
         what="a ServiceNow incident list export",
     )
     problems: list[Problem] = list(table.problems)
+    df = prefer_display_values(df)
     # display-label exports use the user's date format; localized ones put the day first
     labels = cols["ticket_id"] != "number"
     out = pd.DataFrame({"_line": df["_line"]}, index=df.index)
