@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import run_importer
@@ -95,3 +96,35 @@ def test_workbook_without_a_table_is_one_message(tmp_path):
     path.write_bytes(buf.getvalue())
     with pytest.raises(UserError, match="no sheet has a header row"):
         open_inputs(path)
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["servicenow/incident.csv", "jira/jsm_export.csv", "freshdesk/tickets_export.csv"],
+)
+def test_a_sheet_of_text_cells_imports_as_its_csv_does(name, tmp_path):
+    import csv
+
+    import xlsxwriter
+
+    from slametrics.api import read_exports
+
+    source = SAMPLES / name
+    with open(source, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    path = tmp_path / (source.stem + ".xlsx")
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    sheet = book.add_worksheet("Export")
+    for i, row in enumerate(rows):
+        sheet.write_row(i, 0, row)  # every cell a text cell, as the CSV holds it
+    book.close()
+    csv_tickets, csv_events, _ = read_exports([source])
+    xlsx_tickets, xlsx_events, _ = read_exports([path])
+    pd.testing.assert_frame_equal(
+        csv_tickets.drop(columns=["source"], errors="ignore"),
+        xlsx_tickets.drop(columns=["source"], errors="ignore"),
+    )
+    assert len(csv_events) == len(xlsx_events)
