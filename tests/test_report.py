@@ -852,6 +852,12 @@ def test_counts_and_deadlines_in_plain_words(result: MetricsResult) -> None:
     assert "| Ticket | Deadline for | Priority |" in en
     for page in (en, ru):
         assert not re.search(r"(?i)\bclocks?\b|таймер", page), "the word 'clock' means nothing"
+    # a clock the policy declares is named as the policy names it
+    r = result.model_copy(deep=True)
+    r.clocks["on_site_visit"] = ClockStats(met=3, breached=1, on_time_share=0.75, p50_s=3600.0)
+    r.clocks["on_site_visit"].p90_s = r.clocks["on_site_visit"].p95_s = 7200.0
+    md = render_report(r, fmt="md", lang="ru", now=NOW)
+    assert "on\\_site\\_visit: p50 1\u00a0ч · p90 2\u00a0ч · p95 2\u00a0ч" in md  # escaped _
 
 
 def test_type_grows_where_the_page_has_room(result: MetricsResult) -> None:

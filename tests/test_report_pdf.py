@@ -86,7 +86,7 @@ def test_pdf_is_not_a_text_format() -> None:
 
 def check_one_a4_page(result: MetricsResult, name: str, lang: str) -> pypdf.PdfReader:
     """The PDF of `result` is one A4 portrait page carrying the page's words; kept as artifacts."""
-    data = render_report_pdf(result, lang=lang, now=NOW, redact_salt=None)
+    data = render_report_pdf(result, lang=lang, now=NOW)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{name}.{lang}.pdf").write_bytes(data)
     reader = pypdf.PdfReader(io.BytesIO(data))
