@@ -116,11 +116,6 @@ def test_older_export_imported_later_leaves_the_newer_state(tmp_path: Path) -> N
     assert (summary.tickets_new, summary.tickets_updated, summary.events_new) == (0, 0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importers fill a missing updated_at from the ticket's last event, so the merge "
-    "cannot tell that a file had none (needs a signal from the importers)",
-)
 def test_without_updated_at_the_later_import_wins(tmp_path: Path) -> None:
     """(c) files without updated_at: whatever is imported last is the ticket's state."""
     w1 = write(tmp_path / "w1/tickets.csv", WEEK1, updated_at=False)

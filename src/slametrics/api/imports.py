@@ -10,11 +10,13 @@ from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from slametrics.errors import UserError, check_timezone
 from slametrics.eventcodes import EventCodes
 from slametrics.eventlog import (
     EventLog,
+    fill_updated_at,
     import_totals,
     is_event_log,
     merge_into_log,
@@ -24,6 +26,7 @@ from slametrics.eventlog import (
 from slametrics.importers import IMPORTERS, detect_importer, get_importer
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.checks import timeline_warnings
+from slametrics.importers.finalize import UPDATED_AT_DERIVED
 from slametrics.importers.io import InputFile, open_inputs
 from slametrics.problems import ProblemReport
 from slametrics.results import FileSummary, ImportSummary
@@ -62,6 +65,7 @@ def read_exports(
     t, e, summary, _ = read_export_tables(
         paths, format=format, mapping=mapping, tz=tz, progress=progress
     )
+    t = fill_updated_at(t, e)  # as the importers derive it (left empty for the merge)
     return t.to_pandas(), plain_text(e).to_pandas(types_mapper=EVENT_DTYPES.get), summary
 
 
@@ -117,7 +121,7 @@ def read_export_tables(
         del files
         with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
             events_job = pool.submit(validate_events, result.events)
-            tickets.append(validate_tickets(result.tickets))
+            tickets.append(_derived_updated_at_empty(result.tickets))
             events.append(events_job.result())
         result.tickets = result.events = None  # each frame is freed once it is an Arrow table
         codes = result.codes if n_groups == 1 else None  # codes of one importer's tables only
@@ -131,6 +135,19 @@ def read_export_tables(
     e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
     summary.tickets, summary.events = t.num_rows, e.num_rows
     return ExportTables(t, e, summary, codes if n_groups == 1 else None)
+
+
+def _derived_updated_at_empty(frame: pd.DataFrame) -> pa.Table:
+    """The validated tickets, `updated_at` left empty where the importer derived it from the
+    events (the export had none): for the merge, that import is the newer (DESIGN §3)."""
+    derived = frame.attrs.pop(UPDATED_AT_DERIVED, None)  # not for the table's metadata
+    table = validate_tickets(frame)
+    if not isinstance(derived, pd.Series) or not derived.index.equals(frame.index):
+        return table  # no signal (or rows moved since): the derived times stand
+    mask = pa.array(derived.to_numpy(dtype=bool))
+    i = table.schema.get_field_index("updated_at")
+    empty = pa.nulls(table.num_rows, table.schema.field(i).type)
+    return table.set_column(i, table.schema.field(i), pc.if_else(mask, empty, table.column(i)))
 
 
 def import_exports(

@@ -9,7 +9,7 @@ from slametrics.eventlog.buckets import (
     ticket_buckets,
 )
 from slametrics.eventlog.history import IMPORTS_FILE, import_totals, record_import
-from slametrics.eventlog.merge import MergeStats, is_ordered, merge_into_log
+from slametrics.eventlog.merge import MergeStats, fill_updated_at, is_ordered, merge_into_log
 from slametrics.eventlog.snapshots import (
     CODES_FILE,
     CURRENT_FILE,
@@ -32,6 +32,7 @@ __all__ = [
     "LogFiles",
     "bucket_count",
     "bucket_files",
+    "fill_updated_at",
     "read_tables",
     "snapshot_files",
     "ticket_buckets",

@@ -182,9 +182,29 @@ def _new_log(
     else:
         all_t = validate_tickets(tickets.sort_values(TICKET_KEY, kind="stable"))
         all_e, codes = validate_events(_order_events(events)), None
+    all_t = fill_updated_at(all_t, all_e)
     n = buckets_for(all_t.num_rows, per_bucket)
     publish(p, lambda tmp: _write_split(tmp, all_t, all_e, codes, n))
     return MergeStats(all_t.num_rows, 0, all_e.num_rows, 0, buckets=n)
+
+
+def fill_updated_at(tickets: pa.Table, events: pa.Table) -> pa.Table:
+    """`tickets` with an empty `updated_at` filled as importers derive it: the ticket's last
+    event, or its creation when later (or when it has no events). An import whose export lacked
+    `updated_at` leaves it empty so that the merge lets it win (DESIGN §3); the log stores the
+    value derived from the events it keeps."""
+    if not tickets.column("updated_at").null_count:
+        return tickets
+    keys = list(TICKET_KEY)
+    last = plain_text(events.select([*keys, "at"])).group_by(keys).aggregate([("at", "max")])
+    rows = tickets.select(keys).append_column("__row", pa.array(np.arange(tickets.num_rows)))
+    joined = rows.join(last, keys=keys, join_type="left outer").sort_by("__row")
+    updated = tickets.column("updated_at")
+    us = [pc.cast(c, pa.int64()) for c in (tickets.column("created_at"), joined.column("at_max"))]
+    derived = pc.cast(pc.max_element_wise(*us), updated.type)
+    filled = pc.if_else(pc.is_null(updated), derived, updated)
+    i = tickets.schema.get_field_index("updated_at")
+    return tickets.set_column(i, tickets.schema.field(i), filled)
 
 
 def _write_split(
@@ -245,11 +265,9 @@ def _merge_buckets(
                 new_t = tickets.take(t_rows[nb]).reset_index(drop=True)
                 new_e = events.take(e_rows[nb]).reset_index(drop=True)
                 all_t, all_e = _merge_frames(old_t, old_e, new_t, new_e, stats)
-                write_files(
-                    bucket_files(tmp, nb, n_new),
-                    validate_tickets(all_t),
-                    validate_events(_order_events(all_e)),
-                )
+                all_e = validate_events(_order_events(all_e))
+                all_t = fill_updated_at(validate_tickets(all_t), all_e)
+                write_files(bucket_files(tmp, nb, n_new), all_t, all_e)
 
     publish(p, write_into)
     return stats

@@ -24,6 +24,10 @@ from slametrics.importers.ordering import TicketLinks, sorted_events, ticket_cod
 from slametrics.importers.statuses import IMPLIED_CLASSES
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES, TICKET_COLUMNS
 
+# `tickets.attrs` key: a boolean Series (the tickets' index) of the rows whose `updated_at`
+# was derived from their events rather than given by the export
+UPDATED_AT_DERIVED = "slametrics.updated_at_derived"
+
 
 def finalize(
     tickets: pd.DataFrame, events: pd.DataFrame, *, source: str, fidelity: str
@@ -34,6 +38,9 @@ def finalize(
     last status class) are derived from the events, all with grouped vectorized operations.
     """
     tickets, events, _ = finalize_with_codes(tickets, events, source=source, fidelity=fidelity)
+    # the signal is for `api.read_export_tables`, which reads `finalize_with_codes` results
+    # (the generic CSV importer); Arrow would try to store it as table metadata and warn
+    tickets.attrs.pop(UPDATED_AT_DERIVED, None)
     return tickets, events
 
 
@@ -87,7 +94,13 @@ def finalize_with_codes(
     )
     if not carries_replies:
         del derived["agent_replies"]
+    # which tickets' `updated_at` the export lacked (filled here from their last event): the
+    # log's merge treats those as "no updated_at", so that the later import wins (DESIGN §3)
+    given = tickets["updated_at"].notna() if "updated_at" in tickets else None
     _fill_summaries(tickets, derived, pos)
+    tickets.attrs[UPDATED_AT_DERIVED] = (
+        ~given if given is not None else pd.Series(True, index=tickets.index)
+    )
     codes = None
     found = pos >= 0
     if n_codes == len(tickets) and found.all() and np.bincount(pos, minlength=1).max() == 1:
