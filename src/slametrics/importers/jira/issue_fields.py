@@ -8,7 +8,7 @@ import pandas as pd
 
 from slametrics.importers.jira.vocabulary import CUSTOM_TEXT, FIRST_RESPONSE_SLA, RESOLUTION_SLA
 from slametrics.importers.json_reader import json_list, json_path
-from slametrics.problems import Problem, problem
+from slametrics.problems import Problem, cap_problems, problem
 
 
 def user_id(u: Any) -> str | None:
@@ -163,4 +163,4 @@ def truncated_history(recs: list[dict], lines: list[int], file: str) -> list[Pro
                         detail=f"{rec.get('key') or rec.get('id')}: {held} of {total} {key}",
                     )
                 )
-    return found
+    return cap_problems(found)
