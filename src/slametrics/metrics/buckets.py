@@ -171,32 +171,40 @@ def clock_states(
         (src, policy, survey.facts, survey.incident_rows[i], views)
         for i, src in enumerate(survey.sources)
     ]
-    per_bucket: list[list[ClockResult]] = run(bucket_clocks, args)
-    return [
-        combine_states([parts[i] for parts in per_bucket], survey, policy)
-        for i in range(len(views))
-    ]
+    per_bucket: list[list[ClockResult | None]] = run(bucket_clocks, args)
+    out = []
+    for i in range(len(views)):
+        parts = [results[i] for results in per_bucket]
+        for results in per_bucket:
+            results[i] = None  # each view's parts are freed once combined
+        out.append(combine_states(parts, survey, policy))
+    return out
 
 
 def combine_states(parts: list[ClockResult], survey: LogSurvey, policy: Policy) -> ClockResult:
-    """The buckets' clocks of one view as one ClockResult with the log's ticket rows (`tix`)."""
+    """The buckets' clocks of one view as one ClockResult with the log's ticket rows (`tix`).
 
-    def global_tix(i: int, tix: np.ndarray) -> np.ndarray:
-        return survey.position[survey.offsets[i] + tix]
+    Takes `parts` over: each part's frames are dropped once copied, so that no more than the
+    combined frame and one reordered copy of it are held at once.
+    """
+    as_of = parts[0].as_of
 
-    tickets = _concat(
-        [p.tickets.assign(tix=global_tix(i, p.tickets["tix"].to_numpy())) for i, p in
-         enumerate(parts)]
-    )  # fmt: skip
+    def combined(name: str) -> pd.DataFrame:
+        frames = []
+        for i, p in enumerate(parts):
+            frame = getattr(p, name)
+            tix = survey.position[survey.offsets[i] + frame["tix"].to_numpy()]
+            frames.append(frame.assign(tix=tix))
+            setattr(p, name, None)
+        return _concat(frames)
+
+    tickets = combined("tickets")
     tickets = tickets.take(np.argsort(tickets["tix"].to_numpy(), kind="stable"))
-    clocks = _concat(
-        [p.clocks.assign(tix=global_tix(i, p.clocks["tix"].to_numpy())) for i, p in
-         enumerate(parts)]
-    )  # fmt: skip
+    clocks = combined("clocks")
     clock_no = pd.Categorical(clocks["clock"], categories=policy.clock_names).codes
     clocks = clocks.take(np.lexsort((clocks["tix"].to_numpy(), clock_no)))
     tl = [p.timeline for p in parts]
-    tix = np.concatenate([global_tix(i, t.tix) for i, t in enumerate(tl)])
+    tix = np.concatenate([survey.position[survey.offsets[i] + t.tix] for i, t in enumerate(tl)])
     order = np.argsort(tix, kind="stable")
     timeline = Timeline(
         tix[order],
@@ -206,7 +214,7 @@ def combine_states(parts: list[ClockResult], survey: LogSurvey, policy: Policy) 
         ),
     )
     return ClockResult(
-        clocks.reset_index(drop=True), tickets.reset_index(drop=True), parts[0].as_of, timeline
+        clocks.reset_index(drop=True), tickets.reset_index(drop=True), as_of, timeline
     )
 
 
