@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE
-from slametrics.api import import_exports
+from slametrics.api import import_exports, read_exports
 from slametrics.eventlog import read_log, snapshot_files
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA
 
@@ -310,3 +310,23 @@ def test_import_summary_carries_the_merge_counts(tmp_path: Path) -> None:
     assert older.events_replaced == 0
     dumped = older.model_dump()
     assert {"tickets_outdated", "events_outdated", "events_replaced"} <= dumped.keys()
+
+
+def test_updated_at_filled_from_the_events_as_the_importer_derives_it(tmp_path: Path) -> None:
+    """An import without updated_at leaves it empty for the merge; the log fills it as the
+    importer would (last event, at least creation), by key lookup or from the event codes."""
+    import numpy as np
+
+    from slametrics.api import read_export_tables
+    from slametrics.eventlog import fill_updated_at
+
+    w1 = write(tmp_path / "w1/tickets.csv", WEEK1, updated_at=False)
+    t, e, _, codes = read_export_tables([w1])
+    assert t.column("updated_at").null_count == t.num_rows  # the export had none
+    derived = read_exports([w1])[0]["updated_at"].tolist()  # what the importer derives
+    by_key = fill_updated_at(t, e)
+    assert by_key.column("updated_at").to_pandas().tolist() == derived
+    order = np.argsort(t.column("ticket_id").to_numpy(zero_copy_only=False), kind="stable")
+    assert (order == np.arange(t.num_rows)).all() and codes is not None  # codes index t's rows
+    by_codes = fill_updated_at(t, e, codes.tix)
+    assert by_codes.column("updated_at").equals(by_key.column("updated_at"))

@@ -90,6 +90,31 @@ def ticket_buckets(source, ticket_id, n: int) -> np.ndarray:
     return (hashes % np.uint64(n)).astype(np.int64)
 
 
+def event_buckets(
+    tickets, ticket_bucket: np.ndarray, events, n: int, tix: np.ndarray | None = None
+) -> np.ndarray:
+    """Bucket of each event: its ticket's (`tix`, the ticket row of each event, when known;
+    else looked up by key), hashing only the keys of events whose ticket is not in `tickets`.
+    Strings are hashed once per ticket, not once per event."""
+    from slametrics.eventcodes import ticket_index
+
+    if n == 1 or not len(events):
+        return np.zeros(len(events), dtype=np.int64)
+    if tix is None or len(tix) != len(events):
+        tix = ticket_index(tickets, events)
+    out = np.where(tix >= 0, ticket_bucket[np.maximum(tix, 0)], 0)
+    orphans = np.flatnonzero(tix < 0)
+    if len(orphans):
+        rows = pa.array(orphans)
+        src, tid = events["source"], events["ticket_id"]
+        if isinstance(src, pd.Series):
+            src, tid = src.take(orphans), tid.take(orphans)
+        else:
+            src, tid = src.take(rows), tid.take(rows)
+        out[orphans] = ticket_buckets(src, tid, n)
+    return out
+
+
 def split_rows(buckets: np.ndarray, n: int) -> list[np.ndarray]:
     """Row positions of each bucket, each in their original order."""
     order = np.argsort(buckets, kind="stable")
@@ -183,6 +208,7 @@ __all__ = [
     "bucket_name",
     "buckets_for",
     "combine_buckets",
+    "event_buckets",
     "link_bucket",
     "snapshot_files",
     "split_codes",

@@ -18,6 +18,7 @@ from slametrics.eventlog.buckets import (
     bucket_count,
     bucket_files,
     buckets_for,
+    event_buckets,
     link_bucket,
     split_codes,
     split_rows,
@@ -182,28 +183,39 @@ def _new_log(
     else:
         all_t = validate_tickets(tickets.sort_values(TICKET_KEY, kind="stable"))
         all_e, codes = validate_events(_order_events(events)), None
-    all_t = fill_updated_at(all_t, all_e)
+    all_t = fill_updated_at(all_t, all_e, codes.tix if codes is not None else None)
     n = buckets_for(all_t.num_rows, per_bucket)
     publish(p, lambda tmp: _write_split(tmp, all_t, all_e, codes, n))
     return MergeStats(all_t.num_rows, 0, all_e.num_rows, 0, buckets=n)
 
 
-def fill_updated_at(tickets: pa.Table, events: pa.Table) -> pa.Table:
+def fill_updated_at(tickets: pa.Table, events: pa.Table, tix: np.ndarray | None = None) -> pa.Table:
     """`tickets` with an empty `updated_at` filled as importers derive it: the ticket's last
     event, or its creation when later (or when it has no events). An import whose export lacked
     `updated_at` leaves it empty so that the merge lets it win (DESIGN §3); the log stores the
-    value derived from the events it keeps."""
-    if not tickets.column("updated_at").null_count:
-        return tickets
-    keys = list(TICKET_KEY)
-    last = plain_text(events.select([*keys, "at"])).group_by(keys).aggregate([("at", "max")])
-    rows = tickets.select(keys).append_column("__row", pa.array(np.arange(tickets.num_rows)))
-    joined = rows.join(last, keys=keys, join_type="left outer").sort_by("__row")
+    value derived from the events it keeps. `tix` (each event's ticket row, ascending), when
+    known, spares looking the tickets up by key."""
     updated = tickets.column("updated_at")
-    us = [pc.cast(c, pa.int64()) for c in (tickets.column("created_at"), joined.column("at_max"))]
-    derived = pc.cast(pc.max_element_wise(*us), updated.type)
-    filled = pc.if_else(pc.is_null(updated), derived, updated)
+    if not updated.null_count:
+        return tickets
+    created = pc.cast(tickets.column("created_at"), pa.int64()).to_numpy(zero_copy_only=False)
+    if tix is not None and len(tix) == events.num_rows and ascending(tix):
+        last = np.full(tickets.num_rows, np.iinfo(np.int64).min, dtype=np.int64)
+        if len(tix):
+            at = pc.cast(events.column("at"), pa.int64()).to_numpy(zero_copy_only=False)
+            starts = np.flatnonzero(np.concatenate([[True], tix[1:] != tix[:-1]]))
+            last[tix[starts]] = np.maximum.reduceat(at, starts)
+        derived = pa.array(np.maximum(created, last)).cast(updated.type)
+    else:
+        keys = list(TICKET_KEY)
+        by_ticket = plain_text(events.select([*keys, "at"])).group_by(keys)
+        latest = by_ticket.aggregate([("at", "max")])
+        rows = tickets.select(keys).append_column("__row", pa.array(np.arange(tickets.num_rows)))
+        joined = rows.join(latest, keys=keys, join_type="left outer").sort_by("__row")
+        last = pc.cast(joined.column("at_max"), pa.int64())
+        derived = pc.cast(pc.max_element_wise(pa.array(created), last), updated.type)
     i = tickets.schema.get_field_index("updated_at")
+    filled = pc.if_else(pc.is_null(updated), derived, updated)
     return tickets.set_column(i, tickets.schema.field(i), filled)
 
 
@@ -216,7 +228,7 @@ def _write_split(
         write_files(bucket_files(tmp, 0, 1), tickets, events, codes)
         return
     t_bucket = ticket_buckets(tickets["source"], tickets["ticket_id"], n)
-    e_bucket = ticket_buckets(events["source"], events["ticket_id"], n)
+    e_bucket = event_buckets(tickets, t_bucket, events, n, codes.tix if codes else None)
     t_rows, e_rows = split_rows(t_bucket, n), split_rows(e_bucket, n)
     for b in range(n):
         part_codes = split_codes(codes, e_rows[b], t_bucket) if codes is not None else None
@@ -248,7 +260,7 @@ def _merge_buckets(
     n_new = buckets_for(stored + len(tickets), per_bucket) if n_old is None or grown else n_old
     n_new = max(n_new, n_old or 1)
     t_bucket = ticket_buckets(tickets["source"], tickets["ticket_id"], n_new)
-    e_bucket = ticket_buckets(events["source"], events["ticket_id"], n_new)
+    e_bucket = event_buckets(tickets, t_bucket, events, n_new)
     t_rows, e_rows = split_rows(t_bucket, n_new), split_rows(e_bucket, n_new)
     stats = MergeStats(0, 0, 0, 0, migrated=n_old is None, buckets=n_new)
 
@@ -281,7 +293,7 @@ def _split_log(
     if len(targets) == 1:
         return [(t, e)]
     t_bucket = ticket_buckets(t["source"], t["ticket_id"], n)
-    e_bucket = ticket_buckets(e["source"], e["ticket_id"], n)
+    e_bucket = event_buckets(t, t_bucket, e, n)
     return [
         (t[t_bucket == b].reset_index(drop=True), e[e_bucket == b].reset_index(drop=True))
         for b in targets
