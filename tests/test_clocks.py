@@ -135,8 +135,10 @@ def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name
             got_backlog = scoped.backlog.assign(
                 ticket_id=prepared.tickets["ticket_id"].to_numpy()[scoped.backlog["tix"].to_numpy()]
             ).sort_values(key)[["ticket_id", "clock", "decided_at"]]
-            assert want_backlog.reset_index(drop=True).astype(str).equals(
-                got_backlog.reset_index(drop=True).astype(str)
+            assert (
+                want_backlog.reset_index(drop=True)
+                .astype(str)
+                .equals(got_backlog.reset_index(drop=True).astype(str))
             )
             scoped_sizes.append(len(scoped.state.tickets) / len(full.state.tickets))
     assert max(scoped_sizes[4:]) < 0.6  # later weeks really compute a slice of the log

@@ -49,14 +49,21 @@ def stop_flags(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(in a stop class, an entry into one, a reopen out of one) per status row.
 
-    A move from a stop class to canceled is not a reopen.
+    Canceled right after a stop keeps the stop: closed -> canceled -> closed is one stop (not
+    a second entry that would move the verdict to a later period), and resolved -> canceled ->
+    open is a reopen. A move from a stop class to canceled is not a reopen.
     """
     n = len(tix)
     stopped = np.isin(cls, stop_codes)
-    prev_stopped = np.zeros(n, dtype=bool)
-    prev_stopped[1:] = stopped[:-1]
-    prev_stopped &= same_prev
-    return stopped, stopped & ~prev_stopped, prev_stopped & ~stopped & (cls != CANCELED)
+    canceled = cls == CANCELED
+    # each ticket's rows start with its creation row (never canceled), so the last row that is
+    # not canceled, at or before a row, is of the same ticket
+    last_not_canceled = np.maximum.accumulate(np.where(canceled, 0, np.arange(n))) if n else tix
+    held = stopped | (canceled & stopped[last_not_canceled])
+    prev_held = np.zeros(n, dtype=bool)
+    prev_held[1:] = held[:-1]
+    prev_held &= same_prev
+    return stopped, held & ~prev_held, prev_held & ~held & ~canceled
 
 
 def cut_timeline(
