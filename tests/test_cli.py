@@ -157,7 +157,9 @@ def test_check_exit_codes(log, policy, tmp_path, capsys):
     invoke(["check", log, "--policy", strict, *late, "--no-fail"], capsys, 0)
     invoke(["check", log, "--policy", policy, *late], capsys, 0)
     out, _ = invoke(["check", log, "--policy", strict, *late, "--format", "junit"], capsys, 1)
-    assert '<testsuites name="slametrics test contract all" tests="2" failures="1" skipped="0">' in out
+    assert (
+        '<testsuites name="slametrics test contract all" tests="2" failures="1" skipped="0">' in out
+    )
     out, _ = invoke(["check", log, "--policy", strict, *late, "--format", "github"], capsys, 1)
     assert out.startswith("::error title=SLA threshold missed::on_time_share: 0.8 (limit >= 0.99)")
     out, _ = invoke(["check", log, "--policy", strict, *late, "--format", "json"], capsys, 1)
@@ -221,7 +223,7 @@ def test_policy_commands_and_formats(capsys):
 def test_commands_are_listed_in_help_order():
     # the command modules register on import; this pins the order `slametrics --help` shows
     group = typer.main.get_command(app)
-    order = "import metrics tickets check report audit explain sample formats policy".split()
+    order = "import metrics tickets check report audit explain signals sample formats policy mapping".split()
     assert list(group.commands) == order
     assert list(group.commands["policy"].commands) == ["validate", "schema"]
 

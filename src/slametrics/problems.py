@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 # code -> human description; codes are a stable interface (tests and users grep for them).
 PROBLEM_CODES: dict[str, str] = {
+    "importer-chosen": "the importer was chosen by the --mapping file",
     "missing-column": "a required column is missing from the header",
     "missing-value": "a required cell is empty",
     "unparseable-timestamp": "a timestamp cell could not be parsed",

@@ -4,6 +4,7 @@ Functions take and return data; they never print or exit.
 """
 
 from slametrics.api.audit import AUDIT_COLUMNS, audit, audit_result, audit_suggest
+from slametrics.api.contract import signals
 from slametrics.api.explain import explain
 from slametrics.api.imports import (
     ExportTables,
@@ -21,6 +22,7 @@ from slametrics.api.queries import (
     metrics,
     period_clocks,
     report,
+    report_pdf,
     tickets,
 )
 from slametrics.results import FileSummary, ImportSummary
@@ -46,5 +48,7 @@ __all__ = [
     "read_export_tables",
     "read_exports",
     "report",
+    "report_pdf",
+    "signals",
     "tickets",
 ]

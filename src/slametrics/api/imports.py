@@ -23,12 +23,12 @@ from slametrics.eventlog import (
     read_log,
     record_import,
 )
-from slametrics.importers import IMPORTERS, detect_importer, get_importer
+from slametrics.importers import IMPORTERS, get_importer, importer_for
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.checks import timeline_warnings
 from slametrics.importers.finalize import UPDATED_AT_DERIVED
 from slametrics.importers.io import InputFile, open_inputs
-from slametrics.problems import ProblemReport
+from slametrics.problems import Problem, ProblemReport
 from slametrics.results import FileSummary, ImportSummary
 from slametrics.schema import (
     EVENT_COLUMNS,
@@ -91,10 +91,16 @@ def read_export_tables(
         get_importer(format)  # raises UnknownImporter listing the valid names
     check_timezone(tz)
     groups: dict[str, list[InputFile]] = {}
+    notices = []
     for f in (f for p in paths for f in open_inputs(p)):
-        name = format or ("csv" if mapping else detect_importer(f))
+        name, notice = (format, None) if format else importer_for(f, mapping)
+        if notice:
+            notices.append(
+                Problem(code="importer-chosen", file=f.name, severity="warning", message=notice)
+            )
         groups.setdefault(name, []).append(f)
     summary = ImportSummary()
+    summary.problems += notices
     tickets, events = [], []
     codes = None
     options = ImportOptions(tz=tz, mapping=mapping)

@@ -253,6 +253,7 @@ def report(
     fmt: str = "md",
     lang: str = "en",
     redact: bool = False,
+    redact_salt: str | None = None,
     now: dt.datetime | None = None,
 ) -> str:
     """The one-page report of the query's period as Markdown or HTML."""
@@ -260,4 +261,24 @@ def report(
 
     result = metrics(q)
     generated = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    return render_report(result, fmt=fmt, lang=lang, now=generated, redact=redact)
+    return render_report(
+        result, fmt=fmt, lang=lang, now=generated, redact=redact, redact_salt=redact_salt
+    )
+
+
+def report_pdf(
+    q: Query,
+    *,
+    lang: str = "en",
+    redact: bool = False,
+    redact_salt: str | None = None,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """The one-page report as an A4 PDF (printed by headless Chromium)."""
+    from slametrics.render.report import render_report_pdf
+
+    result = metrics(q)
+    generated = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return render_report_pdf(
+        result, lang=lang, now=generated, redact=redact, redact_salt=redact_salt
+    )

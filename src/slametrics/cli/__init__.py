@@ -11,7 +11,7 @@ import typer
 # they were registered: this (alphabetical) order is the order of `slametrics --help`
 # (import; metrics, tickets, check, report, audit, explain (after the queries it imports);
 # sample, formats; the policy group last).
-from slametrics.cli import explain, ingest, policy, queries, tools  # noqa: F401
+from slametrics.cli import explain, ingest, mapping, policy, queries, signals, tools  # noqa: F401
 from slametrics.cli.app import app
 from slametrics.cli.options import console
 from slametrics.errors import EXIT_ERROR, EXIT_OK, SlametricsError

@@ -24,6 +24,13 @@ def import_summary_lines(summary: ImportSummary) -> list[str]:
         f"tickets: {summary.tickets_new} new, {summary.tickets_updated} updated; "
         f"events: {summary.events_new} new, {summary.events_duplicate} already in the log"
     ]
+    if summary.tickets_outdated or summary.events_replaced:
+        lines.append(
+            f"newest export wins: {summary.tickets_outdated} ticket(s) in this import older than "
+            f"the log's kept the log's version; {summary.events_replaced} event(s) replaced"
+        )
+    if summary.layout_change:
+        lines.append(summary.layout_change)
     for p in summary.problems[:SHOWN_PROBLEMS]:
         lines.append(
             f"{p.severity}: {p.file}:{p.line or ''} [{p.column or ''}] {p.code}: {p.value!r} "

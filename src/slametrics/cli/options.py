@@ -65,7 +65,29 @@ ImporterOpt = Annotated[
 ]
 MappingOpt = Annotated[
     Path | None,
-    typer.Option("--mapping", metavar="FILE", help="Column-map YAML for the csv importer."),
+    typer.Option(
+        "--mapping",
+        metavar="FILE",
+        help="Mapping YAML: a column map for the csv importer, or header/status translations "
+        "for a vendor (docs/mappings.md).",
+    ),
+]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="local | dask: compute a partitioned log bucket by bucket in this process or on "
+        "Dask workers (pip install 'slametrics[dask]').",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Address of a running Dask scheduler, e.g. tcp://host:8786 (default: a local "
+        "cluster).",
+    ),
 ]
 TzOpt = Annotated[
     str | None,
@@ -90,6 +112,7 @@ class CheckFormat(StrEnum):
 class ReportFormat(StrEnum):
     md = "md"
     html = "html"
+    pdf = "pdf"
 
 
 class ExplainFormat(StrEnum):
@@ -168,6 +191,8 @@ def query(
     importer: str | None,
     mapping: Path | None,
     tz: str | None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> api.Query:
     """The options every query command takes, as one `api.Query`."""
     from slametrics import api
@@ -180,6 +205,8 @@ def query(
         format=importer,
         mapping=mapping,
         tz=tz,
+        engine=engine,
+        scheduler=scheduler,
     )
 
 

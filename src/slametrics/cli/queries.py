@@ -13,6 +13,7 @@ from slametrics.cli.app import app
 from slametrics.cli.options import (
     AsOfOpt,
     CheckFormat,
+    EngineOpt,
     ImporterOpt,
     Lang,
     MappingOpt,
@@ -20,6 +21,7 @@ from slametrics.cli.options import (
     PeriodOpt,
     PolicyOpt,
     ReportFormat,
+    SchedulerOpt,
     Sources,
     TableFormat,
     TableFormatOpt,
@@ -62,13 +64,17 @@ def metrics(
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Compute SLA metrics for a period."""
     from slametrics import api
     from slametrics.render import machine, terminal, xlsx
 
     fmt = resolve_format(format, output, TableFormat, TableFormat.table, TableFormat.csv)
-    result = api.metrics(query(sources, policy, period, as_of, importer, mapping, tz), by=by)
+    result = api.metrics(
+        query(sources, policy, period, as_of, importer, mapping, tz, engine, scheduler), by=by
+    )
     if fmt is TableFormat.json:
         emit(machine.render_json(result), output)
     elif fmt is TableFormat.xlsx:
@@ -97,12 +103,14 @@ def tickets(
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """List each ticket's SLA clocks (one row per ticket and clock)."""
     from slametrics import api
 
     fmt = resolve_format(format, output, TableFormat, TableFormat.table, TableFormat.csv)
-    q = query(sources, policy, period, as_of, importer, mapping, tz)
+    q = query(sources, policy, period, as_of, importer, mapping, tz, engine, scheduler)
     rows = api.tickets(q, outcome=outcome)
     if fmt is TableFormat.table and output is None:
         from slametrics.render import terminal
@@ -133,6 +141,8 @@ def check(
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Exit 1 when a threshold is missed or not judgeable (a CI gate); 2 on unusable input.
 
@@ -142,7 +152,7 @@ def check(
     from slametrics.render import machine
 
     fmt = resolve_format(format, output, CheckFormat, CheckFormat.text)
-    q = query(sources, policy, period, as_of, importer, mapping, tz)
+    q = query(sources, policy, period, as_of, importer, mapping, tz, engine, scheduler)
     result = api.check(q, allow_unjudged=allow_unjudged)
     emit(getattr(machine, CHECK_RENDERERS[fmt])(result), output)
     if output and fmt is not CheckFormat.text:
@@ -174,20 +184,36 @@ def report(
     redact: Annotated[
         bool,
         typer.Option(
-            "--redact", help="Replace requester and organization names with stable pseudonyms."
+            "--redact",
+            help="Replace requester and organization names with salted pseudonyms (new in "
+            "every report unless --redact-salt).",
         ),
     ] = False,
+    redact_salt: Annotated[
+        str | None,
+        typer.Option(
+            "--redact-salt",
+            envvar="SLAMETRICS_REDACT_SALT",
+            help="Secret salt for --redact, so weekly reports keep the same pseudonyms.",
+        ),
+    ] = None,
     output: OutputOpt = None,
     importer: ImporterOpt = None,
     mapping: MappingOpt = None,
     tz: TzOpt = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
-    """Render the one-page report (Markdown or self-contained HTML)."""
+    """Render the one-page report (Markdown, self-contained HTML, or an A4 PDF)."""
     from slametrics import api
 
     fmt = resolve_format(format, output, ReportFormat, ReportFormat.md)
-    q = query(sources, policy, period, as_of, importer, mapping, tz)
-    emit(api.report(q, fmt=fmt.value, lang=lang.value, redact=redact), output)
+    q = query(sources, policy, period, as_of, importer, mapping, tz, engine, scheduler)
+    if fmt is ReportFormat.pdf:
+        emit(api.report_pdf(q, lang=lang.value, redact=redact, redact_salt=redact_salt), output)
+        return
+    page = api.report(q, fmt=fmt.value, lang=lang.value, redact=redact, redact_salt=redact_salt)
+    emit(page, output)
 
 
 @app.command()
