@@ -95,7 +95,7 @@ class Query:
         as_of = parse_instant(self.as_of, policy.timezone) if self.as_of else None
         anchor = as_of if as_of is not None else self.now
         named = parse_period(self.period, policy.timezone, anchor) if self.period else None
-        since = active_since(named, policy.trend_periods, policy.repeat_incidents.window, as_of)
+        since = _active_since(named, policy, as_of)
         sources = bucket_sources(log, log_columns(with_tags=bool(policy.exclude)), since)
         survey = survey_log(sources, policy, run)
         period = named or resolve_period(None, policy.timezone, survey.span(), anchor, as_of)
@@ -117,13 +117,24 @@ class Query:
             mapping=self.mapping,
             tz=self.tz,
             with_tags=bool(policy.exclude),
-            active_since=active_since(
-                named, policy.trend_periods, policy.repeat_incidents.window, as_of
-            ),
+            active_since=_active_since(named, policy, as_of),
         )
         span = loaded.log.span()
         period = named or resolve_period(None, policy.timezone, span, anchor, as_of)
         return loaded, policy, period, as_of
+
+
+def _active_since(
+    named: Period | None, policy: Policy, as_of: pd.Timestamp | None
+) -> pd.Timestamp | None:
+    """How far back the loaded log must reach: the period's trend and repeat window, and the
+    earlier billing periods of a contract (else they would lose tickets settled before)."""
+    since = active_since(named, policy.trend_periods, policy.repeat_incidents.window, as_of)
+    if since is None or named is None or policy.contract is None:
+        return since
+    from slametrics.metrics.contract import contract_active_since
+
+    return min(since, contract_active_since(policy, named))
 
 
 def metrics(q: Query, by: str | None = None, allow_unjudged: bool = False) -> MetricsResult:
