@@ -126,6 +126,7 @@ def to_table(df: pd.DataFrame, schema: pa.Schema, name: str) -> pa.Table:
     import pandas as pd
 
     df = df.copy(deep=False)  # only columns are added: the caller's frame stays as it was
+    df.attrs = {}  # an importer's side notes (e.g. which updated_at it derived) are not stored
     for field in schema:
         if field.name not in df.columns:
             df[field.name] = None
