@@ -117,6 +117,8 @@ class _Model:
         if v["freshness"]["level"]:
             total += 2.6 + self.line * self.lines(v["freshness"]["text"], _FULL)
         total += self.verdict(v["verdict"])
+        contract = [*v["contract"]["lines"], v["contract"]["signals"]]
+        total += sum(self.line * self.lines(x, _FULL) for x in contract if x)
         total += self.sla(v["sla"])
         risks, quality = self.risks(v["risks"]), self.quality(v["quality"])
         waiting = self.waiting(v["waiting"])

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from slametrics.render.i18n import Texts
+from slametrics.render.report.contract import contract_block
 from slametrics.render.report.fit import BASE_PT, fit
 from slametrics.render.report.labels import NO_TICKETS, Labels, kind_key, priority_key
 from slametrics.render.report.quality import quality
@@ -68,6 +69,7 @@ def build_view(
         "empty_text": t("empty.text", start=start, end=end),
         "freshness": freshness(r, lab),
         "verdict": verdict(r, lab, caps, empty),
+        "contract": contract_block(r, lab),
         "sla": sla(r, lab, caps["priorities"]),
         "incidents": incidents(r, lab, caps["priorities"]),
         "critical": critical(r, lab, caps["critical"]),
