@@ -29,19 +29,7 @@ from slametrics.engine.buckets import (
 from slametrics.engine.clocks import ClockResult
 from slametrics.engine.timeline import Timeline
 from slametrics.metrics.compute import Incidents, assemble_result
-from slametrics.metrics.figures import (
-    DONE,
-    PeriodFigures,
-    backlog_clocks,
-    count,
-    counted_clocks,
-    first_contact_resolution,
-    in_period,
-    on_time_share,
-    reopen_rate,
-    repeat_incident_rate,
-    resolved_in_period,
-)
+from slametrics.metrics.figures import figures_of
 from slametrics.metrics.trend import point_of
 from slametrics.periods import Period
 from slametrics.policy import Policy
@@ -228,26 +216,3 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if cats:
         frames = [f.astype({c: pd.CategoricalDtype(v) for c, v in cats.items()}) for f in frames]
     return pd.concat(frames, ignore_index=True)
-
-
-def figures_of(
-    state: ClockResult, incidents: Incidents, policy: Policy, period: Period, as_of: pd.Timestamp
-) -> PeriodFigures:
-    """The headline figures of a period from its clocks, as `figures.period_figures` computes
-    them after `compute_clocks`."""
-    t, clocks = state.tickets, state.clocks
-    judged = ~t["excluded"]
-    open_at_end = ~t["status_class_at"].isin(DONE)
-    of_period = in_period(t["created_at"], period) | open_at_end
-    counted = counted_clocks(clocks, period)
-    m = {"on_time_share": on_time_share(counted, clocks, t, of_period & judged)}
-    m["first_contact_resolution"] = first_contact_resolution(t, period, policy)
-    m["repeat_incident_rate"] = repeat_incident_rate(incidents, period, as_of)
-    m["reopen_rate"] = reopen_rate(state, period)
-    m["waiting_on_customer"] = count((t["status_class_at"] == "waiting_customer") & judged)
-    m["created"] = count(in_period(t["created_at"], period) & judged)
-    m["resolved"] = count(resolved_in_period(t, period) & judged)
-    m["canceled"] = count(in_period(t["canceled_at"], period) & judged)
-    m["open_at_end"] = count(open_at_end & judged)
-    m["excluded"] = count(of_period & ~judged)
-    return PeriodFigures(counted, backlog_clocks(clocks, period), m, state, of_period)

@@ -96,24 +96,7 @@ def period_figures(
         log.tickets, None, policy, as_of, prepared, since=period.start, lean=lean,
         knowledge=knowledge,
     )  # fmt: skip
-    t, clocks = state.tickets, state.clocks
-    judged = ~t["excluded"]
-    open_at_end = ~t["status_class_at"].isin(DONE)
-    of_period = in_period(t["created_at"], period) | open_at_end
-    counted = counted_clocks(clocks, period)
-    m: dict[str, MetricValue] = {
-        "on_time_share": on_time_share(counted, clocks, t, of_period & judged)
-    }
-    m["first_contact_resolution"] = first_contact_resolution(t, period, policy)
-    m["repeat_incident_rate"] = repeat_incident_rate(prepared, period, as_of)
-    m["reopen_rate"] = reopen_rate(state, period)
-    m["waiting_on_customer"] = count((t["status_class_at"] == "waiting_customer") & judged)
-    m["created"] = count(in_period(t["created_at"], period) & judged)
-    m["resolved"] = count(resolved_in_period(t, period) & judged)
-    m["canceled"] = count(in_period(t["canceled_at"], period) & judged)
-    m["open_at_end"] = count(open_at_end & judged)
-    m["excluded"] = count(of_period & ~judged)
-    return PeriodFigures(counted, backlog_clocks(clocks, period), m, state, of_period)
+    return figures_of(state, prepared, policy, period, as_of)
 
 
 def on_time_share(
@@ -261,3 +244,31 @@ def measure_thresholds(policy: Policy, fig: PeriodFigures) -> list[ThresholdValu
             )
         )  # fmt: skip
     return out
+
+
+def figures_of(
+    state: ClockResult, incidents: PreparedLog, policy: Policy, period: Period, as_of: pd.Timestamp
+) -> PeriodFigures:
+    """The headline figures of a period from its clocks (`compute_clocks` at the period's as_of).
+
+    `incidents` is what the repeat figure reads of every ticket: the prepared log, or the
+    bucketed engine's `Incidents` (the same fields).
+    """
+    t, clocks = state.tickets, state.clocks
+    judged = ~t["excluded"]
+    open_at_end = ~t["status_class_at"].isin(DONE)
+    of_period = in_period(t["created_at"], period) | open_at_end
+    counted = counted_clocks(clocks, period)
+    m: dict[str, MetricValue] = {
+        "on_time_share": on_time_share(counted, clocks, t, of_period & judged)
+    }
+    m["first_contact_resolution"] = first_contact_resolution(t, period, policy)
+    m["repeat_incident_rate"] = repeat_incident_rate(incidents, period, as_of)
+    m["reopen_rate"] = reopen_rate(state, period)
+    m["waiting_on_customer"] = count((t["status_class_at"] == "waiting_customer") & judged)
+    m["created"] = count(in_period(t["created_at"], period) & judged)
+    m["resolved"] = count(resolved_in_period(t, period) & judged)
+    m["canceled"] = count(in_period(t["canceled_at"], period) & judged)
+    m["open_at_end"] = count(open_at_end & judged)
+    m["excluded"] = count(of_period & ~judged)
+    return PeriodFigures(counted, backlog_clocks(clocks, period), m, state, of_period)
