@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from slametrics.engine.clocks import ClockResult, compute_clocks, prepare_log
+from slametrics.engine.clocks import ClockResult, PreparedLog, compute_clocks, prepare_log
 from slametrics.engine.repeats import repeat_flags
 from slametrics.engine.rules import assign_kinds, excluded_mask
 from slametrics.engine.timeline import Timeline
@@ -129,15 +129,10 @@ class WholeLog:
     history_sources: frozenset[str]
 
 
-def bucket_clocks(
-    src: BucketSource,
-    policy: Policy,
-    facts: WholeLog,
-    repeats: np.ndarray,
-    views: list[View],
-) -> list[ClockResult]:
-    """The bucket's clocks for each view (`tix` the ticket's row in the bucket), with its
-    timeline cut down to the resolution entries (what the period figures read of it).
+def prepared_bucket(
+    src: BucketSource, policy: Policy, facts: WholeLog, repeats: np.ndarray
+) -> PreparedLog:
+    """The bucket's prepared log with the whole-log facts put in.
 
     `repeats` are the rows (in the bucket) of its incidents that repeat an earlier one.
     """
@@ -149,13 +144,30 @@ def bucket_clocks(
     p.history_known = source.isin(facts.history_sources).fillna(False).to_numpy(dtype=bool)
     p.repeat = np.zeros(len(p.created), dtype=bool)
     p.repeat[repeats] = True
-    out = []
-    for v in views:
-        state = compute_clocks(
-            p.tickets, None, policy, v.as_of, p, since=v.since, lean=v.lean, knowledge=v.knowledge
-        )
-        out.append(replace(state, timeline=entries_only(state.timeline)))
-    return out
+    return p
+
+
+def view_clocks(p: PreparedLog, policy: Policy, v: View) -> ClockResult:
+    """One view's clocks of a prepared bucket."""
+    return compute_clocks(
+        p.tickets, None, policy, v.as_of, p, since=v.since, lean=v.lean, knowledge=v.knowledge
+    )
+
+
+def bucket_clocks(
+    src: BucketSource,
+    policy: Policy,
+    facts: WholeLog,
+    repeats: np.ndarray,
+    views: list[View],
+) -> list[ClockResult]:
+    """The bucket's clocks for each view (`tix` the ticket's row in the bucket), with its
+    timeline cut down to the resolution entries (what the period figures read of it)."""
+    p = prepared_bucket(src, policy, facts, repeats)
+    return [
+        replace(state, timeline=entries_only(state.timeline))
+        for state in (view_clocks(p, policy, v) for v in views)
+    ]
 
 
 def entries_only(tl: Timeline) -> Timeline:

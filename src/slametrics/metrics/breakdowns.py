@@ -19,22 +19,44 @@ from slametrics.results import (
 )
 
 
-def slices(
-    counted: pd.DataFrame, running: pd.DataFrame, field: str, clocks: list[str]
-) -> list[SliceStats]:
-    """Per value of `field` and clock: counted outcomes and percentiles, running clocks.
+def slim_clock_rows(
+    rows: pd.DataFrame, t: pd.DataFrame, by: str | None, *, elapsed: bool
+) -> pd.DataFrame:
+    """What the breakdowns read of clock rows, compactly: the clock, the slice keys (priority,
+    kind and the `--by` field as text, "(none)" when missing), and with `elapsed` the outcome
+    and the elapsed time of the stopped ones (NaN for the others)."""
+    keys = {"priority": rows["priority"], "kind": rows["kind"]}
+    if by:
+        keys["_by"] = rows["tix"].map(t.set_index("tix")[by])
+    out = pd.DataFrame(
+        {"clock": rows["clock"].astype("category").to_numpy()}
+        | {
+            k: v.astype("string").fillna("(none)").astype("category").to_numpy()
+            for k, v in keys.items()
+        }
+    )
+    if elapsed:
+        out["outcome"] = rows["outcome"].astype("category").to_numpy()
+        stopped = rows["stopped_at"].notna().to_numpy()
+        out["elapsed_s"] = np.where(stopped, rows["elapsed_s"].to_numpy(dtype=float), np.nan)
+    return out
 
-    Rows are grouped once by (clock, value) codes and split with numpy: a breakdown of the
-    whole span has millions of clock rows.
+
+def slices(
+    counted: pd.DataFrame, running: pd.DataFrame, column: str, dimension: str, clocks: list[str]
+) -> list[SliceStats]:
+    """Per value of `column` and clock: counted outcomes and percentiles, running clocks.
+
+    `counted` and `running` are `slim_clock_rows`. Rows are grouped once by (clock, value) codes
+    and split with numpy: a breakdown of the whole span has millions of clock rows.
     """
-    c_key = counted[field].astype("string").fillna("(none)")
-    r_key = running[field].astype("string").fillna("(none)")
+    c_key = counted[column].astype("string")
+    r_key = running[column].astype("string")
     keys = sorted(set(c_key.unique()) | set(r_key.unique()))
     c_code, r_code = codes_in(c_key, keys), codes_in(r_key, keys)
     c_clock = codes_in(counted["clock"], clocks)
     r_clock = codes_in(running["clock"], clocks)
     outcome = codes_in(counted["outcome"], OUTCOMES)
-    stopped = counted["stopped_at"].notna().to_numpy()
     elapsed = counted["elapsed_s"].to_numpy(dtype=float)
     out = []
     for n, clock in enumerate(clocks):
@@ -48,18 +70,22 @@ def slices(
                 continue
             out.append(
                 SliceStats(
-                    dimension=field,
+                    dimension=dimension,
                     key=str(key),
                     clock=clock,
                     running=int(runs[i]),
-                    **stats_of(outcome[part], np.where(stopped[part], elapsed[part], np.nan)),
+                    **stats_of(outcome[part], elapsed[part]),
                 )
             )
     return out
 
 
-def volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
-    """Created, resolved, canceled, excluded and open at the period's end, by kind and priority."""
+VOLUME_COUNTS = ["created", "resolved", "canceled", "excluded", "open_at_end"]
+
+
+def volume_counts(t: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Created, resolved, canceled, excluded and open at the period's end, by kind and priority
+    (the rows with a count: those of several buckets add up)."""
     judged = ~t["excluded"]
     open_at_end = ~t["status_class_at"].isin(["resolved", "closed", "canceled"])
     created = in_period(t["created_at"], period)
@@ -74,9 +100,13 @@ def volumes(t: pd.DataFrame, period: Period) -> list[VolumeRow]:
             "open_at_end": (open_at_end & judged).astype(int),
         }
     )
-    counts = ["created", "resolved", "canceled", "excluded", "open_at_end"]
-    g = df.groupby(["kind", "priority"], sort=True)[counts].sum()
-    g = g[(g > 0).any(axis=1)].reset_index()
+    g = df.groupby(["kind", "priority"], sort=True)[VOLUME_COUNTS].sum()
+    return g[(g > 0).any(axis=1)].reset_index()
+
+
+def volumes(counts: pd.DataFrame) -> list[VolumeRow]:
+    """The volume rows from (merged) `volume_counts`."""
+    g = counts.groupby(["kind", "priority"], sort=True)[VOLUME_COUNTS].sum().reset_index()
     return [VolumeRow(**r) for r in g.to_dict("records")]
 
 
@@ -90,7 +120,10 @@ def priority_order(policy: Policy) -> list[str]:
     return seen
 
 
-def work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
+WORK_COUNTS = ["in_progress", "waiting", "done_in_period"]
+
+
+def work_status_counts(t: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Tickets by kind at as_of: in progress, waiting, done in the period (excluded left out)."""
     t = t[~t["excluded"]]
     cls = t["status_class_at"]
@@ -104,6 +137,11 @@ def work_status(t: pd.DataFrame, period: Period) -> list[WorkStatusRow]:
             "done_in_period": (done & resolved_in_period(t, period)).astype(int),
         }
     )
-    g = df.groupby("kind", sort=True).sum()
-    g = g[(g > 0).any(axis=1)].reset_index()
+    g = df.groupby("kind", sort=True)[WORK_COUNTS].sum()
+    return g[(g > 0).any(axis=1)].reset_index()
+
+
+def work_status(counts: pd.DataFrame) -> list[WorkStatusRow]:
+    """The work status rows from (merged) `work_status_counts`."""
+    g = counts.groupby("kind", sort=True)[WORK_COUNTS].sum().reset_index()
     return [WorkStatusRow(**r) for r in g.to_dict("records")]

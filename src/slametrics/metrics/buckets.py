@@ -1,9 +1,10 @@
 """compute_metrics over a partitioned log, bucket by bucket, in memory bounded by a bucket.
 
 Each bucket's clocks come from `engine.buckets` (run by a `MapFn`: in-process, or on Dask
-workers); only their per-ticket frames are kept. Those are put in the whole log's ticket order
-(the order a flat log has), so every figure, percentile, list and tie-break is computed from
-the same rows as in-process over the whole log, and the results are identical.
+workers) and are summarized there (`metrics.summary`): counts that add, the elapsed values the
+percentiles read, and each list's first candidates with their rows in the whole log's order.
+The merged summaries give the same figures, percentiles, lists and tie-breaks as in-process
+over the whole log; `clock_states` (the `tickets` command's rows) still combines the frames.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from slametrics.engine.buckets import (
     WholeLog,
     bucket_clocks,
     incident_repeats,
+    prepared_bucket,
     survey_bucket,
+    view_clocks,
 )
 from slametrics.engine.clocks import ClockResult
 from slametrics.engine.timeline import Timeline
 from slametrics.metrics.compute import Incidents, assemble_result
-from slametrics.metrics.figures import figures_of
+from slametrics.metrics.period import headline_metrics
+from slametrics.metrics.summary import PeriodSummary, merge_summaries, summarize
 from slametrics.metrics.trend import point_of
 from slametrics.periods import Period
 from slametrics.policy import Policy
@@ -109,6 +113,28 @@ def survey_log(
     )
 
 
+def bucket_summaries(
+    src: BucketSource,
+    policy: Policy,
+    facts: WholeLog,
+    repeats: np.ndarray,
+    views: list[View],
+    view_periods: list[Period],
+    position: np.ndarray,
+    by: str | None,
+) -> list[PeriodSummary]:
+    """One bucket's summary of each view (its list candidates' rows moved to the log's rows
+    by `position`); each view's clocks are dropped once summarized."""
+    p = prepared_bucket(src, policy, facts, repeats)
+    out = []
+    for v, period in zip(views, view_periods, strict=True):
+        state = view_clocks(p, policy, v)
+        summary = summarize(state, policy, period, v.as_of, lean=v.lean, by=by)
+        out.append(summary.remap_tickets(position))
+        del state
+    return out
+
+
 def metrics_by_bucket(
     survey: LogSurvey,
     policy: Policy,
@@ -120,7 +146,7 @@ def metrics_by_bucket(
     problems: int = 0,
     run: MapFn = run_local,
 ) -> MetricsResult:
-    """`compute_metrics` of a partitioned log (second pass: each bucket's clocks)."""
+    """`compute_metrics` of a partitioned log (second pass: each bucket's summaries, merged)."""
     knowledge = as_of if as_of is not None else survey.latest
     as_of = periods.resolve_as_of(survey.latest, period, as_of)
     earlier = []
@@ -131,21 +157,29 @@ def metrics_by_bucket(
         for p in earlier
     ]
     views.append(View(as_of, period.start, False, knowledge))
-    states = clock_states(survey, policy, views, run)
-    figs = [
-        figures_of(state, survey.incidents, policy, p, v.as_of)
-        for state, p, v in zip(states, [*earlier, period], views, strict=True)
+    view_periods = [*earlier, period]
+    o = survey.offsets
+    args = [
+        (src, policy, survey.facts, survey.incident_rows[i], views, view_periods,
+         survey.position[o[i] : o[i + 1]], by)
+        for i, src in enumerate(survey.sources)
+    ]  # fmt: skip
+    per_bucket: list[list[PeriodSummary]] = run(bucket_summaries, args)
+    summaries = [merge_summaries([b[i] for b in per_bucket]) for i in range(len(views))]
+    metrics = [
+        headline_metrics(s, survey.incidents, p, v.as_of)
+        for s, p, v in zip(summaries, view_periods, views, strict=True)
     ]
-    trend = [point_of(p, f) for p, f in zip([*earlier, period], figs, strict=True)]
+    trend = [point_of(p, m) for p, m in zip(view_periods, metrics, strict=True)]
     return assemble_result(
-        figs[-1],
+        summaries[-1],
+        metrics[-1],
         survey.incidents,
         trend,
         policy,
         period,
         as_of,
         survey.latest if survey.tickets else None,
-        by=by,
         rows_rejected=rows_rejected,
         problems=problems,
     )

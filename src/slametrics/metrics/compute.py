@@ -9,21 +9,10 @@ import numpy as np
 import pandas as pd
 
 from slametrics.engine.clocks import PreparedLog
-from slametrics.errors import UserError
 from slametrics.eventlog import EventLog
 from slametrics.metrics.breakdowns import priority_order, slices, volumes, work_status
 from slametrics.metrics.contract import contract_sections
-from slametrics.metrics.figures import (
-    PeriodFigures,
-    clock_stats,
-    in_period,
-    measure_thresholds,
-    period_figures,
-    prepare,
-    resolve_as_of,
-    stopped_in_period,
-    unjudged_reason,
-)
+from slametrics.metrics.figures import clock_stats, prepare, resolve_as_of
 from slametrics.metrics.lists import (
     at_risk,
     backlog,
@@ -32,11 +21,13 @@ from slametrics.metrics.lists import (
     repeat_groups,
     waiting_on_customer,
 )
-from slametrics.metrics.quality import data_quality, touched
+from slametrics.metrics.period import measure_thresholds, period_figures
+from slametrics.metrics.quality import data_quality
+from slametrics.metrics.summary import PeriodSummary
 from slametrics.metrics.trend import directions, earlier_periods, point_of, trend_point
 from slametrics.periods import Period
 from slametrics.policy import Policy
-from slametrics.results import ClockStats, MetricsResult, PeriodInfo, SliceStats
+from slametrics.results import ClockStats, MetricsResult, PeriodInfo
 
 
 def compute_metrics(
@@ -73,17 +64,17 @@ def _compute_metrics(
         pool.submit(trend_point, log, policy, p, as_of, prepared, knowledge)
         for p in earlier_periods(log, policy, period)
     ]
-    fig = period_figures(log, policy, period, as_of, prepared, knowledge=knowledge)
-    trend = [*(job.result() for job in earlier), point_of(period, fig)]
+    fig = period_figures(log, policy, period, as_of, prepared, knowledge=knowledge, by=by)
+    trend = [*(job.result() for job in earlier), point_of(period, fig.metrics)]
     result = assemble_result(
-        fig,
+        fig.summary,
+        fig.metrics,
         Incidents.of(prepared),
         trend,
         policy,
         period,
         as_of,
         data_until if len(log.tickets) else None,
-        by=by,
         rows_rejected=rows_rejected,
         problems=problems,
     )
@@ -108,7 +99,8 @@ class Incidents:
 
 
 def assemble_result(
-    fig: PeriodFigures,
+    s: PeriodSummary,
+    metrics: dict,
     incidents: Incidents,
     trend: list,
     policy: Policy,
@@ -116,21 +108,19 @@ def assemble_result(
     as_of: pd.Timestamp,
     data_until: pd.Timestamp | None,
     *,
-    by: str | None = None,
     rows_rejected: int = 0,
     problems: int = 0,
 ) -> MetricsResult:
-    """The MetricsResult of a period from its figures, the log's incidents and the trend."""
-    clocks, t = fig.state.clocks, fig.state.tickets
-    running = clocks[clocks["outcome"] == "running"]
-    counted = fig.counted
+    """The MetricsResult of a period from its summary and metrics, the log's incidents and the
+    trend."""
     pt = incidents.tickets
     created_by = (pt["created_at"] <= as_of).to_numpy()
     incident = np.flatnonzero(created_by & (pt["kind"] == "incident").to_numpy())
-    waiting, waiting_total = waiting_on_customer(t, as_of)
-    risky, at_risk_total = at_risk(t, running)
-    backlog_lines, backlog_total = backlog(t, fig.backlog)
-    excluded_lines, excluded_total = excluded(t, fig.of_period)
+    waiting, waiting_total = waiting_on_customer(s.lists["waiting"])
+    risky, at_risk_total = at_risk(s.lists["at_risk"])
+    backlog_lines, backlog_total = backlog(s.lists["backlog"])
+    excluded_lines, excluded_total = excluded(s.lists["excluded"])
+    names = policy.clock_names
     return MetricsResult(
         policy=policy.name,
         period=PeriodInfo(
@@ -138,14 +128,14 @@ def assemble_result(
         ),
         as_of=as_of,
         data_until=data_until,
-        metrics=fig.metrics,
-        clocks=_clock_figures(fig, period, policy.clock_names),
-        by_priority=slices(counted, running, "priority", policy.clock_names),
-        by_kind=slices(counted, running, "kind", policy.clock_names),
-        by_field=_by_field(by, t, clocks, counted, running, policy.clock_names),
-        volumes=volumes(t, period),
-        work_status=work_status(t, period),
-        critical_incidents=critical_incidents(t, clocks, counted, policy, period),
+        metrics=metrics,
+        clocks=_clock_figures(s, names),
+        by_priority=slices(s.counted, s.running, "priority", "priority", names),
+        by_kind=slices(s.counted, s.running, "kind", "kind", names),
+        by_field=slices(s.counted, s.running, "_by", s.by, names) if s.by else [],
+        volumes=volumes(s.volumes),
+        work_status=work_status(s.work_status),
+        critical_incidents=critical_incidents(s.lists["critical"]),
         repeat_groups=repeat_groups(pt, incident, incidents.repeat, policy, period),
         waiting=waiting,
         waiting_total=waiting_total,
@@ -158,64 +148,27 @@ def assemble_result(
         priority_order=priority_order(policy),
         trend=trend,
         directions=directions(trend),
-        thresholds=measure_thresholds(policy, fig),
-        data_quality=data_quality(touched(t, period), fig.counted, rows_rejected, problems),
+        thresholds=measure_thresholds(policy, s, metrics),
+        data_quality=data_quality(s.fidelity, s.sources, s.vendor, rows_rejected, problems),
     )
 
 
-def _clock_figures(fig: PeriodFigures, period: Period, names: list[str]) -> dict[str, ClockStats]:
+def _clock_figures(s: PeriodSummary, names: list[str]) -> dict[str, ClockStats]:
     """Per clock: decided outcomes, running, unknown, canceled, untargeted, backlog, percentiles."""
-    clocks, t = fig.state.clocks, fig.state.tickets
-    judged_of_period = fig.of_period & ~t["excluded"]
-    of_period_tix = t.loc[judged_of_period.to_numpy(), "tix"]
-    stopped = stopped_in_period(clocks, period)
     out = {}
     for clock in names:
-        mine = clocks["clock"] == clock
-        rows = clocks[mine]
-        backlog_rows = fig.backlog[fig.backlog["clock"] == clock]
+        part = s.clocks[clock]
         stats = clock_stats(
-            fig.counted[fig.counted["clock"] == clock], stopped[stopped["clock"] == clock]
+            s.counted[s.counted["clock"] == clock], s.stopped[s.stopped["clock"] == clock]
         )
-        canceled = (rows["outcome"] == "canceled") & in_period(rows["stopped_at"], period)
-        unknown = (rows["outcome"] == "unknown") & rows["tix"].isin(of_period_tix)
-        untargeted = judged_of_period & ~t[f"targeted_{clock}"]
-        reason = None
-        if stats["on_time_share"] is None:
-            reason = unjudged_reason(clocks, t, judged_of_period, clock)
         out[clock] = ClockStats(
-            running=int((rows["outcome"] == "running").sum()),
-            unknown=int(unknown.sum()),
-            canceled=int(canceled.sum()),
-            untargeted=int(untargeted.sum()),
-            backlog=len(backlog_rows),
-            backlog_oldest_at=backlog_rows["decided_at"].min() if len(backlog_rows) else None,
-            reason=reason,
+            running=part.running,
+            unknown=part.unknown,
+            canceled=part.canceled,
+            untargeted=part.untargeted,
+            backlog=part.backlog,
+            backlog_oldest_at=part.backlog_oldest_at,
+            reason=part.judge.reason() if stats["on_time_share"] is None else None,
             **stats,
         )
     return out
-
-
-def _by_field(
-    by: str | None,
-    t: pd.DataFrame,
-    clocks: pd.DataFrame,
-    counted: pd.DataFrame,
-    running: pd.DataFrame,
-    names: list[str],
-) -> list[SliceStats]:
-    """On-time figures per value of the `--by` ticket field."""
-    if not by:
-        return []
-    if by not in t.columns:
-        fields = ", ".join(c for c in t.columns if not c.startswith("_"))
-        raise UserError(f"--by {by!r}: not a ticket field; use one of: {fields}")
-    if not len(clocks):
-        return []
-    vals = t.set_index("tix")[by]
-    return slices(
-        counted.assign(**{by: counted["tix"].map(vals)}),
-        running.assign(**{by: running["tix"].map(vals)}),
-        by,
-        names,
-    )

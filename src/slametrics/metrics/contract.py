@@ -10,10 +10,10 @@ import pandas as pd
 from slametrics.columns import NAT, to_us
 from slametrics.engine.clocks import PreparedLog, compute_clocks
 from slametrics.eventlog import EventLog
-from slametrics.metrics.figures import PeriodFigures, measure_thresholds, period_figures
 from slametrics.metrics.hours import NO_TIME_SPENT, Resolutions, hours_figures, resolutions
 from slametrics.metrics.lines import line_figures
 from slametrics.metrics.lists import LIST_LIMIT
+from slametrics.metrics.period import PeriodFigures, measure_thresholds, period_figures
 from slametrics.metrics.signals import find_signals, in_window, signal_counts
 from slametrics.periods import Period, month_period, quarter_period
 from slametrics.policy import Policy
@@ -162,7 +162,9 @@ def contract_figures(
         cut = min(as_of, b.end - pd.Timedelta(1, "us"))
         same = b.start == period.start and b.end == period.end
         f = fig if same else period_figures(log, policy, b, cut, prepared, knowledge=knowledge)
-        return contract_period(contract, b, res, measure_thresholds(policy, f), as_of)
+        return contract_period(
+            contract, b, res, measure_thresholds(policy, f.summary, f.metrics), as_of
+        )
 
     note = None
     if not whole:

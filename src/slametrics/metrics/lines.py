@@ -9,7 +9,8 @@ from slametrics.columns import to_us
 from slametrics.engine.clocks import PreparedLog
 from slametrics.eventcodes import ticket_index
 from slametrics.eventlog import EventLog
-from slametrics.metrics.figures import PeriodFigures, in_period, resolved_in_period, rounded, share
+from slametrics.metrics.figures import in_period, resolved_in_period, rounded, share
+from slametrics.metrics.period import PeriodFigures
 from slametrics.periods import Period
 from slametrics.policy import Policy
 from slametrics.results import LineFigures, LineRow

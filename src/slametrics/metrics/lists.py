@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -18,21 +20,20 @@ from slametrics.results import (
 LIST_LIMIT = 500  # the result carries at most this many tickets per list; `tickets` has all
 
 
+LINE_COLUMNS = (
+    "ticket_id",
+    "subject",
+    "priority",
+    "kind",
+    "organization",
+    "requester",
+    "created_at",
+)
+
+
 def ticket_lines(t: pd.DataFrame, **extra: object) -> list[TicketLine]:
     """Ticket lines for a list in the result; `extra` holds per-line columns (clock figures)."""
-    cols = [
-        c
-        for c in (
-            "ticket_id",
-            "subject",
-            "priority",
-            "kind",
-            "organization",
-            "requester",
-            "created_at",
-        )
-        if c in t
-    ]
+    cols = [c for c in LINE_COLUMNS if c in t]
     frame = t[cols].reset_index(drop=True)
     text = [c for c in cols if c != "created_at"]
     frame[text] = frame[text].astype("string")
@@ -86,93 +87,158 @@ def repeat_groups(
     return groups
 
 
-def critical_incidents(
+@dataclass
+class ListPart:
+    """One list's candidate rows (`tix`, with `_clock` for clock rows) and its total.
+
+    A bucket keeps only its first LIST_LIMIT candidates in the list's order: the whole log's
+    first LIST_LIMIT are among the buckets' (ties go by log order, restored before sorting).
+    """
+
+    rows: pd.DataFrame
+    total: int
+
+    @staticmethod
+    def merged(parts: list[ListPart]) -> ListPart:
+        return ListPart(
+            pd.concat([p.rows for p in parts], ignore_index=True), sum(p.total for p in parts)
+        )
+
+    def in_log_order(self) -> pd.DataFrame:
+        keys = ["_clock", "tix"] if "_clock" in self.rows else ["tix"]
+        return self.rows.sort_values(keys, kind="stable")
+
+
+def _line_columns(t: pd.DataFrame, tix: pd.Series) -> pd.DataFrame:
+    """The ticket line columns of the tickets `tix` (rows of `t` by its `tix`), with `tix`."""
+    cols = [c for c in LINE_COLUMNS if c in t]
+    return t.set_index("tix")[cols].loc[tix.to_numpy()].reset_index()
+
+
+def list_parts(
+    t: pd.DataFrame,
+    clocks: pd.DataFrame,
+    counted: pd.DataFrame,
+    running: pd.DataFrame,
+    backlog_rows: pd.DataFrame,
+    of_period: pd.Series,
+    policy: Policy,
+    period: Period,
+    as_of: pd.Timestamp,
+) -> dict[str, ListPart]:
+    """The candidates of every ticket list of the period (see `ListPart`)."""
+    clock_no = {name: i for i, name in enumerate(policy.clock_names)}
+    waiting = t[(t["status_class_at"] == "waiting_customer") & ~t["excluded"]]
+    waiting = waiting.assign(hours=(as_of - waiting["status_since"]).dt.total_seconds() / 3600)
+    risky = running.assign(used=running["elapsed_s"] / running["target_s"].replace(0, np.nan))
+    risky = risky[risky["used"] >= RISK_SHARE]
+    excluded_rows = t[t["excluded"] & of_period]
+    parts = {
+        "waiting": ListPart(_waiting_top(waiting), len(waiting)),
+        "at_risk": ListPart(_clock_rows(t, _risky_top(risky), clock_no), len(risky)),
+        "backlog": ListPart(
+            _clock_rows(t, _backlog_top(backlog_rows), clock_no), len(backlog_rows)
+        ),
+        "excluded": ListPart(_excluded_top(excluded_rows), len(excluded_rows)),
+    }
+    crit = _critical_rows(t, clocks, counted, policy, period)
+    parts["critical"] = ListPart(crit, len(crit))
+    return parts
+
+
+def _waiting_top(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["hours", "ticket_id"], ascending=[False, True]).head(LIST_LIMIT)
+
+
+def _risky_top(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["used", "ticket_id"], ascending=[False, True]).head(LIST_LIMIT)
+
+
+def _backlog_top(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["decided_at", "ticket_id", "clock"]).head(LIST_LIMIT)
+
+
+def _excluded_top(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values("ticket_id", kind="stable").head(LIST_LIMIT)
+
+
+CLOCK_FIGURES = ["clock", "outcome", "elapsed_s", "target_s", "due_at", "stopped_at", "decided_at"]
+
+
+def _clock_rows(t: pd.DataFrame, rows: pd.DataFrame, clock_no: dict[str, int]) -> pd.DataFrame:
+    """Clock rows as list candidates: their ticket's line columns, the clock's figures."""
+    figures = [c for c in [*CLOCK_FIGURES, "used"] if c in rows]
+    out = _line_columns(t, rows["tix"])
+    for c in figures:
+        out[c] = rows[c].reset_index(drop=True)
+    out["_clock"] = rows["clock"].astype(str).map(clock_no).to_numpy()
+    return out
+
+
+def _critical_rows(
     t: pd.DataFrame, clocks: pd.DataFrame, counted: pd.DataFrame, policy: Policy, period: Period
-) -> list[TicketLine]:
-    """Incidents of a critical priority created in the period or whose resolution counts in it."""
+) -> pd.DataFrame:
+    """Incidents of a critical priority created in the period or whose resolution counts in it,
+    with their resolution clock's figures."""
     res = clocks[clocks["clock"] == "resolution"].set_index("tix")
-    critical = policy.critical_priorities
+    critical = [p.lower() for p in policy.critical_priorities]
     crit = t[
         (t["kind"] == "incident")
-        & t["priority"]
-        .astype("string")
-        .str.lower()
-        .isin([p.lower() for p in critical])
-        .fillna(False)
+        & t["priority"].astype("string").str.lower().isin(critical).fillna(False)
         & (
             in_period(t["created_at"], period)
             | t["tix"].isin(counted.loc[counted["clock"] == "resolution", "tix"])
         )
     ]
-    crit = crit.sort_values("created_at")
+    out = _line_columns(t, crit["tix"])
     r = res.reindex(crit["tix"])
+    for c in ("outcome", "elapsed_s", "target_s", "due_at", "stopped_at"):
+        out[c] = r[c].to_numpy()
+    return out
+
+
+def critical_incidents(part: ListPart) -> list[TicketLine]:
+    """Critical incidents of the period, by creation (see `_critical_rows`)."""
+    crit = part.in_log_order().sort_values("created_at", kind="stable")
     return ticket_lines(
         crit,
         clock=["resolution"] * len(crit),
-        outcome=r["outcome"].to_numpy(),
-        elapsed_s=r["elapsed_s"].to_numpy(),
-        target_s=r["target_s"].to_numpy(),
-        due_at=r["due_at"].to_numpy(),
-        stopped_at=r["stopped_at"].to_numpy(),
+        **{
+            c: crit[c].to_numpy()
+            for c in ("outcome", "elapsed_s", "target_s", "due_at", "stopped_at")
+        },
     )
 
 
-def waiting_on_customer(t: pd.DataFrame, as_of: pd.Timestamp) -> tuple[list[TicketLine], int]:
+def waiting_on_customer(part: ListPart) -> tuple[list[TicketLine], int]:
     """Tickets waiting on the customer at as_of, longest first, and how many there are."""
-    waiting_t = t[(t["status_class_at"] == "waiting_customer") & ~t["excluded"]].copy()
-    total = len(waiting_t)
-    waiting_t["hours"] = (as_of - waiting_t["status_since"]).dt.total_seconds() / 3600
-    waiting_t = waiting_t.sort_values(["hours", "ticket_id"], ascending=[False, True]).head(
-        LIST_LIMIT
-    )
+    top = _waiting_top(part.in_log_order())
     lines = ticket_lines(
-        waiting_t,
-        waiting_since=waiting_t["status_since"].to_numpy(),
-        waiting_hours=waiting_t["hours"].round(2).to_numpy(),
+        top,
+        waiting_since=top["status_since"].to_numpy(),
+        waiting_hours=top["hours"].round(2).to_numpy(),
     )
-    return lines, total
+    return lines, part.total
 
 
-def at_risk(t: pd.DataFrame, running: pd.DataFrame) -> tuple[list[TicketLine], int]:
+def at_risk(part: ListPart) -> tuple[list[TicketLine], int]:
     """Running clocks that used at least RISK_SHARE of their target, most used first."""
-    risky = running.assign(used=running["elapsed_s"] / running["target_s"].replace(0, np.nan))
-    total = int((risky["used"] >= RISK_SHARE).sum())
-    risky = (
-        risky[risky["used"] >= RISK_SHARE]
-        .sort_values(["used", "ticket_id"], ascending=[False, True])
-        .head(LIST_LIMIT)
-    )
-    rt = t.set_index("tix").loc[risky["tix"]].reset_index()
+    top = _risky_top(part.in_log_order())
     lines = ticket_lines(
-        rt,
-        clock=risky["clock"].to_numpy(),
-        outcome=risky["outcome"].to_numpy(),
-        elapsed_s=risky["elapsed_s"].to_numpy(),
-        target_s=risky["target_s"].to_numpy(),
-        due_at=risky["due_at"].to_numpy(),
-        used_share=risky["used"].round(4).to_numpy(),
+        top,
+        **{c: top[c].to_numpy() for c in ("clock", "outcome", "elapsed_s", "target_s", "due_at")},
+        used_share=top["used"].round(4).to_numpy(),
     )
-    return lines, total
+    return lines, part.total
 
 
-def backlog(t: pd.DataFrame, rows: pd.DataFrame) -> tuple[list[TicketLine], int]:
+def backlog(part: ListPart) -> tuple[list[TicketLine], int]:
     """Clocks past target since before the period and still running at its end, oldest first."""
-    total = len(rows)
-    rows = rows.sort_values(["decided_at", "ticket_id", "clock"]).head(LIST_LIMIT)
-    bt = t.set_index("tix").loc[rows["tix"]].reset_index()
-    lines = ticket_lines(
-        bt,
-        clock=rows["clock"].to_numpy(),
-        outcome=rows["outcome"].to_numpy(),
-        elapsed_s=rows["elapsed_s"].to_numpy(),
-        target_s=rows["target_s"].to_numpy(),
-        due_at=rows["due_at"].to_numpy(),
-        decided_at=rows["decided_at"].to_numpy(),
-    )
-    return lines, total
+    top = _backlog_top(part.in_log_order())
+    figures = ("clock", "outcome", "elapsed_s", "target_s", "due_at", "decided_at")
+    return ticket_lines(top, **{c: top[c].to_numpy() for c in figures}), part.total
 
 
-def excluded(t: pd.DataFrame, of_period: pd.Series) -> tuple[list[TicketLine], int]:
+def excluded(part: ListPart) -> tuple[list[TicketLine], int]:
     """Tickets of the period that an `exclude:` rule keeps from being judged."""
-    rows = t[t["excluded"] & of_period]
-    return ticket_lines(rows.sort_values("ticket_id").head(LIST_LIMIT)), len(rows)
+    return ticket_lines(_excluded_top(part.in_log_order())), part.total

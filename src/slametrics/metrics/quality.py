@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from slametrics.metrics.audit import VENDOR_COLUMNS
@@ -22,12 +24,39 @@ def touched(t: pd.DataFrame, period: Period) -> pd.DataFrame:
 VENDOR_VERDICTS = {clock: met for clock, (met, _) in VENDOR_COLUMNS.items()}
 
 
-def vendor_agreement(t: pd.DataFrame, clocks: pd.DataFrame) -> list[VendorDisagreement]:
+@dataclass
+class VendorPart:
+    """One clock's comparison of the source's verdicts with the recomputed ones (counts, and
+    the first LIST_LIMIT disagreeing ticket ids in order)."""
+
+    compared: int = 0
+    disagree: int = 0
+    vendor_met_recomputed_breached: int = 0
+    vendor_breached_recomputed_met: int = 0
+    tickets: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def merged(parts: list[VendorPart]) -> VendorPart:
+        return VendorPart(
+            *(sum(getattr(p, f) for p in parts) for f in COUNT_FIELDS),
+            sorted(x for p in parts for x in p.tickets)[:LIST_LIMIT],
+        )
+
+
+COUNT_FIELDS = (
+    "compared",
+    "disagree",
+    "vendor_met_recomputed_breached",
+    "vendor_breached_recomputed_met",
+)
+
+
+def vendor_parts(t: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, VendorPart]:
     """Per clock, how the source's own verdicts compare with the recomputed decided clocks.
 
     `t` holds the tickets (with `tix`), `clocks` the clock rows to compare.
     """
-    vendor = []
+    vendor = {}
     for clock, col in VENDOR_VERDICTS.items():
         if col not in t:
             continue
@@ -40,27 +69,42 @@ def vendor_agreement(t: pd.DataFrame, clocks: pd.DataFrame) -> list[VendorDisagr
         rm = c["outcome"].to_numpy()[known] == "met"
         diff = vm != rm
         disagreeing = sorted(c["ticket_id"].to_numpy()[known][diff].astype(str).tolist())
-        vendor.append(
-            VendorDisagreement(
-                clock=clock,
-                compared=int(known.sum()),
-                disagree=int(diff.sum()),
-                vendor_met_recomputed_breached=int((vm & ~rm).sum()),
-                vendor_breached_recomputed_met=int((~vm & rm).sum()),
-                tickets=disagreeing[:LIST_LIMIT],
-            )
+        vendor[clock] = VendorPart(
+            int(known.sum()),
+            int(diff.sum()),
+            int((vm & ~rm).sum()),
+            int((~vm & rm).sum()),
+            disagreeing[:LIST_LIMIT],
         )
     return vendor
 
 
+def vendor_agreement(t: pd.DataFrame, clocks: pd.DataFrame) -> list[VendorDisagreement]:
+    """`vendor_parts` as the result's rows."""
+    return vendor_rows(vendor_parts(t, clocks))
+
+
+def vendor_rows(parts: dict[str, VendorPart]) -> list[VendorDisagreement]:
+    return [
+        VendorDisagreement(
+            clock=clock, **{f: getattr(p, f) for f in COUNT_FIELDS}, tickets=p.tickets
+        )
+        for clock, p in parts.items()
+    ]
+
+
 def data_quality(
-    t: pd.DataFrame, clocks: pd.DataFrame, rows_rejected: int, problems: int
+    fidelity: dict[str, int],
+    sources: dict[str, int],
+    vendor: dict[str, VendorPart],
+    rows_rejected: int,
+    problems: int,
 ) -> DataQuality:
     """Fidelity and sources of the tickets the period saw, rejected rows, vendor agreement."""
     return DataQuality(
-        fidelity={str(k): int(v) for k, v in t["fidelity"].value_counts().sort_index().items()},
-        sources={str(k): int(v) for k, v in t["source"].value_counts().sort_index().items()},
+        fidelity=dict(sorted(fidelity.items())),
+        sources=dict(sorted(sources.items())),
         rows_rejected=rows_rejected,
         problems=problems,
-        vendor=vendor_agreement(t, clocks),
+        vendor=vendor_rows(vendor),
     )

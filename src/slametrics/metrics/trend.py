@@ -8,10 +8,11 @@ from slametrics.engine.clocks import (
     PreparedLog,
 )
 from slametrics.eventlog import EventLog
-from slametrics.metrics.figures import PeriodFigures, period_figures
+from slametrics.metrics.period import period_figures
 from slametrics.periods import Period
 from slametrics.policy import Policy
 from slametrics.results import (
+    MetricValue,
     TrendDirection,
     TrendPoint,
 )
@@ -46,13 +47,11 @@ def trend_point(
 ) -> TrendPoint:
     """The headline figures of an earlier period, at its end (or at as_of when earlier)."""
     cut = min(as_of, p.end - pd.Timedelta(microseconds=1))
-    return point_of(
-        p, period_figures(log, policy, p, cut, prepared, lean=True, knowledge=knowledge)
-    )
+    fig = period_figures(log, policy, p, cut, prepared, lean=True, knowledge=knowledge)
+    return point_of(p, fig.metrics)
 
 
-def point_of(p: Period, f: PeriodFigures) -> TrendPoint:
-    m = f.metrics
+def point_of(p: Period, m: dict[str, MetricValue]) -> TrendPoint:
     return TrendPoint(
         label=p.label,
         start=p.start,
