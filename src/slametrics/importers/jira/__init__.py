@@ -66,8 +66,6 @@ class JiraImporter(Importer):
             return 0
         header = first_record(f)
         lower = {norm_header(h) for h in header}
-        if {"ticket_id", "created_at"} <= lower:
-            return 0  # the canonical generic CSV
         found = resolve_columns(header, CSV_ALIASES)
         if not all(k in found for k in CSV_REQUIRED):
             return 0

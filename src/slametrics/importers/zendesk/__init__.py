@@ -64,10 +64,6 @@ class ZendeskImporter(Importer):
         start = head.lstrip()[:1]
         if start in ("{", "["):
             keys = set(KEY_RE.findall(head))
-            # Jira's keys; Zendesk tickets carry `fields` too (custom field values), Jira's
-            # issues never come without these
-            if {"issues", "issuetype", "statusCategory", "changelog"} & keys:
-                return 0
             if {"tickets", "ticket", "users"} & keys and {"requester_id", "via"} & keys:
                 return 90
             hits = len(JSON_MARKERS & keys)
@@ -75,9 +71,6 @@ class ZendeskImporter(Importer):
         if f.suffix not in (".csv", ".tsv", ".txt", ""):
             return 0
         header = first_record(f)
-        lower = {h.strip().lower() for h in header}
-        if {"ticket_id", "created_at"} <= lower:
-            return 0  # the canonical generic CSV
         found = resolve_columns(header, CSV_ALIASES)
         if not all(k in found for k in CSV_REQUIRED):
             return 0
