@@ -181,8 +181,11 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
     """Read a CSV export as string columns; malformed rows become problems, never exceptions.
 
     Columns named in `dictionary` (few distinct values over many rows) come dictionary-encoded:
-    Arrow codes them while parsing, on all cores, and never builds their strings.
+    Arrow codes them while parsing, on all cores, and never builds their strings. A file that
+    carries its table already (one part of a streamed import) is that table.
     """
+    if f.table is not None:
+        return f.table
     if not f.data:  # reads the file now: decoding it may add an encoding problem
         raise UserError(f"{f.name}: empty file or no header row")
     header = first_record(f)
@@ -190,27 +193,60 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
         raise UserError(f"{f.name}: empty file or no header row")
     delim = sniff_delimiter(f.head(1 << 16).split("\n", 1)[0])
     names = unique_names(header)
-    problems: list[Problem] = list(f.problems)
-    bad_rows: list[int] = []
+    parsed = parse_records(f.data, f.name, names, delim, dictionary)
+    problems = list(f.problems) + parsed.problems
+    if parsed.bad_rows > MAX_PER_CODE:
+        problems.append(more_problems("malformed-row", parsed.bad_rows - MAX_PER_CODE, file=f.name))
+    rows = parsed.table.num_rows
+    return CsvTable(
+        parsed.table, parsed.lines, names, header, delim, problems, rows + parsed.bad_rows
+    )
 
+
+@dataclass
+class Records:
+    """Parsed CSV records: the table, each row's line, the malformed rows' problems (at most
+    MAX_PER_CODE of them) and how many rows were malformed."""
+
+    table: pa.Table
+    lines: np.ndarray
+    problems: list[Problem]
+    bad_rows: int
+
+
+def parse_records(
+    data: bytes,
+    name: str,
+    names: list[str],
+    delim: str,
+    dictionary: Collection[str] = (),
+    line_shift: int = 0,
+) -> Records:
+    """The records of `data` (its first record is the header, skipped) as string columns.
+
+    `line_shift` is added to every line: a chunk of a file, with the file's header put before
+    it, numbers its rows as the file does.
+    """
+    problems: list[Problem] = []
+    bad_rows: list[int] = []
     search_from = [0]
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         # pyarrow does not number rows when values may hold newlines: find the row's text
         line = row.number
         if line is None and row.text:
-            at = _find_record(f.data, row.text.encode("utf-8"), search_from[0])
+            at = _find_record(data, row.text.encode("utf-8"), search_from[0])
             if at >= 0:
                 search_from[0] = at + len(row.text)
-                line = f.data.count(b"\n", 0, at) + 1
+                line = data.count(b"\n", 0, at) + 1
         bad_rows.append(line or 0)
         if len(bad_rows) > MAX_PER_CODE:
             return "skip"  # counted; one "and N more" stands for the rest
         problems.append(
             Problem(
                 code="malformed-row",
-                file=f.name,
-                line=line,
+                file=name,
+                line=line + line_shift if line else line,
                 value=(row.text or "")[:200],
                 message=f"expected {row.expected_columns} cells, found {row.actual_columns}",
             )
@@ -219,13 +255,13 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
 
     # a value can hold a newline only between quotes: without any, Arrow may split the file
     # at every newline, which parses faster than tracking quotes across blocks
-    quoted = b'"' in f.data
-    block = block_size_for(longest_record(f.data, quoted)) if len(f.data) > 1 << 19 else 1 << 20
+    quoted = b'"' in data
+    block = block_size_for(longest_record(data, quoted)) if len(data) > 1 << 19 else 1 << 20
     if not block:
-        raise UserError(f"{f.name}: a CSV record is larger than 512 MiB; cannot read it")
+        raise UserError(f"{name}: a CSV record is larger than 512 MiB; cannot read it")
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(f.data),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=1,
@@ -245,18 +281,16 @@ def read_csv(f: InputFile, dictionary: Collection[str] = ()) -> CsvTable:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        raise UserError(f"{f.name}: cannot parse as CSV ({exc})") from None
+        raise UserError(f"{name}: cannot parse as CSV ({exc})") from None
     rows = table.num_rows
-    if len(bad_rows) > MAX_PER_CODE:
-        problems.append(more_problems("malformed-row", len(bad_rows) - MAX_PER_CODE, file=f.name))
     total = rows + len(bad_rows) + 1
-    if _single_line_records(f.data, total):
+    if _single_line_records(data, total):
         lines = np.arange(2, total + 1)
     else:
-        lines = record_lines(f.data)[1:]
+        lines = record_lines(data)[1:]
     if bad_rows and len(lines) == rows + len(bad_rows):
         # pyarrow numbers invalid rows by physical line, so drop those lines from the map
         lines = lines[~np.isin(lines, np.array(bad_rows))]
     if len(lines) != rows:
         lines = np.arange(2, rows + 2)  # fall back to record numbers (header = line 1)
-    return CsvTable(table, lines, names, header, delim, problems, rows + len(bad_rows))
+    return Records(table, lines + line_shift, problems, len(bad_rows))

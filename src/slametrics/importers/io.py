@@ -6,6 +6,7 @@ import gzip
 import io
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +14,9 @@ import pyarrow as pa
 from slametrics.errors import UserError
 from slametrics.importers.excel import OLE_MAGIC, is_workbook, workbook_sheets
 from slametrics.problems import Problem
+
+if TYPE_CHECKING:
+    from slametrics.importers.csv_reader import CsvTable
 
 MAX_FILE_BYTES = 4 * 1024**3
 
@@ -42,6 +46,20 @@ class InputFile:
         self._path = path
         self._head = b""  # the first bytes of a file not yet read whole (detection asks often)
         self.sheet_suffix = ""  # ".csv" for a workbook sheet converted to CSV text
+        # the rows already parsed (a part of a streamed import: `data` is then its header)
+        self.table: CsvTable | None = None
+
+    @property
+    def unread_path(self) -> Path | None:
+        """The file on disk while its bytes are not yet read (a streamed import reads it in
+        chunks instead), else None."""
+        return self._path if self._data is None else None
+
+    @property
+    def size(self) -> int:
+        """Bytes of the file: on disk while unread, else decoded."""
+        path = self.unread_path
+        return path.stat().st_size if path is not None else len(self._data or b"")
 
     @property
     def data(self) -> bytes:
