@@ -48,11 +48,6 @@ def test_no_pandas_for(case: str) -> None:
     assert probe(args) == {"code": code, "heavy": []}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="slametrics.importers/__init__ imports importers.base (pandas) and the importer "
-    "classes hold the descriptions: needs a light registry outside the CLI (see the note)",
-)
 def test_no_pandas_for_formats() -> None:
     assert probe(["formats"]) == {"code": 0, "heavy": []}
 

@@ -49,9 +49,8 @@ def check_start(start: str) -> None:
 @app.command()
 def formats() -> None:
     """List the importers and what they read."""
-    from slametrics.importers import IMPORTERS, get_importer
+    from slametrics.importers import IMPORTER_INFO  # the light registry: no pandas
 
     con = console()
-    for name in IMPORTERS:
-        imp = get_importer(name)
-        con.print(f"{name:<11} {imp.description} [fidelity: {imp.fidelity}]", markup=False)
+    for name, info in IMPORTER_INFO.items():
+        con.print(f"{name:<11} {info.description} [fidelity: {info.fidelity}]", markup=False)

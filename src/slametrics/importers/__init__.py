@@ -1,100 +1,41 @@
-"""The importer registry: names to importer classes, and detection of a file's format."""
+"""The importers: the light registry (names, descriptions) here, detection and classes on demand.
+
+Importing this package loads no pandas: `slametrics formats` and `--help` read the registry only;
+the names below past the registry's are imported on first use (PEP 562).
+"""
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
+from typing import Any
 
-from slametrics.errors import UnknownImporter, UserError
-from slametrics.importers.base import Importer, ImportOptions, ImportResult
-from slametrics.importers.headers import renamed_headers
-from slametrics.importers.io import InputFile
-from slametrics.importers.options import load_mapping
+from slametrics.importers.registry import IMPORTER_INFO, IMPORTERS, ImporterInfo, get_importer
 
-# name -> "module:Class"; modules are imported lazily so one broken importer cannot break the rest.
-IMPORTERS: dict[str, str] = {
-    "csv": "slametrics.importers.generic_csv:GenericCsvImporter",
-    "zendesk": "slametrics.importers.zendesk:ZendeskImporter",
-    "jira": "slametrics.importers.jira:JiraImporter",
-    "freshdesk": "slametrics.importers.freshdesk:FreshdeskImporter",
-    "servicenow": "slametrics.importers.servicenow:ServiceNowImporter",
+_LAZY = {
+    "TIE_BREAKS": "slametrics.importers.detection",
+    "detect_importer": "slametrics.importers.detection",
+    "importer_for": "slametrics.importers.detection",
+    "importer_scores": "slametrics.importers.detection",
+    "Importer": "slametrics.importers.base",
+    "ImportOptions": "slametrics.importers.base",
+    "ImportResult": "slametrics.importers.base",
 }
 
 
-def get_importer(name: str) -> type[Importer]:
-    """The importer class registered as `name`; unknown names list the valid ones."""
-    if name not in IMPORTERS:
-        raise UnknownImporter(name, sorted(IMPORTERS))
-    module, _, cls = IMPORTERS[name].partition(":")
-    return getattr(importlib.import_module(module), cls)
-
-
-# (winner, loser): when the winner scores at all it beats the loser, whatever their scores;
-# each importer scores only its own markers, and these rules settle files two of them claim
-TIE_BREAKS: tuple[tuple[str, str], ...] = (
-    *(("csv", name) for name in IMPORTERS if name != "csv"),  # a canonical CSV is ours
-    ("jira", "zendesk"),  # Jira issues carry `fields`, as Zendesk's API tickets may
-)
-
-
-def importer_scores(f: InputFile, headers: dict[str, str] | None = None) -> dict[str, int]:
-    """Each importer's confidence (0..100) in `f`, with a mapping's header renames applied."""
-    with renamed_headers(headers or {}):
-        return {name: get_importer(name).detect(f) for name in IMPORTERS}
-
-
-def detect_importer(f: InputFile, headers: dict[str, str] | None = None) -> str:
-    """The importer for `f`: the highest score after the tie-breaks (`TIE_BREAKS`)."""
-    scores = importer_scores(f, headers)
-    beaten = {loser for winner, loser in TIE_BREAKS if scores.get(winner, 0) > 0}
-    candidates = {n: s for n, s in scores.items() if s > 0 and n not in beaten}
-    if not candidates:
-        raise UserError(
-            f"{f.name}: format not recognized from its header/keys; name it with --importer "
-            f"({', '.join(sorted(IMPORTERS))}) or give a --mapping file for the csv importer"
-        )
-    return max(candidates, key=lambda n: candidates[n])
-
-
-def importer_for(f: InputFile, mapping: Path | None) -> tuple[str, str | None]:
-    """(importer, notice) for `f` when no --importer is named; the notice says plainly how a
-    --mapping file decided the importer, whenever a vendor's file is involved.
-
-    A mapping naming `importer:` is for that importer. One that maps columns is for the csv
-    importer; one that only translates headers/statuses is for the detected vendor.
-    """
-    if mapping is None:
-        return detect_importer(f), None
-    m = load_mapping(mapping)
-    if m.importer is not None:
-        get_importer(m.importer)  # an unknown name lists the valid ones
-        return m.importer, None
-    try:
-        vendor = detect_importer(f, m.headers)
-    except UserError:
-        vendor = None
-    if m.is_column_map():
-        if vendor in (None, "csv"):
-            return "csv", None
-        return "csv", (
-            f"{f.name} looks like a {vendor} export; it was read with the csv importer because "
-            f"the mapping {mapping.name} maps columns. Name --importer {vendor} to read it as "
-            f"{vendor} with the mapping's headers and statuses applied."
-        )
-    if vendor is None:
-        raise UserError(
-            f"{f.name}: not recognized, even with the headers of the mapping {mapping.name}; name "
-            f"the importer with --importer ({', '.join(sorted(IMPORTERS))}), or map its columns "
-            "for the csv importer (`columns:`)"
-        )
-    return vendor, f"{f.name}: read as a {vendor} export with the mapping {mapping.name} applied"
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "IMPORTERS",
+    "IMPORTER_INFO",
     "Importer",
+    "ImporterInfo",
     "ImportOptions",
     "ImportResult",
+    "TIE_BREAKS",
     "get_importer",
     "detect_importer",
     "importer_for",

@@ -14,6 +14,7 @@ from slametrics.importers.freshdesk.vocabulary import API_KEYS, CSV_ALIASES, DIS
 from slametrics.importers.headers import resolve_columns
 from slametrics.importers.io import InputFile
 from slametrics.importers.options import status_overrides
+from slametrics.importers.registry import IMPORTER_INFO
 from slametrics.importers.rows import dedupe_tickets, empty_result
 from slametrics.importers.synthesize import snapshot_events
 from slametrics.problems import ProblemReport
@@ -21,10 +22,8 @@ from slametrics.problems import ProblemReport
 
 class FreshdeskImporter(Importer):
     name = "freshdesk"
-    description = (
-        "Freshdesk ticket CSV export (English, Spanish or Russian headers) or API ticket JSON"
-    )
-    fidelity = "snapshot"
+    description = IMPORTER_INFO["freshdesk"].description
+    fidelity = IMPORTER_INFO["freshdesk"].fidelity
     default_tz = "UTC"
 
     @classmethod

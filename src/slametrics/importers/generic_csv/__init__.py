@@ -19,20 +19,42 @@ from slametrics.importers.generic_csv.tickets import read_tickets
 from slametrics.importers.io import InputFile
 from slametrics.importers.options import ColumnMapping, load_mapping, timezone_and_source
 from slametrics.importers.ordering import TicketLinks, link_events
+from slametrics.importers.registry import IMPORTER_INFO
 from slametrics.importers.synthesize import snapshot_events
 from slametrics.problems import Problem, ProblemReport, problems_from_mask
 
 
 class GenericCsvImporter(Importer):
     name = "csv"
-    description = "canonical tickets.csv (+ events.csv), or any CSV or JSON/NDJSON records with --mapping FILE"
-    fidelity = "history if events.csv is given, else snapshot"
+    description = IMPORTER_INFO["csv"].description
+    fidelity = IMPORTER_INFO["csv"].fidelity
 
     @classmethod
     def detect(cls, f: InputFile) -> int:
         if f.suffix not in (".csv", ".tsv", ".txt", ""):
             return 0
         return 60 if file_role(first_record(f)) else 0
+
+    @classmethod
+    def stream_key(cls, header: list[str], options: ImportOptions) -> str | None:
+        """`ticket_id` of a canonical tickets.csv or events.csv; a mapping's ticket id column
+        when it names one column (not a combination of several)."""
+        names = unique_names(header)
+        if options.mapping is None:
+            if file_role(header) is None:
+                return None
+            lower = {n.strip().lower(): n for n in names}  # the last wins, as the readers do
+            return lower.get("ticket_id")
+        mapping = load_mapping(options.mapping)
+        em = mapping.event_mapping
+        spec = mapping.columns.get("ticket_id") or (em.columns.get("ticket_id") if em else None)
+        return spec if isinstance(spec, str) and spec in names else None
+
+    @classmethod
+    def stream_coded(cls, header: list[str], options: ImportOptions) -> tuple[str, ...]:
+        if options.mapping is not None or file_role(header) != "events":
+            return ()
+        return tuple(_coded_columns(header))
 
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
         mapping = load_mapping(options.mapping) if options.mapping else None
@@ -104,8 +126,13 @@ def _read_csv(f: InputFile, mapping: ColumnMapping | None) -> CsvTable:
     header = first_record(f)
     if file_role(header) != "events":
         return read_csv(f)
+    return read_csv(f, dictionary=_coded_columns(header))
+
+
+def _coded_columns(header: list[str]) -> set[str]:
+    """An events file's few-valued columns, by their names in the file."""
     lower = {name.strip().lower(): name for name in unique_names(header)}
-    return read_csv(f, dictionary={lower[c] for c in CODED_EVENT_FIELDS if c in lower})
+    return {lower[c] for c in CODED_EVENT_FIELDS if c in lower}
 
 
 def _dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:

@@ -22,6 +22,7 @@ from slametrics.importers.jira.vocabulary import (
 )
 from slametrics.importers.json_reader import is_json
 from slametrics.importers.options import mapping_options
+from slametrics.importers.registry import IMPORTER_INFO
 from slametrics.importers.rows import empty_result
 from slametrics.problems import ProblemReport
 
@@ -50,8 +51,8 @@ class JiraImporter(Importer):
     """
 
     name = "jira"
-    description = "Jira Service Management REST issue JSON/NDJSON (expand=changelog); CSV export"
-    fidelity = "history with a changelog, else snapshot"
+    description = IMPORTER_INFO["jira"].description
+    fidelity = IMPORTER_INFO["jira"].fidelity
     default_tz = "UTC"
 
     @classmethod

@@ -12,6 +12,7 @@ from slametrics.importers.headers import resolve_columns
 from slametrics.importers.io import InputFile
 from slametrics.importers.json_reader import is_json
 from slametrics.importers.options import status_overrides
+from slametrics.importers.registry import IMPORTER_INFO
 from slametrics.importers.rows import dedupe_tickets, empty_result
 from slametrics.importers.servicenow.incident_list import read_list
 from slametrics.importers.servicenow.json_records import (
@@ -28,11 +29,8 @@ from slametrics.problems import ProblemReport
 
 class ServiceNowImporter(Importer):
     name = "servicenow"
-    description = (
-        "ServiceNow update-snapshot log (history), incident list CSV or JSON (JSONv2, Table API; "
-        "snapshot), task_sla CSV"
-    )
-    fidelity = "history (update log) / snapshot (list export)"
+    description = IMPORTER_INFO["servicenow"].description
+    fidelity = IMPORTER_INFO["servicenow"].fidelity
     default_tz = "UTC"
 
     @classmethod

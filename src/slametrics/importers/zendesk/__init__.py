@@ -8,6 +8,7 @@ from slametrics.importers.headers import resolve_columns
 from slametrics.importers.io import InputFile
 from slametrics.importers.json_reader import is_json
 from slametrics.importers.options import mapping_options
+from slametrics.importers.registry import IMPORTER_INFO
 from slametrics.importers.zendesk.accumulate import Accumulator
 from slametrics.importers.zendesk.admin_csv import read_admin_csv
 from slametrics.importers.zendesk.documents import read_json_file
@@ -51,11 +52,8 @@ class ZendeskImporter(Importer):
     """
 
     name = "zendesk"
-    description = (
-        "Zendesk tickets API / incremental export pages (JSON/NDJSON, with sideloads), audits, "
-        "ticket_events, ticket_metric_events; admin CSV export"
-    )
-    fidelity = "history with audits / ticket_events, else snapshot"
+    description = IMPORTER_INFO["zendesk"].description
+    fidelity = IMPORTER_INFO["zendesk"].fidelity
     default_tz = "UTC"
 
     @classmethod
