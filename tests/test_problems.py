@@ -8,7 +8,9 @@ from conftest import run_importer
 from slametrics.importers.servicenow import ServiceNowImporter
 from slametrics.problems import (
     MAX_PER_CODE,
+    MESSAGES,
     PROBLEM_CODES,
+    WARNING_CODES,
     cap_problems,
     problem,
     problems_from_mask,
@@ -54,3 +56,20 @@ def test_malformed_rows_are_counted_past_the_cap(tmp_path):
     assert (report.rows_read, report.rows_imported, report.rows_rejected) == (n + 1, 1, n)
     assert len(report.problems) == MAX_PER_CODE + 1
     assert report.problems[-1].message.endswith("and 10 more")
+
+
+def test_templated_messages_name_their_specifics():
+    p = problem("encoding-guessed", file="a.csv", line=4, value="cp1251", encoding="cp1251")
+    assert p.message == "not UTF-8 (first bad byte on line 4); decoded as cp1251"
+    assert p.severity == "warning"
+    p = problem("unknown-status", line=2, value="x", note="", rows=3)
+    assert p.message == f"{PROBLEM_CODES['unknown-status']}; 3 row(s)"
+    p = problem("unknown-value", note="; left empty", rows=1)
+    assert p.message == f"{PROBLEM_CODES['unknown-value']}; left empty; 1 row(s)"
+    p = problem("future-timestamp", ticket="T-1")
+    assert p.message == f"ticket T-1: {PROBLEM_CODES['future-timestamp']}"
+
+
+def test_every_template_belongs_to_a_catalogued_code():
+    assert set(MESSAGES) <= set(PROBLEM_CODES)
+    assert set(WARNING_CODES) <= set(PROBLEM_CODES)

@@ -37,6 +37,22 @@ PROBLEM_CODES: dict[str, str] = {
     "truncated-history": "the export holds fewer comments or changelog entries than the issue has; "
     "replies or status changes past them are missing",
     "naive-timestamp": "timestamps carry no offset; they were read as local time in the zone named",
+    "incomplete-export": "the export says it holds more pages or records than were given; "
+    "tickets past them are missing",
+}
+
+# code -> message template, for codes whose message names specifics: `{description}` is the
+# code's description, the other fields are `problem()`'s keyword arguments of the same names
+MESSAGES: dict[str, str] = {
+    "encoding-guessed": "not UTF-8 (first bad byte on line {line}); decoded as {encoding}",
+    "naive-timestamp": "timestamps carry no offset; they were read as local time in {zone}",
+    "incomplete-export": "{description}: {missing}",
+    # one warning per distinct value: `note` is empty or starts with "; "
+    "unknown-status": "{description}{note}; {rows} row(s)",
+    "unknown-value": "{description}{note}; {rows} row(s)",
+    "unknown-event": "{description}{note}; {rows} row(s)",
+    "future-timestamp": "ticket {ticket}: {description}",
+    "reply-before-created": "ticket {ticket}: {description}",
 }
 
 
@@ -49,6 +65,7 @@ WARNING_CODES = frozenset(
         "unknown-sla-definition",
         "truncated-history",
         "naive-timestamp",
+        "incomplete-export",
     }
 )
 
@@ -106,9 +123,13 @@ def problem(
     value: str | None = None,
     detail: str = "",
     severity: Literal["error", "warning"] | None = None,
+    **fields: object,
 ) -> Problem:
-    """A problem from the catalogue: its message is the code's description, then `detail`."""
+    """A problem from the catalogue: its message is the code's template (`MESSAGES`) filled with
+    `fields`, or else the code's description, then `detail`."""
     message = PROBLEM_CODES.get(code, code)
+    if fields:
+        message = MESSAGES[code].format(description=message, line=line, **fields)
     return Problem(
         code=code,
         file=file,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from slametrics.columns import NAT, to_us
-from slametrics.problems import PROBLEM_CODES, Problem
+from slametrics.problems import Problem, more_problems, problem
 
 # instants that describe what happened (a due time in the future is normal)
 HAPPENED_COLUMNS = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
@@ -63,23 +63,18 @@ def _replies_before_created(
 
 def _capped(code: str, found: list[tuple[str, str, int]], file: str) -> list[Problem]:
     problems = [
-        Problem(
-            code=code,
+        problem(
+            code,
             file=file,
             column=col,
             value=pd.Timestamp(us, unit="us", tz="UTC").isoformat(),
-            message=f"ticket {ticket}: {PROBLEM_CODES[code]}",
             severity="warning",
+            ticket=ticket,
         )
         for col, ticket, us in found[:MAX_PER_CODE]
     ]
     if len(found) > MAX_PER_CODE:
         problems.append(
-            Problem(
-                code=code,
-                file=file,
-                message=f"and {len(found) - MAX_PER_CODE} more: {PROBLEM_CODES[code]}",
-                severity="warning",
-            )
+            more_problems(code, len(found) - MAX_PER_CODE, file=file, severity="warning")
         )
     return problems

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from slametrics.errors import UserError
 from slametrics.importers.excel import OLE_MAGIC, is_workbook, workbook_sheets
-from slametrics.problems import Problem
+from slametrics.problems import Problem, problem
 
 if TYPE_CHECKING:
     from slametrics.importers.csv_reader import CsvTable
@@ -198,16 +198,9 @@ def _decoded(name: str, raw: bytes) -> InputFile:
         bad_at = exc.start
     encoding = _guess_single_byte(raw)
     line = raw.count(b"\n", 0, bad_at) + 1
-    problem = Problem(
-        code="encoding-guessed",
-        file=name,
-        line=line,
-        value=encoding,
-        message=f"not UTF-8 (first bad byte on line {line}); decoded as {encoding}",
-        severity="warning",
-    )
+    guessed = problem("encoding-guessed", file=name, line=line, value=encoding, encoding=encoding)
     text = raw.decode(encoding, errors="replace")
-    return InputFile(name, text.encode("utf-8"), "utf-8", [problem])
+    return InputFile(name, text.encode("utf-8"), "utf-8", [guessed])
 
 
 def is_utf8(raw: bytes) -> bool:

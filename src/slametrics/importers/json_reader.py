@@ -7,7 +7,7 @@ from typing import Any
 
 from slametrics.errors import UserError
 from slametrics.importers.io import InputFile
-from slametrics.problems import PROBLEM_CODES, Problem
+from slametrics.problems import Problem, problem
 
 MAX_JSON_DOCUMENT_BYTES = 1024**3  # one JSON document is parsed whole; NDJSON has no such limit
 
@@ -66,13 +66,7 @@ def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
 
 
 def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
-    return Problem(
-        code="malformed-json",
-        file=file,
-        line=line,
-        value=text[:200],
-        message=f"{PROBLEM_CODES['malformed-json']}: {msg}",
-    )
+    return problem("malformed-json", file=file, line=line, value=text[:200], detail=msg)
 
 
 def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[dict], list[Problem]]:
@@ -108,15 +102,7 @@ def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[di
             except RecursionError:
                 raise UserError(f"{f.name}: line {i}: JSON nested too deeply") from None
             except json.JSONDecodeError as exc:
-                problems.append(
-                    Problem(
-                        code="malformed-json",
-                        file=f.name,
-                        line=i,
-                        value=line[:200],
-                        message=exc.msg,
-                    )
-                )
+                problems.append(_malformed(f.name, i, line, exc.msg))
         return _objects(records, f.name, problems, ndjson=True)
     if isinstance(doc, list):
         return _objects(doc, f.name, problems)
@@ -139,12 +125,12 @@ def _objects(
         else:
             where = "line" if ndjson else "record"
             problems.append(
-                Problem(
-                    code="malformed-json",
+                problem(
+                    "malformed-json",
                     file=name,
                     line=i if ndjson else None,
                     value=repr(item)[:200],
-                    message=f"{where} {i} is {type(item).__name__}, not an object",
+                    detail=f"{where} {i} is {type(item).__name__}, not an object",
                 )
             )
     return records, problems

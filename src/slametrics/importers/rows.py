@@ -6,7 +6,7 @@ import pandas as pd
 
 from slametrics.importers.base import ImportResult
 from slametrics.importers.cells import clean_strings, is_blank
-from slametrics.problems import Problem, ProblemReport, problems_from_mask
+from slametrics.problems import Problem, ProblemReport, problem, problems_from_mask
 from slametrics.schema import EVENTS_SCHEMA, TICKETS_SCHEMA, empty_frame
 
 
@@ -91,13 +91,12 @@ def dedupe_tickets(tickets: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     if dup.any():
         bad = tickets.loc[dup, ["_file", "_line", "ticket_id"]]
         problems = [
-            Problem(
-                code="duplicate-ticket",
+            problem(
+                "duplicate-ticket",
                 file=f,
                 line=int(ln),
                 column="ticket_id",
                 value=t,
-                message="the same ticket id appears more than once; the last row wins",
                 severity="warning",
             )
             for f, ln, t in bad.itertuples(index=False, name=None)

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from slametrics.columns import distinct_codes
 from slametrics.importers.arrow_text import to_series
-from slametrics.problems import PROBLEM_CODES, Problem
+from slametrics.problems import Problem, problem
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
 # Raw status (lower-cased) -> status class. Class names map to themselves; vendors' common names
@@ -142,14 +142,15 @@ def distinct_value_warnings(
     key = np.array([v.strip().lower() for v in names], dtype=object)[codes[rows]]
     _, first, counts = np.unique(key, return_index=True, return_counts=True)
     return [
-        Problem(
-            code=code,
+        problem(
+            code,
             file=file,
             line=int(lines[rows[i]]),
             column=column,
             value=names[codes[rows[i]]][:200],
             severity="warning",
-            message="; ".join(x for x in (PROBLEM_CODES[code], note, f"{int(c)} row(s)") if x),
+            note=f"; {note}" if note else "",
+            rows=int(c),
         )
         for i, c in sorted(zip(first, counts, strict=True))
     ]
