@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from slametrics.errors import UserError, check_timezone
 from slametrics.eventcodes import EventCodes
 from slametrics.eventlog import (
+    BUCKET_TICKETS,
     EventLog,
     fill_updated_at,
     import_totals,
@@ -24,10 +25,11 @@ from slametrics.eventlog import (
     record_import,
 )
 from slametrics.importers import IMPORTERS, get_importer, importer_for
-from slametrics.importers.base import ImportOptions
+from slametrics.importers.base import ImportOptions, ImportResult
 from slametrics.importers.checks import timeline_warnings
 from slametrics.importers.finalize import UPDATED_AT_DERIVED
 from slametrics.importers.io import InputFile, open_inputs
+from slametrics.importers.stream import StreamSettings, in_file_order
 from slametrics.problems import Problem, ProblemReport
 from slametrics.results import FileSummary, ImportSummary
 from slametrics.schema import (
@@ -85,8 +87,44 @@ def read_export_tables(
     mapping: Path | None = None,
     tz: str | None = None,
     progress: Progress | None = None,
+    groups: tuple[dict[str, list[InputFile]], list[Problem]] | None = None,
 ) -> ExportTables:
-    """`read_exports` as validated Arrow tables, as the event log stores them."""
+    """`read_exports` as validated Arrow tables, as the event log stores them (`groups`: the
+    inputs grouped by `group_inputs` already)."""
+    groups, notices = groups or group_inputs(paths, format, mapping, tz)
+    summary = ImportSummary()
+    summary.problems += notices
+    tickets, events = [], []
+    codes = None
+    options = ImportOptions(tz=tz, mapping=mapping)
+    n_groups = len(groups)
+    for i, name in enumerate(sorted(groups)):
+        if progress:
+            progress(name, i, n_groups)
+        files = groups.pop(name)  # the raw bytes are freed once this group is read
+        result = get_importer(name)().read(files, options)
+        names = [f.name for f in files]
+        del files
+        t, e = add_group(summary, name, names, result)
+        tickets.append(t)
+        events.append(e)
+        codes = result.codes if n_groups == 1 else None  # codes of one importer's tables only
+        del result
+    if progress:
+        progress("done", n_groups, n_groups)
+    t = pa.concat_tables(tickets) if tickets else TICKETS_SCHEMA.empty_table()
+    # one importer's text columns may come dictionary-encoded: concatenation needs one schema
+    if len({table.schema.remove_metadata() for table in events}) > 1:
+        events = [plain_text(table) for table in events]
+    e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
+    summary.tickets, summary.events = t.num_rows, e.num_rows
+    return ExportTables(t, e, summary, codes if n_groups == 1 else None)
+
+
+def group_inputs(
+    paths: list[Path], format: str | None, mapping: Path | None, tz: str | None
+) -> tuple[dict[str, list[InputFile]], list[Problem]]:
+    """The input files by importer (named or detected), with the notices of mapped choices."""
     if format is not None and format not in IMPORTERS:
         get_importer(format)  # raises UnknownImporter listing the valid names
     check_timezone(tz)
@@ -99,48 +137,32 @@ def read_export_tables(
                 Problem(code="importer-chosen", file=f.name, severity="warning", message=notice)
             )
         groups.setdefault(name, []).append(f)
-    summary = ImportSummary()
-    summary.problems += notices
-    tickets, events = [], []
-    codes = None
-    options = ImportOptions(tz=tz, mapping=mapping)
-    n_groups = len(groups)
-    for i, name in enumerate(sorted(groups)):
-        if progress:
-            progress(name, i, n_groups)
-        files = groups.pop(name)  # the raw bytes are freed once this group is read
-        result = get_importer(name)().read(files, options)
-        rep: ProblemReport = result.report
-        summary.groups.append(
-            FileSummary(
-                importer=name,
-                files=[f.name for f in files],
-                rows_read=rep.rows_read,
-                rows_imported=rep.rows_imported,
-                rows_rejected=rep.rows_rejected,
-            )
+    return groups, notices
+
+
+def add_group(
+    summary: ImportSummary, name: str, files: list[str], result: ImportResult
+) -> tuple[pa.Table, pa.Table]:
+    """One importer run's counts and problems added to `summary`; its validated tables (the
+    result's frames are let go of)."""
+    rep: ProblemReport = result.report
+    summary.groups.append(
+        FileSummary(
+            importer=name,
+            files=files,
+            rows_read=rep.rows_read,
+            rows_imported=rep.rows_imported,
+            rows_rejected=rep.rows_rejected,
         )
-        summary.problems += rep.problems
-        summary.problems += timeline_warnings(
-            result.tickets, result.events, ", ".join(f.name for f in files)
-        )
-        del files
-        with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
-            events_job = pool.submit(validate_events, result.events)
-            tickets.append(_derived_updated_at_empty(result.tickets))
-            events.append(events_job.result())
-        result.tickets = result.events = None  # each frame is freed once it is an Arrow table
-        codes = result.codes if n_groups == 1 else None  # codes of one importer's tables only
-        del result
-    if progress:
-        progress("done", n_groups, n_groups)
-    t = pa.concat_tables(tickets) if tickets else TICKETS_SCHEMA.empty_table()
-    # one importer's text columns may come dictionary-encoded: concatenation needs one schema
-    if len({table.schema.remove_metadata() for table in events}) > 1:
-        events = [plain_text(table) for table in events]
-    e = pa.concat_tables(events) if events else EVENTS_SCHEMA.empty_table()
-    summary.tickets, summary.events = t.num_rows, e.num_rows
-    return ExportTables(t, e, summary, codes if n_groups == 1 else None)
+    )
+    found = rep.problems + timeline_warnings(result.tickets, result.events, ", ".join(files))
+    summary.problems += in_file_order(found, files)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
+        events_job = pool.submit(validate_events, result.events)
+        tickets = _derived_updated_at_empty(result.tickets)
+        events = events_job.result()
+    result.tickets = result.events = None  # each frame is freed once it is an Arrow table
+    return tickets, events
 
 
 def _derived_updated_at_empty(frame: pd.DataFrame) -> pa.Table:
@@ -165,15 +187,49 @@ def import_exports(
     tz: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    stream: StreamSettings | None = None,
+    per_bucket: int = BUCKET_TICKETS,
 ) -> ImportSummary:
-    """Import exports into the event log at `log_dir` (created if missing); idempotent."""
-    t, e, summary, codes = read_export_tables(
-        paths, format=format, mapping=mapping, tz=tz, progress=progress
-    )
-    summary.log = str(log_dir)
-    if strict and summary.rows_rejected:
-        return summary  # --strict: nothing is written when any row was rejected
-    stats = merge_into_log(log_dir, t, e, codes=codes)
+    """Import exports into the event log at `log_dir` (created if missing); idempotent.
+
+    A group of CSV files larger than `stream.threshold` (256 MiB, SLAMETRICS_STREAM_BYTES)
+    whose importer reads them ticket by ticket streams: read in chunks, in parts of whole
+    tickets, so that memory holds a part and a bucket, not the files (`api.streaming`).
+    """
+    from slametrics.api.streaming import import_streamed, streamed_groups  # noqa: PLC0415
+
+    settings = stream or StreamSettings()
+    groups, notices = group_inputs(paths, format, mapping, tz)
+    options = ImportOptions(tz=tz, mapping=mapping)
+    streams = streamed_groups(groups, options, settings)
+    if streams:
+        summary = ImportSummary(problems=notices, log=str(log_dir))
+        stats = import_streamed(
+            groups,
+            streams,
+            log_dir,
+            summary,
+            options,
+            settings,
+            strict=strict,
+            per_bucket=per_bucket,
+            progress=progress,
+        )
+        if stats is None:
+            return summary
+    else:
+        t, e, summary, codes = read_export_tables(
+            paths,
+            format=format,
+            mapping=mapping,
+            tz=tz,
+            progress=progress,
+            groups=(groups, notices),
+        )
+        summary.log = str(log_dir)
+        if strict and summary.rows_rejected:
+            return summary  # --strict: nothing is written when any row was rejected
+        stats = merge_into_log(log_dir, t, e, codes=codes, per_bucket=per_bucket)
     for name in (
         "tickets_new",
         "tickets_updated",

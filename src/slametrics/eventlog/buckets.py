@@ -86,8 +86,14 @@ def ticket_buckets(source, ticket_id, n: int) -> np.ndarray:
     key = pc.binary_join_element_wise(
         _texts(source), _texts(ticket_id), pa.scalar("\x1f", pa.large_string())
     )
-    hashes = pd.util.hash_array(key.to_numpy(zero_copy_only=False), categorize=True)
-    return (hashes % np.uint64(n)).astype(np.int64)
+    if isinstance(key, pa.ChunkedArray):
+        key = key.combine_chunks()
+    # each distinct key hashed once (an event's key repeats its ticket's): Arrow codes them,
+    # only the distinct strings become Python objects
+    coded = pc.dictionary_encode(key)
+    hashes = pd.util.hash_array(coded.dictionary.to_numpy(zero_copy_only=False))
+    of_key = (hashes % np.uint64(n)).astype(np.int64)
+    return of_key[coded.indices.to_numpy(zero_copy_only=False)]
 
 
 def event_buckets(

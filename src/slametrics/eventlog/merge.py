@@ -249,19 +249,49 @@ def _stored_tickets(snap: Path, n_old: int | None) -> int:
     return sum(pq.ParquetFile(f.tickets).metadata.num_rows for f in files)
 
 
+class ImportBuckets:
+    """An import's tickets and events handed to the merge one log bucket at a time (here split
+    from frames in memory; `eventlog.spill` reads them from a streamed import's spill)."""
+
+    def __init__(self, tickets: pd.DataFrame, events: pd.DataFrame) -> None:
+        self.tickets, self.events = tickets, events
+        self.rows = len(tickets)
+        self._split: tuple[int, list[np.ndarray], list[np.ndarray]] | None = None
+
+    def _rows(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        if self._split is None or self._split[0] != n:
+            t_bucket = ticket_buckets(self.tickets["source"], self.tickets["ticket_id"], n)
+            e_bucket = event_buckets(self.tickets, t_bucket, self.events, n)
+            self._split = (n, split_rows(t_bucket, n), split_rows(e_bucket, n))
+        return self._split[1], self._split[2]
+
+    def empty(self, b: int, n: int) -> bool:
+        t_rows, e_rows = self._rows(n)
+        return not len(t_rows[b]) and not len(e_rows[b])
+
+    def frames(self, b: int, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        t_rows, e_rows = self._rows(n)
+        return (
+            self.tickets.take(t_rows[b]).reset_index(drop=True),
+            self.events.take(e_rows[b]).reset_index(drop=True),
+        )
+
+
 def _merge_buckets(
     p: Path, tickets: pd.DataFrame, events: pd.DataFrame, per_bucket: int
 ) -> MergeStats:
-    """Merge frames into an existing log, bucket by bucket (see `merge_into_log`)."""
+    return merge_buckets(p, ImportBuckets(tickets, events), per_bucket)
+
+
+def merge_buckets(p: Path, new: ImportBuckets, per_bucket: int) -> MergeStats:
+    """Merge an import into an existing log, bucket by bucket (see `merge_into_log`); the
+    caller holds the lock."""
     snap = snapshot_dir(p)
     n_old = bucket_count(snap)
     stored = _stored_tickets(snap, n_old)
-    grown = stored + len(tickets) > 2 * (n_old or 1) * per_bucket
-    n_new = buckets_for(stored + len(tickets), per_bucket) if n_old is None or grown else n_old
+    grown = stored + new.rows > 2 * (n_old or 1) * per_bucket
+    n_new = buckets_for(stored + new.rows, per_bucket) if n_old is None or grown else n_old
     n_new = max(n_new, n_old or 1)
-    t_bucket = ticket_buckets(tickets["source"], tickets["ticket_id"], n_new)
-    e_bucket = event_buckets(tickets, t_bucket, events, n_new)
-    t_rows, e_rows = split_rows(t_bucket, n_new), split_rows(e_bucket, n_new)
     stats = MergeStats(0, 0, 0, 0, migrated=n_old is None, buckets=n_new)
 
     def write_into(tmp: Path) -> None:
@@ -269,13 +299,12 @@ def _merge_buckets(
         for ob in range(n_old or 1):
             old_files = LogFiles.flat(snap) if n_old is None else bucket_files(snap, ob, n_old)
             targets = list(range(ob, n_new, n_old or 1))
-            if n_old == n_new and not len(t_rows[ob]) and not len(e_rows[ob]):
+            if n_old == n_new and new.empty(ob, n_new):
                 link_bucket(old_files, bucket_files(tmp, ob, n_new))
                 continue
             old = read_tables(old_files, label=p)
             for nb, (old_t, old_e) in zip(targets, _split_log(old, n_new, targets), strict=True):
-                new_t = tickets.take(t_rows[nb]).reset_index(drop=True)
-                new_e = events.take(e_rows[nb]).reset_index(drop=True)
+                new_t, new_e = new.frames(nb, n_new)
                 all_t, all_e = _merge_frames(old_t, old_e, new_t, new_e, stats)
                 all_e = validate_events(_order_events(all_e))
                 all_t = fill_updated_at(validate_tickets(all_t), all_e)

@@ -53,6 +53,19 @@ class Importer:
         """Confidence (0 = not mine, 100 = certain) that `f` is this importer's format."""
         return 0
 
+    @classmethod
+    def stream_key(cls, header: list[str], options: ImportOptions) -> str | None:
+        """The column (as `csv_reader.unique_names` names it) holding each row's ticket id, when
+        this importer reads a CSV file with that header row by row and ticket by ticket: a
+        file larger than memory is then read in parts of whole tickets (`importers.stream`).
+        None (the default): the file is read whole."""
+        return None
+
+    @classmethod
+    def stream_coded(cls, header: list[str], options: ImportOptions) -> tuple[str, ...]:
+        """Columns of a streamed file to read dictionary-encoded (as `read` would read them)."""
+        return ()
+
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
         raise NotImplementedError
 

@@ -1,0 +1,153 @@
+"""A streamed import spilled to disk by bucket, then merged into the log bucket by bucket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slametrics.eventlog.buckets import (
+    BUCKET_TICKETS,
+    bucket_count,
+    bucket_files,
+    buckets_for,
+    ticket_buckets,
+    write_layout,
+)
+from slametrics.eventlog.merge import (
+    MergeStats,
+    _stored_tickets,
+    fill_updated_at,
+    merge_buckets,
+)
+from slametrics.eventlog.snapshots import (
+    is_event_log,
+    locked,
+    publish,
+    snapshot_dir,
+    to_pandas,
+    write_files,
+)
+from slametrics.schema import EVENTS_SCHEMA, TICKET_KEY, TICKETS_SCHEMA, plain_text
+
+MAX_GROUPS = 1024  # bucket groups a part file is cut into, at most
+
+
+def spill_groups(path: str | Path, rows: int, per_bucket: int = BUCKET_TICKETS) -> int:
+    """Bucket groups to spill an import of at most `rows` tickets into: a power of two no
+    smaller than the log's bucket count after the merge, so that each bucket reads only its
+    groups (a log that grows more meanwhile is still right: its buckets filter a group)."""
+    p = Path(path)
+    n_old, stored = 1, 0
+    if is_event_log(p):
+        snap = snapshot_dir(p)
+        n_old = bucket_count(snap) or 1
+        stored = _stored_tickets(snap, bucket_count(snap))
+    return min(max(n_old, buckets_for(stored + rows, per_bucket)), MAX_GROUPS)
+
+
+class ImportSpill:
+    """Validated tables of an import's parts, each part's rows in `groups` batches by the hash
+    of their ticket's key (the log's bucket hash): bucket b of n reads group b's batches."""
+
+    def __init__(self, directory: Path, groups: int) -> None:
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.groups = groups
+        self.parts = 0
+        self.rows = 0  # tickets
+        self.events = 0
+        self._counts: list[np.ndarray] = []  # per part: tickets + events per group
+
+    def add(self, tickets: pa.Table, events: pa.Table) -> None:
+        """Spill one part's tickets and events (Arrow IPC files, read back memory-mapped)."""
+        counts = np.zeros(self.groups, dtype=np.int64)
+        for name, table in (("tickets", tickets), ("events", events)):
+            group = ticket_buckets(table["source"], table["ticket_id"], self.groups)
+            counts += _write_groups(
+                self.dir / f"{name}-{self.parts}.arrow", table, group, self.groups
+            )
+        self._counts.append(counts)
+        self.parts += 1
+        self.rows += tickets.num_rows
+        self.events += events.num_rows
+
+    def empty(self, b: int, n: int) -> bool:
+        return not any(c[self._groups_of(b, n)].sum() for c in self._counts)
+
+    def _groups_of(self, b: int, n: int) -> list[int]:
+        if self.groups % n == 0:
+            return list(range(b, self.groups, n))
+        return [b % self.groups]  # more buckets than groups: the group is filtered
+
+    def tables(self, b: int, n: int) -> tuple[pa.Table, pa.Table]:
+        """Bucket b of n: its tickets and events from every part, in part order."""
+        out = []
+        for name, schema in (("tickets", TICKETS_SCHEMA), ("events", EVENTS_SCHEMA)):
+            pieces = []
+            for part in range(self.parts):
+                reader = pa.ipc.open_file(pa.memory_map(str(self.dir / f"{name}-{part}.arrow")))
+                batches = [reader.get_batch(g) for g in self._groups_of(b, n)]
+                pieces.append(pa.Table.from_batches(batches, reader.schema))
+            if len({t.schema.remove_metadata() for t in pieces}) > 1:
+                pieces = [plain_text(t) for t in pieces]
+            table = pa.concat_tables(pieces) if pieces else schema.empty_table()
+            if self.groups % n:
+                keep = ticket_buckets(table["source"], table["ticket_id"], n) == b
+                table = table.filter(pa.array(keep))
+            out.append(table)
+        return out[0], out[1]
+
+    def frames(self, b: int, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        t, e = self.tables(b, n)
+        return to_pandas(t), to_pandas(plain_text(e))
+
+
+def _write_groups(path: Path, table: pa.Table, group: np.ndarray, groups: int) -> np.ndarray:
+    """`table` as an IPC file of one batch per group (in group order); rows per group."""
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(groups + 1))
+    # one dictionary per column for the whole file (IPC files allow no replacement)
+    table = table.unify_dictionaries().take(pa.array(order)).combine_chunks()
+    batches = table.to_batches()
+    whole = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+    with pa.ipc.new_file(str(path), table.schema) as writer:
+        for g in range(groups):
+            writer.write_batch(whole.slice(bounds[g], bounds[g + 1] - bounds[g]))
+    return np.diff(bounds)
+
+
+def _key_sorted(table: pa.Table, keys: list[str]) -> pa.Table:
+    """`table` in `keys` order (stable; text keys compared as text, as `_new_log` sorts)."""
+    plain = {k: plain_text(table.select([k])).column(0) for k in keys}
+    order = pc.sort_indices(pa.table(plain), sort_keys=[(k, "ascending") for k in keys])
+    return table.take(order)
+
+
+def merge_spill_into_log(
+    path: str | Path, spill: ImportSpill, *, per_bucket: int = BUCKET_TICKETS
+) -> MergeStats:
+    """`merge_into_log` of a spilled import: a new log written, or the import merged, bucket by
+    bucket, one bucket's spilled rows in memory at a time; atomic, under the lock."""
+    p = Path(path)
+    with locked(p):
+        if is_event_log(p):
+            return merge_buckets(p, spill, per_bucket)
+        n = buckets_for(spill.rows, per_bucket)
+
+        def write_into(tmp: Path) -> None:
+            write_layout(tmp, n)
+            for b in range(n):
+                t, e = spill.tables(b, n)
+                t = _key_sorted(t, TICKET_KEY)
+                e = _key_sorted(e, ["source", "ticket_id", "at", "seq"])
+                write_files(bucket_files(tmp, b, n), fill_updated_at(t, e), e)
+
+        publish(p, write_into)
+        return MergeStats(spill.rows, 0, spill.events, 0, buckets=n)
+
+
+__all__ = ["ImportSpill", "merge_spill_into_log", "spill_groups"]

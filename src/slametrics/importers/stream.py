@@ -1,0 +1,324 @@
+"""A CSV group larger than memory read in parts of whole tickets: chunks cut at record ends,
+each row hashed by its ticket id into a part file (Arrow IPC) in a spill directory.
+
+Every row of a ticket (in the tickets file and in the events file) lands in the same part, in
+its file's order, so an importer run over one part at a time dedupes tickets, drops orphan
+events and synthesizes events as it would over the whole files (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slametrics.importers.base import Importer, ImportOptions
+from slametrics.importers.csv_reader import (
+    CsvTable,
+    first_record,
+    parse_records,
+    sniff_delimiter,
+    unique_names,
+)
+from slametrics.importers.io import InputFile, is_utf8
+from slametrics.importers.json_reader import is_json
+from slametrics.problems import MAX_PER_CODE, Problem, more_problems
+
+# a group of files at least this large is streamed (SLAMETRICS_STREAM_BYTES overrides it)
+STREAM_BYTES = 256 << 20
+CHUNK_BYTES = 64 << 20  # bytes parsed at a time (SLAMETRICS_STREAM_CHUNK_BYTES)
+# input bytes per part: about a log bucket's worth (BUCKET_TICKETS tickets of 10 events)
+PART_BYTES = 128 << 20
+LINE = "__line"  # the spilled rows' source line
+
+
+class NotStreamable(Exception):
+    """The files turned out not to be streamable (not UTF-8): they are read whole instead."""
+
+
+@dataclass
+class StreamSettings:
+    """When a group streams, and in what pieces (each from its environment variable)."""
+
+    threshold: int = field(default_factory=lambda: _env("SLAMETRICS_STREAM_BYTES", STREAM_BYTES))
+    chunk_bytes: int = field(
+        default_factory=lambda: _env("SLAMETRICS_STREAM_CHUNK_BYTES", CHUNK_BYTES)
+    )
+    part_bytes: int = field(
+        default_factory=lambda: _env("SLAMETRICS_STREAM_PART_BYTES", PART_BYTES)
+    )
+
+
+def _env(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip().isdigit() else default
+
+
+@dataclass
+class StreamFile:
+    """One file of a streamed group: where its ticket ids are and how it is parsed."""
+
+    file: InputFile
+    key: str
+    header: list[str]
+    names: list[str]
+    delimiter: str
+    coded: tuple[str, ...]
+    header_bytes: bytes = b""
+    problems: list[Problem] = field(default_factory=list)  # malformed rows, capped
+    bad_rows: int = 0
+
+
+def streamable(
+    importer: type[Importer], files: list[InputFile], options: ImportOptions, threshold: int
+) -> list[StreamFile] | None:
+    """The group's files set up for streaming, or None when it is read whole: smaller than
+    `threshold`, or a file the importer cannot read by ticket (no key column, not CSV)."""
+    if not files or sum(f.size for f in files) < threshold:
+        return None
+    out = []
+    for f in files:
+        if f.sheet_suffix or f.suffix not in (".csv", ".tsv", ".txt", "") or is_json(f):
+            return None
+        header = first_record(f)
+        key = importer.stream_key(header, options) if header else None
+        if key is None:
+            return None
+        delim = sniff_delimiter(f.head(1 << 16).split("\n", 1)[0])
+        coded = importer.stream_coded(header, options)
+        out.append(StreamFile(f, key, header, unique_names(header), delim, coded))
+    return out
+
+
+def part_count(files: list[StreamFile], part_bytes: int) -> int:
+    """Parts for the group: a power of two, each about `part_bytes` of input."""
+    need = max(1, -(-sum(s.file.size for s in files) // max(1, part_bytes)))
+    return 1 << (need - 1).bit_length()
+
+
+def partition(files: list[StreamFile], parts: int, spill: Path, chunk_bytes: int) -> int:
+    """Every file's rows, chunk by chunk, into `parts` part files under `spill`; the count of
+    data rows parsed (malformed ones not included: they stay with their `StreamFile`)."""
+    rows = 0
+    for i, sf in enumerate(files):
+        sf.problems = []
+        writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+        try:
+            for data, shift in _parse_inputs(sf, chunk_bytes):
+                records = parse_records(data, sf.file.name, sf.names, sf.delimiter, sf.coded, shift)
+                _keep_problems(sf, records.problems, records.bad_rows)
+                rows += records.table.num_rows
+                _spill_chunk(records.table, records.lines, sf.key, parts, spill, i, writers)
+        finally:
+            for w in writers.values():
+                w.close()
+        if sf.bad_rows > MAX_PER_CODE:
+            more = sf.bad_rows - MAX_PER_CODE
+            sf.problems.append(more_problems("malformed-row", more, file=sf.file.name))
+        sf.problems = sf.file.problems + sf.problems  # a guessed encoding comes first
+        sf.file.release()
+    return rows
+
+
+def _keep_problems(sf: StreamFile, problems: list[Problem], bad_rows: int) -> None:
+    room = max(0, MAX_PER_CODE - len(sf.problems))
+    sf.problems += problems[:room]
+    sf.bad_rows += bad_rows
+
+
+def _parse_inputs(sf: StreamFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """(bytes to parse, line shift): the file's header put before each chunk of records."""
+    header_lines = 0
+    for chunk, first_line in record_chunks(sf.file, chunk_bytes):
+        if not sf.header_bytes:
+            end = _record_ends(chunk)
+            sf.header_bytes = chunk[: end[0] + 1] if len(end) else chunk
+            header_lines = sf.header_bytes.count(b"\n")
+            if len(chunk) > len(sf.header_bytes):
+                yield chunk, 0
+            continue
+        # the chunk's first line is `first_line` of the file, after the header's lines
+        yield sf.header_bytes + chunk, first_line - header_lines - 1
+
+
+def record_chunks(f: InputFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """The file's bytes in chunks of whole records (a quoted newline does not end one), each
+    with the file line it starts on. Raises NotStreamable on bytes that are not UTF-8."""
+    carry, line = b"", 1
+    check = f.unread_path is not None  # else decoded already
+    for block in _blocks(f, chunk_bytes):
+        buf = carry + block if carry else block
+        ends = _record_ends(buf)
+        if not len(ends):
+            carry = buf  # a record longer than a block: read on
+            continue
+        cut = int(ends[-1]) + 1
+        if check and not is_utf8(buf[:cut]):  # a newline is never inside a character
+            raise NotStreamable(f.name)
+        yield buf[:cut], line
+        line += int(np.count_nonzero(np.frombuffer(buf, np.uint8, cut) == 0x0A))
+        carry = buf[cut:]
+    if carry:
+        if check and not is_utf8(carry):
+            raise NotStreamable(f.name)
+        yield carry, line
+
+
+def _record_ends(buf: bytes) -> np.ndarray:
+    """Offsets of the newlines that end records in `buf` (which starts at a record's start)."""
+    data = np.frombuffer(buf, dtype=np.uint8)
+    nl = np.flatnonzero(data == 0x0A)
+    quotes = np.flatnonzero(data == 0x22)
+    return nl[np.searchsorted(quotes, nl) % 2 == 0] if len(quotes) else nl
+
+
+def _blocks(f: InputFile, size: int) -> Iterator[bytes]:
+    path = f.unread_path
+    if path is None:  # decoded in memory already (gzip, zip member)
+        data = f.data
+        for at in range(0, len(data), size):
+            yield data[at : at + size]
+        return
+    with open(path, "rb") as fh:
+        first = True
+        while block := fh.read(size):
+            if first:
+                block = block[3:] if block[:3] == b"\xef\xbb\xbf" else block
+                if block[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise NotStreamable(f.name)
+                first = False
+            yield block
+
+
+def part_of(keys: pa.ChunkedArray | pa.Array, parts: int) -> np.ndarray:
+    """Part of each row by its ticket id (trimmed, as the importers clean it): a stable hash of
+    each distinct id (pandas' SipHash), modulo `parts`."""
+    if parts == 1 or not len(keys):
+        return np.zeros(len(keys), dtype=np.int64)
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    if pa.types.is_dictionary(keys.type):
+        keys = keys.cast(pa.string())
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(keys))
+    hashes = pd.util.hash_array(encoded.dictionary.to_numpy(zero_copy_only=False))
+    of_value = (hashes % np.uint64(parts)).astype(np.int64)
+    return of_value[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _spill_chunk(table, lines, key, parts, spill: Path, i: int, writers: dict) -> None:
+    part = part_of(table.column(key), parts)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    table = table.append_column(LINE, pa.array(lines.astype(np.int64)))
+    table = table.take(pa.array(order))
+    for p in range(parts):
+        if bounds[p] == bounds[p + 1]:
+            continue
+        if p not in writers:
+            writers[p] = pa.ipc.new_stream(spill / f"in-{i}-{p}.arrows", table.schema)
+        writers[p].write_table(table.slice(bounds[p], bounds[p + 1] - bounds[p]))
+
+
+def part_files(files: list[StreamFile], p: int, spill: Path) -> list[InputFile]:
+    """Part `p` of each file, as input files that carry their parsed rows (the part files are
+    removed once read: the table holds the rows)."""
+    out = []
+    for i, sf in enumerate(files):
+        path = spill / f"in-{i}-{p}.arrows"
+        if path.exists():
+            with pa.memory_map(str(path)) as source:
+                table = pa.ipc.open_stream(source).read_all()
+            path.unlink()
+        else:
+            table = _empty_table(sf)
+        lines = table.column(LINE).to_numpy()
+        arrow = table.drop_columns([LINE])
+        rows = arrow.num_rows
+        parsed = CsvTable(arrow, lines, sf.names, sf.header, sf.delimiter, [], rows)
+        f = InputFile(sf.file.name, sf.header_bytes or b"\n")
+        f.table = parsed
+        out.append(f)
+    return out
+
+
+def _empty_table(sf: StreamFile) -> pa.Table:
+    coded = pa.dictionary(pa.int32(), pa.string())
+    fields = [pa.field(n, coded if n in sf.coded else pa.string()) for n in sf.names]
+    return pa.schema([*fields, pa.field(LINE, pa.int64())]).empty_table()
+
+
+def in_file_order(problems: list[Problem], files: list[str]) -> list[Problem]:
+    """Problems by file (in the order given; others after), then line (none last), then code,
+    column, value and message: one order however the rows were read (whole or in parts)."""
+
+    def key(p: Problem) -> tuple:
+        rank = files.index(p.file) if p.file in files else len(files)
+        return (rank, p.file, p.line is None, p.line or 0, p.code, p.column or "", p.value or "")
+
+    return sorted(problems, key=lambda p: (*key(p), p.message))
+
+
+_MORE = re.compile(r"\band (\d+) more\b")
+# codes whose cap counts a file's problems over all columns (`importers.checks`)
+_CAPPED_PER_FILE = {"future-timestamp": 100, "reply-before-created": 100}
+
+
+def capped_over_parts(problems: list[Problem]) -> list[Problem]:
+    """Problems of an import's parts, each part capped per code (and file and column) with an
+    "and N more": capped once more over the whole, the "more" counts added up; a file's
+    notice (no line) that several parts said is said once."""
+    kept: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    more: dict[tuple, tuple[Problem | None, int]] = {}
+    notices: set[tuple] = set()
+    for p in problems:
+        per_file = p.code in _CAPPED_PER_FILE
+        key = (p.code, p.file) if per_file else (p.code, p.file, p.column)
+        found = _MORE.search(p.message) if p.line is None and p.value is None else None
+        if found is not None:
+            first, count = more.get(key, (None, 0))
+            more[key] = (first or p, count + int(found.group(1)))
+            continue
+        if p.line is None:
+            said = tuple(p.model_dump().values())
+            if said in notices:
+                continue
+            notices.add(said)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= _CAPPED_PER_FILE.get(p.code, MAX_PER_CODE):
+            kept.append(p)
+        else:
+            first, count = more.get(key, (None, 0))
+            more[key] = (first, count + 1)
+    for key, (first, count) in more.items():
+        if first is None:  # past the cap over the whole only: the catalogue's wording
+            column = key[2] if len(key) > 2 else None
+            first = more_problems(key[0], 1, file=key[1], column=column)
+        message = _MORE.sub(f"and {count} more", first.message, count=1)
+        kept.append(first.model_copy(update={"message": message}))
+    return kept
+
+
+__all__ = [
+    "capped_over_parts",
+    "in_file_order",
+    "CHUNK_BYTES",
+    "PART_BYTES",
+    "STREAM_BYTES",
+    "NotStreamable",
+    "StreamFile",
+    "StreamSettings",
+    "part_count",
+    "part_files",
+    "part_of",
+    "partition",
+    "record_chunks",
+    "streamable",
+]

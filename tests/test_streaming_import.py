@@ -1,0 +1,201 @@
+"""A streamed import (CSV read in chunks, in parts of whole tickets) gives the whole-file import's
+log, counts and problems: bundled and generated samples, bad rows, a mapped CSV, random cuts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, SAMPLE
+from slametrics import api
+from slametrics.api.streaming import streamed_groups
+from slametrics.eventlog import read_log
+from slametrics.importers.base import ImportOptions
+from slametrics.importers.io import InputFile, open_inputs
+from slametrics.importers.stream import StreamSettings, record_chunks
+from slametrics.problems import MAX_PER_CODE
+from slametrics.sample import write_sample_csv
+
+TICKETS_HEAD = "ticket_id,created_at,subject,priority,status,resolved_at\n"
+EVENTS_HEAD = "ticket_id,at,event,value,actor\n"
+
+
+def _streamed(chunk: int, part: int) -> StreamSettings:
+    return StreamSettings(threshold=0, chunk_bytes=chunk, part_bytes=part)
+
+
+def _import_both(files, tmp: Path, chunk: int, part: int, **kw):
+    """(whole-file summary, streamed summary), after checking that both logs hold equal tables."""
+    whole = api.import_exports(files, tmp / "whole", per_bucket=64, **kw)
+    streamed = api.import_exports(
+        files, tmp / "streamed", per_bucket=64, stream=_streamed(chunk, part), **kw
+    )
+    _same_log(tmp / "whole", tmp / "streamed")
+    return whole, streamed
+
+
+def _same_log(a: Path, b: Path) -> None:
+    la, lb = read_log(a), read_log(b)
+    pd.testing.assert_frame_equal(la.tickets, lb.tickets)
+    pd.testing.assert_frame_equal(la.events, lb.events)
+
+
+def _same_summary(whole, streamed) -> None:
+    w, s = whole.model_dump(), streamed.model_dump()
+    w.pop("log"), s.pop("log")
+    assert s == w
+
+
+def test_bundled_sample_streamed_equals_whole(tmp_path: Path) -> None:
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    whole, streamed = _import_both(files, tmp_path, chunk=4096, part=16_000)
+    _same_summary(whole, streamed)
+    assert streamed.tickets == 400 and streamed.events > 4 * streamed.tickets
+    assert streamed.tickets_new == 400 and streamed.events_new == streamed.events
+
+
+def test_generated_sample_streamed_equals_whole(tmp_path: Path) -> None:
+    files = list(write_sample_csv(tmp_path / "data", 20_000, seed=3))
+    whole, streamed = _import_both(files, tmp_path, chunk=1 << 18, part=1 << 20)
+    _same_summary(whole, streamed)
+    assert streamed.tickets == 20_000
+
+
+def _bad_files(tmp: Path) -> list[Path]:
+    """Tickets with a duplicate far from its first row, a quoted value over several lines, a
+    malformed row, a missing id; events of an unknown ticket and a malformed row."""
+    rows = [f"T{i},2026-01-{1 + i % 28:02d}T09:00:00Z,subject {i},high,open,\n" for i in range(60)]
+    rows[10] = (
+        'T10,2026-01-11T09:00:00Z,"two\nlines, quoted\nand ""more""",low,solved,2026-01-12T09:00:00Z\n'
+    )
+    rows[20] = "T20,2026-01-21T09:00:00Z,too,many,cells,here,x\n"
+    rows[30] = ",2026-01-02T09:00:00Z,no id,low,open,\n"
+    rows.append("T5,2026-02-01T09:00:00Z,duplicate of T5,low,open,\n")
+    events = [f"T{i},2026-01-{1 + i % 28:02d}T10:00:00Z,status,open,agent\n" for i in range(60)]
+    events[40] = "T999,2026-01-05T10:00:00Z,status,open,agent\n"
+    events[45] = "T45,broken\n"
+    t, e = tmp / "tickets.csv", tmp / "events.csv"
+    t.write_text(TICKETS_HEAD + "".join(rows), encoding="utf-8")
+    e.write_text(EVENTS_HEAD + "".join(events), encoding="utf-8")
+    return [t, e]
+
+
+def test_bad_rows_give_the_same_problems(tmp_path: Path) -> None:
+    files = _bad_files(tmp_path)
+    whole, streamed = _import_both(files, tmp_path, chunk=300, part=700)
+    _same_summary(whole, streamed)
+    found = {(p.code, Path(p.file).name, p.line) for p in streamed.problems}
+    # tickets.csv: T10's value spans lines 12-14, so T20 is on line 24, the missing id on 34,
+    # the duplicate of T5 on 64; events.csv: header + 40 rows before T999, the broken row on 47
+    assert ("malformed-row", "tickets.csv", 24) in found
+    assert ("missing-value", "tickets.csv", 34) in found
+    assert ("duplicate-ticket", "tickets.csv", 7) in found  # the earlier T5 row loses
+    assert ("unknown-ticket", "events.csv", 42) in found
+    assert ("malformed-row", "events.csv", 47) in found
+    subject = read_log(tmp_path / "streamed").tickets.set_index("ticket_id")["subject"]
+    assert subject["T10"] == 'two\nlines, quoted\nand "more"'
+    assert subject["T5"] == "duplicate of T5"
+
+
+def test_malformed_rows_capped_over_the_whole_file(tmp_path: Path) -> None:
+    bad = MAX_PER_CODE + 250
+    rows = [f"T{i},2026-01-05T09:00:00Z,s,low,open,\n" for i in range(50)]
+    rows += [f"X{i},2026-01-05T09:00:00Z,broken\n" for i in range(bad)]
+    path = tmp_path / "tickets.csv"
+    path.write_text(TICKETS_HEAD + "".join(rows), encoding="utf-8")
+    whole, streamed = _import_both([path], tmp_path, chunk=2000, part=8000)
+    _same_summary(whole, streamed)
+    malformed = [p for p in streamed.problems if p.code == "malformed-row"]
+    assert len(malformed) == MAX_PER_CODE + 1
+    assert malformed[-1].message.endswith("and 250 more")
+    assert streamed.rows_rejected == bad
+
+
+def test_streamed_import_is_idempotent(tmp_path: Path) -> None:
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    first = api.import_exports(
+        files, tmp_path / "log", per_bucket=64, stream=_streamed(4096, 16_000)
+    )
+    before = read_log(tmp_path / "log")
+    before_events = before.events  # read now: the next import replaces the snapshot
+    again = api.import_exports(
+        files, tmp_path / "log", per_bucket=64, stream=_streamed(4096, 16_000)
+    )
+    after = read_log(tmp_path / "log")
+    pd.testing.assert_frame_equal(before.tickets, after.tickets)
+    pd.testing.assert_frame_equal(before_events, after.events)
+    assert (again.tickets_new, again.events_new) == (0, 0)
+    assert again.events_duplicate == first.events_new
+    # and merged into an existing log as the whole-file import merges
+    whole_again = api.import_exports(files, tmp_path / "whole", per_bucket=64)
+    whole_again = api.import_exports(files, tmp_path / "whole", per_bucket=64)
+    _same_summary(whole_again, again)
+
+
+def test_no_spill_left_behind(tmp_path: Path) -> None:
+    files = _bad_files(tmp_path)
+    api.import_exports(files, tmp_path / "log", stream=_streamed(300, 700))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "log", "tickets.csv"]
+
+
+def test_mapped_csv_streamed_equals_whole(tmp_path: Path) -> None:
+    kinds = ["Open", "Assignment", "Mail to Customer", "Update from customer", "Resolved"]
+    lines = ["Incident ID,DateStamp,Assignment Group,IncidentActivity_Type\n"]
+    for i in range(300):
+        k = i % 37
+        lines.append(
+            f"IM{k:04d},2014-01-{1 + i % 27:02d} {i % 24:02d}:00:00+00:00,team {i % 3},"
+            f"{kinds[i % len(kinds)]}\n"
+        )
+    path = tmp_path / "activity.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    mapping = ROOT / "mappings" / "bpic2014-activity.yaml"
+    whole, streamed = _import_both([path], tmp_path, chunk=500, part=2000, mapping=mapping)
+    _same_summary(whole, streamed)
+    assert streamed.tickets == 37
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(chunk=st.integers(40, 3000), part=st.integers(100, 6000))
+def test_any_cut_gives_the_whole_file_import(tmp_path_factory, chunk: int, part: int) -> None:
+    tmp = tmp_path_factory.mktemp("cut")
+    whole, streamed = _import_both(_bad_files(tmp), tmp, chunk=chunk, part=part)
+    _same_summary(whole, streamed)
+
+
+@given(chunk=st.integers(1, 200))
+def test_chunks_end_at_record_ends(chunk: int) -> None:
+    text = 'a,b\n1,"x\ny"\n2,z\n\n3,"""q"""\n4,"m\n\nn"\n5,e'
+    f = InputFile("t.csv", text.encode())
+    chunks = list(record_chunks(f, chunk))
+    assert "".join(c.decode() for c, _ in chunks) == text
+    at = 0
+    for data, line in chunks:
+        assert data.count(b'"') % 2 == 0  # never cut inside a quoted value
+        assert line == text[:at].count("\n") + 1  # the file line the chunk starts on
+        at += len(data)
+
+
+def test_not_utf8_is_read_whole(tmp_path: Path) -> None:
+    rows = "".join(f"T{i},2026-01-05T09:00:00Z,Сбой {i},low,open,\n" for i in range(30))
+    path = tmp_path / "tickets.csv"
+    path.write_bytes((TICKETS_HEAD + rows).encode("cp1251"))
+    whole, streamed = _import_both([path], tmp_path, chunk=200, part=500)
+    _same_summary(whole, streamed)
+    assert [p.code for p in streamed.problems] == ["encoding-guessed"]
+
+
+def test_only_large_groups_stream(tmp_path: Path) -> None:
+    files = [f for p in _bad_files(tmp_path) for f in open_inputs(p)]
+    size = sum(f.size for f in files)
+    options = ImportOptions()
+    assert streamed_groups({"csv": files}, options, StreamSettings(threshold=size + 1)) == {}
+    found = streamed_groups({"csv": files}, options, StreamSettings(threshold=size))
+    assert [s.key for s in found["csv"]] == ["ticket_id", "ticket_id"]
+    # a vendor importer reads its files whole
+    assert streamed_groups({"zendesk": files}, options, StreamSettings(threshold=0)) == {}
