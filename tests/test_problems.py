@@ -48,9 +48,9 @@ def test_cap_problems_keeps_each_code_file_and_column_apart():
 
 def test_malformed_rows_are_counted_past_the_cap(tmp_path):
     n = MAX_PER_CODE + 10
-    rows = "".join(f"INC{i:07d},2026-11-02 10:00:00,s,extra\n" for i in range(n))
+    rows = "".join(f"INC{i:07d},2026-11-02T10:00:00Z,s,extra\n" for i in range(n))
     path = tmp_path / "incidents.csv"
-    path.write_text("number,opened_at,short_description\nINC1,2026-11-02 10:00:00,ok\n" + rows)
+    path.write_text("number,opened_at,short_description\nINC1,2026-11-02T10:00:00Z,ok\n" + rows)
     result = run_importer(ServiceNowImporter, path)
     report = result.report
     assert (report.rows_read, report.rows_imported, report.rows_rejected) == (n + 1, 1, n)

@@ -70,6 +70,10 @@ WARNING_CODES = frozenset(
 )
 
 
+# codes said once per file: the first of each (code, file) stands for the rest
+ONCE_PER_FILE = frozenset({"naive-timestamp"})
+
+
 MAX_PER_CODE = 1000  # problems kept per code, file and column; the rest are one "and N more"
 
 
@@ -152,6 +156,19 @@ def more_problems(
         detail=f"and {count} more",
         severity=severity,  # type: ignore[arg-type]
     )
+
+
+def once_per_file(problems: list[Problem]) -> list[Problem]:
+    """The problems with only the first of each `ONCE_PER_FILE` code per file kept."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[Problem] = []
+    for p in problems:
+        if p.code in ONCE_PER_FILE:
+            if (p.code, p.file) in seen:
+                continue
+            seen.add((p.code, p.file))
+        kept.append(p)
+    return kept
 
 
 def cap_problems(problems: list[Problem], limit: int = MAX_PER_CODE) -> list[Problem]:

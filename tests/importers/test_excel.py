@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.errors import UserError
@@ -46,6 +47,7 @@ def test_servicenow_excel_export_detected_and_imported():
     assert tickets.loc["INC0060001", "resolved_at"].isoformat() == "2026-11-02T11:00:00+00:00"
     assert list(tickets["status_class"]) == ["resolved", "open"]
     assert list(tickets["reopens"]) == [0, 1]
+    assert pop_naive(result.report) == ["UTC"]
     problems = result.report.flatten(["code", "line", "column", "value"])
     assert problems == [["unparseable-timestamp", 4, "Opened", "not a date"]]
     assert (result.report.rows_read, result.report.rows_rejected) == (3, 1)
@@ -60,6 +62,7 @@ def test_numeric_ids_stay_text_ids(tmp_path):
     first = tickets.loc["10100128"]
     assert first["first_response_at"].isoformat() == "2026-11-02T09:30:00+00:00"
     assert first["resolved_at"].isoformat() == "2026-11-02T12:00:00+00:00"
+    assert pop_naive(result.report) == ["UTC"]
     assert result.report.problems == []
 
 

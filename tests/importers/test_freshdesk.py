@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.errors import UserError
@@ -81,6 +82,7 @@ def test_csv_sample_counts_classes_and_verdicts():
     r = load(CSV_SAMPLE)
     t = r.tickets
     assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (30, 30, 0)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.problems == []
     assert t["ticket_id"].is_unique and len(t) == 30
     assert set(t["source"]) == {"freshdesk"} and set(t["fidelity"]) == {"snapshot"}
@@ -189,6 +191,7 @@ def test_naive_times_are_read_in_the_given_timezone():
 def test_spanish_export():
     r = load(FIXTURES / "tickets_es.csv")
     t = by_id(r)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.problems == []
     assert t["status_class"].to_dict() == {
         "501": "closed",
@@ -207,6 +210,7 @@ def test_spanish_export():
 def test_russian_cp1251_semicolon_export():
     r = load(FIXTURES / "tickets_ru_cp1251.csv")
     t = by_id(r)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["encoding-guessed", 1, None, "cp1251", "warning"]
     ]
@@ -321,6 +325,7 @@ def test_bad_timestamp_rejects_the_row_with_its_line(tmp_path):
     text = CSV_SAMPLE.read_text(encoding="utf-8").replace("2026-11-02 22:54:56", "yesterday")
     r = load(variant(tmp_path, text))
     # ticket 1003 is on line 6: ticket 1001's description spans lines 2-4
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [["unparseable-timestamp", 6, "Created time", "yesterday"]]
     assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (30, 29, 1)
     assert "1003" not in set(r.tickets["ticket_id"])
@@ -329,6 +334,7 @@ def test_bad_timestamp_rejects_the_row_with_its_line(tmp_path):
 def test_bad_optional_timestamp_keeps_the_row(tmp_path):
     text = CSV_SAMPLE.read_text(encoding="utf-8").replace("2026-11-03 16:12:18,,", "31/31/31,,")
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [["unparseable-timestamp", 6, "Resolved time", "31/31/31"]]
     assert r.report.rows_imported == 30
     assert pd.isna(by_id(r).loc["1003", "resolved_at"])
@@ -339,6 +345,7 @@ def test_unknown_status_is_a_warning_and_maps_to_open(tmp_path):
         ",Resolved,Medium,Phone,", ",Escalated to L3,Medium,Phone,", 1
     )
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["unknown-status", 6, "Status", "Escalated to L3", "warning"]
     ]
@@ -350,6 +357,7 @@ def test_bad_duration_and_bad_count(tmp_path):
         ",01:53,05:36:50,07:12:18,2,3,", ",01:53,5h36,07:12:18,two,3,"
     )
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert sorted(r.report.flatten(PROBLEM)) == [
         ["bad-duration", 6, "First response time (in hrs)", "5h36"],
         ["bad-number", 6, "Agent interactions", "two"],
@@ -359,6 +367,7 @@ def test_bad_duration_and_bad_count(tmp_path):
 def test_missing_ticket_id_rejects_the_row(tmp_path):
     text = CSV_SAMPLE.read_text(encoding="utf-8").replace("\n1003,", "\n,")
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [["missing-value", 6, "Ticket ID", None]]
     assert r.report.rows_rejected == 1
 
@@ -367,6 +376,7 @@ def test_duplicate_ticket_keeps_the_last_row(tmp_path):
     lines = CSV_SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
     text = "".join(lines + [lines[5].replace(",Resolved,", ",Closed,", 1)])
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["duplicate-ticket", 6, "ticket_id", "1003", "warning"]
     ]
@@ -378,6 +388,7 @@ def test_cp1252_semicolon_variant_of_the_spanish_export(tmp_path):
     path = tmp_path / "es.csv"
     path.write_bytes(text.replace(",", ";").encode("cp1252"))
     r = load(path)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [["encoding-guessed", 1, None, "cp1252"]]
     assert by_id(r).loc["501", "organization"] == "Ferretería López"
 

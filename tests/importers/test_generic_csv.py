@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from naive_notices import pop_naive
 
 from slametrics.api import read_exports
 from slametrics.errors import UserError
@@ -80,6 +81,7 @@ def test_cp1251_semicolon_gzip_and_zip(tmp_path: Path) -> None:
     assert t["subject"].tolist() == ["Не работает почта", "Вопрос"]
     assert t["status_class"].tolist() == ["resolved", "waiting_customer"]
     assert str(t["created_at"].iloc[0]) == "2026-11-02 09:00:00+00:00"  # 12:00 MSK
+    assert pop_naive(s) == ["Europe/Moscow"]
     assert [(p.code, p.value) for p in s.problems] == [("encoding-guessed", "cp1251")]
     gz = tmp_path / "t.csv.gz"
     gz.write_bytes(gzip.compress(plain.read_bytes()))
@@ -166,6 +168,7 @@ statuses: {Done: resolved, Work: open}
     t, _, s = read_exports(
         [write(tmp_path, "cases.csv", csv)], mapping=write(tmp_path, "m.yaml", mapping)
     )
+    assert pop_naive(s) == ["Europe/Berlin"]
     assert s.problems == []
     t = t.set_index("ticket_id")
     assert t.loc["A-1", "priority"] == "urgent"
@@ -277,7 +280,11 @@ def test_parse_timestamps_fast_and_general_paths_keep_rows_aligned() -> None:
         "NaT",
         "2026-10-25 00:30:00+00:00",
     ]
-    assert [(p.code, p.line, p.value) for p in problems] == [("unparseable-timestamp", 4, "soon")]
+    assert [(p.code, p.line, p.value) for p in problems] == [
+        ("naive-timestamp", None, None),  # the zone assumed, said once for the column
+        ("unparseable-timestamp", 4, "soon"),
+    ]
+    assert problems[0].message.endswith("local time in Europe/Berlin")
 
 
 EVENTS_MESSY = """ticket_id,at,event,value,actor,public
@@ -364,6 +371,7 @@ columns: {ticket_id: Case, created_at: Opened, due_at: Target, vendor_resolution
     t, _, s = read_exports(
         [write(tmp_path, "cases.csv", csv)], mapping=write(tmp_path, "m.yaml", mapping)
     )
+    assert pop_naive(s) == ["UTC"]
     assert s.problems == []
     t = t.set_index("ticket_id")
     assert str(t.loc["B-1", "vendor_resolution_due_at"]) == "2026-11-05 09:00:00+00:00"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.errors import UserError
@@ -175,6 +176,7 @@ def test_rest_custom_fields_through_names(rest):
 
 def test_ndjson_server_comments_epoch_breach_and_category_fallback():
     r = load(FIX / "issues.ndjson")
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value"]) == [
         ["malformed-json", 3, None, '{"id": "3", "key": "OPS-3", "fields": {"created": '],
         ["unknown-status", 2, "fields.status.name", "Fixed in release"],
@@ -211,6 +213,7 @@ def test_csv_export_is_snapshot_with_comment_replies():
     r = load(CSV)
     t = r.tickets.set_index("ticket_id")
     assert len(t) == 30 and set(t["fidelity"]) == {"snapshot"}
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.problems == []
     row = t.loc["HD-103"]
     assert row["created_at"] == ts("2026-11-02 13:30")  # the CSV has minutes only
@@ -252,6 +255,7 @@ def test_csv_and_rest_together_rest_wins():
 def test_russian_cp1251_semicolon_export():
     r = load(FIX / "export_ru_cp1251.csv")
     t = r.tickets.set_index("ticket_id")
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "value"]) == [["encoding-guessed", "cp1251"]]
     assert t["status_class"].to_dict() == {
         "SD-11": "resolved",
@@ -269,6 +273,7 @@ def test_russian_cp1251_semicolon_export():
 def test_german_export_in_the_users_timezone():
     r = load(FIX / "export_de.csv", tz="Europe/Berlin")
     t = r.tickets.set_index("ticket_id")
+    assert pop_naive(r.report) == ["Europe/Berlin"]
     assert r.report.problems == []
     assert t["status_class"].to_dict() == {"IT-7": "resolved", "IT-8": "waiting_customer"}
     assert t.loc["IT-7", "created_at"] == ts("2026-11-28 08:00")  # 9:00 AM CET
@@ -307,6 +312,7 @@ def test_bad_timestamp_cites_the_physical_line(tmp_path):
 
     r = load(csv_variant(tmp_path, edit))
     # every row holds a two-line Description, so the third issue starts on line 6
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value"]) == [
         ["unparseable-timestamp", 6, "Created", "yesterday"]
     ]
@@ -320,6 +326,7 @@ def test_bad_comment_date_and_sla_cell(tmp_path):
         rows[2][header.index("Custom field (Time to resolution)")] = "n/a yet"
 
     r = load(csv_variant(tmp_path, edit))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value", "severity"]) == [
         ["unparseable-timestamp", 2, "Comment", "soon", "error"],
         ["bad-number", 4, "Custom field (Time to resolution)", "n/a yet", "warning"],
@@ -335,6 +342,7 @@ def test_unknown_status_classed_by_status_category(tmp_path):
         rows[5][header.index("Status")] = "Awaiting deployment"
 
     r = load(csv_variant(tmp_path, edit))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value", "severity"]) == [
         ["unknown-status", 2, "Status", "Awaiting deployment", "warning"]
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import ROOT
 from slametrics.api import read_exports
@@ -79,6 +80,7 @@ def test_activity_effects_and_unlisted_activities_as_notes(tmp_path: Path) -> No
     assert tickets["reopens"].to_dict() == {"A": 1, "B": 1}
     assert tickets.loc["A", "first_response_at"] == pd.Timestamp("2026-01-05 11:00", tz="UTC")
     assert tickets.loc["A", "group"] == "T2" and tickets.loc["B", "status_class"] == "open"
+    assert pop_naive(s) == ["UTC"]
     assert not s.problems  # no unknown-status warning for notes, replies or assignments
 
 
@@ -126,6 +128,7 @@ def test_default_event_status_keeps_the_old_reading_with_warnings(tmp_path: Path
     a = e[(e["ticket_id"] == "A") & (e["at"] == pd.Timestamp("2026-01-05 14:00", tz="UTC"))]
     assert a[["event", "status_class"]].values.tolist() == [["status", "open"]]
     assert t.set_index("ticket_id")["reopens"].to_dict() == {"A": 1, "B": 1}
+    assert pop_naive(s) == ["UTC"]
     unknown = [(p.code, p.value, p.line) for p in s.problems]
     assert unknown == [("unknown-status", "Operator Update", 7)]
 
@@ -136,6 +139,7 @@ def test_events_layout_without_activity_entries(tmp_path: Path) -> None:
         read(tmp_path, LOG, no_activity)
     only_column = no_activity + "event_mapping: {columns: {event: activity}}\n"
     t, e, s = read(tmp_path, LOG, only_column)
+    assert pop_naive(s) == ["UTC"]
     assert len(t) == 2 and not s.problems
     assert set(e["event"]) == {"created", "note"}  # every activity a note: no status history
 
@@ -160,6 +164,7 @@ statuses: {"Accepted / Wait - User": waiting_customer, "Completed / Resolved": r
     # 09:00 Amsterdam wall clock (CET) is 08:00 UTC: the written +00:00 was not used
     assert t.loc["1", "created_at"] == pd.Timestamp("2026-03-02 08:00", tz="UTC")
     assert t.loc["2", "created_at"] == pd.Timestamp("2026-03-02 09:30", tz="UTC")
+    assert pop_naive(s) == ["Europe/Amsterdam"]
     assert not s.problems
 
 
@@ -178,6 +183,7 @@ statuses: {Open: open, Closed: closed}
     t, _, s = read(tmp_path, lines, mapping, name="cases.ndjson")
     g = s.groups[0]
     assert (g.rows_read, g.rows_imported, g.rows_rejected) == (3, 2, 1)
+    assert pop_naive(s) == ["UTC"]
     assert [(p.code, p.line) for p in s.problems] == [("malformed-json", 2)]
     assert t["status_class"].tolist() == ["open", "closed"]
 

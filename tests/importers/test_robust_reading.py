@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.importers.csv_reader import block_size_for, longest_record
@@ -49,6 +50,7 @@ def test_a_huge_cell_is_one_imported_row(tmp_path, quoted):
     assert (report.rows_read, report.rows_imported, report.rows_rejected) == (3001, 3001, 0)
     big = result.tickets.set_index("ticket_id").loc["INCBIG", "subject"]
     assert len(big) == len(cell.strip())
+    assert pop_naive(report) == ["UTC"]
     assert report.problems == []
 
 
@@ -59,6 +61,7 @@ def test_a_huge_malformed_row_is_one_rejected_row(tmp_path):
     result = run_importer(ServiceNowImporter, path)
     report = result.report
     assert (report.rows_read, report.rows_imported, report.rows_rejected) == (3001, 3000, 1)
+    assert pop_naive(report) == ["UTC"]
     assert [(p.code, p.line) for p in report.problems] == [("malformed-row", 1502)]
     assert len(report.problems[0].value) <= 200  # the problem holds a prefix, not 3 MiB
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.errors import UserError
@@ -108,6 +109,7 @@ def test_log_sample_counts_and_classes():
     r = load(LOG_SAMPLE)
     t = r.tickets
     assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (154, 154, 0)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.problems == []
     assert len(t) == 24 and t["ticket_id"].is_unique
     assert set(t["fidelity"]) == {"history"} and set(t["type"]) == {"incident"}
@@ -209,6 +211,7 @@ def test_real_subset_matches_the_raw_file():
 
 def test_real_subset_out_of_order_updates_are_warned():
     r = load(REAL_SUBSET)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["out-of-order-update", 330, "sys_updated_at", "29/2/2016 07:27", "warning"],
         ["out-of-order-update", 346, "sys_updated_at", "29/2/2016 07:55", "warning"],
@@ -226,6 +229,7 @@ def test_real_subset_out_of_order_updates_are_warned():
 def test_list_sample_alone_is_a_snapshot():
     r = load(LIST_SAMPLE)
     t = by_id(r)
+    assert pop_naive(r.report) == ["UTC"]
     assert (r.report.rows_read, r.report.rows_imported, r.report.problems) == (25, 25, [])
     assert set(t["fidelity"]) == {"snapshot"}
     assert t["status_class"].value_counts().to_dict() == {
@@ -258,6 +262,7 @@ def test_list_sample_alone_is_a_snapshot():
 def test_task_sla_sets_verdicts_and_due_times():
     r = load(LIST_SAMPLE, SLA_SAMPLE)
     t = by_id(r)
+    assert pop_naive(r.report) == ["UTC", "UTC"]
     assert (r.report.rows_read, r.report.rows_imported, r.report.problems) == (74, 74, [])
     one = t.loc["INC0032001"]
     assert (bool(one["vendor_first_response_met"]), bool(one["vendor_resolution_met"])) == (
@@ -288,6 +293,7 @@ def test_cancelled_sla_is_ignored(tmp_path):
 
 def test_task_sla_display_value_columns_and_strays():
     r = load(LIST_SAMPLE, FIXTURES / "task_sla_dv.csv")
+    assert pop_naive(r.report) == ["UTC", "UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["unknown-ticket", 4, "dv_task", "INC0099999", "error"],
         ["unknown-sla-definition", 5, "dv_sla", "Customer satisfaction OLA", "warning"],
@@ -317,6 +323,7 @@ def test_log_list_and_task_sla_together():
 def test_russian_list_export():
     r = load(FIXTURES / "incident_list_ru.csv")
     t = by_id(r)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.problems == []
     assert t["status_class"].tolist() == ["closed", "open", "on_hold", "resolved"]
     assert t.loc["INC0040001", "created_at"] == ts("2026-11-02 09:15:00")
@@ -327,6 +334,7 @@ def test_russian_list_export():
 def test_german_list_export_with_bom_and_semicolons():
     r = load(FIXTURES / "incident_list_de.csv")
     t = by_id(r)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.problems == []
     assert t["status_class"].tolist() == ["closed", "open", "canceled"]
     assert t.loc["INC0041002", "created_at"] == ts("2026-11-03 14:02:10")
@@ -338,6 +346,7 @@ def test_russian_list_in_cp1251_with_semicolons(tmp_path):
     path = tmp_path / "list.csv"
     path.write_bytes(text.replace(",", ";").encode("cp1251"))
     r = load(path)
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [["encoding-guessed", 1, None, "cp1251"]]
     assert by_id(r).loc["INC0040003", "status"] == "Приостановлено"
 
@@ -367,6 +376,7 @@ def test_log_bad_timestamp_rejects_the_update(tmp_path):
         "Updated by 327,2/11/2026 13:30,", "Updated by 327,yesterday,", 1
     )
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [
         ["unparseable-timestamp", 5, "sys_updated_at", "yesterday"]
     ]
@@ -379,6 +389,7 @@ def test_log_unknown_state_is_a_warning(tmp_path):
         "INC0031016,Awaiting User Info", "INC0031016,Triage", 1
     )
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["unknown-status", 98, "incident_state", "Triage", "warning"]
     ]
@@ -390,6 +401,7 @@ def test_log_missing_number_and_state(tmp_path):
     lines[1] = "?" + lines[1][len("INC0031001") :]
     lines[2] = lines[2].replace("INC0031001,Active,", "INC0031001,?,", 1)
     r = load(variant(tmp_path, "".join(lines)))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM + ["severity"]) == [
         ["missing-value", 2, "number", None, "error"],
         ["missing-value", 3, "incident_state", None, "warning"],
@@ -408,6 +420,7 @@ def test_list_bad_timestamp_and_unknown_state(tmp_path):
         "3 - Moderate,In Progress", "3 - Moderate,Triage", 1
     )
     r = load(variant(tmp_path, text))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(PROBLEM) == [
         ["unparseable-timestamp", 2, "opened_at", "03/13/2026 25:99"],
         ["unknown-status", 22, "state", "Triage"],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.importers import detect_importer
@@ -64,6 +65,7 @@ def test_jsonv2_display_values_and_utc_raw_times():
             "2026-11-05T12:00:00+00:00",
         ],
     ]
+    assert pop_naive(result.report) == ["UTC"]
     assert result.report.problems == []
     assert result.tickets.set_index("ticket_id").loc["INC0050001", "requester"] == "Fred Luddy"
     first_reply = result.tickets["first_response_at"]
@@ -102,6 +104,7 @@ def test_raw_value_csv_maps_choices_to_display_values():
     assert list(got["priority"]) == ["2 - High", "3 - Moderate", "1 - Critical", "5 - Planning"]
     assert list(got["status"]) == ["Resolved", "On Hold", "Closed", "New"]
     assert list(got["status_class"]) == ["resolved", "waiting_customer", "closed", "new"]
+    assert pop_naive(result.report) == ["UTC"]
     assert result.report.problems == []
 
 
@@ -116,6 +119,7 @@ def test_broken_records_are_problems(tmp_path):
     path = tmp_path / "incidents.json"
     path.write_text(json.dumps(doc))
     result = run_importer(ServiceNowImporter, path)
+    assert pop_naive(result.report) == ["UTC"]
     got = [p[:3] for p in result.report.flatten(PROBLEM)]
     assert got == [
         ["malformed-json", 4, None],
@@ -138,6 +142,7 @@ def test_ndjson_records_keep_their_lines(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     assert detect_importer(open_inputs(path)[0]) == "servicenow"
     result = run_importer(ServiceNowImporter, path)
+    assert pop_naive(result.report) == ["UTC"]
     assert [p[:2] for p in result.report.flatten(PROBLEM)] == [["malformed-json", 2]]
     assert len(result.tickets) == 3
 

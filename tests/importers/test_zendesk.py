@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from naive_notices import pop_naive
 
 from conftest import run_importer
 from slametrics.errors import UserError
@@ -89,6 +90,7 @@ def test_sample_with_audits_is_history(full):
     }
     assert full.report.rows_read == 30 + 30 + 122 + 235  # CSV rows, tickets, audits, metric events
     assert full.report.rows_rejected == 0
+    assert pop_naive(full.report) == ["UTC"]
     assert full.report.problems == []
 
 
@@ -254,6 +256,7 @@ def test_scheduled_breach_after_fulfilment_is_no_breach(tmp_path):
 def test_russian_cp1251_semicolon_export():
     r = load(FIX / "admin_export_ru_cp1251.csv")
     t = r.tickets.set_index("ticket_id")
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "value", "severity"]) == [
         ["encoding-guessed", "cp1251", "warning"]
     ]
@@ -270,6 +273,7 @@ def test_russian_cp1251_semicolon_export():
 def test_german_export_with_bom_and_timezone():
     r = load(FIX / "admin_export_de.csv", tz="Europe/Berlin")
     t = r.tickets.set_index("ticket_id")
+    assert pop_naive(r.report) == ["Europe/Berlin"]
     assert r.report.problems == []
     assert t["status_class"].tolist() == ["resolved", "waiting_customer", "open"]
     # account-timezone timestamps: 10:00 in Berlin (CET) is 09:00 UTC
@@ -325,6 +329,7 @@ def test_bad_timestamp_rejects_the_row_with_its_line(tmp_path):
         return df
 
     r = load(write_csv_variant(tmp_path, edit))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value"]) == [
         ["unparseable-timestamp", 4, "Created at", "yesterday"]
     ]
@@ -338,6 +343,7 @@ def test_bad_optional_timestamp_keeps_the_row(tmp_path):
         return df
 
     r = load(write_csv_variant(tmp_path, edit))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value"]) == [
         ["unparseable-timestamp", 2, "Solved at", "31/31/2026"]
     ]
@@ -350,6 +356,7 @@ def test_unknown_status_is_a_warning_once_per_status(tmp_path):
         return df
 
     r = load(write_csv_variant(tmp_path, edit))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value", "severity"]) == [
         ["unknown-status", 6, "Status", "escalated-l3", "warning"]
     ]
@@ -362,6 +369,7 @@ def test_duplicate_csv_ticket_warns_and_last_row_wins(tmp_path):
         return pd.concat([df, dup], ignore_index=True)
 
     r = load(write_csv_variant(tmp_path, edit))
+    assert pop_naive(r.report) == ["UTC"]
     assert r.report.flatten(["code", "line", "column", "value"]) == [
         ["duplicate-ticket", 2, "Id", "4101"]
     ]

@@ -17,7 +17,7 @@ from slametrics.importers.finalize import finalize
 from slametrics.importers.headers import renamed_headers
 from slametrics.importers.io import InputFile
 from slametrics.importers.ordering import link_events, sorted_events, ticket_codes
-from slametrics.problems import ProblemReport
+from slametrics.problems import ProblemReport, once_per_file
 
 
 @dataclass
@@ -77,16 +77,20 @@ class Importer:
 
 def _with_mapping_headers(read):
     """`read` run with the --mapping file's `headers:` renames active, so that a vendor's
-    localized export (headers no alias table knows) resolves through the vendor's own labels."""
+    localized export (headers no alias table knows) resolves through the vendor's own labels;
+    its problems said once per file where the catalogue says so (`once_per_file`)."""
 
     @functools.wraps(read)
     def wrapper(self: Importer, files: list[InputFile], options: ImportOptions) -> ImportResult:
         if options.mapping is None:
-            return read(self, files, options)
-        from slametrics.importers.options import load_mapping  # noqa: PLC0415 (cycle)
+            result = read(self, files, options)
+        else:
+            from slametrics.importers.options import load_mapping  # noqa: PLC0415 (cycle)
 
-        with renamed_headers(load_mapping(options.mapping).headers):
-            return read(self, files, options)
+            with renamed_headers(load_mapping(options.mapping).headers):
+                result = read(self, files, options)
+        result.report.problems = once_per_file(result.report.problems)
+        return result
 
     return wrapper
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.importers.arrow_text import clean_text, to_series
-from slametrics.problems import Problem, problems_from_mask
+from slametrics.problems import Problem, problem, problems_from_mask
 
 NULL_TOKENS = ("", "?", "null", "NULL", "None", "none", "NaN", "nan", "N/A", "n/a", "-", "#N/A")
 
@@ -57,8 +57,9 @@ def parse_timestamps(
     """Parse a timestamp column to UTC, vectorized; bad cells become problems and NaT.
 
     Cells with an offset or `Z` keep it; naive cells are local time in `tz` (ambiguous wall
-    times take their first occurrence, nonexistent ones move forward). Without `fmt`, ISO 8601 is
-    tried first, then a format inferred from the data.
+    times take their first occurrence, nonexistent ones move forward) and bring one
+    `naive-timestamp` notice naming `tz` (the importer keeps one per file). Without `fmt`, ISO
+    8601 is tried first, then a format inferred from the data.
     """
     out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
     if column not in frame:
@@ -83,15 +84,18 @@ def parse_timestamps(
     if aware.any():
         out.loc[aware[aware].index] = _to_datetime(values[aware], fmt, dayfirst, utc=True)
     naive = values[~aware]
+    notices: list[Problem] = []
     if len(naive):
         parsed = _to_datetime(naive, fmt, dayfirst, utc=False)
         if getattr(parsed.dt, "tz", None) is None:
             parsed = parsed.dt.tz_localize(
                 tz, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
             )
+            if parsed.notna().any():  # the zone was assumed: say which
+                notices.append(problem("naive-timestamp", file=file, zone=tz))
         out.loc[naive.index] = parsed.dt.tz_convert("UTC")
     bad = present & out.isna()
-    problems = problems_from_mask(
+    problems = notices + problems_from_mask(
         frame.assign(**{column: raw}), bad, code="unparseable-timestamp", column=column, file=file
     )
     return _check_range(out, frame, raw, column, file, problems)
