@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slametrics.columns import ascending
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
     bucket_count,
@@ -127,6 +128,29 @@ def _key_sorted(table: pa.Table, keys: list[str]) -> pa.Table:
     return table.take(order)
 
 
+def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table, np.ndarray | None]:
+    """Events by source, ticket, time and seq (as `_new_log` stores them), with each event's
+    ticket row when known. A part's events come ordered already, ticket by ticket: ordering
+    their tickets by their rank among the (sorted) tickets orders them, without a string sort."""
+    keys = ["source", "ticket_id"]
+    one_source = (
+        len(pc.unique(plain_text(tickets.select(["source"])).column(0))) <= 1
+        and len(pc.unique(plain_text(events.select(["source"])).column(0))) <= 1
+    )
+    if one_source and events.num_rows:
+        ids = plain_text(events.select(["ticket_id"])).column(0)
+        known = plain_text(tickets.select(["ticket_id"])).column(0)
+        tix = pc.index_in(ids, value_set=known.combine_chunks())
+        if not tix.null_count:
+            tix = tix.to_numpy(zero_copy_only=False).astype(np.int64)
+            order = np.argsort(tix, kind="stable")
+            at = pc.cast(events["at"], pa.int64()).to_numpy(zero_copy_only=False)[order]
+            seq = events["seq"].to_numpy()[order]
+            if ascending(tix[order], at, seq, strict=True):
+                return events.take(pa.array(order)), tix[order]
+    return _key_sorted(events, [*keys, "at", "seq"]), None
+
+
 def merge_spill_into_log(
     path: str | Path, spill: ImportSpill, *, per_bucket: int = BUCKET_TICKETS
 ) -> MergeStats:
@@ -143,8 +167,8 @@ def merge_spill_into_log(
             for b in range(n):
                 t, e = spill.tables(b, n)
                 t = _key_sorted(t, TICKET_KEY)
-                e = _key_sorted(e, ["source", "ticket_id", "at", "seq"])
-                write_files(bucket_files(tmp, b, n), fill_updated_at(t, e), e)
+                e, tix = _events_in_log_order(t, e)
+                write_files(bucket_files(tmp, b, n), fill_updated_at(t, e, tix), e)
 
         publish(p, write_into)
         return MergeStats(spill.rows, 0, spill.events, 0, buckets=n)

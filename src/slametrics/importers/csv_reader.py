@@ -137,6 +137,12 @@ def _find_record(data: bytes, text: bytes, start: int) -> int:
     A bad row "a" must not be found inside an earlier "aa" or "a,": it starts after a newline
     and ends at one (or at the end of the data).
     """
+    if (
+        start == 0
+        and data.startswith(text)
+        and data[len(text) : len(text) + 1] in (b"", b"\n", b"\r")
+    ):
+        return 0  # the first record (a chunk parsed without its header)
     at = data.find(b"\n" + text, max(start - 1, 0))
     while at >= 0:
         end = at + 1 + len(text)
@@ -221,12 +227,14 @@ def parse_records(
     delim: str,
     dictionary: Collection[str] = (),
     line_shift: int = 0,
+    header: bool = True,
 ) -> Records:
-    """The records of `data` (its first record is the header, skipped) as string columns.
+    """The records of `data` as string columns (the first is the header, skipped, if `header`).
 
-    `line_shift` is added to every line: a chunk of a file, with the file's header put before
-    it, numbers its rows as the file does.
+    `line_shift` is added to every line: a chunk of a file (without the header) numbers its
+    rows as the file does.
     """
+    head = 1 if header else 0
     problems: list[Problem] = []
     bad_rows: list[int] = []
     search_from = [0]
@@ -264,7 +272,7 @@ def parse_records(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
                 column_names=names,
-                skip_rows=1,
+                skip_rows=head,
                 block_size=block,
                 use_threads=True,
             ),
@@ -283,14 +291,14 @@ def parse_records(
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         raise UserError(f"{name}: cannot parse as CSV ({exc})") from None
     rows = table.num_rows
-    total = rows + len(bad_rows) + 1
+    total = rows + len(bad_rows) + head
     if _single_line_records(data, total):
-        lines = np.arange(2, total + 1)
+        lines = np.arange(1 + head, total + 1)
     else:
-        lines = record_lines(data)[1:]
+        lines = record_lines(data)[head:]
     if bad_rows and len(lines) == rows + len(bad_rows):
         # pyarrow numbers invalid rows by physical line, so drop those lines from the map
         lines = lines[~np.isin(lines, np.array(bad_rows))]
     if len(lines) != rows:
-        lines = np.arange(2, rows + 2)  # fall back to record numbers (header = line 1)
+        lines = np.arange(1 + head, rows + 1 + head)  # record numbers (header = line 1)
     return Records(table, lines + line_shift, problems, len(bad_rows))

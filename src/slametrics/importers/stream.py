@@ -111,8 +111,10 @@ def partition(files: list[StreamFile], parts: int, spill: Path, chunk_bytes: int
         sf.problems = []
         writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         try:
-            for data, shift in _parse_inputs(sf, chunk_bytes):
-                records = parse_records(data, sf.file.name, sf.names, sf.delimiter, sf.coded, shift)
+            for data, shift, header in _parse_inputs(sf, chunk_bytes):
+                records = parse_records(
+                    data, sf.file.name, sf.names, sf.delimiter, sf.coded, shift, header
+                )
                 _keep_problems(sf, records.problems, records.bad_rows)
                 rows += records.table.num_rows
                 _spill_chunk(records.table, records.lines, sf.key, parts, spill, i, writers)
@@ -133,19 +135,16 @@ def _keep_problems(sf: StreamFile, problems: list[Problem], bad_rows: int) -> No
     sf.bad_rows += bad_rows
 
 
-def _parse_inputs(sf: StreamFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """(bytes to parse, line shift): the file's header put before each chunk of records."""
-    header_lines = 0
+def _parse_inputs(sf: StreamFile, chunk_bytes: int) -> Iterator[tuple[bytes, int, bool]]:
+    """(bytes to parse, line shift, whether they start with the header), chunk by chunk."""
     for chunk, first_line in record_chunks(sf.file, chunk_bytes):
         if not sf.header_bytes:
-            end = _record_ends(chunk)
-            sf.header_bytes = chunk[: end[0] + 1] if len(end) else chunk
-            header_lines = sf.header_bytes.count(b"\n")
+            end = _last_record_end(chunk, first=True)
+            sf.header_bytes = chunk[:end] if end else chunk
             if len(chunk) > len(sf.header_bytes):
-                yield chunk, 0
+                yield chunk, 0, True
             continue
-        # the chunk's first line is `first_line` of the file, after the header's lines
-        yield sf.header_bytes + chunk, first_line - header_lines - 1
+        yield chunk, first_line - 1, False
 
 
 def record_chunks(f: InputFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
@@ -155,20 +154,39 @@ def record_chunks(f: InputFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]
     check = f.unread_path is not None  # else decoded already
     for block in _blocks(f, chunk_bytes):
         buf = carry + block if carry else block
-        ends = _record_ends(buf)
-        if not len(ends):
+        cut = _last_record_end(buf)
+        if not cut:
             carry = buf  # a record longer than a block: read on
             continue
-        cut = int(ends[-1]) + 1
-        if check and not is_utf8(buf[:cut]):  # a newline is never inside a character
+        chunk, carry = (buf[:cut], buf[cut:]) if cut < len(buf) else (buf, b"")
+        if check and not is_utf8(chunk):  # a newline is never inside a character
             raise NotStreamable(f.name)
-        yield buf[:cut], line
-        line += int(np.count_nonzero(np.frombuffer(buf, np.uint8, cut) == 0x0A))
-        carry = buf[cut:]
+        yield chunk, line
+        line += chunk.count(b"\n")
     if carry:
         if check and not is_utf8(carry):
             raise NotStreamable(f.name)
         yield carry, line
+
+
+def _last_record_end(buf: bytes, first: bool = False) -> int:
+    """Offset just past the last (or `first`) newline of `buf` that ends a record, else 0.
+
+    `buf` starts at a record's start: a newline ends a record when an even number of quotes
+    precede it. Quotes are counted once over the buffer (bytes.count), then newlines are tried from the end
+    (the last one nearly always ends a record), so no position list of the buffer is built.
+    """
+    if first:  # the header: found in the first MiB, or else anywhere
+        ends = _record_ends(buf[: 1 << 20])
+        ends = ends if len(ends) else _record_ends(buf)
+        return int(ends[0]) + 1 if len(ends) else 0
+    before, end = buf.count(b'"'), len(buf)
+    while (at := buf.rfind(b"\n", 0, end)) >= 0:
+        before -= buf.count(b'"', at, end)
+        if before % 2 == 0:
+            return at + 1
+        end = at
+    return 0
 
 
 def _record_ends(buf: bytes) -> np.ndarray:
