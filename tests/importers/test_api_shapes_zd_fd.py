@@ -429,3 +429,28 @@ def test_zendesk_dates_sideload_fills_what_the_metric_set_lacks(tmp_path):
     ]
     assert row(r, "9202", ["first_response_at"]) == [ts("2026-11-06 09:07")]
     assert (ts("2026-11-06 09:05"), "status", "new") in events_of(r, "9202")
+
+
+def test_freshdesk_pages_as_ndjson_lines_import_as_the_pages_do(embedded):
+    """Each line a list page (the array the API returns): every ticket of every page is read,
+    at its page's line, as the page files are on their own."""
+    r = run_importer(FreshdeskImporter, FD / "list_pages.ndjson")
+    assert r.report.problems == []
+    assert (r.report.rows_read, r.report.rows_imported) == (8, 8)
+    alone = run_importer(FreshdeskImporter, FD / "list_page_no_tags.json")
+    assert sorted(table(r).index) == sorted([*table(alone).index, *table(embedded).index])
+    cols = [*SUMMARY, "tags", "vendor_first_response_met"]
+    for page in (alone, embedded):
+        got = table(r).loc[table(page).index, cols]
+        # one page has no stats: its counts are float alone, int beside the other page
+        pd.testing.assert_frame_equal(got, table(page)[cols], check_like=True, check_dtype=False)
+
+
+def test_a_broken_item_of_an_ndjson_page_is_a_problem_at_its_line(tmp_path):
+    pages = [json.loads((FD / name).read_text()) for name in FD_NEW[:2]]
+    pages[1][2] = "not a ticket"
+    text = "\n".join(json.dumps(p) for p in pages) + "\n{broken\n"
+    r = run_importer(FreshdeskImporter, write(tmp_path, "pages.ndjson", text))
+    assert r.report.flatten(["code", "line"]) == [["malformed-json", 2], ["malformed-json", 3]]
+    assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (9, 7, 2)
+    assert "713" not in table(r).index and "714" in table(r).index

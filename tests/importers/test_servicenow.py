@@ -491,6 +491,7 @@ def test_full_real_log():
     # reopened events agree with reopen_count except where the log's own order is corrupt
     reopened = ev[ev["event"] == "reopened"].groupby("ticket_id").size().reindex(t.index).fillna(0)
     assert list(t.index[reopened.to_numpy() != t["reopens"].to_numpy()]) == ["INC0000135"]
+    assert pop_naive(rep) == ["UTC"]
     assert [p.code for p in rep.problems] == ["out-of-order-update"] * 5
     assert np.isclose(len(ev[ev["event"] == "created"]), 20769)
     print(f"\nServiceNow log: {rep.rows_read / seconds:,.0f} rows/s ({seconds:.2f} s)")

@@ -60,6 +60,11 @@ def load_json(f: InputFile) -> tuple[Any, list[dict], list[int], list[Problem]]:
         if isinstance(rec, dict):
             records.append(rec)
             numbers.append(i)
+        elif isinstance(rec, list):  # a list page per line (Freshdesk's pages as NDJSON)
+            page, bad = _objects(rec, f.name, [])
+            records += page
+            numbers += [i] * len(page)
+            problems += [p.model_copy(update={"line": i}) for p in bad]
         else:
             problems.append(_malformed(f.name, i, line, "not a JSON object"))
     return None, records, numbers, problems
@@ -69,48 +74,21 @@ def _malformed(file: str, line: int, text: str, msg: str) -> Problem:
     return problem("malformed-json", file=file, line=line, value=text[:200], detail=msg)
 
 
-def read_json_records(f: InputFile, keys: tuple[str, ...] = ()) -> tuple[list[dict], list[Problem]]:
-    """Records from a JSON document (a list, or a dict holding a list under one of `keys`) or NDJSON."""
-    text = f.text()
-    stripped = text.lstrip()
-    problems: list[Problem] = []
-    if not stripped:
-        raise UserError(f"{f.name}: empty file")
-    if (
-        len(f.data) > MAX_JSON_DOCUMENT_BYTES
-        and stripped.startswith(("[", "{"))
-        and "\n{" not in text[:65536]
-    ):
-        raise UserError(
-            f"{f.name}: a single JSON document over 1 GiB; export it as NDJSON (one record per line)"
-        )
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        raise UserError(f"{f.name}: JSON nested too deeply to be a ticket export") from None
-    except json.JSONDecodeError as exc:
-        if stripped.startswith("[") or "\n" not in stripped.strip():
-            raise UserError(f"{f.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        doc = None
+def read_json_records(
+    f: InputFile, keys: tuple[str, ...] = ()
+) -> tuple[list[dict], list[int], list[Problem]]:
+    """Records from a JSON document (a list, or a dict holding a list under one of `keys`) or
+    NDJSON (a record, or a list page of records, per line), with each record's line (NDJSON) or
+    ordinal (a document's records have no line of their own)."""
+    doc, records, lines, problems = load_json(f)
     if doc is None:
-        records = []
-        for i, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except RecursionError:
-                raise UserError(f"{f.name}: line {i}: JSON nested too deeply") from None
-            except json.JSONDecodeError as exc:
-                problems.append(_malformed(f.name, i, line, exc.msg))
-        return _objects(records, f.name, problems, ndjson=True)
-    if isinstance(doc, list):
-        return _objects(doc, f.name, problems)
+        return records, lines, problems
     if isinstance(doc, dict):
-        for key in keys:
-            if isinstance(doc.get(key), list):
-                return _objects(doc[key], f.name, problems)
-        return [doc], problems
+        listed = next((doc[k] for k in keys if isinstance(doc.get(k), list)), None)
+        doc = [doc] if listed is None else listed
+    if isinstance(doc, list):
+        records, problems = _objects(doc, f.name, [])
+        return records, list(range(1, len(records) + 1)), problems
     raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
 
 

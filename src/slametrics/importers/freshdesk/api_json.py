@@ -65,7 +65,7 @@ USED_KEYS = {
 def read_api_json(
     f: InputFile, tz: str, overrides: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, ProblemReport]:
-    records, problems = read_json_records(f, keys=("tickets", "results", "data"))
+    records, lines, problems = read_json_records(f, keys=("tickets", "results", "data"))
     malformed = len(problems)
     rows_read = len(records) + malformed
     if not records:
@@ -76,7 +76,7 @@ def read_api_json(
             ProblemReport(rows_read=rows_read, rows_rejected=len(problems), problems=problems),
         )
     df = pd.json_normalize(records, max_level=1)
-    df["_line"] = _record_lines(f, len(df), {p.line for p in problems})
+    df["_line"] = np.array(lines, dtype=np.int64)
     if "id" not in df or "created_at" not in df:
         missing = "id" if "id" not in df else "created_at"
         raise UserError(
@@ -218,20 +218,6 @@ def _vendor_verdicts(out: pd.DataFrame, fr_due: pd.Series) -> None:
     out["vendor_resolution_met"] = pd.Series(
         (res < out["due_at"]).where(res.notna() & out["due_at"].notna()), dtype="boolean"
     )
-
-
-def _record_lines(f: InputFile, n: int, bad_lines: set[int | None]) -> np.ndarray:
-    """Source line of each record for NDJSON (one record per non-empty line); for a JSON
-    document, whose records have no line of their own, the record's ordinal (1 = first)."""
-    text = f.text()
-    if text.lstrip()[:1] == "{":
-        lines = np.array(
-            [i for i, line in enumerate(text.splitlines(), start=1) if line.strip()], dtype=np.int64
-        )
-        lines = lines[~np.isin(lines, np.array([b for b in bad_lines if b], dtype=np.int64))]
-        if len(lines) == n:
-            return lines
-    return np.arange(1, n + 1)
 
 
 def _conversations(
