@@ -155,8 +155,8 @@ def add_group(
             rows_rejected=rep.rows_rejected,
         )
     )
-    found = rep.problems + timeline_warnings(result.tickets, result.events, ", ".join(files))
-    summary.problems += in_file_order(found, files)
+    summary.problems += rep.problems
+    summary.problems += timeline_warnings(result.tickets, result.events, ", ".join(files))
     with ThreadPoolExecutor(max_workers=1) as pool:  # Arrow conversion frees the GIL
         events_job = pool.submit(validate_events, result.events)
         tickets = _derived_updated_at_empty(result.tickets)
@@ -215,6 +215,7 @@ def import_exports(
             per_bucket=per_bucket,
             progress=progress,
         )
+        _in_file_order(summary)
         if stats is None:
             return summary
     else:
@@ -227,6 +228,7 @@ def import_exports(
             groups=(groups, notices),
         )
         summary.log = str(log_dir)
+        _in_file_order(summary)
         if strict and summary.rows_rejected:
             return summary  # --strict: nothing is written when any row was rejected
         stats = merge_into_log(log_dir, t, e, codes=codes, per_bucket=per_bucket)
@@ -247,6 +249,12 @@ def import_exports(
         )
     record_import(Path(log_dir), [g.model_dump() for g in summary.groups], len(summary.problems))
     return summary
+
+
+def _in_file_order(summary: ImportSummary) -> None:
+    """The problems in file and line order: a streamed import finds them part by part, so the
+    whole-file import says them in the same order (`stream.in_file_order`)."""
+    summary.problems = in_file_order(summary.problems, [f for g in summary.groups for f in g.files])
 
 
 def log_columns(with_tags: bool = False, event_values: bool = True) -> dict[str, list[str]]:

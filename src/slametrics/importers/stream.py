@@ -273,14 +273,17 @@ def _empty_table(sf: StreamFile) -> pa.Table:
 
 
 def in_file_order(problems: list[Problem], files: list[str]) -> list[Problem]:
-    """Problems by file (in the order given; others after), then line (none last), then code,
-    column, value and message: one order however the rows were read (whole or in parts)."""
+    """Problems by file (in the order given; others after), then line; those without a line
+    after, by code, column, value and message: one order however the rows were read (whole or
+    in parts). Problems of one line keep their order (the importer's stages)."""
 
     def key(p: Problem) -> tuple:
         rank = files.index(p.file) if p.file in files else len(files)
-        return (rank, p.file, p.line is None, p.line or 0, p.code, p.column or "", p.value or "")
+        if p.line is not None:
+            return (rank, p.file, 0, p.line, "", "", "", "")
+        return (rank, p.file, 1, 0, p.code, p.column or "", p.value or "", p.message)
 
-    return sorted(problems, key=lambda p: (*key(p), p.message))
+    return sorted(problems, key=key)
 
 
 _MORE = re.compile(r"\band (\d+) more\b")
