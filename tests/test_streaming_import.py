@@ -15,8 +15,13 @@ from slametrics.api.streaming import streamed_groups
 from slametrics.eventlog import read_log
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.io import InputFile, open_inputs
-from slametrics.importers.stream import StreamSettings, record_chunks
-from slametrics.problems import MAX_PER_CODE
+from slametrics.importers.stream import (
+    StreamSettings,
+    capped_over_parts,
+    in_file_order,
+    record_chunks,
+)
+from slametrics.problems import MAX_PER_CODE, Problem, more_problems, problem
 from slametrics.sample import write_sample_csv
 
 TICKETS_HEAD = "ticket_id,created_at,subject,priority,status,resolved_at\n"
@@ -199,3 +204,22 @@ def test_only_large_groups_stream(tmp_path: Path) -> None:
     assert [s.key for s in found["csv"]] == ["ticket_id", "ticket_id"]
     # a vendor importer reads its files whole
     assert streamed_groups({"zendesk": files}, options, StreamSettings(threshold=0)) == {}
+
+
+def test_problems_of_parts_are_capped_over_the_whole() -> None:
+    def part(lines: range) -> list[Problem]:
+        found = [problem("bad-number", file="t.csv", line=i, column="csat") for i in lines]
+        kept = found[:MAX_PER_CODE]
+        tail = [more_problems("bad-number", len(found) - MAX_PER_CODE, file="t.csv", column="csat")]
+        notice = problem("encoding-guessed", file="t.csv", value="cp1251")
+        return kept + tail + [notice]
+
+    # part one holds the even lines, part two the odd ones: 1005 problems each
+    problems = part(range(2, 2012, 2)) + part(range(3, 2013, 2))
+    merged = in_file_order(capped_over_parts(in_file_order(problems, ["t.csv"])), ["t.csv"])
+    lines = [p.line for p in merged if p.line is not None]
+    assert lines == list(range(2, 2 + MAX_PER_CODE))  # the first lines of the whole file
+    assert [p.message for p in merged if p.line is None and p.code == "bad-number"] == [
+        more_problems("bad-number", 1010, file="t.csv", column="csat").message
+    ]
+    assert [p.code for p in merged].count("encoding-guessed") == 1  # said once, not per part
