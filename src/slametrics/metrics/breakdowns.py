@@ -29,17 +29,19 @@ def slim_clock_rows(
     if by:
         keys["_by"] = rows["tix"].map(t.set_index("tix")[by])
     out = pd.DataFrame(
-        {"clock": rows["clock"].astype("category").to_numpy()}
-        | {
-            k: v.astype("string").fillna("(none)").astype("category").to_numpy()
-            for k, v in keys.items()
-        }
+        {"clock": _category(rows["clock"])}
+        | {k: _category(v.astype("string").fillna("(none)")) for k, v in keys.items()}
     )
     if elapsed:
-        out["outcome"] = rows["outcome"].astype("category").to_numpy()
+        out["outcome"] = _category(rows["outcome"])
         stopped = rows["stopped_at"].notna().to_numpy()
         out["elapsed_s"] = np.where(stopped, rows["elapsed_s"].to_numpy(dtype=float), np.nan)
     return out
+
+
+def _category(values: pd.Series) -> pd.Categorical:
+    """Values as a categorical of their text (a byte or two a row), index dropped."""
+    return pd.Categorical(values.astype("string").to_numpy(dtype=object, na_value=None))
 
 
 def slices(
@@ -50,9 +52,8 @@ def slices(
     `counted` and `running` are `slim_clock_rows`. Rows are grouped once by (clock, value) codes
     and split with numpy: a breakdown of the whole span has millions of clock rows.
     """
-    c_key = counted[column].astype("string")
-    r_key = running[column].astype("string")
-    keys = sorted(set(c_key.unique()) | set(r_key.unique()))
+    c_key, r_key = counted[column], running[column]
+    keys = sorted(set(c_key.dropna().unique()) | set(r_key.dropna().unique()))
     c_code, r_code = codes_in(c_key, keys), codes_in(r_key, keys)
     c_clock = codes_in(counted["clock"], clocks)
     r_clock = codes_in(running["clock"], clocks)

@@ -145,7 +145,10 @@ def summarize(
     summary.running = slim_clock_rows(running, t, by, elapsed=False)
     stopped = stopped_in_period(clocks, period)
     summary.stopped = pd.DataFrame(
-        {"clock": stopped["clock"].to_numpy(), "elapsed_s": stopped["elapsed_s"].to_numpy(float)}
+        {
+            "clock": pd.Categorical(stopped["clock"].astype(str).to_numpy()),
+            "elapsed_s": stopped["elapsed_s"].to_numpy(float),
+        }
     )
     summary.volumes = volume_counts(t, period)
     summary.work_status = work_status_counts(t, period)
@@ -249,6 +252,7 @@ def merge_summaries(parts: list[PeriodSummary]) -> PeriodSummary:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Frames of the parts as one; categoricals keep a common category list."""
+    frames = [f for f in frames if len(f)] or frames[:1]  # empty ones have untyped categories
     if len(frames) == 1:
         return frames[0]
     cats = {
