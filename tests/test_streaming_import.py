@@ -223,3 +223,16 @@ def test_problems_of_parts_are_capped_over_the_whole() -> None:
         more_problems("bad-number", 1010, file="t.csv", column="csat").message
     ]
     assert [p.code for p in merged].count("encoding-guessed") == 1  # said once, not per part
+
+
+def test_gzip_files_stream_from_memory(tmp_path: Path) -> None:
+    import gzip
+
+    files = []
+    for path in _bad_files(tmp_path):
+        packed = path.with_suffix(".csv.gz")
+        packed.write_bytes(gzip.compress(path.read_bytes()))
+        files.append(packed)
+    whole, streamed = _import_both(files, tmp_path, chunk=256, part=600)
+    _same_summary(whole, streamed)
+    assert any(p.code == "malformed-row" for p in streamed.problems)
