@@ -263,3 +263,23 @@ def test_bundled_sample_data_is_current(tmp_path):
     write_sample_csv(tmp_path, 400, seed=7, start="2026-09-28", weeks=8, tz="Europe/Moscow")
     for name in ("tickets.csv", "events.csv"):
         assert (bundled / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_a_large_sample_is_written_in_parts_with_their_own_ids(tmp_path, monkeypatch) -> None:
+    """Over CHUNK_TICKETS the sample is parts (seed + k, ids T<k>-...), each as generated alone."""
+    import pyarrow.csv as pacsv
+
+    from slametrics.sample import writer
+    from slametrics.sample.generator import generate_tables
+
+    monkeypatch.setattr(writer, "CHUNK_TICKETS", 400)
+    tickets_path, events_path = writer.write_sample_csv(tmp_path, 1000, seed=3)
+    t, e = pacsv.read_csv(tickets_path), pacsv.read_csv(events_path)
+    ids = t.column("ticket_id").to_pylist()
+    assert len(ids) == len(set(ids)) == 1000
+    assert [i.split("-")[0] for i in ids[::400]] == ["T0", "T1", "T2"]
+    part, part_events = generate_tables(200, seed=5)  # the third part: seed 3 + 2, 200 tickets
+    assert ids[800:] == [i.replace("T-", "T2-") for i in part.column("ticket_id").to_pylist()]
+    third = [i for i in e.column("ticket_id").to_pylist() if i.startswith("T2-")]
+    assert len(third) == part_events.num_rows
+    assert set(e.column("ticket_id").to_pylist()) <= set(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -72,16 +73,58 @@ def write_csv_atomic(table: pa.Table, path: Path) -> None:
         raise
 
 
+CHUNK_TICKETS = 2_000_000  # larger samples are generated and written in parts of this size
+
+
 def write_sample_csv(out_dir: Path, tickets: int, seed: int = 0, **kw) -> tuple[Path, Path]:
     """Writes out_dir/tickets.csv and out_dir/events.csv in the canonical CSV form.
 
     Timestamps are ISO 8601 UTC with `Z` at seconds precision, nulls are empty cells, `public` is
-    `true`/`false`. Keyword arguments are those of `generate_sample`.
+    `true`/`false`. Keyword arguments are those of `generate_sample`. Over CHUNK_TICKETS tickets
+    the sample is made of parts (part k: seed + k, ids `T<k>-...`) so that memory stays that
+    of one part: a 10M-ticket log fits any machine.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    t, e = generate_tables(tickets, seed=seed, **kw)
     tickets_path, events_path = out_dir / "tickets.csv", out_dir / "events.csv"
-    write_csv_atomic(csv_table(t, CSV_TICKET_COLUMNS), tickets_path)
-    write_csv_atomic(csv_table(e, CSV_EVENT_COLUMNS), events_path)
+    if tickets <= CHUNK_TICKETS:
+        t, e = generate_tables(tickets, seed=seed, **kw)
+        write_csv_atomic(csv_table(t, CSV_TICKET_COLUMNS), tickets_path)
+        write_csv_atomic(csv_table(e, CSV_EVENT_COLUMNS), events_path)
+        return tickets_path, events_path
+    sizes = [CHUNK_TICKETS] * (tickets // CHUNK_TICKETS)
+    sizes += [tickets % CHUNK_TICKETS] if tickets % CHUNK_TICKETS else []
+    with _atomic(tickets_path) as ft, _atomic(events_path) as fe:
+        for k, n in enumerate(sizes):
+            t, e = generate_tables(n, seed=seed + k, **kw)
+            t, e = (_renamed_ids(x, f"T{k}-") for x in (t, e))
+            _append_csv(csv_table(t, CSV_TICKET_COLUMNS), ft, header=k == 0)
+            _append_csv(csv_table(e, CSV_EVENT_COLUMNS), fe, header=k == 0)
+            del t, e
     return tickets_path, events_path
+
+
+def _renamed_ids(table: pa.Table, prefix: str) -> pa.Table:
+    i = table.schema.get_field_index("ticket_id")
+    ids = pc.replace_substring_regex(table.column(i), "^T-", prefix)
+    return table.set_column(i, table.schema.field(i), ids)
+
+
+def _append_csv(table: pa.Table, f, header: bool) -> None:
+    if header:  # the header unquoted on every pyarrow version
+        f.write((",".join(table.column_names) + "\n").encode())
+    pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+
+
+@contextlib.contextmanager
+def _atomic(path: Path):
+    """A file written through a temporary one, moved to `path` when complete."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
