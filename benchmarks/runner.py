@@ -125,6 +125,12 @@ def save(results: dict[str, Any], out: Path) -> None:
     os.replace(tmp, out / "results.json")
 
 
+# phases that hold the whole log (or CSV) in memory: past this size only the bounded pipeline
+# (streamed import, bucket-by-bucket metrics, report) runs, as a user's machine would
+WHOLE_LOG_MAX = 2_000_000
+WHOLE_LOG_PHASES = {"floor", "clocks", "metrics_span", "metrics_week"}
+
+
 def run_size(size: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     data = out / "data" / f"n{size}"
     log = data / "log"
@@ -132,6 +138,9 @@ def run_size(size: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
     phases: dict[str, Any] = {}
     for name, _ in SIZE_PHASES:
         if name in OPTIONAL_PHASES and not getattr(args, "dask", False):
+            continue
+        if size > WHOLE_LOG_MAX and name in WHOLE_LOG_PHASES:
+            phases[name] = {"skipped": f"holds the whole log in memory (over {WHOLE_LOG_MAX:,})"}
             continue
         params = dict(common)
         if name == "floor":
