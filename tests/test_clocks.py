@@ -11,9 +11,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from slametrics import api
-from slametrics.engine.clocks import compute_clocks, timeline_order
+from slametrics.engine.clocks import compute_clocks, prepare_log, timeline_order
 from slametrics.engine.repeats import repeat_flags
-from slametrics.metrics import figures
+from slametrics.metrics import period as figures
 from slametrics.periods import parse_period
 from slametrics.policy import load_policy, parse_policy
 from slametrics.sample import write_sample_csv
@@ -105,7 +105,7 @@ def sample_log(tmp_path_factory: pytest.TempPathFactory):
 def test_figures_from_scoped_tickets_equal_the_whole_log(sample_log, policy_name, monkeypatch):
     """Leaving out tickets settled before a period changes none of its figures, lean or not."""
     policy = load_policy(POLICIES / f"{policy_name}.yaml")
-    prepared = figures.prepare_log(sample_log.tickets, sample_log.events, policy)
+    prepared = prepare_log(sample_log.tickets, sample_log.events, policy)
     weeks = [parse_period(f"2026-W{w:02d}", policy.timezone) for w in range(10, 25, 2)]
     scoped_sizes = []
     for period in weeks:
