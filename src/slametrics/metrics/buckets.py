@@ -33,7 +33,7 @@ from slametrics.engine.clocks import ClockResult
 from slametrics.engine.timeline import Timeline
 from slametrics.metrics.compute import Incidents, assemble_result
 from slametrics.metrics.period import headline_metrics
-from slametrics.metrics.summary import PeriodSummary, merge_summaries, summarize
+from slametrics.metrics.summary import PeriodSummary, concat_parts, merge_summaries, summarize
 from slametrics.metrics.trend import point_of
 from slametrics.periods import Period
 from slametrics.policy import Policy
@@ -218,7 +218,7 @@ def combine_states(parts: list[ClockResult], survey: LogSurvey, policy: Policy) 
             tix = survey.position[survey.offsets[i] + frame["tix"].to_numpy()]
             frames.append(frame.assign(tix=tix))
             setattr(p, name, None)
-        return _concat(frames)
+        return concat_parts(frames)
 
     tickets = combined("tickets")
     tickets = tickets.take(np.argsort(tickets["tix"].to_numpy(), kind="stable"))
@@ -238,15 +238,3 @@ def combine_states(parts: list[ClockResult], survey: LogSurvey, policy: Policy) 
     return ClockResult(
         clocks.reset_index(drop=True), tickets.reset_index(drop=True), as_of, timeline
     )
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Frames of the buckets as one; categoricals keep a common category list."""
-    cats = {
-        c: pd.api.types.union_categoricals([f[c] for f in frames]).categories
-        for c in frames[0].columns
-        if isinstance(frames[0][c].dtype, pd.CategoricalDtype)
-    }
-    if cats:
-        frames = [f.astype({c: pd.CategoricalDtype(v) for c, v in cats.items()}) for f in frames]
-    return pd.concat(frames, ignore_index=True)

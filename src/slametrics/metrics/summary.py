@@ -241,7 +241,7 @@ def merge_summaries(parts: list[PeriodSummary]) -> PeriodSummary:
         k: sum((p.thresholds[k] for p in parts), ThresholdPart()) for k in first.thresholds
     }
     for name in ("counted", "running", "stopped", "volumes", "work_status"):
-        setattr(out, name, _concat([getattr(p, name) for p in parts]))
+        setattr(out, name, concat_parts([getattr(p, name) for p in parts]))
     out.lists = {k: ListPart.merged([p.lists[k] for p in parts]) for k in first.lists}
     out.fidelity = sum((p.fidelity for p in parts), Counter())
     out.sources = sum((p.sources for p in parts), Counter())
@@ -250,7 +250,7 @@ def merge_summaries(parts: list[PeriodSummary]) -> PeriodSummary:
     return out
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def concat_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Frames of the parts as one; categoricals keep a common category list."""
     frames = [f for f in frames if len(f)] or frames[:1]  # empty ones have untyped categories
     if len(frames) == 1:
