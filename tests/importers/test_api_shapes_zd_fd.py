@@ -228,6 +228,7 @@ def test_zendesk_page_with_bad_tickets_keeps_the_good_ones(tmp_path):
         ["unparseable-timestamp", 1, "metric_sets.solved_at", "soon"],
         ["unparseable-timestamp", 3, "created_at", "2026-13-45T00:00:00Z"],
         ["missing-value", 2, "id", None],
+        ["incomplete-export", None, None, None],  # page 1 of 2: end_of_stream is false
     ]
     assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (4, 2, 2)
     # without a readable solve time, creation + the full resolution time (1530 min) stands
@@ -245,7 +246,11 @@ def test_truncated_ndjson_page_line_is_a_problem_and_other_pages_import(tmp_path
     first, second = (ZD / "cursor_pages.ndjson").read_text().splitlines()
     path = write(tmp_path, "pages.ndjson", first + "\n" + second[: len(second) // 2] + "\n")
     r = run_importer(ZendeskImporter, path)
-    assert [p[:3] for p in problems(r)] == [["malformed-json", 2, None]]
+    # the page that ends the stream is the broken line: what remains says more pages follow
+    assert [p[:3] for p in problems(r)] == [
+        ["malformed-json", 2, None],
+        ["incomplete-export", None, None],
+    ]
     assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (3, 2, 1)
     assert row(r, "9302", ["status", "resolved_at"]) == ["new", None]
 
@@ -258,7 +263,7 @@ def test_zendesk_page_with_odd_values_in_every_slot(tmp_path):
     page["metric_sets"] = [1, None, {"ticket_id": 9101, "reply_time_in_minutes": "x"}]
     page["users"] = "nobody"
     r = run_importer(ZendeskImporter, write(tmp_path, "page.json", page))
-    assert r.report.problems == []
+    assert [p.code for p in r.report.problems] == ["incomplete-export"]  # end_of_stream false
     assert row(r, "9101", ["priority", "channel", "csat", "tags", "first_response_at"]) == [
         None,
         None,
@@ -384,6 +389,7 @@ def test_freshdesk_page_with_bad_tickets_keeps_the_good_ones(tmp_path):
         ["unparseable-timestamp", 4, "created_at", "not a time"],
         ["unparseable-timestamp", 3, "stats.resolved_at", "2026-11-04 25:00"],
         ["missing-value", 2, "id", None],
+        ["incomplete-export", None, None, None],  # page 1 of 2: end_of_stream is false
     ]
     assert (r.report.rows_read, r.report.rows_imported, r.report.rows_rejected) == (4, 2, 2)
     assert row(r, "713", ["status_class", "resolved_at", "closed_at"]) == [

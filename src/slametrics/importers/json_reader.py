@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from slametrics.errors import UserError
@@ -112,6 +113,35 @@ def _objects(
                 )
             )
     return records, problems
+
+
+@dataclass
+class PageSet:
+    """What one file's API pages say of the whole export they come from."""
+
+    file: str
+    kind: str  # pages of one kind across the files of an import continue each other
+    held: int  # records the pages hold
+    total: int | None  # records the whole export holds, where the pages say so
+    ended: bool  # a page says nothing follows it
+    missing: str  # what is missing, with `{held}` for the records held across the files
+
+
+def incomplete_exports(sets: list[PageSet]) -> list[Problem]:
+    """One `incomplete-export` warning per kind of pages whose files, taken together, say that
+    more follow (no page ends the export, or its total exceeds the records held): on the last
+    file given, since the files of an import are read as one run of pages."""
+    problems = []
+    for kind in dict.fromkeys(s.kind for s in sets):
+        group = [s for s in sets if s.kind == kind]
+        held = sum(s.held for s in group)
+        totals = [s.total for s in group if s.total is not None]
+        if any(s.ended for s in group) or (totals and held >= max(totals)):
+            continue
+        last = group[-1]
+        missing = last.missing.format(held=held, total=max(totals, default=0))
+        problems.append(problem("incomplete-export", file=last.file, missing=missing))
+    return problems
 
 
 def json_path(rec: Any, *path: str) -> Any:

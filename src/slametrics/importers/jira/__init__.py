@@ -20,7 +20,7 @@ from slametrics.importers.jira.vocabulary import (
     KEY_RE,
     STATUS_CLASSES,
 )
-from slametrics.importers.json_reader import is_json
+from slametrics.importers.json_reader import PageSet, incomplete_exports, is_json
 from slametrics.importers.options import mapping_options
 from slametrics.importers.registry import IMPORTER_INFO
 from slametrics.importers.rows import empty_result
@@ -81,13 +81,15 @@ class JiraImporter(Importer):
         rejected: set[tuple[str, int]] = set()
         json_parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         csv_parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+        page_sets: list[PageSet] = []
         for f in files:
             if is_json(f):
-                part = read_issues_json(f, tz, overrides, report, rejected)
+                part = read_issues_json(f, tz, overrides, report, rejected, page_sets)
                 if part is not None:
                     json_parts.append(part)
             else:
                 csv_parts.append(read_csv_export(f, tz, overrides, report, rejected))
+        report.problems += incomplete_exports(page_sets)
         report.rows_rejected += len(rejected)
         report.rows_imported = report.rows_read - report.rows_rejected
         tickets, events = combine(json_parts, csv_parts, report)

@@ -19,15 +19,29 @@ from slametrics.importers.jira.issue_fields import (
     truncated_history,
     user_id,
 )
+from slametrics.importers.jira.pages import page_set
 from slametrics.importers.jira.vocabulary import classify
-from slametrics.importers.json_reader import json_list, json_path, json_text, load_json
+from slametrics.importers.json_reader import (
+    PageSet,
+    json_list,
+    json_path,
+    json_text,
+    load_json,
+)
 from slametrics.importers.rows import drop_resolved_before_created, reject_missing
 from slametrics.problems import Problem, ProblemReport
 
 
 def read_issues_json(
-    f: InputFile, tz: str, overrides: dict[str, str], report: ProblemReport, rejected: set
+    f: InputFile,
+    tz: str,
+    overrides: dict[str, str],
+    report: ProblemReport,
+    rejected: set,
+    page_sets: list[PageSet],
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """One file's issues as (tickets, events); what its search pages say of the result's end
+    goes to `page_sets` (a later file may hold the pages that follow)."""
     doc, recs, lines, problems = load_json(f)
     report.problems += f.problems + problems
     report.rows_read += len(problems)
@@ -40,7 +54,10 @@ def read_issues_json(
         and doc
         and all(isinstance(p, dict) and isinstance(p.get("issues"), list) for p in doc)
     ):
+        _note_pages(doc, f.name, page_sets)
         doc = merge_pages(doc)  # v2 startAt/total or v3 nextPageToken/isLast pages in a list
+    elif isinstance(doc, dict) and isinstance(doc.get("issues"), list):
+        _note_pages([doc], f.name, page_sets)
     if doc is not None:
         if isinstance(doc, dict) and isinstance(doc.get("issues"), list):
             names = doc.get("names") if isinstance(doc.get("names"), dict) else {}
@@ -66,6 +83,12 @@ def read_issues_json(
             f"{', '.join(sorted(recs[0])[:20])})"
         )
     return _issues(f.name, recs, lines, names, tz, overrides, report, rejected)
+
+
+def _note_pages(pages: list[dict], file: str, page_sets: list[PageSet]) -> None:
+    state = page_set(pages, file)
+    if state is not None:
+        page_sets.append(state)
 
 
 def _issues(

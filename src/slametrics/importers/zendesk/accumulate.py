@@ -8,6 +8,7 @@ import pandas as pd
 from slametrics.errors import UserError
 from slametrics.importers.base import ImportResult
 from slametrics.importers.finalize import finalize_mixed
+from slametrics.importers.json_reader import PageSet, incomplete_exports
 from slametrics.importers.rows import duplicate_rows, empty_result
 from slametrics.importers.synthesize import snapshot_events
 from slametrics.importers.zendesk.audits import activity_events, tickets_from_activity
@@ -32,6 +33,7 @@ class Accumulator:
         self.users: dict[str, str] = {}
         self.roles: dict[str, str] = {}
         self.names: dict[str, dict[str, str]] = {"groups": {}, "organizations": {}}
+        self.page_sets: list[PageSet] = []  # what each file's API pages say of the export's end
 
     def reject(self, problems: list[Problem], mask: pd.Series, frame: pd.DataFrame) -> None:
         self.report.problems += problems
@@ -40,6 +42,7 @@ class Accumulator:
 
     def build(self, source: str, overrides: dict[str, str], importer: str) -> ImportResult:
         rep = self.report
+        rep.problems += incomplete_exports(self.page_sets)
         tickets = self._tickets()
         activity = pd.concat(self.activity, ignore_index=True) if self.activity else None
         metric_events = (

@@ -7,6 +7,7 @@ from slametrics.importers.io import InputFile
 from slametrics.importers.json_reader import json_list, load_json
 from slametrics.importers.zendesk.accumulate import Accumulator
 from slametrics.importers.zendesk.audits import read_activity
+from slametrics.importers.zendesk.pages import page_set
 from slametrics.importers.zendesk.sla_metrics import (
     metrics_frame,
     parse_metrics,
@@ -34,6 +35,7 @@ def read_json_file(f: InputFile, acc: Accumulator, tz: str, overrides: dict[str,
             lines = list(range(1, len(records) + 1))
         else:
             raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
+    _note_pages(records, f.name, acc)
     batches = _split_pages(records, lines, acc, metric_sets, ordinal=doc is not None)
     if metric_sets[0]:
         frame = metrics_frame(*metric_sets, f.name)
@@ -74,6 +76,15 @@ def _dispatch(
         acc.metrics.append(parse_metrics(frame, f.name, tz, acc, own_rows=True))
     else:
         read_activity(f, recs, lines, kind, acc, tz)
+
+
+def _note_pages(records: list[dict], file: str, acc: Accumulator) -> None:
+    """Keep what the file's API pages say of the export's end (`incomplete-export` is decided
+    over all the files of the import: a later file may hold the pages that follow)."""
+    pages = [(r, k) for r in records if (k := _main_key(r)) not in (None, "users")]
+    state = page_set([r for r, _ in pages], [k for _, k in pages], file)  # type: ignore[misc]
+    if state is not None:
+        acc.page_sets.append(state)
 
 
 def _split_pages(
