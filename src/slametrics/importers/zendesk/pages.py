@@ -20,7 +20,8 @@ def page_set(pages: list[dict], keys: list[str], file: str) -> PageSet | None:
         follows = f"after_cursor {cursor}" if cursor else f"next_page {last.get('next_page')}"
         ended = any(p.get("end_of_stream") is True for p in pages)
         missing = f"end_of_stream is false: more pages follow {follows}"
-        return PageSet(file, f"incremental {noun}", held, None, ended, missing)
+        way = "cursor" if any("after_cursor" in p for p in pages) else "time"
+        return PageSet(file, f"{way}-based incremental {noun}", held, None, ended, missing)
     has_more = json_path(last, "meta", "has_more")
     if isinstance(has_more, bool):
         missing = f"meta.has_more is true: more pages follow links.next {_next_link(last)}"
