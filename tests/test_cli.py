@@ -207,8 +207,12 @@ def test_source_as_export_files_on_the_fly(exports, policy, capsys):
 def test_strict_import_exits_1_and_writes_nothing(tmp_path, capsys):
     t = tmp_path / "tickets.csv"
     t.write_text("ticket_id,created_at\n1,2026-11-02T09:00:00Z\n2,not a date\n", encoding="utf-8")
-    invoke(["import", t, "--log", tmp_path / "log", "--strict"], capsys, 1)
+    out, err = invoke(["import", t, "--log", tmp_path / "log", "--strict"], capsys, 1)
     assert not (tmp_path / "log" / "CURRENT").exists()
+    # the summary on stdout; the rejected row and the --strict verdict on stderr
+    assert "tickets:" in out and "unparseable-timestamp" not in out
+    assert f"{t}:3 [created_at]: error unparseable-timestamp: " in err
+    assert "--strict: 1 row(s) rejected; nothing was written" in err
 
 
 def test_policy_commands_and_formats(capsys):

@@ -125,3 +125,40 @@ def test_check_github_appends_its_summary_to_the_step_summary(log, tmp_path, mon
     monkeypatch.delenv("GITHUB_STEP_SUMMARY")
     invoke([*args[:-2], "--format", "text"], capsys, 1)
     assert summary.read_text(encoding="utf-8").count("### slametrics check") == 2
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_import_problems_on_stderr_one_readable_line_each(tmp_path, capsys):
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_bytes(
+        "ticket_id,created_at,subject\nT1,2026-11-02T09:00:00Z,Caf\u00e9\nT2,soon,x\n".encode(
+            "cp1252"
+        )
+    )
+    page = FIXTURES / "jira" / "search_v3_page_of_more.json"
+    out, err = invoke(["import", tickets, page, "--log", tmp_path / "log"], capsys)
+    assert "tickets: 3 new" in out
+    assert "warning" not in out and "error" not in out
+    from slametrics.problems import PROBLEM_CODES
+
+    assert err.splitlines() == [
+        f"{tickets}:2: warning encoding-guessed: not UTF-8 (first bad byte on line 2); "
+        "decoded as cp1252 (value 'cp1252')",
+        f"{tickets}:3 [created_at]: error unparseable-timestamp: "
+        f"{PROBLEM_CODES['unparseable-timestamp']} (value 'soon')",
+        f"{page}: warning incomplete-export: {PROBLEM_CODES['incomplete-export']}: "
+        "isLast is false: more pages follow nextPageToken CAEaAggE",
+    ]
+
+
+def test_problem_line_shows_only_the_parts_a_problem_has():
+    from slametrics.problems import Problem
+    from slametrics.render.terminal import problem_line
+
+    whole_file = Problem(code="encoding-guessed", file="a.csv", message="m", severity="warning")
+    assert problem_line(whole_file) == "a.csv: warning encoding-guessed: m"
+    cell = Problem(code="bad-number", file="a.csv", line=0, column="csat", value="", message="m")
+    assert problem_line(cell) == "a.csv:0 [csat]: error bad-number: m (value '')"
+    assert problem_line(Problem(code="x", message="m")) == "error x: m"

@@ -122,8 +122,9 @@ def test_future_timestamp_is_a_warning_and_never_the_default_as_of(tmp_path, cap
     t, e, p = _write(tmp_path, "  - {metric: on_time_share, min: 0.5}\n", tickets=tickets)
     log = tmp_path / "log"
     assert main(["import", t, e, "--log", str(log)]) == 0
-    out = capsys.readouterr().out
-    assert "future-timestamp" in out and "T4" in out
+    captured = capsys.readouterr()  # problems go to stderr, the summary to stdout
+    assert "future-timestamp" in captured.err and "T4" in captured.err
+    assert "future-timestamp" not in captured.out
     assert main(["metrics", str(log), "--policy", p, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["data_until"] == "2026-11-11T08:00:00Z"
@@ -134,8 +135,9 @@ def test_reply_before_creation_is_reported(tmp_path, capsys) -> None:
     events = EVENTS + "T3,2026-11-11T07:00:00Z,agent_reply,,agent,true\n"
     t, e, p = _write(tmp_path, "  - {metric: on_time_share, min: 0.5}\n", events=events)
     assert main(["import", t, e, "--log", str(tmp_path / "log")]) == 0
-    out = capsys.readouterr().out
-    assert "reply-before-created" in out and "T3" in out
+    captured = capsys.readouterr()  # problems go to stderr, the summary to stdout
+    assert "reply-before-created" in captured.err and "T3" in captured.err
+    assert "reply-before-created" not in captured.out
 
 
 def test_tickets_csv_has_decided_at_and_metrics_json_the_r2_keys(tmp_path, capsys) -> None:

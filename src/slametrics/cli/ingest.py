@@ -19,7 +19,7 @@ SHOWN_PROBLEMS = 20  # the terminal shows the first few; --problems FILE has the
 
 
 def import_summary_lines(summary: ImportSummary) -> list[str]:
-    """The plain lines under the import table: counts, then the first problems."""
+    """The plain lines under the import table: what was imported (stdout)."""
     lines = [
         f"tickets: {summary.tickets_new} new, {summary.tickets_updated} updated; "
         f"events: {summary.events_new} new, {summary.events_duplicate} already in the log"
@@ -31,11 +31,14 @@ def import_summary_lines(summary: ImportSummary) -> list[str]:
         )
     if summary.layout_change:
         lines.append(summary.layout_change)
-    for p in summary.problems[:SHOWN_PROBLEMS]:
-        lines.append(
-            f"{p.severity}: {p.file}:{p.line or ''} [{p.column or ''}] {p.code}: {p.value!r} "
-            f"{p.message}"
-        )
+    return lines
+
+
+def import_problem_lines(summary: ImportSummary) -> list[str]:
+    """The first problems and warnings, one a line (stderr; --problems FILE has them all)."""
+    from slametrics.render.terminal import problem_line
+
+    lines = [problem_line(p) for p in summary.problems[:SHOWN_PROBLEMS]]
     if len(summary.problems) > SHOWN_PROBLEMS:
         lines.append(
             f"... and {len(summary.problems) - SHOWN_PROBLEMS} more problems "
@@ -98,8 +101,10 @@ def import_cmd(
     out.print(terminal.import_table(summary))
     for line in import_summary_lines(summary):
         out.print(line, markup=False)
+    for line in import_problem_lines(summary):  # problems on stderr: stdout stays the summary
+        err.print(line, markup=False)
     if problems:
         emit(machine.frame_to_csv(ProblemReport(problems=summary.problems).to_frame()), problems)
     if strict and summary.rows_rejected:
-        out.print(f"--strict: {summary.rows_rejected} row(s) rejected; nothing was written")
+        err.print(f"--strict: {summary.rows_rejected} row(s) rejected; nothing was written")
         raise typer.Exit(EXIT_THRESHOLD_MISSED)

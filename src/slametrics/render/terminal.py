@@ -10,6 +10,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
+from slametrics.problems import Problem
 from slametrics.render.report.labels import threshold_state
 from slametrics.results import ImportSummary, MetricsResult, SliceStats, ThresholdValue
 
@@ -290,3 +291,13 @@ def import_table(s: ImportSummary) -> Table:
         counts = [str(g.rows_read), str(g.rows_imported), str(g.rows_rejected)]
         t.add_row(g.importer, str(len(g.files)), *counts)
     return t
+
+
+def problem_line(p: Problem) -> str:
+    """One problem on one line: `FILE:LINE [COLUMN]: severity code: message (value 'x')`, each
+    part only where the problem has it (a file-level one is `FILE: severity code: message`)."""
+    where = p.file + (f":{p.line}" if p.line is not None else "")
+    if p.column:
+        where += f" [{p.column}]"
+    value = f" (value {p.value!r})" if p.value is not None else ""
+    return f"{where + ': ' if where else ''}{p.severity} {p.code}: {p.message}{value}"
