@@ -124,7 +124,13 @@ class PageSet:
     held: int  # records the pages hold
     total: int | None  # records the whole export holds, where the pages say so
     ended: bool  # a page says nothing follows it
-    missing: str  # what is missing, with `{held}` for the records held across the files
+    missing: str  # what is missing: a template of `{held}` (across the files), `{total}`
+    # and the export's own values as `literal()`s
+
+
+def literal(value: object) -> str:
+    """A value of the export (a cursor, a URL) as text for a `PageSet.missing` template."""
+    return str(value).replace("{", "{{").replace("}", "}}")
 
 
 def incomplete_exports(sets: list[PageSet]) -> list[Problem]:

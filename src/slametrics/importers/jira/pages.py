@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slametrics.importers.json_reader import PageSet
+from slametrics.importers.json_reader import PageSet, literal
 
 
 def page_set(pages: list[dict], file: str) -> PageSet | None:
@@ -17,7 +17,7 @@ def page_set(pages: list[dict], file: str) -> PageSet | None:
         token = last.get("nextPageToken")
         ended = last.get("isLast") is True or (not token and last.get("isLast") is not False)
         said = "isLast is false" if last.get("isLast") is False else "the last page given"
-        follows = f"nextPageToken {token}" if token else "it"
+        follows = f"nextPageToken {literal(token)}" if token else "it"
         missing = f"{said}: more pages follow {follows}"
         return PageSet(file, "search v3", held, None, ended, missing)
     totals = [p["total"] for p in pages if _count(p.get("total"))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slametrics.importers.json_reader import PageSet, json_path
+from slametrics.importers.json_reader import PageSet, json_path, literal
 
 
 def page_set(pages: list[dict], keys: list[str], file: str) -> PageSet | None:
@@ -18,18 +18,20 @@ def page_set(pages: list[dict], keys: list[str], file: str) -> PageSet | None:
         # the incremental exports (time- and cursor-based) end where a page says end_of_stream
         cursor = last.get("after_cursor")
         follows = f"after_cursor {cursor}" if cursor else f"next_page {last.get('next_page')}"
+        follows = literal(follows)
         ended = any(p.get("end_of_stream") is True for p in pages)
         missing = f"end_of_stream is false: more pages follow {follows}"
         way = "cursor" if any("after_cursor" in p for p in pages) else "time"
         return PageSet(file, f"{way}-based incremental {noun}", held, None, ended, missing)
     has_more = json_path(last, "meta", "has_more")
     if isinstance(has_more, bool):
-        missing = f"meta.has_more is true: more pages follow links.next {_next_link(last)}"
+        missing = f"meta.has_more is true: more pages follow links.next {literal(_next_link(last))}"
         return PageSet(file, f"cursor list {noun}", held, None, not has_more, missing)
     count = last.get("count")
     if isinstance(count, int) and not isinstance(count, bool) and "next_page" in last:
         follows = last.get("next_page")
-        missing = f"count {{total}} {noun}, {{held}} given; more pages follow next_page {follows}"
+        missing = f"count {{total}} {noun}, {{held}} given; more pages follow next_page "
+        missing += literal(follows)
         return PageSet(file, f"list {noun}", held, count, follows is None, missing)
     return None
 
