@@ -17,11 +17,11 @@ from slametrics.engine.clocks import compute_clocks
 from slametrics.errors import UserError
 from slametrics.eventlog import bucket_count, import_totals, is_event_log, snapshot_dir
 from slametrics.metrics import (
-    DONE,
     backlog_clocks,
     compute_metrics,
     counted_clocks,
     in_period,
+    of_period_mask,
     prepare,
     resolve_as_of,
 )
@@ -234,9 +234,7 @@ def period_clocks(q: Query) -> tuple[pd.DataFrame, pd.DataFrame, Period]:
         prepared = prepare(loaded.log, policy)
         state = compute_clocks(loaded.log.tickets, None, policy, cut, prepared, knowledge=knowledge)
     c, t = state.clocks, state.tickets
-    of_period = t.loc[
-        (in_period(t["created_at"], period) | ~t["status_class_at"].isin(DONE)).to_numpy(), "tix"
-    ]
+    of_period = t.loc[of_period_mask(t, period).to_numpy(), "tix"]
     decided = c.index.isin(counted_clocks(c, period).index)
     backlog = c.index.isin(backlog_clocks(c, period).index)
     open_now = c["outcome"].isin(["running", "unknown"]) & c["tix"].isin(of_period)

@@ -6,6 +6,7 @@ from slametrics.metrics.figures import (
     backlog_clocks,
     counted_clocks,
     in_period,
+    of_period_mask,
     prepare,
     resolve_as_of,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "DONE",
     "backlog_clocks",
     "in_period",
+    "of_period_mask",
     "LIST_LIMIT",
     "compute_metrics",
     "counted_clocks",

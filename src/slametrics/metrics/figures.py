@@ -66,6 +66,29 @@ def backlog_clocks(clocks: pd.DataFrame, period: Period) -> pd.DataFrame:
     return clocks[(clocks["outcome"] == "breached") & early.fillna(False) & still_running]
 
 
+def of_period_mask(t: pd.DataFrame, period: Period) -> pd.Series:
+    """Per ticket: created in the period or open at its end (what the period's figures judge)."""
+    return in_period(t["created_at"], period) | ~t["status_class_at"].isin(DONE)
+
+
+@dataclass
+class PeriodRows:
+    """The rows a period's figures start from: its tickets (`of_period_mask`), the clocks decided
+    in it and the backlog past target at its end."""
+
+    of_period: pd.Series
+    counted: pd.DataFrame
+    backlog: pd.DataFrame
+
+    @classmethod
+    def of(cls, state: ClockResult, period: Period) -> PeriodRows:
+        return cls(
+            of_period_mask(state.tickets, period),
+            counted_clocks(state.clocks, period),
+            backlog_clocks(state.clocks, period),
+        )
+
+
 @dataclass
 class Judgeable:
     """What decides why nothing of a period could be judged, as counts that add across buckets:

@@ -12,9 +12,7 @@ from slametrics.metrics.figures import (
     NO_HISTORY,
     NO_REPLY_DATA,
     NO_TICKETS,
-    backlog_clocks,
-    counted_clocks,
-    in_period,
+    PeriodRows,
     prepare,
     repeat_incident_rate,
     share,
@@ -71,17 +69,14 @@ def figures_of(
     by: str | None = None,
 ) -> PeriodFigures:
     """The figures of a period from its clocks (`compute_clocks` at the period's as_of)."""
-    t, clocks = state.tickets, state.clocks
-    summary = summarize(state, policy, period, as_of, lean=lean, by=by)
-    of_period = in_period(t["created_at"], period) | ~t["status_class_at"].isin(
-        ["resolved", "closed", "canceled"]
-    )
+    rows = PeriodRows.of(state, period)
+    summary = summarize(state, policy, period, as_of, lean=lean, by=by, rows=rows)
     return PeriodFigures(
-        counted_clocks(clocks, period),
-        backlog_clocks(clocks, period),
+        rows.counted,
+        rows.backlog,
         headline_metrics(summary, incidents, period, as_of),
         state,
-        of_period,
+        rows.of_period,
         summary,
     )
 

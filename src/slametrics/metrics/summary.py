@@ -20,8 +20,7 @@ from slametrics.metrics.breakdowns import slim_clock_rows, volume_counts, work_s
 from slametrics.metrics.figures import (
     DONE,
     Judgeable,
-    backlog_clocks,
-    counted_clocks,
+    PeriodRows,
     fcr_counts,
     in_period,
     judge,
@@ -111,13 +110,15 @@ def summarize(
     *,
     lean: bool = True,
     by: str | None = None,
+    rows: PeriodRows | None = None,
 ) -> PeriodSummary:
-    """The summary of a period from its clocks (`compute_clocks` at the period's as_of)."""
+    """The summary of a period from its clocks (`compute_clocks` at the period's as_of);
+    `rows` when the caller has them already."""
     t, clocks = state.tickets, state.clocks
+    rows = rows or PeriodRows.of(state, period)
     judged = ~t["excluded"]
     open_at_end = ~t["status_class_at"].isin(DONE)
-    of_period = in_period(t["created_at"], period) | open_at_end
-    counted = counted_clocks(clocks, period)
+    of_period, counted, backlog = rows.of_period, rows.counted, rows.backlog
     c = Counter()
     c["met"] = int((counted["outcome"] == "met").sum())
     c["breached"] = int((counted["outcome"] == "breached").sum())
@@ -135,7 +136,6 @@ def summarize(
     if by and by not in t.columns:
         fields_ = ", ".join(x for x in t.columns if not x.startswith("_"))
         raise UserError(f"--by {by!r}: not a ticket field; use one of: {fields_}")
-    backlog = backlog_clocks(clocks, period)
     judged_of_period = (of_period & judged).to_numpy()
     summary.lean, summary.by = False, by
     summary.clocks = _clock_parts(t, clocks, backlog, judged_of_period, period, policy)
