@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from slametrics.columns import NAT, to_us
+from slametrics.columns import NAT, codes_in, index_in, to_us
 from slametrics.problems import Problem, more_problems, problem
 
 # instants that describe what happened (a due time in the future is normal)
@@ -37,7 +37,9 @@ def _future_cells(
                 continue
             us = to_us(frame[col])
             rows = np.flatnonzero((us != NAT) & (us > now_us))
-            ids = frame["ticket_id"].to_numpy()[rows]
+            if not len(rows):
+                continue  # nearly always: no id column converted to Python objects
+            ids = frame["ticket_id"].iloc[rows].to_numpy()
             found += [(col, str(i), int(u)) for i, u in zip(ids, us[rows], strict=True)]
     return _capped("future-timestamp", found, file)
 
@@ -47,17 +49,24 @@ def _replies_before_created(
 ) -> list[Problem]:
     if not len(events) or not len(tickets):
         return []
-    is_reply = (events["event"].astype("string") == "agent_reply").fillna(False).to_numpy()
+    # a categorical event column is compared through its categories, not row by row
+    is_reply = codes_in(events["event"], ("agent_reply",)) == 0
     if not is_reply.any():
         return []
-    replies = events[is_reply]
-    created = pd.Series(to_us(tickets["created_at"]), index=tickets["ticket_id"].astype("string"))
-    created = created[~created.index.duplicated(keep="last")]
-    ids = replies["ticket_id"].astype("string")
-    ticket_created = created.reindex(ids).to_numpy(dtype=np.int64, na_value=NAT)
-    at = to_us(replies["at"])
-    early = (ticket_created != NAT) & (at != NAT) & (at < ticket_created)
-    found = [("at", str(i), int(u)) for i, u in zip(ids.to_numpy()[early], at[early], strict=True)]
+    rows = np.flatnonzero(is_reply)
+    ids = events["ticket_id"].iloc[rows].astype("string")
+    # the last ticket of an id wins: its first match among the tickets read backwards
+    known = tickets["ticket_id"].astype("string").iloc[::-1]
+    pos = index_in(ids, known)
+    created = to_us(tickets["created_at"])[::-1]
+    ticket_created = np.where(pos >= 0, created[np.maximum(pos, 0)], NAT)
+    at = to_us(events["at"])[rows]
+    early = np.flatnonzero((ticket_created != NAT) & (at != NAT) & (at < ticket_created))
+    if not len(early):
+        return []
+    found = [
+        ("at", str(i), int(u)) for i, u in zip(ids.iloc[early].to_numpy(), at[early], strict=True)
+    ]
     return _capped("reply-before-created", found, file)
 
 
