@@ -96,8 +96,8 @@ def survey_bucket(src: BucketSource, policy: Policy, now: pd.Timestamp) -> Surve
         keys=pa.table(
             {c: pa.array(t[c].astype("string")).cast(pa.large_string()) for c in TICKET_KEY}
         ),
-        reply_sources=set(source[replies].dropna()),
-        history_sources=set(source[history].dropna()),
+        reply_sources=set(source[replies].dropna().unique()),  # unique: no per-ticket iteration
+        history_sources=set(source[history].dropna().unique()),
         incidents=incidents,
         latest=log.latest_timestamp(now) if len(t) else None,
         first_created=t["created_at"].min() if len(t) else None,
