@@ -39,6 +39,8 @@ PROBLEM_CODES: dict[str, str] = {
     "naive-timestamp": "timestamps carry no offset; they were read as local time in the zone named",
     "incomplete-export": "the export says it holds more pages or records than were given; "
     "tickets past them are missing",
+    "not-a-ticket": "search results that are not tickets (users, organizations, groups) were "
+    "skipped",
 }
 
 # code -> message template, for codes whose message names specifics: `{description}` is the
@@ -47,6 +49,7 @@ MESSAGES: dict[str, str] = {
     "encoding-guessed": "not UTF-8 (first bad byte on line {line}); decoded as {encoding}",
     "naive-timestamp": "timestamps carry no offset; they were read as local time in {zone}",
     "incomplete-export": "{description}: {missing}",
+    "not-a-ticket": "{description}: {skipped}",
     # one warning per distinct value: `note` is empty or starts with "; "
     "unknown-status": "{description}{note}; {rows} row(s)",
     "unknown-value": "{description}{note}; {rows} row(s)",
@@ -66,6 +69,7 @@ WARNING_CODES = frozenset(
         "truncated-history",
         "naive-timestamp",
         "incomplete-export",
+        "not-a-ticket",
     }
 )
 

@@ -28,7 +28,10 @@ class ZendeskImporter(Importer):
     JSON (UTC timestamps): Tickets API and incremental ticket export pages `{"tickets": [...]}`,
     time- or cursor-based (`next_page`/`end_time`/`count` or `after_cursor`/`end_of_stream`), as
     documents, lists of pages or one page per NDJSON line, and single-ticket responses
-    `{"ticket": {...}}`; their `users`/`groups`/`organizations` sideloads name ids, the
+    `{"ticket": {...}}`; Search API pages `{"results": [...]}` (`search.json`, offset
+    pagination, and `search/export`, cursor pagination), of whose results only those with
+    `result_type` ticket are kept (the others are counted in one `not-a-ticket` notice); their
+    `users`/`groups`/`organizations` sideloads name ids, the
     `metric_sets` sideload (and a ticket's `metric_set` or `dates`) gives the first reply, solve
     time, reopen and reply counts and when the current status began. A ticket seen twice: the
     latest `updated_at` wins (then the later page); status `deleted` is canceled. NDJSON with
@@ -64,6 +67,8 @@ class ZendeskImporter(Importer):
             keys = set(KEY_RE.findall(head))
             if {"tickets", "ticket", "users"} & keys and {"requester_id", "via"} & keys:
                 return 90
+            if "result_type" in keys and {"results", "facets", "via"} & keys:
+                return 90  # Search API pages, or their results one per line
             hits = len(JSON_MARKERS & keys)
             return min(95, 40 + 15 * hits) if hits else 0
         if f.suffix not in (".csv", ".tsv", ".txt", ""):

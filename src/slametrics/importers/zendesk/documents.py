@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from slametrics.errors import UserError
 from slametrics.importers.io import InputFile
 from slametrics.importers.json_reader import json_list, load_json
@@ -14,7 +16,13 @@ from slametrics.importers.zendesk.sla_metrics import (
     read_metric_events,
 )
 from slametrics.importers.zendesk.tickets_json import read_tickets
-from slametrics.importers.zendesk.vocabulary import DOC_KEYS, NAME_SIDELOADS, SINGLE_KEYS
+from slametrics.importers.zendesk.vocabulary import (
+    DOC_KEYS,
+    NAME_SIDELOADS,
+    SEARCH_TICKET,
+    SINGLE_KEYS,
+)
+from slametrics.problems import problem
 
 # records of one kind (tickets, audits, ...) with the line (NDJSON) or ordinal each came from
 Batch = tuple[list[dict], list[int]]
@@ -36,7 +44,12 @@ def read_json_file(f: InputFile, acc: Accumulator, tz: str, overrides: dict[str,
         else:
             raise UserError(f"{f.name}: JSON holds neither records nor a list of records")
     _note_pages(records, f.name, acc)
-    batches = _split_pages(records, lines, acc, metric_sets, ordinal=doc is not None)
+    skipped: Counter[str] = Counter()
+    batches = _split_pages(records, lines, acc, metric_sets, skipped, ordinal=doc is not None)
+    if skipped:
+        counts = ", ".join(f"{kind} {n}" for kind, n in skipped.items())
+        said = f"{skipped.total()} ({counts})"
+        acc.report.problems.append(problem("not-a-ticket", file=f.name, skipped=said))
     if metric_sets[0]:
         frame = metrics_frame(*metric_sets, f.name)
         acc.metrics.append(parse_metrics(frame, f.name, tz, acc, False, "metric_sets"))
@@ -47,8 +60,8 @@ def read_json_file(f: InputFile, acc: Accumulator, tz: str, overrides: dict[str,
             keys = sorted(recs[0])[:20]
             raise UserError(
                 f"{f.name}: JSON records are not a Zendesk export this importer knows (tickets, "
-                f"audits, ticket_events, ticket_metric_events, ticket_metrics); keys found: "
-                f"{', '.join(keys)}"
+                f"search results, audits, ticket_events, ticket_metric_events, ticket_metrics); "
+                f"keys found: {', '.join(keys)}"
             )
         if kind == "users":
             _add_sideload("users", recs, acc)
@@ -88,11 +101,17 @@ def _note_pages(records: list[dict], file: str, acc: Accumulator) -> None:
 
 
 def _split_pages(
-    records: list[dict], lines: list[int], acc: Accumulator, metric_sets: Batch, ordinal: bool
+    records: list[dict],
+    lines: list[int],
+    acc: Accumulator,
+    metric_sets: Batch,
+    skipped: Counter[str],
+    ordinal: bool,
 ) -> dict[str | None, Batch]:
     """Records grouped by kind. API pages (`{"tickets": [...], "after_cursor": ...}`, one per
     NDJSON line or a list of them, and the full JSON export's `{"ticket": {...}}` lines) are
-    opened into their records, their sideloads kept.
+    opened into their records, their sideloads kept. Search results (pages' `results` or loose
+    records) that are not tickets are counted in `skipped` by their `result_type`.
 
     In a JSON document a record's line is its ordinal in its page list; in NDJSON the line of
     the page (or of the record itself) in the file.
@@ -109,10 +128,19 @@ def _split_pages(
         _add_page_sideloads(rec, key, acc, metric_sets, line, ordinal)
         value = rec[key]
         recs = [value] if isinstance(value, dict) else [r for r in value if isinstance(r, dict)]
+        if key == "results":
+            recs = [recs[i] for i in _search_tickets(recs, skipped)]
         batch = batches.setdefault(DOC_KEYS[key], ([], []))
         start = len(batch[0])
         batch[0].extend(recs)
         batch[1].extend(range(start + 1, start + len(recs) + 1) if ordinal else [line] * len(recs))
+    if any("result_type" in r for r in loose[0]):
+        # search results saved one per line: the tickets among them, whatever keys they carry
+        kept = _search_tickets(loose[0], skipped)
+        batch = batches.setdefault("tickets", ([], []))
+        batch[0].extend(loose[0][i] for i in kept)
+        batch[1].extend(loose[1][i] for i in kept)
+        loose = ([], [])
     if loose[0] or not batches:
         kind = _record_kind(loose[0])
         batch = batches.setdefault(kind, ([], []))
@@ -133,6 +161,19 @@ def _add_page_sideloads(
         metric_sets[0].extend(sets)
         numbers = range(start + 1, start + len(sets) + 1) if ordinal else [line] * len(sets)
         metric_sets[1].extend(numbers)
+
+
+def _search_tickets(recs: list[dict], skipped: Counter[str]) -> list[int]:
+    """The positions of the search results that are tickets (or name no type); the others are
+    counted in `skipped` by their `result_type`."""
+    kept = []
+    for i, rec in enumerate(recs):  # a type check per result; the work per field is columnar
+        kind = rec.get("result_type")
+        if kind is None or str(kind).lower() == SEARCH_TICKET:
+            kept.append(i)
+        else:
+            skipped[str(kind)] += 1
+    return kept
 
 
 def _main_key(doc: dict) -> str | None:

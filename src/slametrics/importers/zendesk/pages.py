@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from slametrics.importers.json_reader import PageSet, json_path, literal
+from slametrics.importers.zendesk.vocabulary import SEARCH_LIMIT
+
+# what a page's records are called in a warning, where not by their key
+NOUNS = {"results": "search results"}
 
 
 def page_set(pages: list[dict], keys: list[str], file: str) -> PageSet | None:
@@ -12,7 +16,7 @@ def page_set(pages: list[dict], keys: list[str], file: str) -> PageSet | None:
     records that are no page of a paginated response."""
     if not pages:
         return None
-    last, noun = pages[-1], keys[-1]
+    last, noun = pages[-1], NOUNS.get(keys[-1], keys[-1])
     held = sum(len(p[k]) if isinstance(p[k], list) else 1 for p, k in zip(pages, keys, strict=True))
     if any(isinstance(p.get("end_of_stream"), bool) for p in pages):
         # the incremental exports (time- and cursor-based) end where a page says end_of_stream
@@ -32,7 +36,13 @@ def page_set(pages: list[dict], keys: list[str], file: str) -> PageSet | None:
         follows = last.get("next_page")
         missing = f"count {{total}} {noun}, {{held}} given; more pages follow next_page "
         missing += literal(follows)
-        return PageSet(file, f"list {noun}", held, count, follows is None, missing)
+        ended = follows is None
+        if ended and keys[-1] == "results" and count > SEARCH_LIMIT:
+            # offset search stops at its limit while `count` tells all the query matched
+            ended = False
+            missing = f"count {{total}} {noun}, {{held}} given; the Search API returns at most "
+            missing += f"{SEARCH_LIMIT} results per query (the Search Export API returns all)"
+        return PageSet(file, f"list {noun}", held, count, ended, missing)
     return None
 
 

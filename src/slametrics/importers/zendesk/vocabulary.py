@@ -145,10 +145,17 @@ DOC_KEYS = {
     "ticket_metrics": "ticket_metrics",
     "ticket_metric": "ticket_metrics",
     "metric_sets": "ticket_metrics",
+    # Search API pages (`search.json`, `search/export`): tickets beside users, organizations
+    # and groups, each result named by its `result_type`
+    "results": "tickets",
     "users": "users",
 }
 # keys whose value is one record, not a list of them (single-record API responses)
 SINGLE_KEYS = ("ticket", "ticket_metric")
+# the `result_type` of the search results that are tickets; the others are skipped
+SEARCH_TICKET = "ticket"
+# the Search API returns at most this many results per query, whatever its `count` says
+SEARCH_LIMIT = 1000
 # sideloads that name the ids tickets carry (`include=users,groups,organizations`)
 NAME_SIDELOADS = ("users", "groups", "organizations")
 
