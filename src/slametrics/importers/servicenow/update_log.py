@@ -74,8 +74,11 @@ def read_log(
     w["state"] = g["state"].ffill()
     w["cls"] = g["cls"].ffill()
 
-    events = _log_events(w, first, df, cols, ids)
-    tickets = _log_tickets(w, first, df, cols, ids, file, tz, problems)
+    # created_at is opened_at (its first parseable value); the first update when none parses
+    opened = w.groupby("code", sort=False)["opened"].first().to_numpy()
+    created = np.where(pd.isna(opened), w["at"].to_numpy()[first], opened)
+    events = _log_events(w, first, created, df, cols, ids)
+    tickets = _log_tickets(w, first, created, df, cols, ids, file, tz, problems)
     return tickets, events, report()
 
 
@@ -174,10 +177,16 @@ def _utc(values: np.ndarray) -> pd.DatetimeIndex:
 
 
 def _log_events(
-    w: pd.DataFrame, first: np.ndarray, df: pd.DataFrame, cols: dict[str, str], ids: pd.Index
+    w: pd.DataFrame,
+    first: np.ndarray,
+    created: np.ndarray,
+    df: pd.DataFrame,
+    cols: dict[str, str],
+    ids: pd.Index,
 ) -> pd.DataFrame:
     """Status, resolved, closed and reopened events from state changes, plus priority and
-    assignee changes, all from shifted columns."""
+    assignee events (the values the ticket was created with, then each change), all from
+    shifted columns."""
     state = w["state"].to_numpy(dtype=object)
     cls = w["cls"].to_numpy(dtype=object)
     at = w["at"].to_numpy()
@@ -211,6 +220,11 @@ def _log_events(
         )
     ]
     rows = w["row"].to_numpy()
+    # The first update of the record (sys_mod_count 0, or none given) is the ticket as created:
+    # its priority and assignee are set at creation, where a policy's `target_priority:
+    # at_start` and the support lines look for them. A log that starts later dates them at
+    # its first update.
+    set_at = np.where(first & (w["mod"].to_numpy() <= 0), created[w["code"].to_numpy()], at)
     for field, event in (("priority", "priority"), ("assignee", "assigned")):
         if field not in cols:
             continue
@@ -219,13 +233,11 @@ def _log_events(
         known_val = pd.Series(val).groupby(w["code"].to_numpy()).ffill().to_numpy(dtype=object)
         prev = np.r_[[None], known_val[:-1]]
         set_now = pd.notna(val) & (first | (val != prev))
-        if event == "priority":
-            set_now &= ~first  # the initial priority is an attribute, not a change
         parts.append(
             pd.DataFrame(
                 {
                     "ticket_id": tid[set_now],
-                    "at": _utc(at[set_now]),
+                    "at": _utc(set_at[set_now]),
                     "event": event,
                     "value": val[set_now],
                     "status_class": None,
@@ -241,6 +253,7 @@ def _log_events(
 def _log_tickets(
     w: pd.DataFrame,
     first: np.ndarray,
+    created: np.ndarray,
     df: pd.DataFrame,
     cols: dict[str, str],
     ids: pd.Index,
@@ -248,18 +261,17 @@ def _log_tickets(
     tz: str,
     problems: list[Problem],
 ) -> pd.DataFrame:
-    """One ticket per number: attributes from its last update (highest sys_mod_count)."""
+    """One ticket per number: attributes from its last update (highest sys_mod_count), each
+    the latest value known (an update that leaves one empty, `?`, does not unset it)."""
     last = np.r_[first[1:], True]
-    lr = df.iloc[w["row"].to_numpy()[last]]
+    rows = w["row"].to_numpy()
+    lr = df.iloc[rows[last]]
     t = pd.DataFrame(
         {"ticket_id": ids.to_numpy(dtype=object)[w["code"].to_numpy()[last]]}, index=lr.index
     )
     t["_line"] = lr["_line"]
     t["_file"] = file
     t["fidelity"] = "history"
-    # created_at is opened_at (its first parseable value); the first update when none parses
-    opened = w.groupby("code", sort=False)["opened"].first().to_numpy()
-    created = np.where(pd.isna(opened), w["at"].to_numpy()[first], opened)
     t["created_at"] = _utc(created.astype("datetime64[us]"))
     for field in (
         "priority",
@@ -272,7 +284,9 @@ def _log_tickets(
         "subject",
     ):
         if field in cols:
-            t[field] = clean_strings(lr[cols[field]])
+            values = clean_strings(df[cols[field]]).iloc[rows].reset_index(drop=True)
+            known = values.groupby(w["code"].to_numpy(), sort=False).ffill()
+            t[field] = known[last].set_axis(lr.index)
     t["status"] = w["state"].to_numpy(dtype=object)[last]
     t["status_class"] = w["cls"].to_numpy(dtype=object)[last]
     t["type"] = "incident"
