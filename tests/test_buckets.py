@@ -104,3 +104,34 @@ def test_engine_choices_are_checked(sample_log, tmp_path) -> None:
         api.metrics(api.Query([SAMPLE / "tickets.csv"], policy, engine="dask"))
     with pytest.raises(UserError, match="--scheduler is for --engine dask"):
         api.metrics(api.Query([sample_log], policy, scheduler="tcp://127.0.0.1:1"))
+
+
+@pytest.mark.parametrize("limit", [3, 40])
+def test_critical_incidents_capped_keep_breached_first_and_count_all(
+    generated_log, monkeypatch, limit
+):
+    """Past the list limit the critical incidents kept are the breached, then running, then met
+    ones, each by creation (the report's order), listed by creation; the total and the outcome
+    counts cover every critical incident. The same bucket by bucket and over the whole log."""
+    import slametrics.metrics.lists as lists
+
+    monkeypatch.setattr(lists, "LIST_LIMIT", 100_000)
+    full, _ = _both(generated_log, POLICIES / "ru-contract.yaml", None, None, None)
+    everyone = full["critical_incidents"]
+    assert len(everyone) > 40, "the generated log should have many critical incidents"
+    monkeypatch.setattr(lists, "LIST_LIMIT", limit)
+    want, got = _both(generated_log, POLICIES / "ru-contract.yaml", None, None, None)
+    assert got == want
+    rank = {"breached": 0, "running": 1, "met": 2}
+    first = sorted(
+        everyone, key=lambda x: (rank.get(x["outcome"], 3), x["created_at"], x["ticket_id"])
+    )[:limit]
+    kept = {x["ticket_id"] for x in first}
+    assert got["critical_incidents"] == [x for x in everyone if x["ticket_id"] in kept]
+    assert got["critical_total"] == full["critical_total"] == len(everyone)
+    counts: dict[str, int] = {}
+    for x in everyone:
+        counts[x["outcome"]] = counts.get(x["outcome"], 0) + 1
+    assert got["critical_outcomes"] == full["critical_outcomes"] == counts
+    assert any(x["outcome"] == "met" for x in everyone)
+    assert any(x["outcome"] != "met" for x in everyone)

@@ -269,6 +269,8 @@ def worst_case_result() -> MetricsResult:
             )
             for i in range(60)
         ],
+        critical_total=60,
+        critical_outcomes={"breached": 15, "met": 15, "running": 15},
         excluded=[line(i) for i in range(500)],
         excluded_total=123456,
         backlog=[

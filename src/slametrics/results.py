@@ -306,6 +306,10 @@ class MetricsResult(BaseModel):
     volumes: list[VolumeRow] = Field(default_factory=list)
     work_status: list[WorkStatusRow] = Field(default_factory=list)
     critical_incidents: list[TicketLine] = Field(default_factory=list)
+    critical_total: int = 0
+    critical_outcomes: dict[str, int] = Field(
+        default_factory=dict, description="Critical incidents of the period by outcome"
+    )
     repeat_groups: list[RepeatGroup] = Field(default_factory=list)
     waiting: list[TicketLine] = Field(default_factory=list)
     waiting_total: int = 0

@@ -120,6 +120,7 @@ def assemble_result(
     risky, at_risk_total = at_risk(s.lists["at_risk"])
     backlog_lines, backlog_total = backlog(s.lists["backlog"])
     excluded_lines, excluded_total = excluded(s.lists["excluded"])
+    critical, critical_total, critical_outcomes = critical_incidents(s.lists["critical"])
     names = policy.clock_names
     return MetricsResult(
         policy=policy.name,
@@ -135,7 +136,9 @@ def assemble_result(
         by_field=slices(s.counted, s.running, "_by", s.by, names) if s.by else [],
         volumes=volumes(s.volumes),
         work_status=work_status(s.work_status),
-        critical_incidents=critical_incidents(s.lists["critical"]),
+        critical_incidents=critical,
+        critical_total=critical_total,
+        critical_outcomes=critical_outcomes,
         repeat_groups=repeat_groups(pt, incident, incidents.repeat, policy, period),
         waiting=waiting,
         waiting_total=waiting_total,

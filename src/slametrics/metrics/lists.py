@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ from slametrics.results import (
 )
 
 LIST_LIMIT = 500  # the result carries at most this many tickets per list; `tickets` has all
+# which critical incidents a capped list keeps first (the report shows them in this order)
+CRITICAL_RANK = {"breached": 0, "running": 1, "met": 2}
 
 
 LINE_COLUMNS = (
@@ -97,11 +100,14 @@ class ListPart:
 
     rows: pd.DataFrame
     total: int
+    counts: Counter = field(default_factory=Counter)  # candidates by outcome (critical list)
 
     @staticmethod
     def merged(parts: list[ListPart]) -> ListPart:
         return ListPart(
-            pd.concat([p.rows for p in parts], ignore_index=True), sum(p.total for p in parts)
+            pd.concat([p.rows for p in parts], ignore_index=True),
+            sum(p.total for p in parts),
+            sum((p.counts for p in parts), Counter()),
         )
 
     def in_log_order(self) -> pd.DataFrame:
@@ -142,7 +148,8 @@ def list_parts(
         "excluded": ListPart(_excluded_top(excluded_rows), len(excluded_rows)),
     }
     crit = _critical_rows(t, clocks, counted, policy, period)
-    parts["critical"] = ListPart(crit, len(crit))
+    outcomes = Counter(crit["outcome"].dropna().astype(str).value_counts().to_dict())
+    parts["critical"] = ListPart(_critical_top(crit), len(crit), outcomes)
     return parts
 
 
@@ -156,6 +163,23 @@ def _risky_top(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _backlog_top(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["decided_at", "ticket_id", "clock"]).head(LIST_LIMIT)
+
+
+def _critical_top(rows: pd.DataFrame) -> pd.DataFrame:
+    """Breached first, then running, then met, each by creation (ties in the rows' order)."""
+    keys = pd.DataFrame(
+        {
+            "rank": rows["outcome"]
+            .astype(object)
+            .map(CRITICAL_RANK)
+            .fillna(len(CRITICAL_RANK))
+            .to_numpy(),
+            "created_at": rows["created_at"].to_numpy(),
+            "ticket_id": rows["ticket_id"].astype(str).to_numpy(),
+        }
+    )
+    order = keys.sort_values(["rank", "created_at", "ticket_id"], kind="stable").index
+    return rows.take(order[:LIST_LIMIT])
 
 
 def _excluded_top(rows: pd.DataFrame) -> pd.DataFrame:
@@ -197,10 +221,12 @@ def _critical_rows(
     return out
 
 
-def critical_incidents(part: ListPart) -> list[TicketLine]:
-    """Critical incidents of the period, by creation (see `_critical_rows`)."""
-    crit = part.in_log_order().sort_values("created_at", kind="stable")
-    return ticket_lines(
+def critical_incidents(part: ListPart) -> tuple[list[TicketLine], int, dict[str, int]]:
+    """Critical incidents of the period by creation (see `_critical_rows`): at most LIST_LIMIT,
+    breached and running ones first (`_critical_top`), how many there are and their outcomes."""
+    top = _critical_top(part.in_log_order())
+    crit = top.sort_values("tix", kind="stable").sort_values("created_at", kind="stable")
+    lines = ticket_lines(
         crit,
         clock=["resolution"] * len(crit),
         **{
@@ -208,6 +234,7 @@ def critical_incidents(part: ListPart) -> list[TicketLine]:
             for c in ("outcome", "elapsed_s", "target_s", "due_at", "stopped_at")
         },
     )
+    return lines, part.total, dict(sorted(part.counts.items()))
 
 
 def waiting_on_customer(part: ListPart) -> tuple[list[TicketLine], int]:

@@ -22,7 +22,7 @@ NAME_CHARS = 34
 # A repeat group's key wraps on the page; one longer than two lines of its column is cut in the
 # middle there (in full on hover and in the Markdown).
 KEY_CHARS = 48
-OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}
+OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}  # as metrics.lists.CRITICAL_RANK
 
 
 def page_view(
@@ -231,17 +231,18 @@ def critical(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
                 "status": outcome,
             }
         )
-    count = {o: sum(1 for x in lines if x.outcome == o) for o in OUTCOME_RANK}
+    # the result lists at most its first incidents in this order; the counts cover them all
+    count = r.critical_outcomes
     summary = t(
         "critical.summary",
-        n=t.integer(len(lines)),
-        breached=t.integer(count["breached"]),
-        running=t.integer(count["running"]),
+        n=t.integer(r.critical_total),
+        breached=t.integer(count.get("breached", 0)),
+        running=t.integer(count.get("running", 0)),
     )
     return {
         "rows": rows,
         "summary": summary,
-        "more": lab.more(len(rows), len(lines)),
+        "more": lab.more(len(rows), r.critical_total),
         "id_width": id_width([row["id"] for row in rows], t("col.ticket")),
     }
 
