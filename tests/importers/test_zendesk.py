@@ -113,6 +113,7 @@ def test_sample_event_sequence_with_reopen(full):
     assert events_of(full, "4122") == [
         ("created", "new", "new", "system"),
         ("status", "new", "new", "customer"),
+        ("priority", "high", None, "customer"),  # the Create audit's priority, at creation
         ("agent_reply", None, None, "agent"),
         ("assigned", "Clara Weber", None, "agent"),
         ("status", "open", "open", "agent"),
@@ -532,3 +533,47 @@ def test_slas_sideload_gives_sla_due_times_and_task_due_date_stays_due_at(tmp_pa
     assert t.loc["7001", "vendor_resolution_due_at"] == ts("2026-11-03 09:00:00")
     assert pd.isna(t.loc["7002", "vendor_first_response_due_at"])
     assert pd.isna(t.loc["7002", "due_at"])
+
+
+def test_create_audit_priority_and_assignee_are_events_at_creation(tmp_path):
+    # a ticket created urgent and assigned to agent 61007, lowered to normal and reassigned later
+    def change(kind, field, value, previous=None):
+        child = {"id": 1, "type": kind, "field_name": field, "value": value}
+        return child if previous is None else {**child, "previous_value": previous}
+
+    audits = {
+        "audits": [
+            {
+                "id": 1,
+                "ticket_id": 9901,
+                "created_at": "2026-11-20T08:00:00Z",
+                "author_id": 51009,
+                "events": [
+                    change("Create", "status", "new"),
+                    change("Create", "priority", "urgent"),
+                    change("Create", "assignee_id", "61007"),
+                    change("Create", "requester_id", "51009"),
+                ],
+            },
+            {
+                "id": 2,
+                "ticket_id": 9901,
+                "created_at": "2026-11-20T09:30:00Z",
+                "author_id": 61007,
+                "events": [
+                    change("Change", "priority", "normal", "urgent"),
+                    change("Change", "assignee_id", "61008", "61007"),
+                ],
+            },
+        ]
+    }
+    path = tmp_path / "audits.json"
+    path.write_text(json.dumps(audits), encoding="utf-8")
+    ev = load(path).events
+    ev = ev[ev["event"].isin(["priority", "assigned"])].sort_values(["at", "seq"])
+    assert [(str(a), e, v) for a, e, v in ev[["at", "event", "value"]].values] == [
+        ("2026-11-20 08:00:00+00:00", "priority", "urgent"),
+        ("2026-11-20 08:00:00+00:00", "assigned", "61007"),
+        ("2026-11-20 09:30:00+00:00", "priority", "normal"),
+        ("2026-11-20 09:30:00+00:00", "assigned", "61008"),
+    ]

@@ -227,8 +227,12 @@ def _status_events(
 
 
 def _change_events(act: pd.DataFrame, actor: pd.Series, users: dict[str, str]) -> pd.DataFrame:
-    """Priority and assignee changes (assignees by name where the users sideload has it)."""
-    ch = act[(act["kind"] == "Change") & act["field"].isin(["priority", "assignee_id"])]
+    """Priority and assignee events (assignees by name where the users sideload has it): the
+    values a ticket was created with (its Create audit), then each change."""
+    # a `priority` at creation is what `target_priority: at_start` looks up; an assignee at
+    # creation is the first support line the ticket reached
+    kinds = act["kind"].eq("Change") | (act["kind"].eq("Create") & act["value"].notna())
+    ch = act[kinds & act["field"].isin(["priority", "assignee_id"])]
     return pd.DataFrame(
         {
             "ticket_id": ch["ticket_id"],

@@ -160,17 +160,26 @@ def _apply_metric_sets(t: pd.DataFrame, m: pd.DataFrame) -> None:
     # per field the latest value known: a `dates` record fills what a metric set lacks
     m = m.groupby("ticket_id", sort=False).last().reindex(t.index)
     since_created = m["reply_seconds"].mul(1.0).fillna(m["reply_minutes"] * 60)
-    reply = t["created_at"] + pd.to_timedelta(since_created, unit="s")
+    reply = _after(t["created_at"], since_created)
     t["first_response_at"] = t["first_response_at"].fillna(reply)
     cls = t["status_class"] if "status_class" in t else pd.Series(pd.NA, index=t.index)
     solved = cls.isin(["resolved", "closed"]).fillna(False).astype(bool)
-    full = t["created_at"] + pd.to_timedelta(m["full_resolution_minutes"], unit="m")
+    full = _after(t["created_at"], m["full_resolution_minutes"].mul(60.0))
     t["resolved_at"] = t["resolved_at"].fillna(m["solved_at"].fillna(full).where(solved))
     for col, src in (("reopens", "reopens"), ("agent_replies", "replies")):
         t[col] = t[col].fillna(m[src]) if col in t else m[src]
     open_now = cls.notna() & ~cls.isin(DONE_CLASSES)
     since = m["status_updated_at"].where(open_now & (m["status_updated_at"] >= t["created_at"]))
     t["_status_since"] = since
+
+
+MAX_DURATION_S = 100 * 366 * 86400  # past this a metric's duration is no time of a ticket
+
+
+def _after(start: pd.Series, seconds: pd.Series) -> pd.Series:
+    """`start` + `seconds`; a duration beyond a century (a broken export) gives no time."""
+    sane = seconds.astype("float64").where(lambda s: s.abs() <= MAX_DURATION_S)
+    return start + pd.to_timedelta(sane, unit="s")
 
 
 def _sla_verdicts(me: pd.DataFrame) -> pd.DataFrame:
