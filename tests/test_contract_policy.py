@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slametrics.errors import PolicyError
-from slametrics.metrics.signals import first_after, last_before
+from slametrics.metrics.resolution_clock import first_after, last_before
 from slametrics.policy import load_policy, parse_policy, policy_json_schema
 
 THRESHOLDS = [{"metric": "on_time_share", "min": 0.9}]
