@@ -46,40 +46,9 @@ def clock_frame(
     lean: bool,
 ) -> pd.DataFrame:
     """One row per ticket with the clock: start, stop, elapsed, paused, due, outcome, decided."""
-    n = len(c.start)
-    targets = c.targets.copy()
-    due_at_us = to_us(tickets["due_at"]) if c.source_due.any() else None
     stopped = c.stop != NAT
     bound = np.where(stopped, c.stop, as_of_us)
-    seg_tix, seg_s, seg_e, is_tail = _pieces(tl, c, bound, stopped)
-    elapsed = np.zeros(n, dtype=np.int64)
-    span = np.zeros(n, dtype=np.int64)
-    due = np.full(n, NAT, dtype=np.int64)
-    breach = np.full(n, NAT, dtype=np.int64)
-    for name, cal in policy.calendars.items():  # a few calendars, each vectorized
-        in_cal = c.has & (c.calendar == name)
-        if not in_cal.any():
-            continue
-        if due_at_us is not None:
-            # the working time from creation to the recorded due_at becomes the target
-            known = in_cal & c.source_due & (due_at_us != NAT)
-            targets[known] = np.maximum((due_at_us[known] - c.start[known]) // US, 0)
-        wt = build_working_time(
-            cal,
-            policy.timezone,
-            int(c.start[in_cal].min()),
-            int(bound[in_cal].max()),
-            int(targets[in_cal].max()) * US,
-        )
-        from_source = in_cal & c.source_due & (targets >= 0)
-        if from_source.any():
-            targets[from_source] = wt.between(c.start[from_source], due_at_us[from_source]) // US
-        sel = in_cal[seg_tix]
-        measure(
-            wt, seg_tix[sel], seg_s[sel], seg_e[sel], is_tail[sel], targets * US, elapsed, due,
-            breach,
-        )  # fmt: skip
-        span[in_cal] = wt.between(c.start[in_cal], bound[in_cal])
+    targets, elapsed, span, due, breach = _measure_calendars(tickets, tl, c, policy, bound, stopped)
     over = elapsed > targets * US
     code = np.where(
         stopped,
@@ -122,6 +91,52 @@ def clock_frame(
             "superseded": frame["superseded"],
         }
     )
+
+
+def _measure_calendars(
+    tickets: pd.DataFrame,
+    tl: Timeline,
+    c: ClockInput,
+    policy: Policy,
+    bound: np.ndarray,
+    stopped: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per ticket, on its calendar: the target (s; the source's own due time turned into working
+    time where the rule says so), the working time elapsed and spanned (us) by `bound`, the due
+    instant and the breach instant (us, NAT when none)."""
+    n = len(c.start)
+    targets = c.targets.copy()
+    due_at_us = to_us(tickets["due_at"]) if c.source_due.any() else None
+    seg_tix, seg_s, seg_e, is_tail = _pieces(tl, c, bound, stopped)
+    elapsed = np.zeros(n, dtype=np.int64)
+    span = np.zeros(n, dtype=np.int64)
+    due = np.full(n, NAT, dtype=np.int64)
+    breach = np.full(n, NAT, dtype=np.int64)
+    for name, cal in policy.calendars.items():  # a few calendars, each vectorized
+        in_cal = c.has & (c.calendar == name)
+        if not in_cal.any():
+            continue
+        if due_at_us is not None:
+            # the working time from creation to the recorded due_at becomes the target
+            known = in_cal & c.source_due & (due_at_us != NAT)
+            targets[known] = np.maximum((due_at_us[known] - c.start[known]) // US, 0)
+        wt = build_working_time(
+            cal,
+            policy.timezone,
+            int(c.start[in_cal].min()),
+            int(bound[in_cal].max()),
+            int(targets[in_cal].max()) * US,
+        )
+        from_source = in_cal & c.source_due & (targets >= 0)
+        if from_source.any():
+            targets[from_source] = wt.between(c.start[from_source], due_at_us[from_source]) // US
+        sel = in_cal[seg_tix]
+        measure(
+            wt, seg_tix[sel], seg_s[sel], seg_e[sel], is_tail[sel], targets * US, elapsed, due,
+            breach,
+        )  # fmt: skip
+        span[in_cal] = wt.between(c.start[in_cal], bound[in_cal])
+    return targets, elapsed, span, due, breach
 
 
 def _pieces(
