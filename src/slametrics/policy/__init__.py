@@ -1,6 +1,7 @@
 """The SLA policy (DESIGN §5): the model and its loader, the values it writes as text, its lint."""
 
 from slametrics.policy.lint import policy_warnings
+from slametrics.policy.loading import load_policy, parse_policy, policy_json_schema
 from slametrics.policy.model import (
     CLOCK_NAMES,
     DEFAULT_KINDS,
@@ -16,9 +17,6 @@ from slametrics.policy.model import (
     RepeatIncidents,
     TargetRule,
     Threshold,
-    load_policy,
-    parse_policy,
-    policy_json_schema,
 )
 from slametrics.policy.values import parse_days, parse_duration, parse_windows
 
