@@ -11,7 +11,7 @@ from slametrics.engine.explain import Explained, explain_clocks, setting_events
 from slametrics.errors import UserError
 from slametrics.metrics import prepare, resolve_as_of
 from slametrics.policy import Policy
-from slametrics.results import ExplainResult
+from slametrics.results.explain import ExplainResult
 
 __all__ = ["explain"]
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from slametrics.render.i18n import Texts
-from slametrics.results import ExplainClock, ExplainEvent, ExplainResult, ExplainTicket
+from slametrics.results.explain import ExplainClock, ExplainEvent, ExplainResult, ExplainTicket
 
 # segment kind -> fill colour; the legend's words come from the i18n tables (explain.kind.*)
 KIND_COLOURS = {

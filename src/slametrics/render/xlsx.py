@@ -19,7 +19,8 @@ from slametrics.errors import UserError
 from slametrics.render.machine import neutralize
 
 if TYPE_CHECKING:
-    from slametrics.results import ExplainResult, MetricsResult
+    from slametrics.results import MetricsResult
+    from slametrics.results.explain import ExplainResult
 
 SHARE_COLUMNS = {
     "on_time_share",
