@@ -3,22 +3,28 @@ log, counts and problems: bundled and generated samples, bad rows, a mapped CSV,
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLE
 from slametrics import api
-from slametrics.api.streaming import streamed_groups
+from slametrics.api.streaming import _bucket_of, streamed_groups
 from slametrics.eventlog import read_log
+from slametrics.eventlog.buckets import ticket_buckets
+from slametrics.eventlog.spill import ImportSpill
 from slametrics.importers.base import ImportOptions
+from slametrics.importers.generic_csv import GenericCsvImporter
 from slametrics.importers.io import InputFile, open_inputs
 from slametrics.importers.stream import (
     StreamSettings,
     capped_over_parts,
     in_file_order,
+    part_of,
     record_chunks,
 )
 from slametrics.problems import MAX_PER_CODE, Problem, more_problems, problem
@@ -236,3 +242,68 @@ def test_gzip_files_stream_from_memory(tmp_path: Path) -> None:
     whole, streamed = _import_both(files, tmp_path, chunk=256, part=600)
     _same_summary(whole, streamed)
     assert any(p.code == "malformed-row" for p in streamed.problems)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ids=st.lists(st.text(" Tab-1xé", min_size=1, max_size=6), min_size=1, max_size=60),
+    n=st.sampled_from([2, 4, 8, 64]),
+)
+def test_parts_cut_by_the_log_hash_are_bucket_groups(ids: list[str], n: int) -> None:
+    # phase 1 cuts by the log's bucket hash of the trimmed id: part p holds bucket group p
+    keys = pa.array(ids)
+    cut = part_of(keys, n, partial(_bucket_of, "csv"))
+    trimmed = [i.strip() for i in ids]
+    by_column = ticket_buckets(pa.array(["csv"] * len(ids)), pa.array(trimmed), n)
+    assert cut.tolist() == by_column.tolist()
+    assert cut.tolist() == ticket_buckets("csv", pa.array(trimmed), n).tolist()
+
+
+def _spy_groups(monkeypatch) -> list:
+    seen: list = []
+    add = ImportSpill.add
+
+    def spy(self, tickets, events, group=None):
+        seen.append(group)
+        return add(self, tickets, events, group)
+
+    monkeypatch.setattr(ImportSpill, "add", spy)
+    return seen
+
+
+def test_parts_spilled_as_their_bucket_group(tmp_path: Path, monkeypatch) -> None:
+    # 400 tickets at 64 a bucket: 8 buckets; 16 parts: each part is spilled whole as its own
+    # group (bucket b reads groups b and b + 8), and the log equals the whole-file import's
+    seen = _spy_groups(monkeypatch)
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    size = sum(f.stat().st_size for f in files)
+    whole, streamed = _import_both(files, tmp_path, chunk=4096, part=size // 12)
+    _same_summary(whole, streamed)
+    assert seen == list(range(16))
+    assert read_log(tmp_path / "streamed").tickets["ticket_id"].nunique() == 400
+
+
+def test_rows_of_another_source_are_hashed_again(tmp_path: Path, monkeypatch) -> None:
+    # a wrong guess of the source (the parts were cut by another key) is caught after
+    # reading: each part's rows are hashed and grouped again, the log is still right
+    seen = _spy_groups(monkeypatch)
+    monkeypatch.setattr(GenericCsvImporter, "stream_source", classmethod(lambda cls, o: "x"))
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    size = sum(f.stat().st_size for f in files)
+    whole, streamed = _import_both(files, tmp_path, chunk=4096, part=size // 12)
+    _same_summary(whole, streamed)
+    assert len(seen) == 16 and set(seen) == {None}
+
+
+def test_more_buckets_than_parts_filters_the_groups(tmp_path: Path, monkeypatch) -> None:
+    # 400 tickets at 8 a bucket: 64 buckets from 4 parts (groups): each bucket is filtered
+    # out of its group when merging
+    seen = _spy_groups(monkeypatch)
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    size = sum(f.stat().st_size for f in files)
+    stream = _streamed(4096, size // 3)
+    whole = api.import_exports(files, tmp_path / "whole", per_bucket=8)
+    streamed = api.import_exports(files, tmp_path / "streamed", per_bucket=8, stream=stream)
+    _same_log(tmp_path / "whole", tmp_path / "streamed")
+    _same_summary(whole, streamed)
+    assert seen == [0, 1, 2, 3] and streamed.tickets == 400

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from slametrics.api.imports import Progress, add_group
 from slametrics.eventlog import BUCKET_TICKETS, MergeStats
+from slametrics.eventlog.buckets import ticket_buckets
 from slametrics.eventlog.spill import ImportSpill, merge_spill_into_log, spill_groups
 from slametrics.importers import get_importer
 from slametrics.importers.base import ImportOptions
@@ -22,10 +29,12 @@ from slametrics.importers.stream import (
     in_file_order,
     part_count,
     part_files,
+    part_keys,
     partition,
     streamable,
 )
 from slametrics.results import FileSummary, ImportSummary
+from slametrics.schema import plain_text
 
 
 def streamed_groups(
@@ -60,18 +69,23 @@ def import_streamed(
         tempfile.mkdtemp(prefix=".slametrics-import-", dir=parent if parent.is_dir() else None)
     )
     try:
-        parts: dict[str, int] = {}
+        parts: dict[str, Parts] = {}
         rows = 0
         for name in sorted(streams):
-            parts[name] = part_count(streams[name], settings.part_bytes)
+            source = get_importer(name).stream_source(options)
+            parts[name] = Parts(part_count(streams[name], settings.part_bytes), source)
             (spill_dir / name).mkdir()
             try:
                 rows += partition(
-                    streams[name], parts[name], spill_dir / name, settings.chunk_bytes
+                    streams[name],
+                    parts[name].count,
+                    spill_dir / name,
+                    settings.chunk_bytes,
+                    None if source is None else partial(_bucket_of, source),
                 )
             except NotStreamable:  # not UTF-8: read whole, as the encoding is guessed for it
                 del streams[name], parts[name]
-        sink = ImportSpill(spill_dir / "import", spill_groups(log_dir, rows, per_bucket))
+        sink = ImportSpill(spill_dir / "import", _groups(log_dir, rows, per_bucket, parts))
         n_groups = len(groups)
         for i, name in enumerate(sorted(groups)):
             if progress:
@@ -94,10 +108,35 @@ def import_streamed(
         shutil.rmtree(spill_dir, ignore_errors=True)
 
 
+@dataclass
+class Parts:
+    """How a streamed group was cut: `count` parts, by the log's bucket hash of `source` and
+    the trimmed ticket id when a source is known (else by the id alone)."""
+
+    count: int
+    source: str | None
+
+
+def _groups(log_dir: Path, rows: int, per_bucket: int, parts: dict[str, Parts]) -> int:
+    """The spill's bucket groups: `spill_groups` (rows of all files bound the tickets from
+    above, often ten times over), or as many as the fewest parts cut by the log's hash when
+    the log needs no more yet: each such part is then one group, spilled as it is (a log that
+    ends up with more buckets filters the groups when merging)."""
+    groups = spill_groups(log_dir, rows, per_bucket)
+    cut = [pp.count for pp in parts.values() if pp.source is not None]
+    if cut and min(cut) >= spill_groups(log_dir, 0, per_bucket):
+        return min(groups, min(cut))
+    return groups
+
+
+def _bucket_of(source: str, ids: pa.Array, n: int) -> np.ndarray:
+    return ticket_buckets(source, ids, n)
+
+
 def _read_parts(
     name: str,
     files: list[StreamFile],
-    parts: int,
+    parts: Parts,
     spill: Path,
     sink: ImportSpill,
     summary: ImportSummary,
@@ -107,12 +146,17 @@ def _read_parts(
     problems (capped over all parts) added to `summary`."""
     names = [sf.file.name for sf in files]
     total = ImportSummary()
-    for p in range(parts):
+    # parts cut by the log's hash, as many as the spill's groups or more: a part is in one group
+    by_bucket = parts.source is not None and parts.count % sink.groups == 0
+    for p in range(parts.count):
         inputs = part_files(files, p, spill)
         if not any(f.table.rows for f in inputs):
             continue
+        keys = part_keys(inputs, files) if by_bucket else None
         result = get_importer(name)().read(inputs, options)
-        sink.add(*add_group(total, name, names, result))
+        tickets, events = add_group(total, name, names, result)
+        whole = keys is not None and _of_keys(tickets, events, parts.source, keys)
+        sink.add(tickets, events, group=p % sink.groups if whole else None)
     bad = sum(sf.bad_rows for sf in files)
     problems = [p for sf in files for p in sf.problems] + total.problems
     summary.groups.append(
@@ -125,3 +169,18 @@ def _read_parts(
         )
     )
     summary.problems += in_file_order(capped_over_parts(in_file_order(problems, names)), names)
+
+
+def _of_keys(tickets: pa.Table, events: pa.Table, source: str, keys: pa.Array) -> bool:
+    """Whether every row has `source` and one of the part's ticket ids `keys`: then its bucket
+    is the part's (ids the importer changed, or another source, are hashed again instead)."""
+    for table in (tickets, events):
+        if not table.num_rows:
+            continue
+        sources = pc.unique(plain_text(table.select(["source"])).column(0))
+        if sources.to_pylist() != [source]:
+            return False
+        ids = pc.cast(table.column("ticket_id"), pa.large_string())
+        if not pc.all(pc.is_in(ids, value_set=keys)).as_py():
+            return False
+    return True

@@ -80,20 +80,39 @@ def _texts(values: pd.Series | pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | 
 
 def ticket_buckets(source, ticket_id, n: int) -> np.ndarray:
     """Bucket of each (source, ticket id): a stable hash (pandas' SipHash with its fixed key,
-    the same in every process and version) of the joined key, modulo `n`."""
+    the same in every process and version) of the joined key, modulo `n`. `source` is a column
+    or one name for every row."""
     if n == 1 or not len(ticket_id):
         return np.zeros(len(ticket_id), dtype=np.int64)
-    key = pc.binary_join_element_wise(
-        _texts(source), _texts(ticket_id), pa.scalar("\x1f", pa.large_string())
-    )
-    if isinstance(key, pa.ChunkedArray):
-        key = key.combine_chunks()
+    sep = pa.scalar("\x1f", pa.large_string())
+    if isinstance(source, str):
+        # one source: the ids are coded first and only the distinct ones get the source joined
+        coded = _coded(_texts(ticket_id))
+        keys = pc.binary_join_element_wise(
+            pa.scalar(source, pa.large_string()), coded.dictionary, sep
+        )
+        return _hashed(keys, n)[_codes(coded)]
+    key = pc.binary_join_element_wise(_texts(source), _texts(ticket_id), sep)
     # each distinct key hashed once (an event's key repeats its ticket's): Arrow codes them,
     # only the distinct strings become Python objects
-    coded = pc.dictionary_encode(key)
-    hashes = pd.util.hash_array(coded.dictionary.to_numpy(zero_copy_only=False))
-    of_key = (hashes % np.uint64(n)).astype(np.int64)
-    return of_key[coded.indices.to_numpy(zero_copy_only=False)]
+    coded = _coded(key)
+    return _hashed(coded.dictionary, n)[_codes(coded)]
+
+
+def _coded(values: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pc.dictionary_encode(values)
+
+
+def _codes(coded: pa.DictionaryArray) -> np.ndarray:
+    return coded.indices.to_numpy(zero_copy_only=False)
+
+
+def _hashed(keys: pa.Array, n: int) -> np.ndarray:
+    """Each key's hash modulo `n` (pandas' SipHash of the UTF-8 text)."""
+    hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False))
+    return (hashes % np.uint64(n)).astype(np.int64)
 
 
 def event_buckets(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from slametrics.eventlog.snapshots import (
     to_pandas,
     write_files,
 )
+from slametrics.importers.stream import rows_by_group
 from slametrics.schema import EVENTS_SCHEMA, TICKET_KEY, TICKETS_SCHEMA, plain_text
 
 MAX_GROUPS = 1024  # bucket groups a part file is cut into, at most
@@ -63,13 +65,17 @@ class ImportSpill:
         self.events = 0
         self._counts: list[np.ndarray] = []  # per part: tickets + events per group
 
-    def add(self, tickets: pa.Table, events: pa.Table) -> None:
-        """Spill one part's tickets and events (Arrow IPC files, read back memory-mapped)."""
+    def add(self, tickets: pa.Table, events: pa.Table, group: int | None = None) -> None:
+        """Spill one part's tickets and events (Arrow IPC files, read back memory-mapped);
+        `group`: the caller knows that every row is of that group (no hashing, no reorder)."""
         counts = np.zeros(self.groups, dtype=np.int64)
         for name, table in (("tickets", tickets), ("events", events)):
-            group = ticket_buckets(table["source"], table["ticket_id"], self.groups)
+            if group is None:
+                of_row = ticket_buckets(table["source"], table["ticket_id"], self.groups)
+            else:
+                of_row = np.full(table.num_rows, group, dtype=np.int64)
             counts += _write_groups(
-                self.dir / f"{name}-{self.parts}.arrow", table, group, self.groups
+                self.dir / f"{name}-{self.parts}.arrow", table, of_row, self.groups, group
             )
         self._counts.append(counts)
         self.parts += 1
@@ -107,12 +113,20 @@ class ImportSpill:
         return to_pandas(t), to_pandas(plain_text(e))
 
 
-def _write_groups(path: Path, table: pa.Table, group: np.ndarray, groups: int) -> np.ndarray:
-    """`table` as an IPC file of one batch per group (in group order); rows per group."""
-    order = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[order], np.arange(groups + 1))
+def _write_groups(
+    path: Path, table: pa.Table, group: np.ndarray, groups: int, only: int | None = None
+) -> np.ndarray:
+    """`table` as an IPC file of one batch per group (in group order); rows per group. `only`:
+    every row is of that group (the table is written as it is)."""
     # one dictionary per column for the whole file (IPC files allow no replacement)
-    table = table.unify_dictionaries().take(pa.array(order)).combine_chunks()
+    table = table.unify_dictionaries()
+    if only is None:
+        order, bounds = rows_by_group(group, groups)
+        table = table.take(pa.array(order))
+    else:
+        bounds = np.full(groups + 1, table.num_rows, dtype=np.int64)
+        bounds[: only + 1] = 0
+    table = table.combine_chunks()
     batches = table.to_batches()
     whole = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
     with pa.ipc.new_file(str(path), table.schema) as writer:
@@ -164,11 +178,20 @@ def merge_spill_into_log(
 
         def write_into(tmp: Path) -> None:
             write_layout(tmp, n)
-            for b in range(n):
-                t, e = spill.tables(b, n)
-                t = _key_sorted(t, TICKET_KEY)
-                e, tix = _events_in_log_order(t, e)
-                write_files(bucket_files(tmp, b, n), fill_updated_at(t, e, tix), e)
+            # a bucket's Parquet is written (GIL released) while the next one is ordered
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                pending = None
+                for b in range(n):
+                    t, e = spill.tables(b, n)
+                    t = _key_sorted(t, TICKET_KEY)
+                    e, tix = _events_in_log_order(t, e)
+                    t = fill_updated_at(t, e, tix)
+                    if pending is not None:
+                        pending.result()  # one bucket waits to be written, at most
+                    pending = writer.submit(write_files, bucket_files(tmp, b, n), t, e)
+                    del t, e
+                if pending is not None:
+                    pending.result()
 
         publish(p, write_into)
         return MergeStats(spill.rows, 0, spill.events, 0, buckets=n)

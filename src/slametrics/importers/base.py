@@ -66,6 +66,12 @@ class Importer:
         """Columns of a streamed file to read dictionary-encoded (as `read` would read them)."""
         return ()
 
+    @classmethod
+    def stream_source(cls, options: ImportOptions) -> str | None:
+        """The source name `read` will give its rows, if known before reading: a streamed
+        file's parts are then cut by the log's bucket hash (checked after reading)."""
+        return None
+
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
         raise NotImplementedError
 

@@ -56,6 +56,11 @@ class GenericCsvImporter(Importer):
             return ()
         return tuple(_coded_columns(header))
 
+    @classmethod
+    def stream_source(cls, options: ImportOptions) -> str | None:
+        mapping = load_mapping(options.mapping) if options.mapping else None
+        return timezone_and_source(options, mapping, default_tz="UTC", default_source="csv")[1]
+
     def read(self, files: list[InputFile], options: ImportOptions) -> ImportResult:
         mapping = load_mapping(options.mapping) if options.mapping else None
         tz, source = timezone_and_source(options, mapping, default_tz="UTC", default_source="csv")
