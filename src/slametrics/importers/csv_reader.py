@@ -120,11 +120,11 @@ def _single_line_records(data: bytes, records: int) -> bool:
     Each record spans at least one line, and a blank line or a quoted newline adds a line
     without a record, so equal counts rule both out (no search through the data needed).
     """
-    lines = _count_newlines(data) + (0 if data.endswith(b"\n") else 1)
+    lines = count_newlines(data) + (0 if data.endswith(b"\n") else 1)
     return lines == records
 
 
-def _count_newlines(data: bytes, chunk: int = 1 << 24) -> int:
+def count_newlines(data: bytes, chunk: int = 1 << 24) -> int:
     """`data.count(b"\n")` in numpy chunks: twice as fast, and it lets go of the GIL (the
     next file is read on another thread meanwhile)."""
     buf = np.frombuffer(data, dtype=np.uint8)

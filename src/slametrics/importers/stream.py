@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ import pyarrow.compute as pc
 from slametrics.importers.base import Importer, ImportOptions
 from slametrics.importers.csv_reader import (
     CsvTable,
+    Records,
+    count_newlines,
     first_record,
     parse_records,
     sniff_delimiter,
@@ -120,10 +123,7 @@ def partition(
         sf.problems = []
         writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         try:
-            for data, shift, header in _parse_inputs(sf, chunk_bytes):
-                records = parse_records(
-                    data, sf.file.name, sf.names, sf.delimiter, sf.coded, shift, header
-                )
+            for records in _parsed(sf, chunk_bytes):
                 _keep_problems(sf, records.problems, records.bad_rows)
                 rows += records.table.num_rows
                 _spill_chunk(
@@ -138,6 +138,25 @@ def partition(
         sf.problems = sf.file.problems + sf.problems  # a guessed encoding comes first
         sf.file.release()
     return rows
+
+
+def _parsed(sf: StreamFile, chunk_bytes: int) -> Iterator[Records]:
+    """The file's chunks parsed in order: the next one read and parsed on a thread (Arrow lets
+    go of the GIL) while the caller hashes and spills this one."""
+    inputs = _parse_inputs(sf, chunk_bytes)
+
+    def parse_next() -> Records | None:
+        item = next(inputs, None)
+        if item is None:
+            return None
+        data, shift, header = item
+        return parse_records(data, sf.file.name, sf.names, sf.delimiter, sf.coded, shift, header)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(parse_next)
+        while (records := upcoming.result()) is not None:
+            upcoming = pool.submit(parse_next)
+            yield records
 
 
 def _keep_problems(sf: StreamFile, problems: list[Problem], bad_rows: int) -> None:
@@ -173,7 +192,7 @@ def record_chunks(f: InputFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]
         if check and not is_utf8(chunk):  # a newline is never inside a character
             raise NotStreamable(f.name)
         yield chunk, line
-        line += chunk.count(b"\n")
+        line += count_newlines(chunk)
     if carry:
         if check and not is_utf8(carry):
             raise NotStreamable(f.name)
