@@ -74,12 +74,17 @@ def read_log(
     w["state"] = g["state"].ffill()
     w["cls"] = g["cls"].ffill()
 
-    # created_at is opened_at (its first parseable value); the first update when none parses
-    opened = w.groupby("code", sort=False)["opened"].first().to_numpy()
-    created = np.where(pd.isna(opened), w["at"].to_numpy()[first], opened)
+    created = _created(w, first)
     events = _log_events(w, first, created, df, cols, ids)
     tickets = _log_tickets(w, first, created, df, cols, ids, file, tz, problems)
     return tickets, events, report()
+
+
+def _created(w: pd.DataFrame, first: np.ndarray) -> np.ndarray:
+    """Per ticket code, created_at: opened_at (its first parseable value), else the first
+    update's time."""
+    opened = w.groupby("code", sort=False)["opened"].first().to_numpy()
+    return np.where(pd.isna(opened), w["at"].to_numpy()[first], opened)
 
 
 def _unplaceable(
@@ -219,12 +224,30 @@ def _log_events(
             }
         )
     ]
+    parts += _value_events(w, first, created, df, cols, tid)
+    events = pd.concat(parts, ignore_index=True)
+    events["actor"] = "agent"
+    events["public"] = False
+    return events
+
+
+def _value_events(
+    w: pd.DataFrame,
+    first: np.ndarray,
+    created: np.ndarray,
+    df: pd.DataFrame,
+    cols: dict[str, str],
+    tid: np.ndarray,
+) -> list[pd.DataFrame]:
+    """Priority and assigned events: the values of a ticket's first update, then each change."""
     rows = w["row"].to_numpy()
     # The first update of the record (sys_mod_count 0, or none given) is the ticket as created:
     # its priority and assignee are set at creation, where a policy's `target_priority:
     # at_start` and the support lines look for them. A log that starts later dates them at
     # its first update.
+    at = w["at"].to_numpy()
     set_at = np.where(first & (w["mod"].to_numpy() <= 0), created[w["code"].to_numpy()], at)
+    parts = []
     for field, event in (("priority", "priority"), ("assignee", "assigned")):
         if field not in cols:
             continue
@@ -244,10 +267,7 @@ def _log_events(
                 }
             )
         )
-    events = pd.concat(parts, ignore_index=True)
-    events["actor"] = "agent"
-    events["public"] = False
-    return events
+    return parts
 
 
 def _log_tickets(
