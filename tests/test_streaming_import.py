@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLE
 from slametrics import api
+from slametrics.api import streaming
 from slametrics.api.streaming import _bucket_of, streamed_groups
 from slametrics.eventlog import read_log
 from slametrics.eventlog.buckets import ticket_buckets
@@ -23,6 +24,7 @@ from slametrics.importers.io import InputFile, open_inputs
 from slametrics.importers.stream import (
     StreamSettings,
     capped_over_parts,
+    estimated_tickets,
     in_file_order,
     part_of,
     record_chunks,
@@ -296,9 +298,10 @@ def test_rows_of_another_source_are_hashed_again(tmp_path: Path, monkeypatch) ->
 
 
 def test_more_buckets_than_parts_filters_the_groups(tmp_path: Path, monkeypatch) -> None:
-    # 400 tickets at 8 a bucket: 64 buckets from 4 parts (groups): each bucket is filtered
-    # out of its group when merging
+    # 400 tickets at 8 a bucket: 64 buckets from 4 parts (groups), the tickets estimated
+    # short: each bucket is filtered out of its group when merging
     seen = _spy_groups(monkeypatch)
+    monkeypatch.setattr(streaming, "estimated_tickets", lambda files: 10)
     files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
     size = sum(f.stat().st_size for f in files)
     stream = _streamed(4096, size // 3)
@@ -307,3 +310,47 @@ def test_more_buckets_than_parts_filters_the_groups(tmp_path: Path, monkeypatch)
     _same_log(tmp_path / "whole", tmp_path / "streamed")
     _same_summary(whole, streamed)
     assert seen == [0, 1, 2, 3] and streamed.tickets == 400
+
+
+def test_parts_as_many_as_the_estimated_buckets(tmp_path: Path, monkeypatch) -> None:
+    # 400 tickets at 8 a bucket: the 3 parts the bytes ask for become 64 (the tickets
+    # estimated from the files' heads), each spilled as its bucket group
+    seen = _spy_groups(monkeypatch)
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    size = sum(f.stat().st_size for f in files)
+    stream = _streamed(4096, size // 3)
+    whole = api.import_exports(files, tmp_path / "whole", per_bucket=8)
+    streamed = api.import_exports(files, tmp_path / "streamed", per_bucket=8, stream=stream)
+    _same_log(tmp_path / "whole", tmp_path / "streamed")
+    _same_summary(whole, streamed)
+    ids = read_log(tmp_path / "streamed").tickets["ticket_id"]
+    held = sorted(set(ticket_buckets("csv", pa.array(ids.astype(str)), 64).tolist()))
+    assert len(held) > 50 and seen == held  # an empty part (no ticket of its bucket) is skipped
+
+
+def test_tickets_estimated_from_the_heads(tmp_path: Path) -> None:
+    # 20,000 tickets and their events (about 16 MB): the first MiB of each file, scaled
+    # to its size, times its share of distinct ids; the files' least estimate
+    paths = write_sample_csv(tmp_path, 20_000, seed=3)
+    files = [f for p in paths for f in open_inputs(p)]
+    found = streamed_groups({"csv": files}, ImportOptions(), _streamed(1 << 20, 1 << 22))
+    estimate = estimated_tickets(found["csv"])
+    assert estimate is not None and 18_000 <= estimate <= 22_000
+    events_only = estimated_tickets([sf for sf in found["csv"] if "events" in sf.file.name])
+    assert events_only is not None and 18_000 <= events_only <= 22_000
+
+
+def test_head_of_a_utf8_file_is_read_without_the_whole_file(tmp_path: Path) -> None:
+    # a large Cyrillic export: detection reads its head only, the file stays unread (its
+    # streamed import reads it in chunks); a character cut by the head's end is dropped
+    path = tmp_path / "tickets.csv"
+    row = "T-1,2026-11-16T09:00:00Z,Не работает принтер,high,open,\n"
+    path.write_text(TICKETS_HEAD + row * 2000, encoding="utf-8")
+    f = open_inputs(path)[0]
+    head = f.head(100)
+    assert f.unread_path == path
+    assert (TICKETS_HEAD + row * 2).startswith(head) and len(head.encode()) in (99, 100)
+    cp1251 = tmp_path / "cp1251.csv"
+    cp1251.write_bytes((TICKETS_HEAD + row).encode("cp1251"))
+    g = open_inputs(cp1251)[0]
+    assert "Не работает" in g.head(200) and g.unread_path is None  # decoded whole, as before

@@ -95,6 +95,9 @@ class InputFile:
             chunk = chunk[3:] if chunk[:3] == b"\xef\xbb\xbf" else chunk
             if chunk.isascii():  # decodes the same whatever the whole file's encoding is
                 return chunk[:n].decode("ascii")
+            text = _utf8_prefix(chunk[:n])
+            if text is not None:  # a large file's head without reading the whole file
+                return text
         return self.data[:n].decode(self.encoding, errors="replace")
 
     def text(self) -> str:
@@ -201,6 +204,17 @@ def _decoded(name: str, raw: bytes) -> InputFile:
     guessed = problem("encoding-guessed", file=name, line=line, value=encoding, encoding=encoding)
     text = raw.decode(encoding, errors="replace")
     return InputFile(name, text.encode("utf-8"), "utf-8", [guessed])
+
+
+def _utf8_prefix(raw: bytes) -> str | None:
+    """`raw` decoded as UTF-8 when it is (a character cut at its end dropped), else None."""
+    for cut in range(4):
+        try:
+            return raw[: len(raw) - cut].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(raw) - 3:
+                return None
+    return None
 
 
 def is_utf8(raw: bytes) -> bool:

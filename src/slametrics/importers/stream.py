@@ -108,6 +108,35 @@ def part_count(files: list[StreamFile], part_bytes: int) -> int:
     return 1 << (need - 1).bit_length()
 
 
+def estimated_tickets(files: list[StreamFile], sample_bytes: int = 1 << 20) -> int | None:
+    """Tickets in the group, estimated from each file's first MiB: its rows scaled to the
+    file's size, times its share of distinct ids (the least estimate of the files, as events
+    repeat their ticket's id); None when no sample parses."""
+    found = []
+    for sf in files:
+        head = _head_bytes(sf.file, sample_bytes)
+        start, end = _last_record_end(head, first=True), _last_record_end(head)
+        if not start or end <= start:
+            continue
+        records = parse_records(head[:end], sf.file.name, sf.names, sf.delimiter)
+        ids = records.table.column(sf.key) if records.table.num_rows else None
+        if ids is None:
+            continue
+        distinct = len(pc.unique(pc.utf8_trim_whitespace(ids)))
+        found.append(distinct * sf.file.size // end)
+    return min(found) if found else None
+
+
+def _head_bytes(f: InputFile, n: int) -> bytes:
+    path = f.unread_path
+    if path is None:
+        head = f.data[:n]
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(n)
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
 def partition(
     files: list[StreamFile],
     parts: int,
