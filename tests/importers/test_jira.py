@@ -124,8 +124,9 @@ def test_rest_events_of_a_reopened_issue(rest):
     assert events_of(rest, "HD-105") == [
         ("created", "new", "new", "system"),
         ("status", "Waiting for support", "open", "system"),
+        ("priority", "Medium", None, "system"),  # never changed: the priority at creation
         ("agent_reply", None, None, "agent"),
-        ("assigned", "Sophie Brandt", None, "agent"),
+        ("assigned", "Sophie Brandt", None, "agent"),  # from nobody: none at creation
         ("status", "In Progress", "open", "agent"),
         ("agent_reply", None, None, "agent"),
         ("resolved", "Resolved", "resolved", "agent"),
@@ -193,6 +194,8 @@ def test_ndjson_server_comments_epoch_breach_and_category_fallback():
     assert [e for e, *_ in events_of(r, "OPS-1")] == [
         "created",
         "status",
+        "priority",  # neither changed in the (whole) changelog: the values at creation
+        "assigned",
         "note",
         "agent_reply",
         "status",
@@ -414,3 +417,60 @@ def test_deeply_nested_json_is_one_readable_error(tmp_path):
     path.write_text('{"issues": ' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(UserError, match="nested too deeply"):
         load(path)
+
+
+def _issue(key: str, changelog: dict) -> dict:
+    return {
+        "id": key[-1],
+        "key": key,
+        "fields": {
+            "summary": f"Issue {key}",
+            "created": "2026-11-10T09:00:00.000+0000",
+            "updated": "2026-11-10T12:00:00.000+0000",
+            "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
+            "priority": {"name": "Highest"},
+            "issuetype": {"name": "Incident"},
+            "reporter": {"accountId": "c1", "displayName": "Customer"},
+            "assignee": {"accountId": "a2", "displayName": "Bob Second"},
+        },
+        "changelog": changelog,
+    }
+
+
+def _change(at: str, field: str, before: str | None, after: str) -> dict:
+    item = {"field": field, "fromString": before, "toString": after}
+    return {"created": at, "author": {"accountId": "a9"}, "items": [item]}
+
+
+def test_values_at_creation_come_from_the_first_change(tmp_path):
+    # P-1 was opened Medium with Alice, raised to Highest at 10:00 and handed to Bob at 11:00:
+    # its priority and assignee at creation are where those first changes came from. P-2's
+    # changelog holds 1 of its 5 histories: what it was created with is not known (no event).
+    histories = [
+        _change("2026-11-10T10:00:00.000+0000", "priority", "Medium", "Highest"),
+        _change("2026-11-10T11:00:00.000+0000", "assignee", "Alice First", "Bob Second"),
+    ]
+    page = {
+        "startAt": 0,
+        "maxResults": 50,
+        "total": 2,
+        "issues": [
+            _issue("P-1", {"startAt": 0, "maxResults": 2, "total": 2, "histories": histories}),
+            _issue("P-2", {"startAt": 0, "maxResults": 1, "total": 5, "histories": histories[:1]}),
+        ],
+    }
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps(page))
+    r = load(path)
+    at = {
+        (e.ticket_id, e.event, e.value): e.at.isoformat()
+        for e in r.events.itertuples()
+        if e.event in ("priority", "assigned")
+    }
+    assert at == {
+        ("P-1", "priority", "Medium"): "2026-11-10T09:00:00+00:00",
+        ("P-1", "assigned", "Alice First"): "2026-11-10T09:00:00+00:00",
+        ("P-1", "priority", "Highest"): "2026-11-10T10:00:00+00:00",
+        ("P-1", "assigned", "Bob Second"): "2026-11-10T11:00:00+00:00",
+        ("P-2", "priority", "Highest"): "2026-11-10T10:00:00+00:00",
+    }

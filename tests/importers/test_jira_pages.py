@@ -57,7 +57,7 @@ def test_v3_token_pages_one_per_line():
     assert t.loc["HELP-4", "organization"] == "Volga Logistics"
     assert _iso(t.loc["HELP-4", "first_response_at"]) == "2026-11-11T11:05:00+00:00"
     events = result.events[result.events["ticket_id"] == "HELP-4"]["event"].tolist()
-    assert events == ["created", "status", "agent_reply", "closed"]
+    assert events == ["created", "status", "priority", "assigned", "agent_reply", "closed"]
     assert result.report.problems == []
 
 

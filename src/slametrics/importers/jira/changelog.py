@@ -43,9 +43,53 @@ def issue_events(
             }
         )
     )
+    # a truncated changelog may lack the first changes: the values at creation are not known
+    whole = history & np.array([not _truncated(r.get("changelog")) for r in recs], dtype=bool)
+    parts += [_initial_value(ch, tickets, whole, f, e) for f, e in INITIAL_VALUES]
     events = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
     events = events[events["at"].notna()]
     return events.sort_values(["ticket_id", "at", "_order"], kind="stable")
+
+
+# fields whose value at creation is an event then (`target_priority: at_start`, support lines)
+INITIAL_VALUES = (("priority", "priority"), ("assignee", "assigned"))
+
+
+def _truncated(changelog: object) -> bool:
+    if not isinstance(changelog, dict):
+        return False
+    total = changelog.get("total")
+    return isinstance(total, int) and total > len(json_list(changelog.get("histories")))
+
+
+def _initial_value(
+    ch: pd.DataFrame, tickets: pd.DataFrame, history: np.ndarray, field: str, event: str
+) -> pd.DataFrame:
+    """The field's value at creation of each issue with history, as an event then: where its
+    first change came from, else its current value (as for the status at creation)."""
+    rows = np.flatnonzero(history)
+    changes = ch[ch["field"] == field].sort_values(["_row", "at", "_order"], kind="stable")
+    first_from = changes.groupby("_row")["from"].first()
+    current = (
+        tickets[field].to_numpy(dtype=object) if field in tickets else np.full(len(tickets), None)
+    )
+    value = pd.Series(current[rows], index=rows, dtype=object)
+    changed = first_from.index.intersection(value.index)
+    value[changed] = first_from[changed]  # a first change from nothing: none at creation
+    keep = value.notna().to_numpy()
+    rows = rows[keep]
+    return pd.DataFrame(
+        {
+            "ticket_id": tickets["ticket_id"].to_numpy()[rows],
+            "at": tickets["created_at"].to_numpy()[rows],
+            "event": event,
+            "value": value.to_numpy()[keep],
+            "status_class": None,
+            "actor": "system",
+            "public": False,
+            "_order": -1,
+        }
+    )
 
 
 def _comment_events(
