@@ -41,6 +41,8 @@ PROBLEM_CODES: dict[str, str] = {
     "tickets past them are missing",
     "not-a-ticket": "search results that are not tickets (users, organizations, groups) were "
     "skipped",
+    "priority-at-start-unknown": "the history does not reach the ticket's creation: the priority "
+    "it was opened with is unknown (`target_priority: at_start` uses its latest priority)",
 }
 
 # code -> message template, for codes whose message names specifics: `{description}` is the
@@ -70,6 +72,7 @@ WARNING_CODES = frozenset(
         "naive-timestamp",
         "incomplete-export",
         "not-a-ticket",
+        "priority-at-start-unknown",
     }
 )
 

@@ -75,6 +75,7 @@ def read_log(
     w["cls"] = g["cls"].ffill()
 
     created = _created(w, first)
+    problems += _unknown_start_priority(w, first, df, cols, file)
     events = _log_events(w, first, created, df, cols, ids)
     tickets = _log_tickets(w, first, created, df, cols, ids, file, tz, problems)
     return tickets, events, report()
@@ -268,6 +269,27 @@ def _value_events(
             )
         )
     return parts
+
+
+def _unknown_start_priority(
+    w: pd.DataFrame, first: np.ndarray, df: pd.DataFrame, cols: dict[str, str], file: str
+) -> list[Problem]:
+    """A warning per incident whose first update in the log is a later version
+    (sys_mod_count > 0) or has no priority: the priority it was opened with is unknown."""
+    if "priority" not in cols:
+        return []
+    rows = w["row"].to_numpy()[first]
+    priority = clean_strings(df[cols["priority"]]).to_numpy(dtype=object, na_value=None)[rows]
+    unknown = (w["mod"].to_numpy()[first] > 0) | pd.isna(priority)
+    found = df.iloc[rows[unknown]]
+    return problems_from_mask(
+        found,
+        pd.Series(True, index=found.index),
+        code="priority-at-start-unknown",
+        column=cols["ticket_id"],
+        file=file,
+        severity="warning",
+    )
 
 
 def _log_tickets(
