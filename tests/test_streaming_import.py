@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
@@ -354,3 +355,28 @@ def test_head_of_a_utf8_file_is_read_without_the_whole_file(tmp_path: Path) -> N
     cp1251.write_bytes((TICKETS_HEAD + row).encode("cp1251"))
     g = open_inputs(cp1251)[0]
     assert "Не работает" in g.head(200) and g.unread_path is None  # decoded whole, as before
+
+
+def test_a_part_spilled_as_one_group_is_written_once(tmp_path: Path) -> None:
+    # the other groups' batches are empty: the file holds the rows once, whatever the count
+    # of groups (an empty slice of the batch carried all of its buffers, once per group)
+    from slametrics.eventlog.spill import _write_groups
+
+    n = 20_000
+    table = pa.table(
+        {
+            "ticket_id": [f"T-{i:06d}" for i in range(n)],
+            "event": pa.array(["status", "agent_reply"] * (n // 2)).dictionary_encode(),
+            "public": [True] * n,
+        }
+    )
+    sizes = {}
+    for groups in (2, 128):
+        path = tmp_path / f"g{groups}.arrow"
+        counts = _write_groups(path, table, np.full(n, 1), groups, only=1)
+        assert counts.tolist() == [0, n] + [0] * (groups - 2)
+        reader = pa.ipc.open_file(pa.memory_map(str(path)))
+        back = pa.Table.from_batches([reader.get_batch(g) for g in range(groups)])
+        assert back.equals(table.combine_chunks())
+        sizes[groups] = path.stat().st_size
+    assert sizes[128] < 1.5 * sizes[2], sizes
