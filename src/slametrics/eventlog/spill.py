@@ -64,6 +64,8 @@ class ImportSpill:
         self.rows = 0  # tickets
         self.events = 0
         self._counts: list[np.ndarray] = []  # per part: tickets + events per group
+        self._rows: dict[str, list[np.ndarray]] = {"tickets": [], "events": []}  # per part
+        self._schemas: dict[tuple[str, int], pa.Schema] = {}
 
     def add(self, tickets: pa.Table, events: pa.Table, group: int | None = None) -> None:
         """Spill one part's tickets and events (Arrow IPC files, read back memory-mapped);
@@ -74,9 +76,11 @@ class ImportSpill:
                 of_row = ticket_buckets(table["source"], table["ticket_id"], self.groups)
             else:
                 of_row = np.full(table.num_rows, group, dtype=np.int64)
-            counts += _write_groups(
+            rows = _write_groups(
                 self.dir / f"{name}-{self.parts}.arrow", table, of_row, self.groups, group
             )
+            self._rows[name].append(rows)
+            counts += rows
         self._counts.append(counts)
         self.parts += 1
         self.rows += tickets.num_rows
@@ -93,13 +97,22 @@ class ImportSpill:
     def tables(self, b: int, n: int) -> tuple[pa.Table, pa.Table]:
         """Bucket b of n: its tickets and events from every part, in part order."""
         out = []
+        groups = self._groups_of(b, n)
         for name, schema in (("tickets", TICKETS_SCHEMA), ("events", EVENTS_SCHEMA)):
-            pieces = []
+            pieces, skipped = [], []
             for part in range(self.parts):
+                if not self._rows[name][part][groups].sum():
+                    # nothing of this bucket: not read (a part that is one bucket group holds
+                    # nothing of the others; reading every part per bucket grows as n squared)
+                    skipped.append(self._schema(name, part))
+                    continue
                 reader = pa.ipc.open_file(pa.memory_map(str(self.dir / f"{name}-{part}.arrow")))
-                batches = [reader.get_batch(g) for g in self._groups_of(b, n)]
+                batches = [reader.get_batch(g) for g in groups]
                 pieces.append(pa.Table.from_batches(batches, reader.schema))
-            if len({t.schema.remove_metadata() for t in pieces}) > 1:
+            schemas = {x.remove_metadata() for x in [*skipped, *(t.schema for t in pieces)]}
+            if not pieces:  # as the parts' empty batches would give
+                pieces = [x.empty_table() for x in skipped]
+            if len(schemas) > 1:
                 pieces = [plain_text(t) for t in pieces]
             table = pa.concat_tables(pieces) if pieces else schema.empty_table()
             if self.groups % n:
@@ -107,6 +120,14 @@ class ImportSpill:
                 table = table.filter(pa.array(keep))
             out.append(table)
         return out[0], out[1]
+
+    def _schema(self, name: str, part: int) -> pa.Schema:
+        """The schema of a part's table (read once: its footer)."""
+        key = (name, part)
+        if key not in self._schemas:
+            path = str(self.dir / f"{name}-{part}.arrow")
+            self._schemas[key] = pa.ipc.open_file(pa.memory_map(path)).schema
+        return self._schemas[key]
 
     def frames(self, b: int, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         t, e = self.tables(b, n)
