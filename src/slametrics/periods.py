@@ -9,15 +9,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slametrics.errors import UserError
+from slametrics.period_syntax import PERIOD_HELP
 
 if TYPE_CHECKING:
     import pandas as pd
-
-PERIOD_HELP = (
-    "2026-W46 (ISO week), 2026-11, 2026-Q4, 2026, 2026-11-01..2026-11-15 (inclusive), "
-    "2026-11-04, or relative to --as-of (else now): today, yesterday, this-week, last-week, "
-    "this-month, last-month, this-quarter, last-quarter"
-)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from slametrics.errors import UserError
-from slametrics.periods import PERIOD_HELP
+from slametrics.period_syntax import PERIOD_HELP
 
 if TYPE_CHECKING:
     import pandas as pd
