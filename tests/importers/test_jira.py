@@ -474,3 +474,21 @@ def test_values_at_creation_come_from_the_first_change(tmp_path):
         ("P-1", "assigned", "Bob Second"): "2026-11-10T11:00:00+00:00",
         ("P-2", "priority", "Highest"): "2026-11-10T10:00:00+00:00",
     }
+
+
+def test_an_assignee_first_set_from_nobody_is_none_at_creation(tmp_path):
+    # P-3 was created unassigned, given to Alice at 10:00 and to Bob at 11:00: nobody was
+    # assigned at creation (Alice is where the *second* change came from, not the first)
+    histories = [
+        _change("2026-11-10T10:00:00.000+0000", "assignee", None, "Alice First"),
+        _change("2026-11-10T11:00:00.000+0000", "assignee", "Alice First", "Bob Second"),
+    ]
+    changelog = {"startAt": 0, "maxResults": 2, "total": 2, "histories": histories}
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"total": 1, "issues": [_issue("P-3", changelog)]}))
+    r = load(path)
+    assigned = r.events[r.events["event"] == "assigned"]
+    assert [(e.value, e.at.isoformat()) for e in assigned.itertuples()] == [
+        ("Alice First", "2026-11-10T10:00:00+00:00"),
+        ("Bob Second", "2026-11-10T11:00:00+00:00"),
+    ]

@@ -68,8 +68,7 @@ def _initial_value(
     """The field's value at creation of each issue with history, as an event then: where its
     first change came from, else its current value (as for the status at creation)."""
     rows = np.flatnonzero(history)
-    changes = ch[ch["field"] == field].sort_values(["_row", "at", "_order"], kind="stable")
-    first_from = changes.groupby("_row")["from"].first()
+    first_from = _first_change_from(ch, field)
     current = (
         tickets[field].to_numpy(dtype=object) if field in tickets else np.full(len(tickets), None)
     )
@@ -90,6 +89,13 @@ def _initial_value(
             "_order": -1,
         }
     )
+
+
+def _first_change_from(ch: pd.DataFrame, field: str) -> pd.Series:
+    """Per issue row (`_row`) with a change of `field`, the value its first change came from
+    (null when it came from nothing: an empty `from` is not skipped for a later one)."""
+    changes = ch[ch["field"] == field].sort_values(["_row", "at", "_order"], kind="stable")
+    return changes.groupby("_row")["from"].first(skipna=False)
 
 
 def _comment_events(
@@ -207,7 +213,7 @@ def _status_events(
     # the status at creation: where the first change came from, else the current status
     hist_rows = np.flatnonzero(history)
     st = ch[ch["field"] == "status"].sort_values(["_row", "at", "_order"], kind="stable")
-    first_from = st.groupby("_row")["from"].first()
+    first_from = _first_change_from(ch, "status")
     init_status = pd.Series(tickets["status"].to_numpy()[hist_rows], index=hist_rows)
     init_status.update(first_from.dropna())
     init = pd.DataFrame(
