@@ -303,27 +303,28 @@ def test_more_buckets_than_parts_filters_the_groups(tmp_path: Path, monkeypatch)
     # short: each bucket is filtered out of its group when merging
     seen = _spy_groups(monkeypatch)
     monkeypatch.setattr(streaming, "estimated_tickets", lambda files: 10)
+    streamed = _sample_at_8_a_bucket(tmp_path)
+    assert seen == [0, 1, 2, 3] and streamed.tickets == 400
+
+
+def _sample_at_8_a_bucket(tmp: Path):
+    """The bundled sample (400 tickets) whole and streamed in 3 parts' worth of bytes at 8
+    tickets a bucket: equal logs and summaries; the streamed summary."""
     files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
     size = sum(f.stat().st_size for f in files)
     stream = _streamed(4096, size // 3)
-    whole = api.import_exports(files, tmp_path / "whole", per_bucket=8)
-    streamed = api.import_exports(files, tmp_path / "streamed", per_bucket=8, stream=stream)
-    _same_log(tmp_path / "whole", tmp_path / "streamed")
+    whole = api.import_exports(files, tmp / "whole", per_bucket=8)
+    streamed = api.import_exports(files, tmp / "streamed", per_bucket=8, stream=stream)
+    _same_log(tmp / "whole", tmp / "streamed")
     _same_summary(whole, streamed)
-    assert seen == [0, 1, 2, 3] and streamed.tickets == 400
+    return streamed
 
 
 def test_parts_as_many_as_the_estimated_buckets(tmp_path: Path, monkeypatch) -> None:
     # 400 tickets at 8 a bucket: the 3 parts the bytes ask for become 64 (the tickets
     # estimated from the files' heads), each spilled as its bucket group
     seen = _spy_groups(monkeypatch)
-    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
-    size = sum(f.stat().st_size for f in files)
-    stream = _streamed(4096, size // 3)
-    whole = api.import_exports(files, tmp_path / "whole", per_bucket=8)
-    streamed = api.import_exports(files, tmp_path / "streamed", per_bucket=8, stream=stream)
-    _same_log(tmp_path / "whole", tmp_path / "streamed")
-    _same_summary(whole, streamed)
+    _sample_at_8_a_bucket(tmp_path)
     ids = read_log(tmp_path / "streamed").tickets["ticket_id"]
     held = sorted(set(ticket_buckets("csv", pa.array(ids.astype(str)), 64).tolist()))
     assert len(held) > 50 and seen == held  # an empty part (no ticket of its bucket) is skipped

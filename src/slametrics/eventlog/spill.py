@@ -63,14 +63,12 @@ class ImportSpill:
         self.parts = 0
         self.rows = 0  # tickets
         self.events = 0
-        self._counts: list[np.ndarray] = []  # per part: tickets + events per group
-        self._rows: dict[str, list[np.ndarray]] = {"tickets": [], "events": []}  # per part
+        self._rows: dict[str, list[np.ndarray]] = {"tickets": [], "events": []}  # per part, group
         self._schemas: dict[tuple[str, int], pa.Schema] = {}
 
     def add(self, tickets: pa.Table, events: pa.Table, group: int | None = None) -> None:
         """Spill one part's tickets and events (Arrow IPC files, read back memory-mapped);
         `group`: the caller knows that every row is of that group (no hashing, no reorder)."""
-        counts = np.zeros(self.groups, dtype=np.int64)
         for name, table in (("tickets", tickets), ("events", events)):
             if group is None:
                 of_row = ticket_buckets(table["source"], table["ticket_id"], self.groups)
@@ -80,14 +78,13 @@ class ImportSpill:
                 self.dir / f"{name}-{self.parts}.arrow", table, of_row, self.groups, group
             )
             self._rows[name].append(rows)
-            counts += rows
-        self._counts.append(counts)
         self.parts += 1
         self.rows += tickets.num_rows
         self.events += events.num_rows
 
     def empty(self, b: int, n: int) -> bool:
-        return not any(c[self._groups_of(b, n)].sum() for c in self._counts)
+        groups = self._groups_of(b, n)
+        return not any(r[groups].sum() for rows in self._rows.values() for r in rows)
 
     def _groups_of(self, b: int, n: int) -> list[int]:
         if self.groups % n == 0:

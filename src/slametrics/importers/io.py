@@ -83,19 +83,24 @@ class InputFile:
         name = self.name.lower().removesuffix(".gz")
         return PurePosixPath(name).suffix
 
+    def head_bytes(self, n: int = 65536) -> bytes:
+        """The first `n` bytes (after a UTF-8 BOM), without reading the whole file."""
+        if self._data is not None:
+            return self._data[:n]
+        if len(self._head) < n + 3:
+            try:
+                with open(self._path, "rb") as fh:
+                    self._head = fh.read(n + 3)
+            except OSError as exc:
+                raise UserError(f"cannot read {self._path}: {exc.strerror}") from None
+        return self._head[: n + 3].removeprefix(b"\xef\xbb\xbf")[:n]
+
     def head(self, n: int = 65536) -> str:
         if self._data is None:
-            if len(self._head) < n + 3:
-                try:
-                    with open(self._path, "rb") as fh:
-                        self._head = fh.read(n + 3)
-                except OSError as exc:
-                    raise UserError(f"cannot read {self._path}: {exc.strerror}") from None
-            chunk = self._head[: n + 3]
-            chunk = chunk[3:] if chunk[:3] == b"\xef\xbb\xbf" else chunk
+            chunk = self.head_bytes(n)
             if chunk.isascii():  # decodes the same whatever the whole file's encoding is
-                return chunk[:n].decode("ascii")
-            text = _utf8_prefix(chunk[:n])
+                return chunk.decode("ascii")
+            text = _utf8_prefix(chunk)
             if text is not None:  # a large file's head without reading the whole file
                 return text
         return self.data[:n].decode(self.encoding, errors="replace")

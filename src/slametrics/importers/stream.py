@@ -114,7 +114,7 @@ def estimated_tickets(files: list[StreamFile], sample_bytes: int = 1 << 20) -> i
     repeat their ticket's id); None when no sample parses."""
     found = []
     for sf in files:
-        head = _head_bytes(sf.file, sample_bytes)
+        head = sf.file.head_bytes(sample_bytes)
         start, end = _last_record_end(head, first=True), _last_record_end(head)
         if not start or end <= start:
             continue
@@ -125,16 +125,6 @@ def estimated_tickets(files: list[StreamFile], sample_bytes: int = 1 << 20) -> i
         distinct = len(pc.unique(pc.utf8_trim_whitespace(ids)))
         found.append(distinct * sf.file.size // end)
     return min(found) if found else None
-
-
-def _head_bytes(f: InputFile, n: int) -> bytes:
-    path = f.unread_path
-    if path is None:
-        head = f.data[:n]
-    else:
-        with open(path, "rb") as fh:
-            head = fh.read(n)
-    return head.removeprefix(b"\xef\xbb\xbf")
 
 
 def partition(

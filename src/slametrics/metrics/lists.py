@@ -13,14 +13,13 @@ from slametrics.metrics.figures import in_period
 from slametrics.periods import Period
 from slametrics.policy import Policy
 from slametrics.results import (
+    CRITICAL_RANK,
     RISK_SHARE,
     RepeatGroup,
     TicketLine,
 )
 
 LIST_LIMIT = 500  # the result carries at most this many tickets per list; `tickets` has all
-# which critical incidents a capped list keeps first (the report shows them in this order)
-CRITICAL_RANK = {"breached": 0, "running": 1, "met": 2}
 
 
 LINE_COLUMNS = (

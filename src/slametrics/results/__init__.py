@@ -11,6 +11,8 @@ from slametrics.problems import Problem
 
 # a running clock that has used this share of its target is a risk (report, metrics)
 RISK_SHARE = 0.8
+# critical incidents, most pressing first: a capped list keeps these first, the report shows them so
+CRITICAL_RANK = {"breached": 0, "running": 1, "met": 2}
 
 
 class PeriodInfo(BaseModel):

@@ -13,7 +13,7 @@ from slametrics.render.report.labels import NO_TICKETS, Labels, kind_key, priori
 from slametrics.render.report.quality import quality
 from slametrics.render.report.text import cut, cut_middle, id_width, new_salt, short_person
 from slametrics.render.report.verdict import MAX_TREND_ROWS, freshness, verdict
-from slametrics.results import RISK_SHARE, MetricsResult, MetricValue, SliceStats
+from slametrics.results import CRITICAL_RANK, RISK_SHARE, MetricsResult, MetricValue, SliceStats
 
 MAX_REPEAT_IDS = 2
 MAX_WORSE = 3
@@ -22,7 +22,6 @@ NAME_CHARS = 34
 # A repeat group's key wraps on the page; one longer than two lines of its column is cut in the
 # middle there (in full on hover and in the Markdown).
 KEY_CHARS = 48
-OUTCOME_RANK = {"breached": 0, "running": 1, "met": 2}  # as metrics.lists.CRITICAL_RANK
 
 
 def page_view(
@@ -214,11 +213,11 @@ def critical(r: MetricsResult, lab: Labels, cap: int) -> dict[str, Any]:
     t, tz = lab.t, lab.tz
     lines = sorted(
         r.critical_incidents,
-        key=lambda x: (OUTCOME_RANK.get(x.outcome or "", 3), _ts(x.created_at), x.ticket_id),
+        key=lambda x: (CRITICAL_RANK.get(x.outcome or "", 3), _ts(x.created_at), x.ticket_id),
     )
     rows = []
     for x in lines[:cap]:
-        outcome = x.outcome if x.outcome in OUTCOME_RANK else "none"
+        outcome = x.outcome if x.outcome in CRITICAL_RANK else "none"
         rows.append(
             {
                 "id": x.ticket_id,
