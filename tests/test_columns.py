@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.columns import codes_in, concat_frames, fill_by_key
+from slametrics.columns import codes_in, concat_frames, fill_by_key, take_rows
 
 CELLS = st.sampled_from([None, "new", "open", "resolved", "Agent", ""])
 KEYS = st.sampled_from([None, "created", "resolved", "agent_reply", "status"])
@@ -130,3 +131,38 @@ def test_validated_categorical_text_checks_values_in_use() -> None:
     assert table.column("event").to_pylist() == ["created", "created"]
     with pytest.raises(UserError, match="teleported"):
         validate_events(events([0, 1]))
+
+
+def _wide_table(rows: int, seed: int) -> pa.Table:
+    import numpy as np  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    ids = [f"T-{i:07d}" if i % 97 else None for i in range(rows)]
+    status = pa.array(rng.choice(["new", "open", "solved"], rows)).dictionary_encode()
+    half = rows // 2
+    table = pa.table(
+        {"id": pa.array(ids, pa.large_string()), "status": status, "n": rng.integers(0, 9, rows)}
+    )
+    return pa.concat_tables([table.slice(0, half), table.slice(half)])  # two chunks
+
+
+@pytest.mark.parametrize("kind", ["permutation", "repeats", "identity", "reversed", "empty"])
+def test_take_rows_equals_arrow_take(kind) -> None:
+    """The two-thread take gives Arrow's take: values, types, nulls and dictionaries; rows in
+    order give the table itself."""
+    import numpy as np  # noqa: PLC0415
+
+    table = _wide_table(70_000, seed=5)
+    rng = np.random.default_rng(11)
+    rows = {
+        "permutation": rng.permutation(table.num_rows),
+        "repeats": rng.integers(0, table.num_rows, 90_000),
+        "identity": np.arange(table.num_rows),
+        "reversed": np.arange(table.num_rows)[::-1].copy(),
+        "empty": np.zeros(0, dtype=np.int64),
+    }[kind]
+    taken = take_rows(table, rows)
+    assert taken.schema == table.schema
+    assert taken.equals(table.take(pa.array(rows)))
+    if kind == "identity":
+        assert taken is table

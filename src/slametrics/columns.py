@@ -271,3 +271,35 @@ def ascending(*keys: np.ndarray | pa.Array | pa.ChunkedArray, strict: bool = Fal
         later |= tied & lt
         tied &= eq
     return not (strict and tied.any())
+
+
+def take_rows(table: pa.Table, rows: np.ndarray | pa.Array | pa.ChunkedArray) -> pa.Table:
+    """`table.take(rows)`, its columns taken on two threads (Arrow lets go of the GIL): Arrow
+    takes a table's columns one after the other, and reordering the text columns of a chunk
+    or a bucket is one of an import's largest steps. Rows already in order are not copied."""
+    indices = rows if isinstance(rows, pa.Array | pa.ChunkedArray) else pa.array(rows)
+    if len(indices) == table.num_rows and _identity(indices):
+        return table
+    if table.num_columns < 2 or table.num_rows < 1 << 16:
+        return table.take(indices)
+    columns = list(_take_pool().map(lambda column: column.take(indices), table.columns))
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _identity(indices: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether `indices` are 0, 1, 2, ... (a take that would copy the table as it is)."""
+    if indices.null_count or not pa.types.is_integer(indices.type):
+        return False
+    values = indices.to_numpy(zero_copy_only=False) if len(indices) else np.zeros(0, np.int64)
+    return bool(np.array_equal(values, np.arange(len(values))))
+
+
+_POOL: list = []
+
+
+def _take_pool():
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+        _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="slametrics-take"))
+    return _POOL[0]

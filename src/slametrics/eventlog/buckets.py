@@ -110,8 +110,10 @@ def _codes(coded: pa.DictionaryArray) -> np.ndarray:
 
 
 def _hashed(keys: pa.Array, n: int) -> np.ndarray:
-    """Each key's hash modulo `n` (pandas' SipHash of the UTF-8 text)."""
-    hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False))
+    """Each key's hash modulo `n` (pandas' SipHash of the UTF-8 text). The keys are distinct
+    (coded by Arrow first): pandas' own coding of them (`categorize`) would only cost time,
+    0.6 s a million keys, for the same hashes."""
+    hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), categorize=False)
     return (hashes % np.uint64(n)).astype(np.int64)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import ascending
+from slametrics.columns import ascending, take_rows
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
     bucket_count,
@@ -140,7 +140,7 @@ def _write_groups(
     table = table.unify_dictionaries()
     if only is None:
         order, bounds = rows_by_group(group, groups)
-        table = table.take(pa.array(order))
+        table = take_rows(table, order)
     else:
         bounds = np.full(groups + 1, table.num_rows, dtype=np.int64)
         bounds[: only + 1] = 0
@@ -161,7 +161,7 @@ def _key_sorted(table: pa.Table, keys: list[str]) -> pa.Table:
     """`table` in `keys` order (stable; text keys compared as text, as `_new_log` sorts)."""
     plain = {k: plain_text(table.select([k])).column(0) for k in keys}
     order = pc.sort_indices(pa.table(plain), sort_keys=[(k, "ascending") for k in keys])
-    return table.take(order)
+    return take_rows(table, order)
 
 
 def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table, np.ndarray | None]:
@@ -183,7 +183,7 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
             at = pc.cast(events["at"], pa.int64()).to_numpy(zero_copy_only=False)[order]
             seq = events["seq"].to_numpy()[order]
             if ascending(tix[order], at, seq, strict=True):
-                return events.take(pa.array(order)), tix[order]
+                return take_rows(events, order), tix[order]
     return _key_sorted(events, [*keys, "at", "seq"]), None
 
 

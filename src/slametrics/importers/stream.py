@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slametrics.columns import take_rows
 from slametrics.importers.base import Importer, ImportOptions
 from slametrics.importers.csv_reader import (
     CsvTable,
@@ -279,7 +280,8 @@ def part_of(
     if bucket_of is not None:
         return bucket_of(pc.utf8_trim_whitespace(keys), parts)
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(keys))
-    hashes = pd.util.hash_array(encoded.dictionary.to_numpy(zero_copy_only=False))
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    hashes = pd.util.hash_array(distinct, categorize=False)  # distinct already
     of_value = (hashes % np.uint64(parts)).astype(np.int64)
     return of_value[encoded.indices.to_numpy(zero_copy_only=False)]
 
@@ -299,7 +301,7 @@ def _spill_chunk(table, lines, key, parts, spill: Path, i: int, writers: dict, b
     part = part_of(table.column(key), parts, bucket_of)
     order, bounds = rows_by_group(part, parts)
     table = table.append_column(LINE, pa.array(lines.astype(np.int64)))
-    table = table.take(pa.array(order))
+    table = take_rows(table, order)
     for p in range(parts):
         if bounds[p] == bounds[p + 1]:
             continue
