@@ -182,10 +182,30 @@ def test_any_cut_gives_the_whole_file_import(tmp_path_factory, chunk: int, part:
     _same_summary(whole, streamed)
 
 
+CHUNKED = 'a,b\n1,"x\ny"\n2,z\n\n3,"""q"""\n4,"m\n\nn"\n5,e'
+
+
 @given(chunk=st.integers(1, 200))
 def test_chunks_end_at_record_ends(chunk: int) -> None:
-    text = 'a,b\n1,"x\ny"\n2,z\n\n3,"""q"""\n4,"m\n\nn"\n5,e'
-    f = InputFile("t.csv", text.encode())
+    _chunks_end_at_record_ends(InputFile("t.csv", CHUNKED.encode()), CHUNKED, chunk)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk=st.integers(1, 200), bom=st.booleans(), newline_at_end=st.booleans())
+def test_chunks_read_from_disk_end_at_record_ends(
+    tmp_path_factory, chunk: int, bom: bool, newline_at_end: bool
+) -> None:
+    """Read from the file (not decoded in memory): the UTF-8 BOM is skipped, and the last
+    record counts whether or not a newline ends it."""
+    text = CHUNKED + ("\n" if newline_at_end else "")
+    path = tmp_path_factory.mktemp("chunks") / "t.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    f = open_inputs(path)[0]
+    assert f.unread_path is not None
+    _chunks_end_at_record_ends(f, text, chunk)
+
+
+def _chunks_end_at_record_ends(f: InputFile, text: str, chunk: int) -> None:
     chunks = list(record_chunks(f, chunk))
     assert "".join(c.decode() for c, _ in chunks) == text
     at = 0

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +40,10 @@ from slametrics.importers.stream import (
 )
 from slametrics.results import FileSummary, ImportSummary
 from slametrics.schema import plain_text
+
+T = TypeVar("T")
+# parts imported at a time (threads): two keep both cores of a small machine busy
+PART_WORKERS = 2
 
 
 def streamed_groups(
@@ -155,20 +163,32 @@ def _read_parts(
     options: ImportOptions,
 ) -> None:
     """One streamed group imported part by part into `sink`: one FileSummary and the group's
-    problems (capped over all parts) added to `summary`."""
+    problems (capped over all parts) added to `summary`. Two parts are imported at a time, on
+    threads (much of an importer's work is Arrow's and lets go of the GIL), and spilled in part
+    order: the counts, problems and spill are those of one part after the other."""
     names = [sf.file.name for sf in files]
-    total = ImportSummary()
     # parts cut by the log's hash, as many as the spill's groups or more: a part is in one group
     by_bucket = parts.source is not None and parts.count % sink.groups == 0
-    for p in range(parts.count):
+
+    def import_part(p: int) -> tuple[ImportSummary, pa.Table, pa.Table, int | None] | None:
         inputs = part_files(files, p, spill)
         if not any(f.table.rows for f in inputs):
-            continue
+            return None
         keys = part_keys(inputs, files) if by_bucket else None
         result = get_importer(name)().read(inputs, options)
-        tickets, events = add_group(total, name, names, result)
+        counts = ImportSummary()
+        tickets, events = add_group(counts, name, names, result)
         whole = keys is not None and _of_keys(tickets, events, parts.source, keys)
-        sink.add(tickets, events, group=p % sink.groups if whole else None)
+        return counts, tickets, events, p % sink.groups if whole else None
+
+    total = ImportSummary()
+    for done in in_order(import_part, range(parts.count), workers=PART_WORKERS):
+        if done is not None:
+            counts, tickets, events, group = done
+            total.groups += counts.groups
+            total.problems += counts.problems
+            sink.add(tickets, events, group=group)
+            del tickets, events
     bad = sum(sf.bad_rows for sf in files)
     problems = [p for sf in files for p in sf.problems] + total.problems
     summary.groups.append(
@@ -181,6 +201,22 @@ def _read_parts(
         )
     )
     summary.problems += in_file_order(capped_over_parts(in_file_order(problems, names)), names)
+
+
+def in_order(work: Callable[[int], T], items: range, workers: int) -> Iterator[T]:
+    """`work` of each item, yielded in the items' order, at most `workers` of them running
+    (and their results held) at a time."""
+    if workers < 2 or len(items) < 2:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[T]] = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _of_keys(tickets: pa.Table, events: pa.Table, source: str, keys: pa.Array) -> bool:
