@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import SAMPLE
 from slametrics.api import import_exports, read_exports
@@ -20,6 +23,7 @@ from slametrics.eventlog import (
     ticket_buckets,
     write_snapshot,
 )
+from slametrics.eventlog.buckets import buckets_for
 from slametrics.schema import validate_events, validate_tickets
 
 SAMPLE_FILES = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
@@ -103,16 +107,17 @@ def test_merging_bucket_by_bucket_equals_importing_at_once(tmp_path: Path) -> No
 
 def test_a_growing_log_splits_its_buckets(tmp_path: Path) -> None:
     t, e, _ = read_exports(SAMPLE_FILES)
-    head = t["ticket_id"].isin(t["ticket_id"].iloc[:60])
+    head = t["ticket_id"].isin(t["ticket_id"].iloc[:80])
     log = tmp_path / "log"
     merge_into_log(log, t[head], e[e["ticket_id"].isin(t.loc[head, "ticket_id"])], per_bucket=50)
-    assert bucket_count(snapshot_dir(log)) == 2
+    assert bucket_count(snapshot_dir(log)) == 2  # 80 at 50 a bucket: 1.6, nearest 2
     stats = merge_into_log(log, t, e, per_bucket=50)
-    # sized for the stored tickets plus the import's rows (60 + 400 at 50 a bucket)
-    assert stats.buckets == 16 == bucket_count(snapshot_dir(log))
-    assert (stats.tickets_new, stats.tickets_updated) == (340, 60)
-    merge_into_log(tmp_path / "once", t, e, per_bucket=25)
-    assert bucket_count(snapshot_dir(tmp_path / "once")) == 16
+    # past twice its buckets' size: sized for the stored tickets plus the import's rows
+    # (80 + 400 at 50 a bucket: 9.6, the nearest power of two by ratio is 8)
+    assert stats.buckets == 8 == bucket_count(snapshot_dir(log))
+    assert (stats.tickets_new, stats.tickets_updated) == (320, 80)
+    merge_into_log(tmp_path / "once", t, e, per_bucket=50)
+    assert bucket_count(snapshot_dir(tmp_path / "once")) == 8
     _same_log(log, tmp_path / "once")
 
 
@@ -155,3 +160,20 @@ def test_duckdb_reads_the_log_as_hive_partitioned_parquet(tmp_path: Path) -> Non
         """
     ).fetchone()[0]
     assert replies == int((e["event"] == "agent_reply").sum())
+
+
+@given(tickets=st.integers(0, 10**9), per_bucket=st.integers(1, 1 << 20))
+def test_bucket_count_is_the_nearest_power_of_two(tickets: int, per_bucket: int) -> None:
+    """A new log's buckets hold 0.71 to 1.41 times the target each (one bucket: up to 1.41)."""
+    n = buckets_for(tickets, per_bucket)
+    assert n >= 1 and n & (n - 1) == 0
+    fill = Fraction(tickets, per_bucket * n)
+    assert fill * fill <= 2  # at most sqrt(2) times the target
+    if n > 1:
+        assert 2 * fill * fill > 1  # more than 1 / sqrt(2) of it
+
+
+def test_bucket_counts_of_the_benchmark_sizes() -> None:
+    """Hand-computed: 1M tickets need 7.63 buckets of 131,072 (8), 3M 22.9 (32: 22.9 is past
+    16 * 1.41), 10M 76.3 (64: 76.3 is short of 64 * 1.41 = 90.5)."""
+    assert [buckets_for(n) for n in (10**6, 3 * 10**6, 10**7)] == [8, 32, 64]

@@ -39,7 +39,6 @@ from slametrics.importers.stream import (
     streamable,
 )
 from slametrics.results import FileSummary, ImportSummary
-from slametrics.schema import plain_text
 
 T = TypeVar("T")
 # parts imported at a time (threads): two keep both cores of a small machine busy
@@ -225,10 +224,20 @@ def _of_keys(tickets: pa.Table, events: pa.Table, source: str, keys: pa.Array) -
     for table in (tickets, events):
         if not table.num_rows:
             continue
-        sources = pc.unique(plain_text(table.select(["source"])).column(0))
-        if sources.to_pylist() != [source]:
+        if _distinct(table.column("source")).to_pylist() != [source]:
             return False
-        ids = pc.cast(table.column("ticket_id"), pa.large_string())
-        if not pc.all(pc.is_in(ids, value_set=keys)).as_py():
+        if not pc.all(pc.is_in(_distinct(table.column("ticket_id")), value_set=keys)).as_py():
             return False
     return True
+
+
+def _distinct(column: pa.ChunkedArray) -> pa.Array:
+    """The column's values once each, as large strings: a dictionary-encoded column's are its
+    dictionaries' (a superset at most, so a check over them is never looser), without
+    decoding every row."""
+    if pa.types.is_dictionary(column.type):
+        pieces = [chunk.dictionary for chunk in column.chunks]
+    else:
+        pieces = column.chunks
+    text = [pc.cast(piece, pa.large_string()) for piece in pieces]
+    return pc.unique(pa.chunked_array(text, pa.large_string()))
