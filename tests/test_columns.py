@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.columns import codes_in, concat_frames, fill_by_key, take_rows
+from slametrics.columns import codes_in, concat_frames, fill_by_key, sort_order, take_rows
 
 CELLS = st.sampled_from([None, "new", "open", "resolved", "Agent", ""])
 KEYS = st.sampled_from([None, "created", "resolved", "agent_reply", "status"])
@@ -166,3 +167,25 @@ def test_take_rows_equals_arrow_take(kind) -> None:
     assert taken.equals(table.take(pa.array(rows)))
     if kind == "identity":
         assert taken is table
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["zendesk", "jira", "csv"]), st.text("abAB19-é", max_size=4)),
+        max_size=40,
+    ),
+    one_source=st.booleans(),
+)
+def test_sort_order_equals_arrows_sort_by_source_and_id(rows, one_source) -> None:
+    """One source or several, ties kept in row order (stable): Arrow's two-key sort."""
+    sources = ["csv" if one_source else s for s, _ in rows]
+    table = pa.table(
+        {
+            "source": pa.array(sources, pa.large_string()),
+            "ticket_id": pa.array([t for _, t in rows], pa.large_string()),
+        }
+    )
+    keys = [("source", "ascending"), ("ticket_id", "ascending")]
+    expected = pc.sort_indices(table, sort_keys=keys) if len(table) else pa.array([], pa.uint64())
+    assert sort_order(table, ["source", "ticket_id"]).to_pylist() == expected.to_pylist()

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from slametrics.columns import ascending, isin
+from slametrics.columns import ascending, isin, sort_order, take_rows
 from slametrics.eventcodes import EventCodes
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
@@ -117,7 +117,7 @@ def _sorted_table(table: pa.Table, keys: list[str], ordered: bool) -> pa.Table:
     """`table` in `keys` order (Arrow's sort is stable), untouched when already `ordered`."""
     if ordered:
         return table
-    return table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]))
+    return take_rows(table, sort_order(table, keys))
 
 
 def merge_into_log(

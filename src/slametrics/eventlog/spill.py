@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import ascending, take_rows
+from slametrics.columns import ascending, sort_order, take_rows
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
     bucket_count,
@@ -160,8 +160,7 @@ def _write_groups(
 def _key_sorted(table: pa.Table, keys: list[str]) -> pa.Table:
     """`table` in `keys` order (stable; text keys compared as text, as `_new_log` sorts)."""
     plain = {k: plain_text(table.select([k])).column(0) for k in keys}
-    order = pc.sort_indices(pa.table(plain), sort_keys=[(k, "ascending") for k in keys])
-    return take_rows(table, order)
+    return take_rows(table, sort_order(pa.table(plain), keys))
 
 
 def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table, np.ndarray | None]:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from slametrics import periods
+from slametrics.columns import sort_order
 from slametrics.engine.buckets import (
     BucketSource,
     Survey,
@@ -75,7 +75,7 @@ def survey_log(
     sizes = [p.keys.num_rows for p in parts]
     offsets = np.cumsum([0, *sizes])
     keys = pa.concat_tables([p.keys for p in parts])
-    order = pc.sort_indices(keys, sort_keys=[("source", "ascending"), ("ticket_id", "ascending")])
+    order = sort_order(keys, ["source", "ticket_id"])
     position = np.empty(keys.num_rows, dtype=np.int64)
     position[order.to_numpy()] = np.arange(keys.num_rows)
     del keys, order
