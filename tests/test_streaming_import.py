@@ -318,6 +318,27 @@ def test_rows_of_another_source_are_hashed_again(tmp_path: Path, monkeypatch) ->
     assert len(seen) == 16 and set(seen) == {None}
 
 
+def test_ids_the_importer_changed_are_hashed_again(tmp_path: Path, monkeypatch) -> None:
+    # ids changed after the parts were cut (here suffixed) hash to other buckets: a part
+    # whose rows are not all of its group is hashed and grouped again; the log is still right
+    seen = _spy_groups(monkeypatch)
+    read = GenericCsvImporter.read
+
+    def renamed(self, files, options):
+        result = read(self, files, options)
+        for frame in (result.tickets, result.events):
+            frame["ticket_id"] = frame["ticket_id"].astype("string") + "-moved"
+        return result
+
+    monkeypatch.setattr(GenericCsvImporter, "read", renamed)
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    size = sum(f.stat().st_size for f in files)
+    whole, streamed = _import_both(files, tmp_path, chunk=4096, part=size // 12)
+    _same_summary(whole, streamed)
+    assert len(seen) == 16 and set(seen) == {None}
+    assert read_log(tmp_path / "streamed").tickets["ticket_id"].str.endswith("-moved").all()
+
+
 def test_more_buckets_than_parts_filters_the_groups(tmp_path: Path, monkeypatch) -> None:
     # 400 tickets at 8 a bucket: 64 buckets from 4 parts (groups), the tickets estimated
     # short: each bucket is filtered out of its group when merging

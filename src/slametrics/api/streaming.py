@@ -34,7 +34,6 @@ from slametrics.importers.stream import (
     in_file_order,
     part_count,
     part_files,
-    part_keys,
     partition,
     streamable,
 )
@@ -173,12 +172,12 @@ def _read_parts(
         inputs = part_files(files, p, spill)
         if not any(f.table.rows for f in inputs):
             return None
-        keys = part_keys(inputs, files) if by_bucket else None
         result = get_importer(name)().read(inputs, options)
         counts = ImportSummary()
         tickets, events = add_group(counts, name, names, result)
-        whole = keys is not None and _of_keys(tickets, events, parts.source, keys)
-        return counts, tickets, events, p % sink.groups if whole else None
+        group = p % sink.groups
+        whole = by_bucket and _all_in_group(tickets, events, parts.source, group, sink.groups)
+        return counts, tickets, events, group if whole else None
 
     total = ImportSummary()
     for done in in_order(import_part, range(parts.count), workers=PART_WORKERS):
@@ -218,15 +217,19 @@ def in_order(work: Callable[[int], T], items: range, workers: int) -> Iterator[T
             yield pending.popleft().result()
 
 
-def _of_keys(tickets: pa.Table, events: pa.Table, source: str, keys: pa.Array) -> bool:
-    """Whether every row has `source` and one of the part's ticket ids `keys`: then its bucket
-    is the part's (ids the importer changed, or another source, are hashed again instead)."""
+def _all_in_group(
+    tickets: pa.Table, events: pa.Table, source: str, group: int, groups: int
+) -> bool:
+    """Whether every row has `source` and a ticket id whose bucket of `groups` is `group`
+    (the log's hash of the distinct ids): the part is then spilled as that group as it is
+    (ids the importer changed to another bucket, or another source, are hashed row by row)."""
     for table in (tickets, events):
         if not table.num_rows:
             continue
         if _distinct(table.column("source")).to_pylist() != [source]:
             return False
-        if not pc.all(pc.is_in(_distinct(table.column("ticket_id")), value_set=keys)).as_py():
+        ids = _distinct(table.column("ticket_id"))
+        if (ticket_buckets(source, ids, groups) != group).any():
             return False
     return True
 

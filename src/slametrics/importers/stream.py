@@ -293,17 +293,6 @@ def part_of(
     return of_value[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
-def part_keys(inputs: list[InputFile], files: list[StreamFile]) -> pa.Array:
-    """The distinct trimmed ticket ids of one part's files (from `part_files`, before reading)."""
-    ids = []
-    for f, sf in zip(inputs, files, strict=True):
-        column = f.table.arrow.column(sf.key)
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(pa.string())
-        ids += pc.utf8_trim_whitespace(column.cast(pa.large_string())).chunks
-    return pc.unique(pa.chunked_array(ids, pa.large_string()))
-
-
 def _spill_chunk(table, lines, key, parts, spill: Path, i: int, writers: dict, bucket_of) -> None:
     part = part_of(table.column(key), parts, bucket_of)
     order, bounds = rows_by_group(part, parts)
@@ -420,7 +409,6 @@ __all__ = [
     "StreamSettings",
     "part_count",
     "part_files",
-    "part_keys",
     "part_of",
     "partition",
     "record_chunks",
