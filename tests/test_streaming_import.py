@@ -422,3 +422,21 @@ def test_a_part_spilled_as_one_group_is_written_once(tmp_path: Path) -> None:
         assert back.equals(table.combine_chunks())
         sizes[groups] = path.stat().st_size
     assert sizes[128] < 1.5 * sizes[2], sizes
+
+
+def test_events_of_another_source_than_their_tickets_are_sorted_by_key() -> None:
+    """Events are matched to tickets by id alone only when tickets and events share one
+    source: events of source b never take the rows of source a's tickets of the same ids."""
+    from slametrics.eventlog.spill import _events_in_log_order  # noqa: PLC0415
+
+    tickets = pa.table({"source": ["a", "a"], "ticket_id": ["1", "2"]})
+    at = pa.array([2, 1, 3], pa.timestamp("us", tz="UTC"))
+    events = pa.table(
+        {"source": ["b", "b", "b"], "ticket_id": ["2", "1", "1"], "at": at, "seq": [0, 0, 1]}
+    )
+    ordered, tix = _events_in_log_order(tickets, events)
+    assert tix is None
+    assert ordered.column("ticket_id").to_pylist() == ["1", "1", "2"]
+    same, tix = _events_in_log_order(tickets, events.set_column(0, "source", pa.array(["a"] * 3)))
+    assert tix.tolist() == [0, 0, 1]
+    assert same.column("ticket_id").to_pylist() == ["1", "1", "2"]

@@ -168,10 +168,8 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
     ticket row when known. A part's events come ordered already, ticket by ticket: ordering
     their tickets by their rank among the (sorted) tickets orders them, without a string sort."""
     keys = ["source", "ticket_id"]
-    one_source = (
-        len(pc.unique(plain_text(tickets.select(["source"])).column(0))) <= 1
-        and len(pc.unique(plain_text(events.select(["source"])).column(0))) <= 1
-    )
+    sources = _sources(tickets) | _sources(events)
+    one_source = len(sources) <= 1
     if one_source and events.num_rows:
         ids = plain_text(events.select(["ticket_id"])).column(0)
         known = plain_text(tickets.select(["ticket_id"])).column(0)
@@ -184,6 +182,15 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
             if ascending(tix[order], at, seq, strict=True):
                 return take_rows(events, order), tix[order]
     return _key_sorted(events, [*keys, "at", "seq"]), None
+
+
+def _sources(table: pa.Table) -> set[str]:
+    """The table's sources: of a dictionary-encoded column, its dictionaries' values (a superset
+    at most, which only forgoes the shortcut), without decoding every row."""
+    column = table.column("source")
+    if pa.types.is_dictionary(column.type):
+        return {v for chunk in column.chunks for v in chunk.dictionary.to_pylist()}
+    return set(pc.unique(column).to_pylist())
 
 
 def merge_spill_into_log(
