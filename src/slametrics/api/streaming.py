@@ -16,9 +16,9 @@ from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from slametrics.api.imports import Progress, add_group
+from slametrics.columns import distinct_text
 from slametrics.eventlog import BUCKET_TICKETS, MergeStats
 from slametrics.eventlog.buckets import ticket_buckets
 from slametrics.eventlog.spill import ImportSpill, merge_spill_into_log, spill_groups
@@ -226,21 +226,9 @@ def _all_in_group(
     for table in (tickets, events):
         if not table.num_rows:
             continue
-        if _distinct(table.column("source")).to_pylist() != [source]:
+        if distinct_text(table.column("source")).to_pylist() != [source]:
             return False
-        ids = _distinct(table.column("ticket_id"))
+        ids = distinct_text(table.column("ticket_id"))
         if (ticket_buckets(source, ids, groups) != group).any():
             return False
     return True
-
-
-def _distinct(column: pa.ChunkedArray) -> pa.Array:
-    """The column's values once each, as large strings: a dictionary-encoded column's are its
-    dictionaries' (a superset at most, so a check over them is never looser), without
-    decoding every row."""
-    if pa.types.is_dictionary(column.type):
-        pieces = [chunk.dictionary for chunk in column.chunks]
-    else:
-        pieces = column.chunks
-    text = [pc.cast(piece, pa.large_string()) for piece in pieces]
-    return pc.unique(pa.chunked_array(text, pa.large_string()))

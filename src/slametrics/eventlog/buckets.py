@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slametrics.columns import hashed_mod
 from slametrics.eventcodes import EventCodes
 from slametrics.eventlog.snapshots import EventLog, LogFiles
 
@@ -101,12 +102,12 @@ def ticket_buckets(source, ticket_id, n: int) -> np.ndarray:
         keys = pc.binary_join_element_wise(
             pa.scalar(source, pa.large_string()), coded.dictionary, sep
         )
-        return _hashed(keys, n)[_codes(coded)]
+        return hashed_mod(keys, n)[_codes(coded)]
     key = pc.binary_join_element_wise(_texts(source), _texts(ticket_id), sep)
     # each distinct key hashed once (an event's key repeats its ticket's): Arrow codes them,
     # only the distinct strings become Python objects
     coded = _coded(key)
-    return _hashed(coded.dictionary, n)[_codes(coded)]
+    return hashed_mod(coded.dictionary, n)[_codes(coded)]
 
 
 def _coded(values: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
@@ -117,14 +118,6 @@ def _coded(values: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
 
 def _codes(coded: pa.DictionaryArray) -> np.ndarray:
     return coded.indices.to_numpy(zero_copy_only=False)
-
-
-def _hashed(keys: pa.Array, n: int) -> np.ndarray:
-    """Each key's hash modulo `n` (pandas' SipHash of the UTF-8 text). The keys are distinct
-    (coded by Arrow first): pandas' own coding of them (`categorize`) would only cost time,
-    0.6 s a million keys, for the same hashes."""
-    hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), categorize=False)
-    return (hashes % np.uint64(n)).astype(np.int64)
 
 
 def event_buckets(

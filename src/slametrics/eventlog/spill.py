@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import ascending, sort_order, take_rows
+from slametrics.columns import ascending, distinct_text, sort_order, take_rows
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
     bucket_count,
@@ -168,9 +168,8 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
     ticket row when known. A part's events come ordered already, ticket by ticket: ordering
     their tickets by their rank among the (sorted) tickets orders them, without a string sort."""
     keys = ["source", "ticket_id"]
-    sources = _sources(tickets) | _sources(events)
-    one_source = len(sources) <= 1
-    if one_source and events.num_rows:
+    sources = {*_sources(tickets), *_sources(events)}
+    if len(sources) <= 1 and events.num_rows:
         ids = plain_text(events.select(["ticket_id"])).column(0)
         known = plain_text(tickets.select(["ticket_id"])).column(0)
         tix = pc.index_in(ids, value_set=known.combine_chunks())
@@ -184,13 +183,10 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
     return _key_sorted(events, [*keys, "at", "seq"]), None
 
 
-def _sources(table: pa.Table) -> set[str]:
-    """The table's sources: of a dictionary-encoded column, its dictionaries' values (a superset
-    at most, which only forgoes the shortcut), without decoding every row."""
-    column = table.column("source")
-    if pa.types.is_dictionary(column.type):
-        return {v for chunk in column.chunks for v in chunk.dictionary.to_pylist()}
-    return set(pc.unique(column).to_pylist())
+def _sources(table: pa.Table) -> list[str]:
+    """The table's sources (of a dictionary-encoded column, its dictionaries' values: a
+    superset at most, which only forgoes the shortcut)."""
+    return distinct_text(table.column("source")).to_pylist()
 
 
 def merge_spill_into_log(

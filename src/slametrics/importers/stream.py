@@ -12,15 +12,15 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import take_rows
+from slametrics.columns import hashed_mod, take_rows
 from slametrics.importers.base import Importer, ImportOptions
 from slametrics.importers.csv_reader import (
     CsvTable,
@@ -205,40 +205,37 @@ def record_chunks(f: InputFile, chunk_bytes: int) -> Iterator[tuple[bytes, int]]
     the file (the kernel copies it without the GIL) instead of being sliced or joined in
     Python, which held the GIL for 1.3 s of a 1M-ticket import while the main thread waited.
     """
-    read_at, pos = _reader(f)
     check = f.unread_path is not None  # else decoded already
-    line, size = 1, chunk_bytes
-    while block := read_at(pos, size):
-        if len(block) == size:  # not the end of the file: cut after the last record
-            cut = _last_record_end(block)
-            if not cut:
-                size *= 2  # a record longer than a block: read on
-                continue
-            if cut < len(block):
-                block = read_at(pos, cut)
-        if check and not is_utf8(block):  # a newline is never inside a character
-            raise NotStreamable(f.name)
-        yield block, line
-        line += count_newlines(block)
-        pos, size = pos + len(block), chunk_bytes
+    with _positional_reader(f) as (read_at, pos):
+        line, size = 1, chunk_bytes
+        while block := read_at(pos, size):
+            if len(block) == size:  # not the end of the file: cut after the last record
+                cut = _last_record_end(block)
+                if not cut:
+                    size *= 2  # a record longer than a block: read on
+                    continue
+                if cut < len(block):
+                    block = read_at(pos, cut)
+            if check and not is_utf8(block):  # a newline is never inside a character
+                raise NotStreamable(f.name)
+            yield block, line
+            line += count_newlines(block)
+            pos, size = pos + len(block), chunk_bytes
 
 
-def _reader(f: InputFile) -> tuple[Callable[[int, int], bytes], int]:
+@contextmanager
+def _positional_reader(f: InputFile) -> Iterator[tuple[Callable[[int, int], bytes], int]]:
     """(read `size` bytes at an offset, the offset the text starts at: past a UTF-8 BOM)."""
-    path = f.unread_path
-    if path is None:  # decoded in memory already (gzip, zip member)
+    if f.unread_path is None:  # decoded in memory already (gzip, zip member)
         data = f.data
-        return (lambda pos, size: data[pos : pos + size]), 0
-    with open(path, "rb") as fh:
-        head = fh.read(3)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise NotStreamable(f.name)
-
-    def read_at(pos: int, size: int) -> bytes:
-        with open(path, "rb") as fh:
-            return os.pread(fh.fileno(), size, pos)
-
-    return read_at, 3 if head == b"\xef\xbb\xbf" else 0
+        yield (lambda pos, size: data[pos : pos + size]), 0
+        return
+    with open(f.unread_path, "rb") as fh:
+        fd = fh.fileno()
+        head = os.pread(fd, 3, 0)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise NotStreamable(f.name)
+        yield (lambda pos, size: os.pread(fd, size, pos)), 3 if head == b"\xef\xbb\xbf" else 0
 
 
 def _last_record_end(buf: bytes, first: bool = False) -> int:
@@ -287,10 +284,7 @@ def part_of(
     if bucket_of is not None:
         return bucket_of(pc.utf8_trim_whitespace(keys), parts)
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(keys))
-    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
-    hashes = pd.util.hash_array(distinct, categorize=False)  # distinct already
-    of_value = (hashes % np.uint64(parts)).astype(np.int64)
-    return of_value[encoded.indices.to_numpy(zero_copy_only=False)]
+    return hashed_mod(encoded.dictionary, parts)[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _spill_chunk(table, lines, key, parts, spill: Path, i: int, writers: dict, bucket_of) -> None:
