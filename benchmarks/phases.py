@@ -196,21 +196,30 @@ def phase_metrics_api(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def phase_help(p: dict[str, Any]) -> dict[str, Any]:
-    """`slametrics --help` against `python -c "import typer"`: best of `repeat` runs each."""
+    """`slametrics --help` against `python -c "import typer"`: best of `repeat` runs each,
+    the two alternated (this machine's speed drifts: one after the other would compare a
+    slow minute with a fast one)."""
     import subprocess
     import sys
 
-    def best(cmd: list[str]) -> float:
-        times = []
-        for _ in range(p.get("repeat", 5)):
+    commands = {
+        "typer": [sys.executable, "-c", "import typer"],
+        "help": [sys.executable, "-m", "slametrics", "--help"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(p.get("repeat", 10)):
+        for name, cmd in commands.items():
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True)
-            times.append(time.perf_counter() - t0)
-        return min(times)
-
-    typer_s = best([sys.executable, "-c", "import typer"])
-    help_s = best([sys.executable, "-m", "slametrics", "--help"])
-    return {"wall_s": help_s, "help_s": help_s, "typer_s": typer_s, "ratio": help_s / typer_s}
+            times[name].append(time.perf_counter() - t0)
+    typer_s, help_s = min(times["typer"]), min(times["help"])
+    return {
+        "wall_s": help_s,
+        "help_s": help_s,
+        "typer_s": typer_s,
+        "ratio": help_s / typer_s,
+        "repeat": len(times["help"]),
+    }
 
 
 def phase_report(p: dict[str, Any]) -> dict[str, Any]:

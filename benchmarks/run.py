@@ -50,6 +50,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
         "sizes": args.sizes,
         "dask": args.dask,
         "seed": args.seed,
+        "repeat": args.repeat,
         "intervals": args.intervals,
         "bdt_sample": args.bdt_sample,
         "alt_sample": args.alt_sample,
@@ -137,6 +138,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="phases to rerun under cProfile at the largest size, e.g. import,metrics_week",
     )
     ap.add_argument("--keep-data", action="store_true", help="keep the generated CSVs and logs")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run floor and import this many times, alternated, and compare the best of each "
+        "(this machine's speed drifts by a third between minutes)",
+    )
     # a fresh process running one phase (runner.run_phase) is told what to do with these
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--params", help=argparse.SUPPRESS)

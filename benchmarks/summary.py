@@ -116,7 +116,7 @@ def _render_startup(st: dict[str, Any] | None) -> list[str]:
     return [
         "",
         f'start-up: `slametrics --help` {st["help_s"]:.3f}s, `python -c "import typer"` '
-        f"{st['typer_s']:.3f}s (best of 5): {st['ratio']:.1f}x "
+        f"{st['typer_s']:.3f}s (best of {st.get('repeat', 5)}, alternated): {st['ratio']:.1f}x "
         f"(target <= {STARTUP_TARGET:.0f}x: {_verdict(ok)})",
     ]
 
@@ -160,6 +160,15 @@ def _size_row(label: str, ph: dict[str, Any]) -> list[str]:
     ]
 
 
+def _of_runs(phases: dict[str, Any]) -> str:
+    """ ", best of N alternated runs (pairs: ...)" when floor and import were repeated."""
+    pairs = phases.get("import", {}).get("pair_ratios")
+    if not pairs or len(pairs) < 2:
+        return ""
+    listed = ", ".join(f"{r:.2f}" for r in pairs)
+    return f", best of {len(pairs)} alternated runs each (pairs: {listed})"
+
+
 def _render_size(size: int, s: dict[str, Any]) -> list[str]:
     lines = [
         "",
@@ -173,7 +182,7 @@ def _render_size(size: int, s: dict[str, Any]) -> list[str]:
     if "import_over_floor" in s:
         ok = s["import_over_floor"] <= TARGETS["import_over_floor"]
         lines.append(
-            f"import / floor = {s['import_over_floor']:.1f}x "
+            f"import / floor = {s['import_over_floor']:.2f}x{_of_runs(s['phases'])} "
             f"(target <= {TARGETS['import_over_floor']:.0f}x: {_verdict(ok)})"
         )
     for label, e in s["end_to_end"].items():

@@ -37,7 +37,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
     run = _load_script()
     small = ["--intervals", "20000", "--bdt-sample", "200", "--alt-sample", "200"]
-    small += ["--oracle-sample", "30", "--long-size", "3000", "--dask"]
+    small += ["--oracle-sample", "30", "--long-size", "3000", "--dask", "--repeat", "2"]
     code = run.main(["--sizes", "2000", "--out", str(out), *small])
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert code == 0, json.dumps(data, indent=1)[:4000]
@@ -73,6 +73,18 @@ def test_phases_measured(results):
     assert size["import_over_floor"] > 0
     assert size["phases"]["metrics_week"]["period"] == "2026-W46"
     assert set(size["end_to_end"]) == {"week", "span"}
+
+
+def test_floor_and_import_alternated_keep_the_best_of_each(results):
+    """`--repeat 2`: floor and import ran twice each; the ratio is best import over best floor."""
+    size = results["sizes"]["2000"]
+    floor, imp = size["phases"]["floor"], size["phases"]["import"]
+    assert len(floor["runs_s"]) == 2 and len(imp["runs_s"]) == 2
+    assert floor["wall_s"] == min(floor["runs_s"]) and imp["wall_s"] == min(imp["runs_s"])
+    assert size["import_over_floor"] == pytest.approx(imp["wall_s"] / floor["wall_s"])
+    pairs = [i / f for i, f in zip(imp["runs_s"], floor["runs_s"], strict=True)]
+    assert imp["pair_ratios"] == pytest.approx(pairs)
+    assert "best of 2 alternated runs each" in results["_text"]
 
 
 def test_engines_agree_and_start_up_is_measured(results):
