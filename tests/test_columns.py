@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -9,7 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slametrics.columns import codes_in, concat_frames, fill_by_key, sort_order, take_rows
+from slametrics.columns import (
+    coded_by_runs,
+    codes_in,
+    concat_frames,
+    distinct_text,
+    expand_runs,
+    fill_by_key,
+    run_starts,
+    sort_order,
+    take_rows,
+)
 
 CELLS = st.sampled_from([None, "new", "open", "resolved", "Agent", ""])
 KEYS = st.sampled_from([None, "created", "resolved", "agent_reply", "status"])
@@ -189,3 +200,58 @@ def test_sort_order_equals_arrows_sort_by_source_and_id(rows, one_source) -> Non
     keys = [("source", "ascending"), ("ticket_id", "ascending")]
     expected = pc.sort_indices(table, sort_keys=keys) if len(table) else pa.array([], pa.uint64())
     assert sort_order(table, ["source", "ticket_id"]).to_pylist() == expected.to_pylist()
+
+
+IDS = st.sampled_from([None, "T-1", "T-2", " T-1", "T-10", "", "é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    runs=st.lists(st.tuples(IDS, st.integers(1, 12)), max_size=40),
+    large=st.booleans(),
+)
+def test_coded_by_runs_is_arrows_dictionary_encode(runs, large) -> None:
+    """Coding one value per run gives Arrow's own dictionary and indices, with or without
+    runs (the cut-over to plain coding included) and with nulls."""
+    rows = [v for v, n in runs for _ in range(n)]
+    values = pa.array(rows, pa.large_string() if large else pa.string())
+    distinct, codes = coded_by_runs(values)
+    want = pc.dictionary_encode(values)
+    assert distinct.equals(want.dictionary)
+    # a null row has no index: NaN in both, as Arrow's indices come to numpy
+    np.testing.assert_array_equal(codes, want.indices.to_numpy(zero_copy_only=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs=st.lists(st.tuples(IDS, st.integers(1, 5)), max_size=30), cut=st.integers(0, 60))
+def test_distinct_text_is_the_set_of_values(runs, cut) -> None:
+    """The distinct values of a chunked column, runs split across chunks or not."""
+    rows = [v for v, n in runs for _ in range(n)]
+    cut = min(cut, len(rows))
+    column = pa.chunked_array(
+        [pa.array(rows[:cut], pa.string()), pa.array(rows[cut:], pa.string())]
+    )
+    got = distinct_text(column).to_pylist()
+    assert len(got) == len(set(got))
+    assert set(got) == set(rows)
+
+
+def test_run_starts_marks_each_change_and_every_null() -> None:
+    values = pa.array(["a", "a", None, None, "b", "a", "a"])
+    assert run_starts(values).tolist() == [0, 2, 3, 4, 5]
+    assert run_starts(pa.array([], pa.string())).tolist() == []
+    assert run_starts(pa.array(["x"])).tolist() == [0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs=st.lists(st.tuples(st.integers(0, 5), st.integers(1, 6)), max_size=30))
+def test_runs_ordered_as_runs_equal_the_stable_row_sort(runs) -> None:
+    """Sorting one key per run and expanding the runs is the stable sort of the rows (a key
+    may come in several runs, apart)."""
+    keys = np.array([k for k, n in runs for _ in range(n)], dtype=np.int64)
+    values = pa.array(keys)
+    starts = run_starts(values)
+    lengths = np.diff(np.append(starts, len(keys)))
+    by_key = np.argsort(keys[starts], kind="stable")
+    order = expand_runs(starts[by_key], lengths[by_key])
+    assert order.tolist() == np.argsort(keys, kind="stable").tolist()

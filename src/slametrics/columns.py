@@ -323,10 +323,47 @@ def distinct_text(column: pa.ChunkedArray) -> pa.Array:
     decoding every row."""
     if pa.types.is_dictionary(column.type):
         pieces = [chunk.dictionary for chunk in column.chunks]
-    else:
-        pieces = column.chunks
+    else:  # a ticket's rows come together: one value per run is as good, and 2x cheaper
+        pieces = [run_heads(chunk) for chunk in column.chunks]
     text = [pc.cast(piece, pa.large_string()) for piece in pieces]
     return pc.unique(pa.chunked_array(text, pa.large_string()))
+
+
+def run_starts(values: pa.Array) -> np.ndarray:
+    """Positions where a run of equal values starts (nulls each start one), in one comparison
+    of neighbours: an export lists a ticket's events together, so runs are far fewer than
+    rows, and hashing one value per run is all a per-value step needs."""
+    n = len(values)
+    if n < 2:
+        return np.arange(n)
+    differs = pc.fill_null(pc.not_equal(values.slice(1), values.slice(0, n - 1)), True)
+    starts = np.flatnonzero(differs.to_numpy(zero_copy_only=False)) + 1
+    return np.concatenate([[0], starts])
+
+
+def expand_runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions of runs (`lengths[i]` rows from `starts[i]`) one run after the other:
+    a run order made a row order without a loop."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
+
+
+def run_heads(values: pa.Array) -> pa.Array:
+    """The first value of each run of equal values (all rows when they come in no runs)."""
+    return values.take(pa.array(run_starts(values)))
+
+
+def coded_by_runs(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(distinct values in first-seen order, each row's index into them): Arrow's
+    `dictionary_encode`, exactly, but over one value per run when rows come in runs (a
+    chunk of events: 10 rows per ticket id), which codes a tenth of the text."""
+    starts = run_starts(values) if not values.null_count else np.arange(len(values))
+    if 2 * len(starts) > len(values):  # hardly any runs: the comparison bought nothing
+        coded = pc.dictionary_encode(values)
+        return coded.dictionary, coded.indices.to_numpy(zero_copy_only=False)
+    coded = pc.dictionary_encode(values.take(pa.array(starts)))
+    lengths = np.diff(np.append(starts, len(values)))
+    return coded.dictionary, np.repeat(coded.indices.to_numpy(zero_copy_only=False), lengths)
 
 
 def hashed_mod(distinct: pa.Array, n: int) -> np.ndarray:

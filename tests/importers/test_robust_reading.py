@@ -94,3 +94,23 @@ def test_cli_exit_code_is_2_for_unusable_files(tmp_path):
         )
         assert proc.returncode == 2, (name, proc.returncode, proc.stderr[-500:])
         assert "Traceback" not in proc.stderr, name
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [
+        [100] * 10_000,  # short lines: the windows' shortcut
+        [100] * 3000 + [(1 << 18) - 1] + [100] * 3000,  # just within the shortcut's bound
+        [100] * 3000 + [(1 << 19) + 7] + [100] * 3000,  # a window without a newline: measured
+        [100] * 3000 + [3 << 20],  # longer than the default block, at the end
+    ],
+)
+def test_block_size_shortcut_agrees_with_the_longest_line(lengths):
+    """The block chosen from newline windows is never smaller than the longest line needs."""
+    from slametrics.importers.csv_reader import _block_size
+
+    data = b"".join(b"x" * (n - 1) + b"\n" for n in lengths)
+    want = block_size_for(longest_record(data, quoted=False))
+    assert _block_size(data, quoted=False) >= want
+    if max(lengths) > 1 << 18:
+        assert _block_size(data, quoted=False) == want

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import hashed_mod
+from slametrics.columns import coded_by_runs, hashed_mod
 from slametrics.eventcodes import EventCodes
 from slametrics.eventlog.snapshots import EventLog, LogFiles
 
@@ -98,26 +98,18 @@ def ticket_buckets(source, ticket_id, n: int) -> np.ndarray:
     sep = pa.scalar("\x1f", pa.large_string())
     if isinstance(source, str):
         # one source: the ids are coded first and only the distinct ones get the source joined
-        coded = _coded(_texts(ticket_id))
-        keys = pc.binary_join_element_wise(
-            pa.scalar(source, pa.large_string()), coded.dictionary, sep
-        )
-        return hashed_mod(keys, n)[_codes(coded)]
+        distinct, codes = coded_by_runs(_combined(_texts(ticket_id)))
+        keys = pc.binary_join_element_wise(pa.scalar(source, pa.large_string()), distinct, sep)
+        return hashed_mod(keys, n)[codes]
     key = pc.binary_join_element_wise(_texts(source), _texts(ticket_id), sep)
     # each distinct key hashed once (an event's key repeats its ticket's): Arrow codes them,
     # only the distinct strings become Python objects
-    coded = _coded(key)
-    return hashed_mod(coded.dictionary, n)[_codes(coded)]
+    distinct, codes = coded_by_runs(_combined(key))
+    return hashed_mod(distinct, n)[codes]
 
 
-def _coded(values: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return pc.dictionary_encode(values)
-
-
-def _codes(coded: pa.DictionaryArray) -> np.ndarray:
-    return coded.indices.to_numpy(zero_copy_only=False)
+def _combined(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def event_buckets(

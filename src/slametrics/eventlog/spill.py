@@ -10,7 +10,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import ascending, distinct_text, sort_order, take_rows
+from slametrics.columns import (
+    ascending,
+    distinct_text,
+    expand_runs,
+    run_starts,
+    sort_order,
+    take_rows,
+)
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
     bucket_count,
@@ -172,14 +179,20 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
     if len(sources) <= 1 and events.num_rows:
         ids = plain_text(events.select(["ticket_id"])).column(0)
         known = plain_text(tickets.select(["ticket_id"])).column(0)
-        tix = pc.index_in(ids, value_set=known.combine_chunks())
-        if not tix.null_count:
-            tix = tix.to_numpy(zero_copy_only=False).astype(np.int64)
-            order = np.argsort(tix, kind="stable")
+        ids = ids.combine_chunks()
+        starts = run_starts(ids)
+        rows = pc.index_in(ids.take(pa.array(starts)), value_set=known.combine_chunks())
+        if not rows.null_count:
+            # each run of one ticket's events looked up and ordered as one
+            rows = rows.to_numpy(zero_copy_only=False).astype(np.int64)
+            lengths = np.diff(np.append(starts, len(ids)))
+            by_row = np.argsort(rows, kind="stable")
+            order = expand_runs(starts[by_row], lengths[by_row])
+            tix = np.repeat(rows[by_row], lengths[by_row])
             at = pc.cast(events["at"], pa.int64()).to_numpy(zero_copy_only=False)[order]
             seq = events["seq"].to_numpy()[order]
-            if ascending(tix[order], at, seq, strict=True):
-                return take_rows(events, order), tix[order]
+            if ascending(tix, at, seq, strict=True):
+                return take_rows(events, order), tix
     return _key_sorted(events, [*keys, "at", "seq"]), None
 
 

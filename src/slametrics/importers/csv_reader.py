@@ -112,6 +112,22 @@ def block_size_for(longest: int) -> int:
 
 
 MAX_BLOCK_BYTES = 1 << 30  # Arrow counts a block's bytes in a 32-bit integer
+SHORT_LINES = 1 << 17  # a window of this many bytes with a newline in it: see _block_size
+
+
+def _block_size(data: bytes, quoted: bool) -> int:
+    """Arrow's block size for `data`. Without quotes a record is a line, and when every
+    window of SHORT_LINES bytes holds a newline no line reaches twice that, well inside the
+    default block: a few hundred `find` calls instead of listing every newline (a tenth of
+    the time of parsing a chunk of events)."""
+    if len(data) <= 1 << 19:
+        return 1 << 20
+    if not quoted and all(
+        data.find(b"\n", i, i + SHORT_LINES) >= 0
+        for i in range(0, len(data) - SHORT_LINES + 1, SHORT_LINES)
+    ):
+        return block_size_for(2 * SHORT_LINES)
+    return block_size_for(longest_record(data, quoted))
 
 
 def _single_line_records(data: bytes, records: int) -> bool:
@@ -264,7 +280,7 @@ def parse_records(
     # a value can hold a newline only between quotes: without any, Arrow may split the file
     # at every newline, which parses faster than tracking quotes across blocks
     quoted = b'"' in data
-    block = block_size_for(longest_record(data, quoted)) if len(data) > 1 << 19 else 1 << 20
+    block = _block_size(data, quoted)
     if not block:
         raise UserError(f"{name}: a CSV record is larger than 512 MiB; cannot read it")
     try:
