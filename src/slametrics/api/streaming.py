@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.api.imports import Progress, add_group
-from slametrics.columns import distinct_text
+from slametrics.columns import distinct_text, run_heads
 from slametrics.eventlog import BUCKET_TICKETS, MergeStats
 from slametrics.eventlog.buckets import ticket_buckets
 from slametrics.eventlog.spill import ImportSpill, merge_spill_into_log, spill_groups
@@ -220,22 +220,30 @@ def in_order(work: Callable[[int], T], items: range, workers: int) -> Iterator[T
 
 
 def _part_ids(inputs: list[InputFile], keys: list[str]) -> pa.Array:
-    """The distinct ticket ids of a part's rows, trimmed as `partition` hashed them."""
-    ids = [distinct_text(f.table.arrow.column(key)) for f, key in zip(inputs, keys, strict=True)]
-    return pc.unique(pc.utf8_trim_whitespace(pa.chunked_array(ids, pa.large_string())))
+    """The ticket ids of a part's rows, trimmed as `partition` hashed them (one per run of
+    equal ids, repeats kept: a set lookup takes them as they are)."""
+    runs = [_runs_of(f.table.arrow.column(key)) for f, key in zip(inputs, keys, strict=True)]
+    pieces = [chunk for run in runs for chunk in run.chunks]
+    return pc.utf8_trim_whitespace(pa.chunked_array(pieces, pa.large_string()).combine_chunks())
+
+
+def _runs_of(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column's text, one value per run of equal values (a dictionary's values)."""
+    if pa.types.is_dictionary(column.type):
+        pieces = [chunk.dictionary for chunk in column.chunks]
+    else:
+        pieces = [run_heads(chunk) for chunk in column.chunks]
+    return pa.chunked_array([pc.cast(p, pa.large_string()) for p in pieces], pa.large_string())
 
 
 def _all_known(tickets: pa.Table, events: pa.Table, source: str, known: pa.Array) -> bool:
     """Whether every row has `source` and one of the `known` ticket ids (those of the part's
     rows, all of the part's bucket group by the log's hash): the part is then spilled as that
-    group as it is. Ids the importer changed, or another source, are hashed row by row; a set
-    lookup in Arrow, without the GIL, instead of hashing each id again (1 s of a 1M import)."""
-    for table in (tickets, events):
-        if not table.num_rows:
-            continue
-        if distinct_text(table.column("source")).to_pylist() != [source]:
-            return False
-        ids = distinct_text(table.column("ticket_id"))
-        if not pc.all(pc.is_in(ids, value_set=known)).as_py():
-            return False
-    return True
+    group as it is. Ids the importer changed, or another source, are hashed row by row; one
+    set lookup in Arrow, without the GIL, instead of hashing each id again (1 s of a 1M
+    import)."""
+    tables = [t for t in (tickets, events) if t.num_rows]
+    if any(distinct_text(t.column("source")).to_pylist() != [source] for t in tables):
+        return False
+    ids = [chunk for t in tables for chunk in _runs_of(t.column("ticket_id")).chunks]
+    return not ids or pc.all(pc.is_in(pa.chunked_array(ids), value_set=known)).as_py()
