@@ -440,3 +440,30 @@ def test_events_of_another_source_than_their_tickets_are_sorted_by_key() -> None
     same, tix = _events_in_log_order(tickets, events.set_column(0, "source", pa.array(["a"] * 3)))
     assert tix.tolist() == [0, 0, 1]
     assert same.column("ticket_id").to_pylist() == ["1", "1", "2"]
+
+
+def test_a_streamed_part_is_spilled_as_its_bucket_group_only_when_every_id_is_its_own(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Parts cut by the log's hash go to the spill as their group as they are (no second
+    hash); a part whose importer changed an id, or gave another source, is hashed row by row."""
+    groups_given: list[int | None] = []
+    add = ImportSpill.add
+
+    def spy(self, tickets, events, group=None):
+        groups_given.append(group)
+        return add(self, tickets, events, group=group)
+
+    monkeypatch.setattr(ImportSpill, "add", spy)
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    settings = _streamed(4096, 16_000)
+    api.import_exports(files, tmp_path / "log", per_bucket=64, stream=settings)
+    assert groups_given and all(g is not None for g in groups_given)
+
+    ids = pa.array(["T-1", "T-2"], pa.large_string())
+    tickets = pa.table({"source": pa.array(["csv", "csv"]), "ticket_id": ids})
+    events = pa.table({"source": pa.array(["csv"]), "ticket_id": pa.array(["T-2"])})
+    assert streaming._all_known(tickets, events, "csv", ids)
+    changed = pa.table({"source": pa.array(["csv"]), "ticket_id": pa.array(["T-2 "])})
+    assert not streaming._all_known(tickets, changed, "csv", ids)
+    assert not streaming._all_known(tickets, events, "zendesk", ids)
