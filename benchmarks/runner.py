@@ -173,8 +173,7 @@ def _alternate_floor_and_import(
 ) -> None:
     """Floor and import run `repeat` times each, one after the other in turn: each keeps its
     best run (the least disturbed by the rest of the machine), and the pairs' ratios are kept."""
-    runs: dict[str, list[dict[str, Any]]] = {"floor": [phases["floor"]], "import": []}
-    runs["import"].append(phases["import"])
+    runs: dict[str, list[dict[str, Any]]] = {name: [phases[name]] for name in ("floor", "import")}
     for i in range(1, repeat):
         for name in ("floor", "import"):
             params = dict(common, work=str(data / "floor")) if name == "floor" else dict(common)

@@ -321,24 +321,37 @@ def distinct_text(column: pa.ChunkedArray) -> pa.Array:
     """The column's values once each, as large strings: a dictionary-encoded column's are its
     dictionaries' (a superset at most, so a check over them is never looser), without
     decoding every row."""
+    return pc.unique(runs_of(column))
+
+
+def runs_of(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column's text as large strings, one value per run of equal values (a ticket's rows
+    come together: a tenth of the rows for a set or a lookup), or its dictionaries' values."""
     if pa.types.is_dictionary(column.type):
         pieces = [chunk.dictionary for chunk in column.chunks]
-    else:  # a ticket's rows come together: one value per run is as good, and 2x cheaper
+    else:
         pieces = [run_heads(chunk) for chunk in column.chunks]
     text = [pc.cast(piece, pa.large_string()) for piece in pieces]
-    return pc.unique(pa.chunked_array(text, pa.large_string()))
+    return pa.chunked_array(text, pa.large_string())
 
 
-def run_starts(values: pa.Array) -> np.ndarray:
-    """Positions where a run of equal values starts (nulls each start one), in one comparison
-    of neighbours: an export lists a ticket's events together, so runs are far fewer than
-    rows, and hashing one value per run is all a per-value step needs."""
+def run_starts(values: pa.Array, *more: pa.Array) -> np.ndarray:
+    """Positions where a run of rows equal in every column starts (nulls each start one), in
+    one comparison of neighbours per column: an export lists a ticket's events together, so
+    runs are far fewer than rows, and one value per run is all a per-value step needs."""
     n = len(values)
     if n < 2:
         return np.arange(n)
-    differs = pc.fill_null(pc.not_equal(values.slice(1), values.slice(0, n - 1)), True)
-    starts = np.flatnonzero(differs.to_numpy(zero_copy_only=False)) + 1
-    return np.concatenate([[0], starts])
+    differs = np.zeros(n - 1, dtype=bool)
+    for column in (values, *more):
+        ne = pc.fill_null(pc.not_equal(column.slice(1), column.slice(0, n - 1)), True)
+        differs |= ne.to_numpy(zero_copy_only=False)
+    return np.concatenate([[0], np.flatnonzero(differs) + 1])
+
+
+def run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
+    """Rows in each run of `n` rows, from the runs' starts."""
+    return np.diff(np.append(starts, n))
 
 
 def expand_runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -362,7 +375,7 @@ def coded_by_runs(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
         coded = pc.dictionary_encode(values)
         return coded.dictionary, coded.indices.to_numpy(zero_copy_only=False)
     coded = pc.dictionary_encode(values.take(pa.array(starts)))
-    lengths = np.diff(np.append(starts, len(values)))
+    lengths = run_lengths(starts, len(values))
     return coded.dictionary, np.repeat(coded.indices.to_numpy(zero_copy_only=False), lengths)
 
 

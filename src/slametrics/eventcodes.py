@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import NAT, codes_in, to_us
+from slametrics.columns import NAT, codes_in, run_lengths, run_starts, to_us
 from slametrics.schema import DONE_CLASSES, STATUS_CLASSES
 
 TICKET_KEY_COLUMNS = ("source", "ticket_id")
@@ -116,18 +116,13 @@ def _run_index(tickets: pa.Table, events: pa.Table) -> np.ndarray | None:
     """Ticket rows of events when both tables run in the same key order and every ticket has
     events (as in a stored snapshot): counting runs, no hashing. None when they do not."""
     keys = [(_arrow_strings(tickets[c]), _arrow_strings(events[c])) for c in TICKET_KEY_COLUMNS]
-    n = len(events)
-    new_run = np.zeros(n, dtype=bool)
-    new_run[0] = True
-    for _, ev in keys:
-        new_run[1:] |= pc.not_equal(ev.slice(0, n - 1), ev.slice(1)).to_numpy(zero_copy_only=False)
-    starts = np.flatnonzero(new_run)
+    starts = run_starts(*(ev for _, ev in keys))
     if len(starts) != len(tickets):
         return None
     for tk, ev in keys:
         if not pc.all(pc.equal(tk, ev.take(pa.array(starts)))).as_py():
             return None
-    return np.cumsum(new_run) - 1
+    return np.repeat(np.arange(len(starts)), run_lengths(starts, len(events)))
 
 
 def code_events(tickets: pd.DataFrame | pa.Table, events: pd.DataFrame | pa.Table) -> EventCodes:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from slametrics.api.imports import Progress, add_group
-from slametrics.columns import distinct_text, run_heads
+from slametrics.columns import distinct_text, runs_of
 from slametrics.eventlog import BUCKET_TICKETS, MergeStats
 from slametrics.eventlog.buckets import ticket_buckets
 from slametrics.eventlog.spill import ImportSpill, merge_spill_into_log, spill_groups
@@ -222,18 +222,9 @@ def in_order(work: Callable[[int], T], items: range, workers: int) -> Iterator[T
 def _part_ids(inputs: list[InputFile], keys: list[str]) -> pa.Array:
     """The ticket ids of a part's rows, trimmed as `partition` hashed them (one per run of
     equal ids, repeats kept: a set lookup takes them as they are)."""
-    runs = [_runs_of(f.table.arrow.column(key)) for f, key in zip(inputs, keys, strict=True)]
+    runs = [runs_of(f.table.arrow.column(key)) for f, key in zip(inputs, keys, strict=True)]
     pieces = [chunk for run in runs for chunk in run.chunks]
     return pc.utf8_trim_whitespace(pa.chunked_array(pieces, pa.large_string()).combine_chunks())
-
-
-def _runs_of(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The column's text, one value per run of equal values (a dictionary's values)."""
-    if pa.types.is_dictionary(column.type):
-        pieces = [chunk.dictionary for chunk in column.chunks]
-    else:
-        pieces = [run_heads(chunk) for chunk in column.chunks]
-    return pa.chunked_array([pc.cast(p, pa.large_string()) for p in pieces], pa.large_string())
 
 
 def _all_known(tickets: pa.Table, events: pa.Table, source: str, known: pa.Array) -> bool:
@@ -245,5 +236,5 @@ def _all_known(tickets: pa.Table, events: pa.Table, source: str, known: pa.Array
     tables = [t for t in (tickets, events) if t.num_rows]
     if any(distinct_text(t.column("source")).to_pylist() != [source] for t in tables):
         return False
-    ids = [chunk for t in tables for chunk in _runs_of(t.column("ticket_id")).chunks]
+    ids = [chunk for t in tables for chunk in runs_of(t.column("ticket_id")).chunks]
     return not ids or pc.all(pc.is_in(pa.chunked_array(ids), value_set=known)).as_py()

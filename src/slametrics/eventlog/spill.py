@@ -14,6 +14,7 @@ from slametrics.columns import (
     ascending,
     distinct_text,
     expand_runs,
+    run_lengths,
     run_starts,
     sort_order,
     take_rows,
@@ -177,15 +178,14 @@ def _events_in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table,
     keys = ["source", "ticket_id"]
     sources = {*_sources(tickets), *_sources(events)}
     if len(sources) <= 1 and events.num_rows:
-        ids = plain_text(events.select(["ticket_id"])).column(0)
+        ids = plain_text(events.select(["ticket_id"])).column(0).combine_chunks()
         known = plain_text(tickets.select(["ticket_id"])).column(0)
-        ids = ids.combine_chunks()
         starts = run_starts(ids)
         rows = pc.index_in(ids.take(pa.array(starts)), value_set=known.combine_chunks())
         if not rows.null_count:
             # each run of one ticket's events looked up and ordered as one
             rows = rows.to_numpy(zero_copy_only=False).astype(np.int64)
-            lengths = np.diff(np.append(starts, len(ids)))
+            lengths = run_lengths(starts, len(ids))
             by_row = np.argsort(rows, kind="stable")
             order = expand_runs(starts[by_row], lengths[by_row])
             tix = np.repeat(rows[by_row], lengths[by_row])
