@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -207,6 +208,22 @@ def test_ndjson_server_comments_epoch_breach_and_category_fallback():
     assert t.loc["OPS-1", "due_at"] == ts("2026-11-11 08:00")
     # an SLA field without a name cannot be told apart: no verdict
     assert verdicts(r, "OPS-2") == [None, None]
+
+
+@pytest.mark.parametrize("bad, shown", [("true", "True"), ("1e20", "1e+20")])
+def test_a_breach_time_that_is_no_time_is_a_problem_not_a_crash(tmp_path, bad, shown):
+    """`epochMillis: true` (pandas took a bool for 1 ms, and a mix of bools and numbers
+    crashed) or past the calendar: that row's cell is reported, the import goes on."""
+    text = (FIX / "issues.ndjson").read_text(encoding="utf-8")
+    path = tmp_path / "issues.ndjson"
+    path.write_text(re.sub(r'"epochMillis":\s*[0-9]+', f'"epochMillis": {bad}', text), "utf-8")
+    r = load(path)
+    assert pd.isna(ticket(r, "OPS-1")["due_at"])
+    found = [p for p in r.report.problems if p.code == "unparseable-timestamp"]
+    assert [(p.line, p.column, p.value) for p in found] == [
+        (1, "fields.<Time to resolution>.breachTime", shown)
+    ]
+    assert len(r.tickets) == 3
 
 
 # --------------------------------------------------------------------------- CSV export

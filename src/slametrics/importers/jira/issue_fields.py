@@ -122,9 +122,20 @@ def sla_frame(custom: list[dict], index: pd.Index) -> pd.DataFrame:
     )
 
 
+# epoch milliseconds pandas can hold as a time (years 1677 to 2262)
+_MILLIS_RANGE = (pd.Timestamp.min.value // 10**6 + 1, pd.Timestamp.max.value // 10**6)
+
+
 def _breach_texts(values: list[Any], index: pd.Index) -> pd.Series:
+    """Breach times as text: epoch milliseconds made ISO; anything else (ISO text, or a
+    value that is no time: `true`, a number past the calendar) kept as written, for the
+    timestamp parser to accept or report."""
     due = pd.Series(values, index=index, dtype="object")
-    millis = pd.to_numeric(due, errors="coerce")
+    # a JSON `true` is a Python bool, which pandas would take for 1 ms
+    numbers = [None if isinstance(v, bool) else v for v in values]
+    millis = pd.to_numeric(pd.Series(numbers, index=index, dtype="object"), errors="coerce")
+    millis = millis.astype("float64")
+    millis = millis.where(millis.between(*_MILLIS_RANGE))
     as_iso = pd.to_datetime(millis, unit="ms", utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return as_iso.where(millis.notna(), due.astype("string"))
 
