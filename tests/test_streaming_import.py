@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,13 +207,32 @@ def test_chunks_read_from_disk_end_at_record_ends(
 
 
 def _chunks_end_at_record_ends(f: InputFile, text: str, chunk: int) -> None:
-    chunks = list(record_chunks(f, chunk))
+    # a chunk is valid until the one after next is read (two buffers in turn): copied here
+    chunks = [(bytes(c), line) for c, line in record_chunks(f, chunk)]
     assert "".join(c.decode() for c, _ in chunks) == text
     at = 0
     for data, line in chunks:
         assert data.count(b'"') % 2 == 0  # never cut inside a quoted value
         assert line == text[:at].count("\n") + 1  # the file line the chunk starts on
         at += len(data)
+
+
+def test_chunks_are_read_into_two_buffers_in_turn(tmp_path: Path) -> None:
+    """No fresh memory per chunk: the chunks take turns in two buffers; one that is still
+    held (here by a view) stops the read with an error instead of being overwritten."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"".join(b"%d,row %d\n" % (i, i) for i in range(1000)))
+    f = open_inputs(path)[0]
+    seen = [(id(c), bytes(c)) for c, _ in record_chunks(f, 1000)]
+    assert b"".join(c for _, c in seen) == path.read_bytes()
+    assert len(seen) > 10 and len({i for i, _ in seen}) == 2
+    assert [i for i, _ in seen[:4]] == [seen[0][0], seen[1][0]] * 2
+    chunks = record_chunks(f, 1000)
+    held = memoryview(next(chunks)[0])
+    next(chunks)
+    with pytest.raises(BufferError):
+        next(chunks)
+    held.release()
 
 
 def test_not_utf8_is_read_whole(tmp_path: Path) -> None:
@@ -282,15 +302,24 @@ def test_parts_cut_by_the_log_hash_are_bucket_groups(ids: list[str], n: int) -> 
     assert cut.tolist() == ticket_buckets("csv", pa.array(trimmed), n).tolist()
 
 
-def _spy_groups(monkeypatch) -> list:
+def _spy_groups(monkeypatch, ordered: list | None = None) -> list:
+    """The group given with each part spilled (`ordered`: those of the parts written as
+    their bucket in log order, which are also in the list returned)."""
     seen: list = []
-    add = ImportSpill.add
+    add, add_ordered = ImportSpill.add, ImportSpill.add_ordered
 
     def spy(self, tickets, events, group=None):
         seen.append(group)
         return add(self, tickets, events, group)
 
+    def spy_ordered(self, files, tickets, events, group):
+        seen.append(group)
+        if ordered is not None:
+            ordered.append(group)
+        return add_ordered(self, files, tickets, events, group)
+
     monkeypatch.setattr(ImportSpill, "add", spy)
+    monkeypatch.setattr(ImportSpill, "add_ordered", spy_ordered)
     return seen
 
 
@@ -369,6 +398,49 @@ def test_parts_as_many_as_the_estimated_buckets(tmp_path: Path, monkeypatch) -> 
     ids = read_log(tmp_path / "streamed").tickets["ticket_id"]
     held = sorted(set(ticket_buckets("csv", pa.array(ids.astype(str)), 64).tolist()))
     assert len(held) > 50 and seen == held  # an empty part (no ticket of its bucket) is skipped
+
+
+def test_parts_written_as_buckets_are_moved_into_the_new_log(tmp_path: Path, monkeypatch) -> None:
+    # 64 parts for the 64 buckets of a new log: each part is written as its bucket in its
+    # own thread and moved into the log (nothing of it goes through the spill's IPC files)
+    ordered: list = []
+    seen = _spy_groups(monkeypatch, ordered)
+    _sample_at_8_a_bucket(tmp_path)
+    assert len(ordered) > 50 and ordered == seen
+
+
+def test_parts_written_as_buckets_of_a_wrong_estimate_are_read_back(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # 1000 tickets estimated: 128 parts, each written as a bucket of 128; the log has 64
+    # (400 tickets): each bucket reads two such parts back and orders them again
+    ordered: list = []
+    _spy_groups(monkeypatch, ordered)
+    monkeypatch.setattr(streaming, "estimated_tickets", lambda files: 1000)
+    streamed = _sample_at_8_a_bucket(tmp_path)
+    assert len(ordered) > 100 and max(ordered) >= 64 and streamed.tickets == 400
+
+
+def test_parts_written_as_buckets_merge_with_rows_of_another_import(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # a Zendesk page imported with the streamed CSV: its tickets fall into buckets that a
+    # part was written for, which then read both back (Parquet and the spill's IPC files)
+    ordered: list = []
+    seen = _spy_groups(monkeypatch, ordered)
+    files = [
+        SAMPLE / "tickets.csv",
+        SAMPLE / "events.csv",
+        ROOT / "tests" / "fixtures" / "zendesk" / "show_ticket.json",
+    ]
+    size = sum(f.stat().st_size for f in files[:2])
+    whole = api.import_exports(files, tmp_path / "whole", per_bucket=8)
+    stream = _streamed(4096, size // 3)
+    streamed = api.import_exports(files, tmp_path / "streamed", per_bucket=8, stream=stream)
+    _same_log(tmp_path / "whole", tmp_path / "streamed")
+    _same_summary(whole, streamed)
+    assert len(ordered) > 50 and None in seen  # the Zendesk rows hashed into their groups
+    assert set(read_log(tmp_path / "streamed").tickets["source"]) == {"csv", "zendesk"}
 
 
 def test_tickets_estimated_from_the_heads(tmp_path: Path) -> None:

@@ -22,7 +22,13 @@ from slametrics.api.imports import Progress, add_group
 from slametrics.columns import distinct_text, runs_of
 from slametrics.eventlog import BUCKET_TICKETS, MergeStats
 from slametrics.eventlog.buckets import ticket_buckets
-from slametrics.eventlog.spill import ImportSpill, merge_spill_into_log, spill_groups
+from slametrics.eventlog.snapshots import LogFiles, is_event_log
+from slametrics.eventlog.spill import (
+    ImportSpill,
+    merge_spill_into_log,
+    spill_groups,
+    write_bucket,
+)
 from slametrics.importers import get_importer
 from slametrics.importers.base import ImportOptions
 from slametrics.importers.io import InputFile
@@ -81,10 +87,7 @@ def import_streamed(
         rows = 0
         for name in sorted(streams):
             source = get_importer(name).stream_source(options)
-            count = part_count(streams[name], settings.part_bytes)
-            if source is not None:
-                count = _cut_by_bucket(log_dir, streams[name], count, per_bucket)
-            parts[name] = Parts(count, source)
+            parts[name] = _parts(log_dir, streams[name], source, settings, per_bucket)
             (spill_dir / name).mkdir()
             try:
                 rows += partition(
@@ -96,7 +99,10 @@ def import_streamed(
                 )
             except NotStreamable:  # not UTF-8: read whole, as the encoding is guessed for it
                 del streams[name], parts[name]
-        sink = ImportSpill(spill_dir / "import", _groups(log_dir, rows, per_bucket, parts))
+        n_groups = _groups(log_dir, rows, per_bucket, parts)
+        sink = ImportSpill(
+            spill_dir / "import", n_groups, _bucket_per_part(log_dir, parts, n_groups)
+        )
         n_groups = len(groups)
         for i, name in enumerate(sorted(groups)):
             if progress:
@@ -122,10 +128,37 @@ def import_streamed(
 @dataclass
 class Parts:
     """How a streamed group was cut: `count` parts, by the log's bucket hash of `source` and
-    the trimmed ticket id when a source is known (else by the id alone)."""
+    the trimmed ticket id when a source is known (else by the id alone); `buckets`: the log's
+    buckets after the import, as estimated from the files' heads."""
 
     count: int
     source: str | None
+    buckets: int | None = None
+
+
+def _parts(
+    log_dir: Path, files: list[StreamFile], source: str | None, s: StreamSettings, per_bucket: int
+) -> Parts:
+    """At least as many parts as the log will have buckets (its tickets estimated from the
+    files' heads): each part is then a bucket group, spilled and merged as it is; fewer parts
+    than buckets make every bucket filter its group and hash it again (about 20% slower)."""
+    count = part_count(files, s.part_bytes)
+    tickets = estimated_tickets(files) if source is not None else None
+    if tickets is None:
+        return Parts(count, source)
+    buckets = spill_groups(log_dir, tickets, per_bucket)
+    return Parts(max(count, buckets), source, buckets)
+
+
+def _bucket_per_part(log_dir: Path, parts: dict[str, Parts], groups: int) -> bool:
+    """Whether each part is likely one bucket of a new log (the estimate can miss: the merge
+    then reads such parts back): it is then written as the log stores it, in its own thread."""
+    cut = [pp for pp in parts.values() if pp.source is not None]
+    return (
+        bool(cut)
+        and not is_event_log(log_dir)
+        and all(pp.count == groups == pp.buckets for pp in cut)
+    )
 
 
 def _groups(log_dir: Path, rows: int, per_bucket: int, parts: dict[str, Parts]) -> int:
@@ -138,14 +171,6 @@ def _groups(log_dir: Path, rows: int, per_bucket: int, parts: dict[str, Parts]) 
     if cut and min(cut) >= spill_groups(log_dir, 0, per_bucket):
         return min(groups, min(cut))
     return groups
-
-
-def _cut_by_bucket(log_dir: Path, files: list[StreamFile], count: int, per_bucket: int) -> int:
-    """At least as many parts as the log will have buckets (its tickets estimated from the
-    files' heads): each part is then a bucket group, spilled and merged as it is; fewer parts
-    than buckets make every bucket filter its group and hash it again (about 20% slower)."""
-    tickets = estimated_tickets(files)
-    return count if tickets is None else max(count, spill_groups(log_dir, tickets, per_bucket))
 
 
 def _bucket_of(source: str, ids: pa.Array, n: int) -> np.ndarray:
@@ -169,7 +194,7 @@ def _read_parts(
     # parts cut by the log's hash, as many as the spill's groups or more: a part is in one group
     by_bucket = parts.source is not None and parts.count % sink.groups == 0
 
-    def import_part(p: int) -> tuple[ImportSummary, pa.Table, pa.Table, int | None] | None:
+    def import_part(p: int) -> ImportedPart | None:
         inputs = part_files(files, p, spill)
         if not any(f.table.rows for f in inputs):
             return None
@@ -178,17 +203,25 @@ def _read_parts(
         result = get_importer(name)().read(inputs, options)
         counts = ImportSummary()
         tickets, events = add_group(counts, name, names, result)
-        whole = known is not None and _all_known(tickets, events, parts.source, known)
-        return counts, tickets, events, p % sink.groups if whole else None
+        if known is None or not _all_known(tickets, events, parts.source, known):
+            return ImportedPart(counts, tickets, events)
+        if not sink.in_log_order:
+            return ImportedPart(counts, tickets, events, p % sink.groups)
+        written = ImportedPart(counts, tickets.num_rows, events.num_rows, p % sink.groups)
+        written.files = sink.ordered_files(p)
+        write_bucket(written.files, tickets, events)
+        return written
 
     total = ImportSummary()
     for done in in_order(import_part, range(parts.count), workers=PART_WORKERS):
         if done is not None:
-            counts, tickets, events, group = done
-            total.groups += counts.groups
-            total.problems += counts.problems
-            sink.add(tickets, events, group=group)
-            del tickets, events
+            total.groups += done.counts.groups
+            total.problems += done.counts.problems
+            if done.files is not None:
+                sink.add_ordered(done.files, done.tickets, done.events, done.group)
+            else:
+                sink.add(done.tickets, done.events, group=done.group)
+            del done
     bad = sum(sf.bad_rows for sf in files)
     problems = [p for sf in files for p in sf.problems] + total.problems
     summary.groups.append(
@@ -201,6 +234,18 @@ def _read_parts(
         )
     )
     summary.problems += in_file_order(capped_over_parts(in_file_order(problems, names)), names)
+
+
+@dataclass
+class ImportedPart:
+    """One part's counts and problems, and its tables (or their row counts once written as
+    its bucket to `files`); `group`: the spill group that holds all its rows, when known."""
+
+    counts: ImportSummary
+    tickets: pa.Table | int
+    events: pa.Table | int
+    group: int | None = None
+    files: LogFiles | None = None
 
 
 def in_order(work: Callable[[int], T], items: range, workers: int) -> Iterator[T]:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from slametrics.columns import (
     ascending,
@@ -34,9 +35,11 @@ from slametrics.eventlog.merge import (
     merge_buckets,
 )
 from slametrics.eventlog.snapshots import (
+    LogFiles,
     is_event_log,
     locked,
     publish,
+    read_columns,
     snapshot_dir,
     to_pandas,
     write_files,
@@ -62,17 +65,23 @@ def spill_groups(path: str | Path, rows: int, per_bucket: int = BUCKET_TICKETS) 
 
 class ImportSpill:
     """Validated tables of an import's parts, each part's rows in `groups` batches by the hash
-    of their ticket's key (the log's bucket hash): bucket b of n reads group b's batches."""
+    of their ticket's key (the log's bucket hash): bucket b of n reads group b's batches.
 
-    def __init__(self, directory: Path, groups: int) -> None:
+    `in_log_order`: a part that is one whole group may be spilled as the log's bucket files
+    already (`add_ordered`), in the part's own thread; when the new log has as many buckets as
+    the spill has groups, such a bucket's files are moved into the log, not written again."""
+
+    def __init__(self, directory: Path, groups: int, in_log_order: bool = False) -> None:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.groups = groups
+        self.in_log_order = in_log_order
         self.parts = 0
         self.rows = 0  # tickets
         self.events = 0
         self._rows: dict[str, list[np.ndarray]] = {"tickets": [], "events": []}  # per part, group
         self._schemas: dict[tuple[str, int], pa.Schema] = {}
+        self._ordered: dict[int, LogFiles] = {}  # part -> its files, written in log order
 
     def add(self, tickets: pa.Table, events: pa.Table, group: int | None = None) -> None:
         """Spill one part's tickets and events (Arrow IPC files, read back memory-mapped);
@@ -89,6 +98,36 @@ class ImportSpill:
         self.parts += 1
         self.rows += tickets.num_rows
         self.events += events.num_rows
+
+    def ordered_files(self, key: int) -> LogFiles:
+        """Where a part written in log order goes (`key`: the caller's part number)."""
+        d = self.dir / f"ordered-{key}"
+        return LogFiles(d / "tickets.parquet", d / "events.parquet", d / "codes.parquet")
+
+    def add_ordered(self, files: LogFiles, tickets: int, events: int, group: int) -> None:
+        """Take in a part of `group` only, written to `files` by `write_bucket`."""
+        for name, rows in (("tickets", tickets), ("events", events)):
+            counts = np.zeros(self.groups, dtype=np.int64)
+            counts[group] = rows
+            self._rows[name].append(counts)
+        self._ordered[self.parts] = files
+        # as `_read_ordered` reads them (asked when another bucket is read: moved by then)
+        self._schemas[("tickets", self.parts)] = pq.read_schema(files.tickets)
+        self._schemas[("events", self.parts)] = EVENTS_SCHEMA
+        self.parts += 1
+        self.rows += tickets
+        self.events += events
+
+    def bucket_ready(self, b: int, n: int) -> LogFiles | None:
+        """The files of bucket b of n when one part written in log order holds all its rows."""
+        if n != self.groups:
+            return None
+        holders = [
+            part
+            for part in range(self.parts)
+            if self._rows["tickets"][part][b] or self._rows["events"][part][b]
+        ]
+        return self._ordered.get(holders[0]) if len(holders) == 1 else None
 
     def empty(self, b: int, n: int) -> bool:
         groups = self._groups_of(b, n)
@@ -111,6 +150,9 @@ class ImportSpill:
                     # nothing of the others; reading every part per bucket grows as n squared)
                     skipped.append(self._schema(name, part))
                     continue
+                if part in self._ordered:
+                    pieces.append(self._read_ordered(name, part))
+                    continue
                 reader = pa.ipc.open_file(pa.memory_map(str(self.dir / f"{name}-{part}.arrow")))
                 batches = [reader.get_batch(g) for g in groups]
                 pieces.append(pa.Table.from_batches(batches, reader.schema))
@@ -125,6 +167,15 @@ class ImportSpill:
                 table = table.filter(pa.array(keep))
             out.append(table)
         return out[0], out[1]
+
+    def _read_ordered(self, name: str, part: int) -> pa.Table:
+        """A part written in log order, read back as the importer gave it: tickets with their
+        stored Arrow schema (its pandas metadata gives the log's frames their dtypes), events
+        (stored without it) with the declared types."""
+        files = self._ordered[part]
+        if name == "tickets":
+            return pq.read_table(files.tickets)
+        return read_columns(files.events, EVENTS_SCHEMA, declared=True)
 
     def _schema(self, name: str, part: int) -> pa.Schema:
         """The schema of a part's table (read once: its footer)."""
@@ -163,6 +214,19 @@ def _write_groups(
             size = bounds[g + 1] - bounds[g]
             writer.write_batch(whole.slice(bounds[g], size) if size else empty)
     return np.diff(bounds)
+
+
+def in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """One bucket's tickets and events as the log stores them: by key, events by key, time
+    and seq, `updated_at` filled where the export lacked it."""
+    tickets = _key_sorted(tickets, TICKET_KEY)
+    events, tix = _events_in_log_order(tickets, events)
+    return fill_updated_at(tickets, events, tix), events
+
+
+def write_bucket(files: LogFiles, tickets: pa.Table, events: pa.Table) -> None:
+    """One bucket's tables written as the log stores them (`in_log_order`)."""
+    write_files(files, *in_log_order(tickets, events))
 
 
 def _key_sorted(table: pa.Table, keys: list[str]) -> pa.Table:
@@ -219,10 +283,11 @@ def merge_spill_into_log(
             with ThreadPoolExecutor(max_workers=1) as writer:
                 pending = None
                 for b in range(n):
-                    t, e = spill.tables(b, n)
-                    t = _key_sorted(t, TICKET_KEY)
-                    e, tix = _events_in_log_order(t, e)
-                    t = fill_updated_at(t, e, tix)
+                    ready = spill.bucket_ready(b, n)
+                    if ready is not None:  # written in its part's thread already
+                        _move_files(ready, bucket_files(tmp, b, n))
+                        continue
+                    t, e = in_log_order(*spill.tables(b, n))
                     if pending is not None:
                         pending.result()  # one bucket waits to be written, at most
                     pending = writer.submit(write_files, bucket_files(tmp, b, n), t, e)
@@ -234,4 +299,14 @@ def merge_spill_into_log(
         return MergeStats(spill.rows, 0, spill.events, 0, buckets=n)
 
 
-__all__ = ["ImportSpill", "merge_spill_into_log", "spill_groups"]
+def _move_files(source: LogFiles, target: LogFiles) -> None:
+    for a, b in (
+        (source.tickets, target.tickets),
+        (source.events, target.events),
+        (source.codes, target.codes),
+    ):
+        b.parent.mkdir(parents=True, exist_ok=True)
+        a.replace(b)
+
+
+__all__ = ["ImportSpill", "in_log_order", "merge_spill_into_log", "spill_groups", "write_bucket"]
