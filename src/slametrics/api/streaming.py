@@ -203,13 +203,14 @@ def _read_parts(
         result = get_importer(name)().read(inputs, options)
         counts = ImportSummary()
         tickets, events = add_group(counts, name, names, result)
+        codes, result = result.codes, None
         if known is None or not _all_known(tickets, events, parts.source, known):
             return ImportedPart(counts, tickets, events)
         if not sink.in_log_order:
             return ImportedPart(counts, tickets, events, p % sink.groups)
         written = ImportedPart(counts, tickets.num_rows, events.num_rows, p % sink.groups)
         written.files = sink.ordered_files(p)
-        write_bucket(written.files, tickets, events)
+        write_bucket(written.files, tickets, events, codes)
         return written
 
     total = ImportSummary()

@@ -20,6 +20,7 @@ from slametrics.columns import (
     sort_order,
     take_rows,
 )
+from slametrics.eventcodes import EventCodes
 from slametrics.eventlog.buckets import (
     BUCKET_TICKETS,
     bucket_count,
@@ -224,8 +225,18 @@ def in_log_order(tickets: pa.Table, events: pa.Table) -> tuple[pa.Table, pa.Tabl
     return fill_updated_at(tickets, events, tix), events
 
 
-def write_bucket(files: LogFiles, tickets: pa.Table, events: pa.Table) -> None:
-    """One bucket's tables written as the log stores them (`in_log_order`)."""
+def write_bucket(
+    files: LogFiles, tickets: pa.Table, events: pa.Table, codes: EventCodes | None = None
+) -> None:
+    """One bucket's tables written as the log stores them (`in_log_order`). `codes`: the
+    importer's (`ImportResult.codes`, tickets in id order); when they show the events in log
+    order already, as `_new_log` takes them, they are stored as they are, not worked out
+    again, and the events are not looked up by ticket."""
+    if codes is not None and len(codes.tix) == events.num_rows:
+        if ascending(codes.tix, codes.at, codes.seq, strict=True):
+            tickets = _key_sorted(tickets, TICKET_KEY)
+            write_files(files, fill_updated_at(tickets, events, codes.tix), events, codes)
+            return
     write_files(files, *in_log_order(tickets, events))
 
 
