@@ -297,15 +297,21 @@ def test_gzip_files_stream_from_memory(tmp_path: Path) -> None:
 @given(
     ids=st.lists(st.text(" Tab-1xé", min_size=1, max_size=6), min_size=1, max_size=60),
     n=st.sampled_from([2, 4, 8, 64]),
+    repeat=st.integers(1, 4),
 )
-def test_parts_cut_by_the_log_hash_are_bucket_groups(ids: list[str], n: int) -> None:
-    # phase 1 cuts by the log's bucket hash of the trimmed id: part p holds bucket group p
+def test_parts_cut_by_the_log_hash_are_bucket_groups(ids: list[str], n: int, repeat: int) -> None:
+    # phase 1 cuts by the log's bucket hash of the trimmed id: part p holds bucket group p;
+    # ids repeated in runs (a ticket's events) are hashed once a run, to the same parts
+    ids = [i for i in ids for _ in range(repeat)]
     keys = pa.array(ids)
     cut = part_of(keys, n, partial(_bucket_of, "csv"))
     trimmed = [i.strip() for i in ids]
     by_column = ticket_buckets(pa.array(["csv"] * len(ids)), pa.array(trimmed), n)
     assert cut.tolist() == by_column.tolist()
     assert cut.tolist() == ticket_buckets("csv", pa.array(trimmed), n).tolist()
+    by_id = part_of(keys, n)  # no source known: the ids' own hash, the same for a trimmed id
+    assert by_id.tolist() == part_of(pa.array(trimmed), n).tolist()
+    assert by_id.tolist() == [by_id[trimmed.index(t)] for t in trimmed]
 
 
 def _spy_groups(monkeypatch, ordered: list | None = None) -> list:

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import hashed_mod, take_rows
+from slametrics.columns import hashed_mod, run_lengths, run_starts, take_rows
 from slametrics.importers.base import Importer, ImportOptions
 from slametrics.importers.csv_reader import (
     CsvTable,
@@ -300,16 +300,26 @@ def part_of(
 ) -> np.ndarray:
     """Part of each row by its ticket id (trimmed, as the importers clean it): `bucket_of` the
     trimmed ids when given (the log's bucket hash: a part then holds whole bucket groups), else
-    a stable hash of each distinct id (pandas' SipHash), modulo `parts`."""
+    a stable hash of each distinct id (pandas' SipHash), modulo `parts`. Rows of one id that
+    come together (a ticket's events) are trimmed and hashed once."""
     if parts == 1 or not len(keys):
         return np.zeros(len(keys), dtype=np.int64)
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     if pa.types.is_dictionary(keys.type):
         keys = keys.cast(pa.string())
+    starts = run_starts(keys)
+    if 2 * len(starts) > len(keys):  # hardly any runs (a tickets file)
+        return _part_of_each(keys, parts, bucket_of)
+    heads = _part_of_each(keys.take(pa.array(starts)), parts, bucket_of)
+    return np.repeat(heads, run_lengths(starts, len(keys)))
+
+
+def _part_of_each(keys: pa.Array, parts: int, bucket_of: BucketOf | None) -> np.ndarray:
+    trimmed = pc.utf8_trim_whitespace(keys)
     if bucket_of is not None:
-        return bucket_of(pc.utf8_trim_whitespace(keys), parts)
-    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(keys))
+        return bucket_of(trimmed, parts)
+    encoded = pc.dictionary_encode(trimmed)
     return hashed_mod(encoded.dictionary, parts)[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
