@@ -99,10 +99,9 @@ def import_streamed(
                 )
             except NotStreamable:  # not UTF-8: read whole, as the encoding is guessed for it
                 del streams[name], parts[name]
-        n_groups = _groups(log_dir, rows, per_bucket, parts)
-        sink = ImportSpill(
-            spill_dir / "import", n_groups, _bucket_per_part(log_dir, parts, n_groups)
-        )
+        spilled_groups = _groups(log_dir, rows, per_bucket, parts)
+        bucket_per_part = _bucket_per_part(log_dir, parts, spilled_groups)
+        sink = ImportSpill(spill_dir / "import", spilled_groups, bucket_per_part)
         n_groups = len(groups)
         for i, name in enumerate(sorted(groups)):
             if progress:

@@ -198,14 +198,12 @@ def _parse_inputs(sf: StreamFile, chunk_bytes: int) -> Iterator[tuple[bytearray,
         yield chunk, first_line - 1, False
 
 
-def record_chunks(
-    f: InputFile, chunk_bytes: int, buffers: int = 2
-) -> Iterator[tuple[bytearray, int]]:
+def record_chunks(f: InputFile, chunk_bytes: int) -> Iterator[tuple[bytearray, int]]:
     """The file's bytes in chunks of whole records (a quoted newline does not end one), each
     with the file line it starts on. Raises NotStreamable on bytes that are not UTF-8.
 
-    A chunk is valid until `buffers` - 1 more are asked for: the chunks are read, in turn,
-    into that many buffers, which live as long as the file is read. Fresh memory for each chunk
+    A chunk is valid until the one after the next is asked for: the chunks are read, in turn,
+    into two buffers, which live as long as the file is read. Fresh memory for each chunk
     (read, then read again up to its last record) cost 380k page faults and 1.3 s of system
     time at 1M tickets, on the thread that parses. The cut record is read again with the
     next chunk. A buffer that something still holds (a view, or Arrow's reader of a chunk with
@@ -213,7 +211,7 @@ def record_chunks(
     """
     check = f.unread_path is not None  # else decoded already
     # calloc'd: a page is first touched by the read into it
-    ring = [bytearray(chunk_bytes) for _ in range(buffers)]
+    ring = [bytearray(chunk_bytes), bytearray(chunk_bytes)]
     with _positional_reader(f) as (read_into, pos):
         line, size, turn = 1, chunk_bytes, 0
         while True:
@@ -233,7 +231,7 @@ def record_chunks(
                 raise NotStreamable(f.name)
             yield block, line
             line += count_newlines(block)
-            pos, size, turn = pos + len(block), chunk_bytes, (turn + 1) % buffers
+            pos, size, turn = pos + len(block), chunk_bytes, 1 - turn
 
 
 def _unheld(buffer: bytearray) -> bool:
@@ -253,7 +251,7 @@ def _positional_reader(
     """(read `size` bytes at an offset into a buffer, resized to what was read; the offset
     the text starts at: past a UTF-8 BOM)."""
     if f.unread_path is None:  # decoded in memory already (gzip, zip member)
-        data = f.data
+        data = memoryview(f.data)
 
         def copy_into(buffer: bytearray, pos: int, size: int) -> None:
             buffer[:] = data[pos : pos + size]
