@@ -458,6 +458,22 @@ def test_parts_written_as_buckets_merge_with_rows_of_another_import(
     assert set(read_log(tmp_path / "streamed").tickets["source"]) == {"csv", "zendesk"}
 
 
+def test_parts_written_as_buckets_into_a_log_whose_folder_is_new(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # the log's parent folder does not exist yet: the spill goes to the system's temporary
+    # folder, and the buckets written there still end up in the log
+    ordered: list = []
+    _spy_groups(monkeypatch, ordered)
+    files = [SAMPLE / "tickets.csv", SAMPLE / "events.csv"]
+    size = sum(f.stat().st_size for f in files)
+    log = tmp_path / "new" / "folder" / "log"
+    api.import_exports(files, log, per_bucket=8, stream=_streamed(4096, size // 3))
+    api.import_exports(files, tmp_path / "whole", per_bucket=8)
+    assert len(ordered) > 50
+    _same_log(tmp_path / "whole", log)
+
+
 def test_tickets_estimated_from_the_heads(tmp_path: Path) -> None:
     # 20,000 tickets and their events (about 16 MB): the first MiB of each file, scaled
     # to its size, times its share of distinct ids; the files' least estimate

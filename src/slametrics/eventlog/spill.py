@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -311,13 +312,15 @@ def merge_spill_into_log(
 
 
 def _move_files(source: LogFiles, target: LogFiles) -> None:
+    """Renamed (copied when the spill is on another file system: a log whose parent folder
+    did not exist yet spills to the system's temporary folder)."""
     for a, b in (
         (source.tickets, target.tickets),
         (source.events, target.events),
         (source.codes, target.codes),
     ):
         b.parent.mkdir(parents=True, exist_ok=True)
-        a.replace(b)
+        shutil.move(a, b)
 
 
 __all__ = ["ImportSpill", "in_log_order", "merge_spill_into_log", "spill_groups", "write_bucket"]
