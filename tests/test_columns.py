@@ -17,6 +17,7 @@ from slametrics.columns import (
     distinct_text,
     expand_runs,
     fill_by_key,
+    index_in,
     run_starts,
     sort_order,
     take_rows,
@@ -234,6 +235,25 @@ def test_distinct_text_is_the_set_of_values(runs, cut) -> None:
     got = distinct_text(column).to_pylist()
     assert len(got) == len(set(got))
     assert set(got) == set(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=st.lists(st.tuples(IDS, st.integers(1, 8)), max_size=30),
+    candidates=st.lists(IDS, max_size=8),
+    chunked=st.booleans(),
+)
+def test_index_in_is_the_first_position_with_or_without_runs(runs, candidates, chunked) -> None:
+    """Each value's first position among the candidates (-1 when absent; a null finds a null,
+    as in Arrow and pandas), looked up once a run or row by row (the cut-over included)."""
+    rows = [v for v, n in runs for _ in range(n)]
+    values = pd.Series(rows, dtype="string")
+    if chunked and len(rows) > 1:  # a column pandas holds in two pieces
+        half = len(rows) // 2
+        values = pd.concat([values.iloc[:half], values.iloc[half:]], ignore_index=True)
+    got = index_in(values, pd.Series(candidates, dtype="string"))
+    want = [candidates.index(v) if v in candidates else -1 for v in rows]
+    assert got.tolist() == want
 
 
 def test_run_starts_marks_each_change_and_every_null() -> None:

@@ -60,15 +60,26 @@ def _stringy(t: pa.DataType) -> bool:
 
 
 def index_in(values: pd.Series, candidates: pd.Series | pd.Index) -> np.ndarray:
-    """Position of each value in `candidates` (-1 when absent), hashed in Arrow."""
+    """Position of each value in `candidates` (its first, -1 when absent), hashed in Arrow;
+    one lookup per run of equal values when they come in runs (a ticket's events)."""
     if not len(values):
         return np.zeros(0, dtype=np.int64)
     left = _arrow(values)
     right = _arrow(candidates)
     if not (_stringy(left.type) and _stringy(right.type)):
         return pd.Index(candidates).get_indexer(values)
-    idx = pc.index_in(pc.cast(left, pa.large_string()), value_set=pc.cast(right, pa.large_string()))
-    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    left, right = pc.cast(left, pa.large_string()), pc.cast(right, pa.large_string())
+    if isinstance(left, pa.ChunkedArray):
+        left = left.combine_chunks()
+    starts = run_starts(left)
+    if 2 * len(starts) > len(left):  # hardly any runs
+        return _positions(pc.index_in(left, value_set=right))
+    heads = _positions(pc.index_in(left.take(pa.array(starts)), value_set=right))
+    return np.repeat(heads, run_lengths(starts, len(left)))
+
+
+def _positions(found: pa.Array) -> np.ndarray:
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def group_first(keys: np.ndarray) -> np.ndarray:
