@@ -19,8 +19,19 @@ import json, sys
 from slametrics.cli import main
 code = main(sys.argv[1:])
 heavy = [m for m in ("pandas", "slametrics.api", "slametrics.engine") if m in sys.modules]
-print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+rich = "rich" in sys.modules
+print(json.dumps({"code": code, "heavy": heavy, "rich": rich}), file=sys.stderr)
 """
+# help and usage errors are click's plain text: typer's rich panels import rich's Markdown,
+# Syntax (pygments) and Traceback first, half the time of `slametrics --help`
+PLAIN = [
+    "help",
+    "short help",
+    "command help",
+    "missing argument",
+    "unknown option",
+    "unknown command",
+]
 CASES = {
     "help": (["--help"], 0),
     "short help": (["-h"], 0),
@@ -45,11 +56,16 @@ def probe(args: list[str]) -> dict:
 @pytest.mark.parametrize("case", list(CASES))
 def test_no_pandas_for(case: str) -> None:
     args, code = CASES[case]
-    assert probe(args) == {"code": code, "heavy": []}
+    result = probe(args)
+    assert {"code": result["code"], "heavy": result["heavy"]} == {"code": code, "heavy": []}
+    if case in PLAIN:
+        assert not result["rich"]
 
 
 def test_no_pandas_for_formats() -> None:
-    assert probe(["formats"]) == {"code": 0, "heavy": []}
+    result = probe(["formats"])
+    assert (result["code"], result["heavy"]) == (0, [])
+    assert result["rich"]  # its table is rich's: the probe sees rich when it is loaded
 
 
 def test_the_probe_sees_pandas_when_a_command_needs_it(tmp_path) -> None:

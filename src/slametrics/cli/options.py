@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
 from slametrics.errors import UserError
 from slametrics.period_syntax import PERIOD_HELP
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
     from slametrics import api
 
@@ -212,7 +212,9 @@ def query(
 
 def console(stderr: bool = False) -> Console:
     """A rich console on stdout (or stderr): plain, and wide and unwrapped when not a terminal
-    (unless COLUMNS sets the width)."""
+    (unless COLUMNS sets the width). rich is imported here: `--help` needs none of it."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     columns = os.environ.get("COLUMNS", "")
