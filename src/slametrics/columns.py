@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -71,11 +72,7 @@ def index_in(values: pd.Series, candidates: pd.Series | pd.Index) -> np.ndarray:
     left, right = pc.cast(left, pa.large_string()), pc.cast(right, pa.large_string())
     if isinstance(left, pa.ChunkedArray):
         left = left.combine_chunks()
-    starts = run_starts(left)
-    if 2 * len(starts) > len(left):  # hardly any runs
-        return _positions(pc.index_in(left, value_set=right))
-    heads = _positions(pc.index_in(left.take(pa.array(starts)), value_set=right))
-    return np.repeat(heads, run_lengths(starts, len(left)))
+    return per_run(left, lambda v: _positions(pc.index_in(v, value_set=right)))
 
 
 def _positions(found: pa.Array) -> np.ndarray:
@@ -370,6 +367,15 @@ def expand_runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     a run order made a row order without a loop."""
     ends = np.cumsum(lengths)
     return np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
+
+
+def per_run(values: pa.Array, of_values: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """`of_values(values)`, a value for each row, computed once per run of equal values and
+    repeated over the run's rows; row by row when hardly any rows come in runs."""
+    starts = run_starts(values)
+    if 2 * len(starts) > len(values):  # the comparison bought nothing
+        return of_values(values)
+    return np.repeat(of_values(values.take(pa.array(starts))), run_lengths(starts, len(values)))
 
 
 def run_heads(values: pa.Array) -> pa.Array:

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slametrics.columns import hashed_mod, run_lengths, run_starts, take_rows
+from slametrics.columns import hashed_mod, per_run, take_rows
 from slametrics.importers.base import Importer, ImportOptions
 from slametrics.importers.chunks import NotStreamable, last_record_end, record_chunks
 from slametrics.importers.csv_reader import (
@@ -206,11 +206,7 @@ def part_of(
         keys = keys.combine_chunks()
     if pa.types.is_dictionary(keys.type):
         keys = keys.cast(pa.string())
-    starts = run_starts(keys)
-    if 2 * len(starts) > len(keys):  # hardly any runs (a tickets file)
-        return _part_of_each(keys, parts, bucket_of)
-    heads = _part_of_each(keys.take(pa.array(starts)), parts, bucket_of)
-    return np.repeat(heads, run_lengths(starts, len(keys)))
+    return per_run(keys, lambda ids: _part_of_each(ids, parts, bucket_of))
 
 
 def _part_of_each(keys: pa.Array, parts: int, bucket_of: BucketOf | None) -> np.ndarray:
